@@ -1,0 +1,215 @@
+//! Reading the log: rows to envelopes, a small pool of reader connections, and [`ReadAll`], which
+//! pages through the log so memory stays bounded whatever its length.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Row, params};
+use uuid::Uuid;
+
+use crate::chain::ChainHash;
+use crate::codec::CodecId;
+use crate::envelope::{Metadata, Position, RecordedEvent};
+use crate::error::ReadError;
+use crate::ids::{EventId, StreamId, StreamKind};
+use crate::limits::READ_PAGE_EVENTS;
+use crate::schema;
+
+/// Reader connections kept open between reads; more may exist while many reads overlap.
+const READERS_IDLE_MAX: usize = 8;
+
+pub(crate) const EVENT_COLUMNS: &str = "position, event_id, stream_kind, stream_id, version, \
+    event_type, schema_version, occurred_at_us, recorded_at_us, command_id, correlation_id, \
+    causation_id, actor, tenant, codec, payload, hash";
+
+#[derive(Debug)]
+pub(crate) struct ReaderPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl ReaderPool {
+    pub(crate) fn new(path: PathBuf) -> ReaderPool {
+        ReaderPool { path, idle: Mutex::new(Vec::new()) }
+    }
+
+    pub(crate) fn with<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, ReadError>,
+    ) -> Result<T, ReadError> {
+        let pooled = self.idle.lock().expect("reader pool poisoned").pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => schema::open_reader(&self.path)?,
+        };
+        let result = read(&conn);
+        let mut idle = self.idle.lock().expect("reader pool poisoned");
+        if idle.len() < READERS_IDLE_MAX {
+            idle.push(conn);
+        }
+        result
+    }
+
+    /// Up to `limit` events from position `from` on, in position order.
+    pub(crate) fn read_page(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError> {
+        self.with(|conn| {
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE position >= ?1 ORDER BY position LIMIT ?2"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            let mut rows = statement.query(params![to_sql_int(from), to_sql_int(limit as u64)])?;
+            let mut page = Vec::with_capacity(limit.min(READ_PAGE_EVENTS));
+            while let Some(row) = rows.next()? {
+                page.push(row_to_event(row)?);
+            }
+            Ok(page)
+        })
+    }
+
+    pub(crate) fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, ReadError> {
+        self.with(|conn| {
+            let sql = format!(
+                "SELECT {EVENT_COLUMNS} FROM events \
+                 WHERE stream_id = ?1 AND version >= ?2 AND stream_kind = ?3 ORDER BY version"
+            );
+            let mut statement = conn.prepare_cached(&sql)?;
+            let mut rows = statement.query(params![
+                stream.id.as_bytes().as_slice(),
+                to_sql_int(from_version.max(1)),
+                stream.kind.as_str()
+            ])?;
+            let mut events: Vec<RecordedEvent> = Vec::new();
+            while let Some(row) = rows.next()? {
+                let event = row_to_event(row)?;
+                // Versions were contiguous when written; check again after reading.
+                let expected_version = events.last().map_or(from_version.max(1), |e| e.version + 1);
+                if event.version != expected_version {
+                    return Err(ReadError::Corrupt {
+                        position: event.position.0,
+                        reason: format!("version {} where {expected_version} was due", event.version),
+                    });
+                }
+                events.push(event);
+            }
+            Ok(events)
+        })
+    }
+
+    pub(crate) fn stream_version(&self, stream: &StreamId) -> Result<u64, ReadError> {
+        self.with(|conn| {
+            let mut statement = conn.prepare_cached(
+                "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = ?1 AND stream_kind = ?2",
+            )?;
+            let version: i64 = statement
+                .query_row(params![stream.id.as_bytes().as_slice(), stream.kind.as_str()], |row| {
+                    row.get(0)
+                })?;
+            Ok(from_sql_int(version))
+        })
+    }
+}
+
+/// Every event from a position on, in position order, fetched a page at a time. Made by
+/// [`crate::EventStore::read_all`]. After an error it yields nothing more.
+#[derive(Debug)]
+pub struct ReadAll {
+    pool: Arc<ReaderPool>,
+    next_position: u64,
+    remaining: u64,
+    page: VecDeque<RecordedEvent>,
+    finished: bool,
+}
+
+impl ReadAll {
+    pub(crate) fn new(pool: Arc<ReaderPool>, from: Position, limit: u64) -> ReadAll {
+        ReadAll {
+            pool,
+            next_position: from.0.max(1),
+            remaining: limit,
+            page: VecDeque::new(),
+            finished: false,
+        }
+    }
+}
+
+impl Iterator for ReadAll {
+    type Item = Result<RecordedEvent, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished || self.remaining == 0 {
+            return None;
+        }
+        if self.page.is_empty() {
+            let want = self.remaining.min(READ_PAGE_EVENTS as u64) as usize;
+            match self.pool.read_page(self.next_position, want) {
+                Ok(page) if page.is_empty() => {
+                    self.finished = true;
+                    return None;
+                }
+                Ok(page) => self.page = page.into(),
+                Err(error) => {
+                    self.finished = true;
+                    return Some(Err(error));
+                }
+            }
+        }
+        let event = self.page.pop_front()?;
+        self.next_position = event.position.0 + 1;
+        self.remaining -= 1;
+        Some(Ok(event))
+    }
+}
+
+pub(crate) fn row_to_event(row: &Row<'_>) -> Result<RecordedEvent, ReadError> {
+    let position = from_sql_int(row.get::<_, i64>(0)?);
+    let corrupt = |reason: &str| ReadError::Corrupt { position, reason: reason.to_owned() };
+    let uuid_at = |index: usize, name: &str| -> Result<Uuid, ReadError> {
+        let bytes = row.get_ref(index)?.as_blob().map_err(|_| corrupt(name))?;
+        Uuid::from_slice(bytes).map_err(|_| corrupt(name))
+    };
+    let time_at = |index: usize, name: &str| -> Result<DateTime<Utc>, ReadError> {
+        DateTime::from_timestamp_micros(row.get(index)?).ok_or_else(|| corrupt(name))
+    };
+    let causation_id = match row.get_ref(11)?.as_blob_or_null().map_err(|_| corrupt("causation_id"))? {
+        Some(bytes) => Some(Uuid::from_slice(bytes).map_err(|_| corrupt("causation_id"))?),
+        None => None,
+    };
+    let hash_bytes: Vec<u8> = row.get(16)?;
+    let hash: [u8; 32] = hash_bytes.try_into().map_err(|_| corrupt("hash is not 32 bytes"))?;
+    Ok(RecordedEvent {
+        position: Position(position),
+        event_id: EventId(uuid_at(1, "event_id")?),
+        stream: StreamId { kind: StreamKind::from_stored(row.get(2)?), id: uuid_at(3, "stream_id")? },
+        version: from_sql_int(row.get(4)?),
+        event_type: row.get(5)?,
+        schema_version: u32::try_from(row.get::<_, i64>(6)?).map_err(|_| corrupt("schema_version"))?,
+        occurred_at: time_at(7, "occurred_at")?,
+        recorded_at: time_at(8, "recorded_at")?,
+        metadata: Metadata {
+            command_id: uuid_at(9, "command_id")?,
+            correlation_id: uuid_at(10, "correlation_id")?,
+            causation_id,
+            actor: row.get(12)?,
+            tenant: row.get(13)?,
+        },
+        codec: CodecId(u16::try_from(row.get::<_, i64>(14)?).map_err(|_| corrupt("codec"))?),
+        payload: row.get(15)?,
+        hash: ChainHash(hash),
+    })
+}
+
+/// Positions and versions are `u64` in the API and `INTEGER` (i64) in SQLite. No stored value
+/// reaches 2^63, so a larger bound from a caller means "beyond everything" and saturates.
+pub(crate) fn to_sql_int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+pub(crate) fn from_sql_int(value: i64) -> u64 {
+    u64::try_from(value).unwrap_or(0)
+}

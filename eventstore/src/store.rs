@@ -1,0 +1,246 @@
+//! [`EventStore`]: the handle callers hold. Appends go to the one writer thread; reads use their
+//! own connections and never wait for the writer.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::clock::{Clock, SystemClock};
+use crate::envelope::{AppendOutcome, AppendRequest, Head, Position, RecordedEvent};
+use crate::error::{AppendError, InvalidAppend, OpenError, ReadError, SnapshotError};
+use crate::ids::StreamId;
+use crate::limits::{
+    EVENT_PAYLOAD_BYTES_MAX, EVENT_TYPE_BYTES_MAX, EVENTS_PER_APPEND_MAX, METADATA_BYTES_MAX,
+    SNAPSHOT_BYTES_MAX, WRITE_QUEUE_MAX,
+};
+use crate::read::{ReadAll, ReaderPool};
+use crate::signal::HeadSignal;
+use crate::snapshot::{self, SchemaHash, Snapshot};
+use crate::subscription::Subscription;
+use crate::verify::{self, Anchor, VerifyReport};
+use crate::writer::{WriteRequest, Writer};
+use crate::schema;
+
+/// How hard a commit holds on to its data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// `synchronous=FULL`: a commit is on disk when the caller hears of it, even across a power
+    /// cut. The default.
+    Full,
+    /// `synchronous=NORMAL`: survives a crash of the process but not of the machine; the last
+    /// commits before a power cut may be lost. For bulk loads and benchmarks.
+    Normal,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub durability: Durability,
+    /// Commit whatever is queued as one transaction (one fsync for many appends). Off, every
+    /// append is its own transaction; only benchmarks turn it off.
+    pub group_commit: bool,
+    /// Where `recorded_at` comes from.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for StoreOptions {
+    fn default() -> StoreOptions {
+        StoreOptions { durability: Durability::Full, group_commit: true, clock: Arc::new(SystemClock) }
+    }
+}
+
+/// A cheap-to-clone handle to one event log file.
+#[derive(Debug, Clone)]
+pub struct EventStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    path: PathBuf,
+    queue: mpsc::Sender<WriteRequest>,
+    readers: Arc<ReaderPool>,
+    signal: Arc<HeadSignal>,
+    writer_thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl EventStore {
+    /// Opens (creating if needed) the log in the SQLite file at `path`.
+    pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<EventStore, OpenError> {
+        let path = path.as_ref().to_path_buf();
+        let conn = schema::open_writer(&path, options.durability)?;
+        let readers = Arc::new(ReaderPool::new(path.clone()));
+        let head = readers.with(verify::read_head).map_err(|error| match error {
+            ReadError::Storage(error) => OpenError::Storage(error),
+            ReadError::Corrupt { position, reason } => OpenError::Corrupt { position, reason },
+        })?;
+        let signal = Arc::new(HeadSignal::new(head));
+        let (queue, receiver) = mpsc::channel(WRITE_QUEUE_MAX);
+        let writer = Writer {
+            conn,
+            clock: options.clock,
+            signal: signal.clone(),
+            batch_requests_max: if options.group_commit { usize::MAX } else { 1 },
+        };
+        let writer_thread = std::thread::Builder::new()
+            .name("ltc-eventstore-writer".into())
+            .spawn(move || writer.run(receiver))
+            .map_err(OpenError::Thread)?;
+        Ok(EventStore {
+            inner: Arc::new(Inner {
+                path,
+                queue,
+                readers,
+                signal,
+                writer_thread: Mutex::new(Some(writer_thread)),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Appends atomically: all of the request's events or none. Resolves once the batch holding
+    /// it is durable. A command id seen before returns the original outcome (`duplicate: true`).
+    pub async fn append(&self, request: AppendRequest) -> Result<AppendOutcome, AppendError> {
+        validate(&request)?;
+        let (reply, outcome) = oneshot::channel();
+        self.inner
+            .queue
+            .send(WriteRequest::Append { request, reply })
+            .await
+            .map_err(|_| AppendError::Closed)?;
+        outcome.await.map_err(|_| AppendError::Closed)?
+    }
+
+    /// [`EventStore::append`] for callers outside an async runtime. Must not be called from
+    /// inside one (it blocks the thread).
+    pub fn append_blocking(&self, request: AppendRequest) -> Result<AppendOutcome, AppendError> {
+        validate(&request)?;
+        let (reply, outcome) = oneshot::channel();
+        self.inner
+            .queue
+            .blocking_send(WriteRequest::Append { request, reply })
+            .map_err(|_| AppendError::Closed)?;
+        outcome.blocking_recv().map_err(|_| AppendError::Closed)?
+    }
+
+    /// The last committed position and its chain hash, as this process's writer last saw it.
+    pub fn head(&self) -> Head {
+        self.inner.signal.head()
+    }
+
+    /// The stream's events from `from_version` on (versions start at 1).
+    pub fn read_stream(&self, stream: &StreamId, from_version: u64) -> Result<Vec<RecordedEvent>, ReadError> {
+        self.inner.readers.read_stream(stream, from_version)
+    }
+
+    /// The stream's last version; 0 if it has no events.
+    pub fn stream_version(&self, stream: &StreamId) -> Result<u64, ReadError> {
+        self.inner.readers.stream_version(stream)
+    }
+
+    /// Up to `limit` events from position `from` on, fetched a page at a time.
+    pub fn read_all(&self, from: Position, limit: u64) -> ReadAll {
+        ReadAll::new(self.inner.readers.clone(), from, limit)
+    }
+
+    /// Every event from position `from` on: first the history, then each new event as it
+    /// commits, with no gap and no duplicate in between.
+    pub fn subscribe(&self, from: Position) -> Subscription {
+        Subscription::start(self.inner.readers.clone(), self.inner.signal.clone(), from)
+    }
+
+    /// Walks the whole log and reports the first row whose hash, link or position is wrong.
+    pub fn verify(&self) -> Result<VerifyReport, ReadError> {
+        verify::verify(self.read_all(Position::START, u64::MAX), None)
+    }
+
+    /// [`EventStore::verify`], and also checks that the log still holds a head recorded earlier.
+    pub fn verify_against(&self, anchor: Anchor) -> Result<VerifyReport, ReadError> {
+        verify::verify(self.read_all(Position::START, u64::MAX), Some(anchor))
+    }
+
+    pub async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), SnapshotError> {
+        check_snapshot(&snapshot)?;
+        let (reply, outcome) = oneshot::channel();
+        self.inner
+            .queue
+            .send(WriteRequest::Snapshot { snapshot, reply })
+            .await
+            .map_err(|_| SnapshotError::Closed)?;
+        outcome.await.map_err(|_| SnapshotError::Closed)?
+    }
+
+    pub fn save_snapshot_blocking(&self, snapshot: Snapshot) -> Result<(), SnapshotError> {
+        check_snapshot(&snapshot)?;
+        let (reply, outcome) = oneshot::channel();
+        self.inner
+            .queue
+            .blocking_send(WriteRequest::Snapshot { snapshot, reply })
+            .map_err(|_| SnapshotError::Closed)?;
+        outcome.blocking_recv().map_err(|_| SnapshotError::Closed)?
+    }
+
+    /// The stream's snapshot if there is one written with `schema_hash`; a snapshot of any other
+    /// schema is ignored, never decoded.
+    pub fn load_snapshot(&self, stream: &StreamId, schema_hash: SchemaHash) -> Result<Option<Snapshot>, ReadError> {
+        self.inner.readers.with(|conn| snapshot::load(conn, stream, schema_hash))
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Closing the queue ends the writer's loop once it has answered what it holds.
+        let (closed, _) = mpsc::channel(1);
+        drop(std::mem::replace(&mut self.queue, closed));
+        if let Some(thread) = self.writer_thread.lock().ok().and_then(|mut thread| thread.take()) {
+            // A writer that panicked has already failed every caller; nothing is left to do.
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Checks an append against the limits before it reaches the writer.
+fn validate(request: &AppendRequest) -> Result<(), InvalidAppend> {
+    let n_events = request.events.len();
+    if n_events == 0 {
+        return Err(InvalidAppend::NoEvents);
+    }
+    if n_events > EVENTS_PER_APPEND_MAX {
+        return Err(InvalidAppend::TooManyEvents { count: n_events, max: EVENTS_PER_APPEND_MAX });
+    }
+    let metadata_bytes = request.metadata.actor.len() + request.metadata.tenant.len();
+    if metadata_bytes > METADATA_BYTES_MAX {
+        return Err(InvalidAppend::MetadataTooLarge { bytes: metadata_bytes, max: METADATA_BYTES_MAX });
+    }
+    for (index, event) in request.events.iter().enumerate() {
+        let type_valid = !event.event_type.is_empty()
+            && event.event_type.len() <= EVENT_TYPE_BYTES_MAX
+            && event.event_type.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+        if !type_valid {
+            let event_type = event.event_type.chars().take(EVENT_TYPE_BYTES_MAX).collect();
+            return Err(InvalidAppend::EventType { index, event_type });
+        }
+        if event.schema_version == 0 {
+            return Err(InvalidAppend::SchemaVersionZero { index });
+        }
+        if event.payload.len() > EVENT_PAYLOAD_BYTES_MAX {
+            return Err(InvalidAppend::PayloadTooLarge {
+                index,
+                bytes: event.payload.len(),
+                max: EVENT_PAYLOAD_BYTES_MAX,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn check_snapshot(snapshot: &Snapshot) -> Result<(), SnapshotError> {
+    if snapshot.state.len() > SNAPSHOT_BYTES_MAX {
+        return Err(SnapshotError::TooLarge { bytes: snapshot.state.len(), max: SNAPSHOT_BYTES_MAX });
+    }
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! Verification: walk the log from position 1, recompute every row's chain hash, and report the
+//! first row that is missing, out of place, altered or unreadable.
+//!
+//! What each tampering looks like here: a changed field changes that row's hash; a deleted row
+//! leaves a position gap; a row inserted or moved to another position hashes its own position and
+//! its predecessor's hash, so it no longer matches where it now stands. A rewrite of the whole
+//! chain from some row on is caught by an [`Anchor`]: a head recorded earlier, outside the store.
+
+use std::str::FromStr;
+
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::chain::{ChainHash, ChainedFields, GENESIS_HASH, chain_hash};
+use crate::envelope::{Head, RecordedEvent};
+use crate::error::ReadError;
+use crate::read::from_sql_int;
+
+/// A `(position, hash)` pair recorded earlier, for example printed by `ltc verify` into an audit
+/// report. Written `POSITION:HASH`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchor {
+    pub position: u64,
+    pub hash: ChainHash,
+}
+
+impl FromStr for Anchor {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Anchor, String> {
+        let (position, hash) =
+            text.split_once(':').ok_or_else(|| format!("anchor {text:?} is not POSITION:HASH"))?;
+        let position = position.parse().map_err(|_| format!("anchor position {position:?} is not a number"))?;
+        let hash = ChainHash::from_hex(hash).ok_or_else(|| format!("anchor hash {hash:?} is not 64 hex digits"))?;
+        Ok(Anchor { position, hash })
+    }
+}
+
+/// The first thing found wrong, by position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tamper {
+    /// No row holds this position; the next row found is at `next_found` (deleted rows).
+    Missing { position: u64, next_found: u64 },
+    /// The row's contents, or its link to the previous row, do not match its hash (an edited,
+    /// inserted or moved row).
+    HashMismatch { position: u64 },
+    /// The row cannot be read as an envelope at all.
+    Unreadable { position: u64, reason: String },
+    /// The anchor's position holds a different hash: history up to it was rewritten.
+    AnchorMismatch { position: u64 },
+    /// The log ends before the anchor's position: rows at its end were removed.
+    Truncated { anchor_position: u64, head_position: u64 },
+}
+
+impl Tamper {
+    pub fn position(&self) -> u64 {
+        match *self {
+            Tamper::Missing { position, .. }
+            | Tamper::HashMismatch { position }
+            | Tamper::Unreadable { position, .. }
+            | Tamper::AnchorMismatch { position } => position,
+            Tamper::Truncated { head_position, .. } => head_position + 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Tamper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tamper::Missing { position, next_found } => {
+                write!(f, "position {position} is missing (the next row is at {next_found})")
+            }
+            Tamper::HashMismatch { position } => {
+                write!(f, "the row at position {position} does not match its hash: it was altered, inserted or moved")
+            }
+            Tamper::Unreadable { position, reason } => {
+                write!(f, "the row at position {position} is unreadable: {reason}")
+            }
+            Tamper::AnchorMismatch { position } => {
+                write!(f, "position {position} no longer holds the anchored hash: history was rewritten")
+            }
+            Tamper::Truncated { anchor_position, head_position } => write!(
+                f,
+                "the log ends at {head_position}, before the anchored position {anchor_position}: rows were removed"
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Rows whose hash was recomputed and matched.
+    pub events_checked: u64,
+    /// The last row that verified, and its hash: record it to anchor a later verification.
+    pub verified_head: Head,
+    pub first_problem: Option<Tamper>,
+}
+
+impl VerifyReport {
+    pub fn is_intact(&self) -> bool {
+        self.first_problem.is_none()
+    }
+}
+
+pub(crate) fn verify(
+    rows: impl Iterator<Item = Result<RecordedEvent, ReadError>>,
+    anchor: Option<Anchor>,
+) -> Result<VerifyReport, ReadError> {
+    let mut report = VerifyReport {
+        events_checked: 0,
+        verified_head: Head { position: 0, hash: GENESIS_HASH },
+        first_problem: None,
+    };
+    for row in rows {
+        let expected_position = report.verified_head.position + 1;
+        let event = match row {
+            Ok(event) => event,
+            Err(ReadError::Corrupt { position, reason }) => {
+                report.first_problem = Some(if position == expected_position {
+                    Tamper::Unreadable { position, reason }
+                } else {
+                    Tamper::Missing { position: expected_position, next_found: position }
+                });
+                return Ok(report);
+            }
+            Err(error) => return Err(error),
+        };
+        if event.position.0 != expected_position {
+            report.first_problem =
+                Some(Tamper::Missing { position: expected_position, next_found: event.position.0 });
+            return Ok(report);
+        }
+        let recomputed = chain_hash(&report.verified_head.hash, &fields_of(&event));
+        if recomputed != event.hash {
+            report.first_problem = Some(Tamper::HashMismatch { position: event.position.0 });
+            return Ok(report);
+        }
+        if let Some(anchor) = anchor.filter(|anchor| anchor.position == event.position.0)
+            && anchor.hash != event.hash
+        {
+            report.first_problem = Some(Tamper::AnchorMismatch { position: anchor.position });
+            return Ok(report);
+        }
+        report.verified_head = Head { position: event.position.0, hash: event.hash };
+        report.events_checked += 1;
+    }
+    if let Some(anchor) = anchor.filter(|anchor| anchor.position > report.verified_head.position) {
+        report.first_problem = Some(Tamper::Truncated {
+            anchor_position: anchor.position,
+            head_position: report.verified_head.position,
+        });
+    }
+    Ok(report)
+}
+
+fn fields_of(event: &RecordedEvent) -> ChainedFields<'_> {
+    ChainedFields {
+        position: event.position.0,
+        event_id: event.event_id,
+        stream: &event.stream,
+        version: event.version,
+        event_type: &event.event_type,
+        schema_version: event.schema_version,
+        occurred_at_us: event.occurred_at.timestamp_micros(),
+        recorded_at_us: event.recorded_at.timestamp_micros(),
+        metadata: &event.metadata,
+        codec: event.codec,
+        payload: &event.payload,
+    }
+}
+
+/// The last row's position and stored hash; position 0 and the genesis hash when empty.
+pub(crate) fn read_head(conn: &Connection) -> Result<Head, ReadError> {
+    let last = conn
+        .query_row("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1", [], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, Vec<u8>>(1)?))
+        })
+        .optional()?;
+    let Some((position, hash)) = last else {
+        return Ok(Head { position: 0, hash: GENESIS_HASH });
+    };
+    let position = from_sql_int(position);
+    let hash: [u8; 32] = hash
+        .try_into()
+        .map_err(|_| ReadError::Corrupt { position, reason: "hash is not 32 bytes".into() })?;
+    Ok(Head { position, hash: ChainHash(hash) })
+}
