@@ -1,0 +1,92 @@
+//! Appending and reading back: versions, positions and envelopes.
+
+use ltc_eventstore::{AppendError, ExpectedVersion, Position};
+
+use crate::support::{TestStore, append, stream, t0};
+
+#[test]
+fn append_assigns_versions_per_stream_and_positions_across_streams() {
+    let test = TestStore::new();
+    let lead = stream("lead", 1);
+    let quote = stream("quote", 2);
+
+    let first = test.store.append_blocking(append(&lead, ExpectedVersion::NoStream, 1, 2)).unwrap();
+    let second = test.store.append_blocking(append(&quote, ExpectedVersion::NoStream, 2, 1)).unwrap();
+    let third = test.store.append_blocking(append(&lead, ExpectedVersion::Exact(2), 3, 1)).unwrap();
+
+    assert_eq!((first.first_version, first.last_version), (1, 2));
+    assert_eq!((first.first_position, first.last_position), (Position(1), Position(2)));
+    assert_eq!((second.first_version, second.first_position), (1, Position(3)));
+    assert_eq!((third.first_version, third.first_position), (3, Position(4)));
+    assert!(!third.duplicate);
+    assert_eq!(test.store.head().position, 4);
+
+    let lead_events = test.store.read_stream(&lead, 1).unwrap();
+    let versions: Vec<u64> = lead_events.iter().map(|e| e.version).collect();
+    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(lead_events[0].payload, b"c1e0");
+    assert_eq!(lead_events[0].recorded_at, t0());
+    assert_eq!(lead_events[2].metadata.command_id, crate::support::command_id(3));
+    assert_eq!(test.store.read_stream(&lead, 3).unwrap().len(), 1);
+    assert_eq!(test.store.stream_version(&lead).unwrap(), 3);
+
+    let all: Vec<u64> = test.store.read_all(Position::START, u64::MAX).map(|e| e.unwrap().position.0).collect();
+    assert_eq!(all, [1, 2, 3, 4]);
+}
+
+#[test]
+fn wrong_expected_version_is_a_conflict_naming_the_actual_version() {
+    let test = TestStore::new();
+    let lead = stream("lead", 1);
+    test.store.append_blocking(append(&lead, ExpectedVersion::NoStream, 1, 2)).unwrap();
+
+    let stale = test.store.append_blocking(append(&lead, ExpectedVersion::Exact(1), 2, 1));
+    assert!(matches!(stale, Err(AppendError::Conflict { actual: 2, expected: ExpectedVersion::Exact(1), .. })));
+    let recreate = test.store.append_blocking(append(&lead, ExpectedVersion::NoStream, 3, 1));
+    assert!(matches!(recreate, Err(AppendError::Conflict { actual: 2, .. })));
+    assert_eq!(test.store.head().position, 2, "a rejected append writes nothing");
+
+    let any = test.store.append_blocking(append(&lead, ExpectedVersion::Any, 4, 1)).unwrap();
+    assert_eq!(any.first_version, 3);
+}
+
+#[test]
+fn a_stream_uuid_cannot_be_reused_for_another_kind() {
+    let test = TestStore::new();
+    let lead = stream("lead", 7);
+    let mut as_quote = lead.clone();
+    as_quote.kind = ltc_eventstore::StreamKind::new("quote").unwrap();
+    test.store.append_blocking(append(&lead, ExpectedVersion::NoStream, 1, 1)).unwrap();
+
+    let error = test.store.append_blocking(append(&as_quote, ExpectedVersion::Any, 2, 1)).unwrap_err();
+    assert!(matches!(error, AppendError::StreamKindMismatch { existing_kind, .. } if existing_kind == "lead"));
+}
+
+#[test]
+fn read_all_respects_its_start_and_limit_across_pages() {
+    let test = TestStore::new();
+    let lead = stream("lead", 1);
+    for command in 0..12u128 {
+        let request = append(&lead, ExpectedVersion::Any, command, 200);
+        test.store.append_blocking(request).unwrap();
+    }
+    let head = test.store.head().position;
+    assert_eq!(head, 2_400);
+    let positions: Vec<u64> = test.store.read_all(Position(1_000), 1_500).map(|e| e.unwrap().position.0).collect();
+    assert_eq!(positions, (1_000..2_500).take_while(|p| *p <= head).collect::<Vec<_>>());
+    assert_eq!(test.store.read_all(Position(head + 1), 10).count(), 0);
+    assert_eq!(test.store.read_all(Position(u64::MAX), 10).count(), 0, "a huge start is no panic");
+}
+
+#[test]
+fn recorded_time_comes_from_the_injected_clock_and_never_goes_backwards() {
+    let test = TestStore::new();
+    let lead = stream("lead", 1);
+    test.clock.advance(chrono::TimeDelta::hours(2));
+    let first = test.store.append_blocking(append(&lead, ExpectedVersion::Any, 1, 1)).unwrap();
+    test.clock.advance(chrono::TimeDelta::hours(-1));
+    let second = test.store.append_blocking(append(&lead, ExpectedVersion::Any, 2, 1)).unwrap();
+
+    assert_eq!(first.recorded_at, t0() + chrono::TimeDelta::hours(2));
+    assert_eq!(second.recorded_at, first.recorded_at, "a clock stepping back does not reorder recorded time");
+}
