@@ -1,1 +1,5 @@
-//! The shell.
+//! The shell around ltc's pure core: the data directory, the command line (`ltc`), and later the
+//! command path and NATS. Nothing below this crate depends on it.
+
+pub mod cli;
+pub mod data_dir;

@@ -1,1 +1,5 @@
-//! End-to-end tests.
+//! ltc's cross-crate end-to-end tests, in one binary (so they link once).
+
+mod crash;
+mod seed;
+mod tidy;

@@ -1,1 +1,3 @@
-//! Helpers shared by the end-to-end tests and their child processes.
+//! Helpers shared by the end-to-end tests and the child processes they start.
+
+pub mod crash_protocol;

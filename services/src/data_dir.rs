@@ -1,0 +1,27 @@
+//! The data directory every `ltc` subcommand takes as `--data DIR`: the event store and the read
+//! models live side by side in it, in separate SQLite files.
+
+use std::path::{Path, PathBuf};
+
+/// Where `ltc` keeps its files when `--data` is not given.
+pub const DEFAULT_DATA_DIR: &str = "./ltc-data";
+
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> DataDir {
+        DataDir { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The append-only event log.
+    pub fn event_store(&self) -> PathBuf {
+        self.root.join("events.db")
+    }
+}
