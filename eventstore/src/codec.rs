@@ -96,7 +96,10 @@ mod tests {
     #[test]
     fn unknown_codec_and_garbage_bytes_are_typed_errors() {
         assert_eq!(decode::<Opened>(CodecId(99), b"x"), Err(CodecError::UnknownCodec(CodecId(99))));
-        assert!(matches!(decode::<Opened>(CodecId::BINCODE2, &[0xff; 3]), Err(CodecError::Decode(_))));
+        assert!(matches!(
+            decode::<Opened>(CodecId::BINCODE2, &[0xff; 3]),
+            Err(CodecError::Decode(_))
+        ));
         let (_, mut bytes) = encode(&Opened { amount_minor: 1, currency: "EUR".into() }).unwrap();
         bytes.push(0);
         assert_eq!(

@@ -83,8 +83,10 @@ impl FromStr for StreamId {
 
     fn from_str(text: &str) -> Result<StreamId, InvalidStreamId> {
         // A UUID is 36 characters and contains '-', so split at the last 37 characters.
-        let split = text.len().checked_sub(37).ok_or_else(|| InvalidStreamId::Format(text.into()))?;
-        let (kind, rest) = text.split_at_checked(split).ok_or_else(|| InvalidStreamId::Format(text.into()))?;
+        let split =
+            text.len().checked_sub(37).ok_or_else(|| InvalidStreamId::Format(text.into()))?;
+        let (kind, rest) =
+            text.split_at_checked(split).ok_or_else(|| InvalidStreamId::Format(text.into()))?;
         let uuid = rest.strip_prefix('-').ok_or_else(|| InvalidStreamId::Format(text.into()))?;
         let id = Uuid::parse_str(uuid).map_err(|_| InvalidStreamId::Format(text.into()))?;
         StreamId::new(kind, id)
@@ -123,7 +125,13 @@ mod tests {
 
     #[test]
     fn malformed_stream_text_is_a_typed_error_not_a_panic() {
-        for bad in ["", "lead", "lead-", "lead-not-a-uuid-at-all-but-36-chars-long", "é-00000000-0000-0000-0000-0190f5c2aaaa"] {
+        for bad in [
+            "",
+            "lead",
+            "lead-",
+            "lead-not-a-uuid-at-all-but-36-chars-long",
+            "é-00000000-0000-0000-0000-0190f5c2aaaa",
+        ] {
             assert!(bad.parse::<StreamId>().is_err(), "{bad:?} was accepted");
         }
     }

@@ -53,7 +53,11 @@ impl ReaderPool {
     }
 
     /// Up to `limit` events from position `from` on, in position order.
-    pub(crate) fn read_page(&self, from: u64, limit: usize) -> Result<Vec<RecordedEvent>, ReadError> {
+    pub(crate) fn read_page(
+        &self,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, ReadError> {
         self.with(|conn| {
             let sql = format!(
                 "SELECT {EVENT_COLUMNS} FROM events WHERE position >= ?1 ORDER BY position LIMIT ?2"
@@ -92,7 +96,10 @@ impl ReaderPool {
                 if event.version != expected_version {
                     return Err(ReadError::Corrupt {
                         position: event.position.0,
-                        reason: format!("version {} where {expected_version} was due", event.version),
+                        reason: format!(
+                            "version {} where {expected_version} was due",
+                            event.version
+                        ),
                     });
                 }
                 events.push(event);
@@ -176,19 +183,24 @@ pub(crate) fn row_to_event(row: &Row<'_>) -> Result<RecordedEvent, ReadError> {
     let time_at = |index: usize, name: &str| -> Result<DateTime<Utc>, ReadError> {
         DateTime::from_timestamp_micros(row.get(index)?).ok_or_else(|| corrupt(name))
     };
-    let causation_id = match row.get_ref(11)?.as_blob_or_null().map_err(|_| corrupt("causation_id"))? {
-        Some(bytes) => Some(Uuid::from_slice(bytes).map_err(|_| corrupt("causation_id"))?),
-        None => None,
-    };
+    let causation_id =
+        match row.get_ref(11)?.as_blob_or_null().map_err(|_| corrupt("causation_id"))? {
+            Some(bytes) => Some(Uuid::from_slice(bytes).map_err(|_| corrupt("causation_id"))?),
+            None => None,
+        };
     let hash_bytes: Vec<u8> = row.get(16)?;
     let hash: [u8; 32] = hash_bytes.try_into().map_err(|_| corrupt("hash is not 32 bytes"))?;
     Ok(RecordedEvent {
         position: Position(position),
         event_id: EventId(uuid_at(1, "event_id")?),
-        stream: StreamId { kind: StreamKind::from_stored(row.get(2)?), id: uuid_at(3, "stream_id")? },
+        stream: StreamId {
+            kind: StreamKind::from_stored(row.get(2)?),
+            id: uuid_at(3, "stream_id")?,
+        },
         version: from_sql_int(row.get(4)?),
         event_type: row.get(5)?,
-        schema_version: u32::try_from(row.get::<_, i64>(6)?).map_err(|_| corrupt("schema_version"))?,
+        schema_version: u32::try_from(row.get::<_, i64>(6)?)
+            .map_err(|_| corrupt("schema_version"))?,
         occurred_at: time_at(7, "occurred_at")?,
         recorded_at: time_at(8, "recorded_at")?,
         metadata: Metadata {

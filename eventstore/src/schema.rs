@@ -71,10 +71,8 @@ BEGIN SELECT RAISE(ABORT, 'ltc commands are append-only: DELETE is forbidden'); 
 /// Opens the writer's connection and creates or checks the schema.
 pub(crate) fn open_writer(path: &Path, durability: Durability) -> Result<Connection, OpenError> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| OpenError::Directory {
-            path: dir.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir)
+            .map_err(|source| OpenError::Directory { path: dir.display().to_string(), source })?;
     }
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;

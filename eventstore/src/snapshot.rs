@@ -49,11 +49,20 @@ pub(crate) fn load(
     if stored_hash.as_slice() != schema_hash.0.as_slice() {
         return Ok(None);
     }
-    Ok(Some(Snapshot { stream: stream.clone(), version: from_sql_int(version), schema_hash, state }))
+    Ok(Some(Snapshot {
+        stream: stream.clone(),
+        version: from_sql_int(version),
+        schema_hash,
+        state,
+    }))
 }
 
 /// Writes inside the writer's transaction. An older snapshot never replaces a newer one.
-pub(crate) fn save(conn: &Connection, snapshot: &Snapshot, recorded_at_us: i64) -> rusqlite::Result<()> {
+pub(crate) fn save(
+    conn: &Connection,
+    snapshot: &Snapshot,
+    recorded_at_us: i64,
+) -> rusqlite::Result<()> {
     let mut statement = conn.prepare_cached(
         "INSERT INTO snapshots (stream_id, stream_kind, version, schema_hash, state, recorded_at_us) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6) \

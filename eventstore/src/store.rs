@@ -16,12 +16,12 @@ use crate::limits::{
     SNAPSHOT_BYTES_MAX, WRITE_QUEUE_MAX,
 };
 use crate::read::{ReadAll, ReaderPool};
+use crate::schema;
 use crate::signal::HeadSignal;
 use crate::snapshot::{self, SchemaHash, Snapshot};
 use crate::subscription::Subscription;
 use crate::verify::{self, Anchor, VerifyReport};
 use crate::writer::{WriteRequest, Writer};
-use crate::schema;
 
 /// How hard a commit holds on to its data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,7 +46,11 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> StoreOptions {
-        StoreOptions { durability: Durability::Full, group_commit: true, clock: Arc::new(SystemClock) }
+        StoreOptions {
+            durability: Durability::Full,
+            group_commit: true,
+            clock: Arc::new(SystemClock),
+        }
     }
 }
 
@@ -133,7 +137,11 @@ impl EventStore {
     }
 
     /// The stream's events from `from_version` on (versions start at 1).
-    pub fn read_stream(&self, stream: &StreamId, from_version: u64) -> Result<Vec<RecordedEvent>, ReadError> {
+    pub fn read_stream(
+        &self,
+        stream: &StreamId,
+        from_version: u64,
+    ) -> Result<Vec<RecordedEvent>, ReadError> {
         self.inner.readers.read_stream(stream, from_version)
     }
 
@@ -186,7 +194,11 @@ impl EventStore {
 
     /// The stream's snapshot if there is one written with `schema_hash`; a snapshot of any other
     /// schema is ignored, never decoded.
-    pub fn load_snapshot(&self, stream: &StreamId, schema_hash: SchemaHash) -> Result<Option<Snapshot>, ReadError> {
+    pub fn load_snapshot(
+        &self,
+        stream: &StreamId,
+        schema_hash: SchemaHash,
+    ) -> Result<Option<Snapshot>, ReadError> {
         self.inner.readers.with(|conn| snapshot::load(conn, stream, schema_hash))
     }
 }
@@ -214,12 +226,18 @@ fn validate(request: &AppendRequest) -> Result<(), InvalidAppend> {
     }
     let metadata_bytes = request.metadata.actor.len() + request.metadata.tenant.len();
     if metadata_bytes > METADATA_BYTES_MAX {
-        return Err(InvalidAppend::MetadataTooLarge { bytes: metadata_bytes, max: METADATA_BYTES_MAX });
+        return Err(InvalidAppend::MetadataTooLarge {
+            bytes: metadata_bytes,
+            max: METADATA_BYTES_MAX,
+        });
     }
     for (index, event) in request.events.iter().enumerate() {
         let type_valid = !event.event_type.is_empty()
             && event.event_type.len() <= EVENT_TYPE_BYTES_MAX
-            && event.event_type.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
+            && event
+                .event_type
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.');
         if !type_valid {
             let event_type = event.event_type.chars().take(EVENT_TYPE_BYTES_MAX).collect();
             return Err(InvalidAppend::EventType { index, event_type });
@@ -240,7 +258,10 @@ fn validate(request: &AppendRequest) -> Result<(), InvalidAppend> {
 
 fn check_snapshot(snapshot: &Snapshot) -> Result<(), SnapshotError> {
     if snapshot.state.len() > SNAPSHOT_BYTES_MAX {
-        return Err(SnapshotError::TooLarge { bytes: snapshot.state.len(), max: SNAPSHOT_BYTES_MAX });
+        return Err(SnapshotError::TooLarge {
+            bytes: snapshot.state.len(),
+            max: SNAPSHOT_BYTES_MAX,
+        });
     }
     Ok(())
 }

@@ -34,7 +34,11 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    pub(crate) fn start(readers: Arc<ReaderPool>, signal: Arc<HeadSignal>, from: Position) -> Subscription {
+    pub(crate) fn start(
+        readers: Arc<ReaderPool>,
+        signal: Arc<HeadSignal>,
+        from: Position,
+    ) -> Subscription {
         let (sender, events) = mpsc::channel(DELIVERY_BUFFER_EVENTS);
         let reader = std::thread::Builder::new()
             .name("ltc-eventstore-subscription".into())

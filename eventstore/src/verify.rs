@@ -29,8 +29,11 @@ impl FromStr for Anchor {
     fn from_str(text: &str) -> Result<Anchor, String> {
         let (position, hash) =
             text.split_once(':').ok_or_else(|| format!("anchor {text:?} is not POSITION:HASH"))?;
-        let position = position.parse().map_err(|_| format!("anchor position {position:?} is not a number"))?;
-        let hash = ChainHash::from_hex(hash).ok_or_else(|| format!("anchor hash {hash:?} is not 64 hex digits"))?;
+        let position = position
+            .parse()
+            .map_err(|_| format!("anchor position {position:?} is not a number"))?;
+        let hash = ChainHash::from_hex(hash)
+            .ok_or_else(|| format!("anchor hash {hash:?} is not 64 hex digits"))?;
         Ok(Anchor { position, hash })
     }
 }
@@ -70,13 +73,19 @@ impl std::fmt::Display for Tamper {
                 write!(f, "position {position} is missing (the next row is at {next_found})")
             }
             Tamper::HashMismatch { position } => {
-                write!(f, "the row at position {position} does not match its hash: it was altered, inserted or moved")
+                write!(
+                    f,
+                    "the row at position {position} does not match its hash: it was altered, inserted or moved"
+                )
             }
             Tamper::Unreadable { position, reason } => {
                 write!(f, "the row at position {position} is unreadable: {reason}")
             }
             Tamper::AnchorMismatch { position } => {
-                write!(f, "position {position} no longer holds the anchored hash: history was rewritten")
+                write!(
+                    f,
+                    "position {position} no longer holds the anchored hash: history was rewritten"
+                )
             }
             Tamper::Truncated { anchor_position, head_position } => write!(
                 f,

@@ -53,6 +53,14 @@ pub(crate) struct Writer {
     pub(crate) batch_requests_max: usize,
 }
 
+/// What the checks before writing concluded about an append.
+enum Checked {
+    /// The command id was committed before: answer with the original outcome.
+    AlreadyCommitted(AppendOutcome),
+    /// Write the events after this version.
+    Proceed { stream_version: u64 },
+}
+
 /// The last row as seen inside the current transaction.
 struct TxHead {
     position: u64,
@@ -127,7 +135,7 @@ impl Writer {
         for request in batch {
             let outcome = match request {
                 WriteRequest::Append { request, .. } => {
-                    Outcome::Append(self.append(request, &mut head, recorded_at_us))
+                    Outcome::Append(self.append(request, &mut head, recorded_at_us)?)
                 }
                 WriteRequest::Snapshot { snapshot, .. } => {
                     Outcome::Snapshot(self.save_snapshot(snapshot, recorded_at_us))
@@ -161,12 +169,35 @@ impl Writer {
         Ok(TxHead { position: from_sql_int(position), hash: ChainHash(hash), recorded_at_us })
     }
 
+    /// The inner result is this append's own outcome. The outer error means the savepoint that
+    /// isolates appends from each other failed: the batch cannot be trusted and is rolled back.
     fn append(
         &self,
         request: &AppendRequest,
         head: &mut TxHead,
         recorded_at_us: i64,
-    ) -> Result<AppendOutcome, AppendError> {
+    ) -> rusqlite::Result<Result<AppendOutcome, AppendError>> {
+        let stream_version = match self.check(request) {
+            Ok(Checked::Proceed { stream_version }) => stream_version,
+            Ok(Checked::AlreadyCommitted(original)) => return Ok(Ok(original)),
+            Err(rejection) => return Ok(Err(rejection)),
+        };
+        self.conn.execute_batch("SAVEPOINT append")?;
+        match self.insert(request, head, stream_version, recorded_at_us) {
+            Ok((outcome, new_head)) => {
+                self.conn.execute_batch("RELEASE append")?;
+                *head = new_head;
+                Ok(Ok(outcome))
+            }
+            Err(error) => {
+                self.conn.execute_batch("ROLLBACK TO append; RELEASE append")?;
+                Ok(Err(error))
+            }
+        }
+    }
+
+    /// Everything decided before writing.
+    fn check(&self, request: &AppendRequest) -> Result<Checked, AppendError> {
         // Idempotency comes first: a retry of a committed command must get its original outcome,
         // not a conflict with the version that command itself produced.
         if let Some(original) = self.committed_command(request.metadata.command_id)? {
@@ -176,10 +207,11 @@ impl Writer {
                     original_stream: original.stream,
                 });
             }
-            return Ok(original);
+            return Ok(Checked::AlreadyCommitted(original));
         }
         let (actual, existing_kind) = self.stream_version(&request.stream)?;
-        if let Some(existing_kind) = existing_kind.filter(|kind| kind != request.stream.kind.as_str())
+        if let Some(existing_kind) =
+            existing_kind.filter(|kind| kind != request.stream.kind.as_str())
         {
             return Err(AppendError::StreamKindMismatch {
                 stream: request.stream.clone(),
@@ -193,18 +225,7 @@ impl Writer {
                 actual,
             });
         }
-        self.conn.execute_batch("SAVEPOINT append")?;
-        match self.insert(request, head, actual, recorded_at_us) {
-            Ok((outcome, new_head)) => {
-                self.conn.execute_batch("RELEASE append")?;
-                *head = new_head;
-                Ok(outcome)
-            }
-            Err(error) => {
-                self.conn.execute_batch("ROLLBACK TO append; RELEASE append")?;
-                Err(error)
-            }
-        }
+        Ok(Checked::Proceed { stream_version: actual })
     }
 
     fn insert(
@@ -310,7 +331,11 @@ impl Writer {
             .query_row(params![command_id.as_bytes().as_slice()], |row| {
                 let stream_id: Vec<u8> = row.get(1)?;
                 let stream_id = uuid::Uuid::from_slice(&stream_id).map_err(|error| {
-                    rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Blob, error.into())
+                    rusqlite::Error::FromSqlConversionFailure(
+                        1,
+                        rusqlite::types::Type::Blob,
+                        error.into(),
+                    )
                 })?;
                 let recorded_at_us: i64 = row.get(6)?;
                 Ok(AppendOutcome {

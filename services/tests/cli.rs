@@ -9,7 +9,11 @@ fn ltc(args: &[&str]) -> Output {
 }
 
 fn text(output: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
 }
 
 fn demo(data: &Path, events: &str) -> Output {
@@ -75,7 +79,11 @@ fn verify_of_a_directory_without_a_store_is_an_error_that_creates_nothing() {
 
 #[test]
 fn malformed_arguments_exit_2_with_a_message_not_a_panic() {
-    for args in [&["verify", "--anchor", "12:nothex"][..], &["events", "--stream", "not-a-stream"], &["frobnicate"]] {
+    for args in [
+        &["verify", "--anchor", "12:nothex"][..],
+        &["events", "--stream", "not-a-stream"],
+        &["frobnicate"],
+    ] {
         let output = ltc(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
         assert!(!text(&output).contains("panicked"), "{args:?}: {}", text(&output));

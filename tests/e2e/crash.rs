@@ -28,7 +28,10 @@ fn sigkill_at_random_moments_loses_no_acknowledged_append_and_leaves_no_partial_
 
     for run in 0..KILLS {
         let acks = run_and_kill(&db, run, rng.random_range(Duration::ZERO..KILL_AFTER_MAX), seed);
-        assert!(!acks.is_empty(), "seed {seed}, run {run}: the child acknowledged nothing before the kill");
+        assert!(
+            !acks.is_empty(),
+            "seed {seed}, run {run}: the child acknowledged nothing before the kill"
+        );
         all_acks.extend(acks);
 
         let store = EventStore::open(&db, StoreOptions::default()).unwrap();
@@ -76,9 +79,14 @@ fn run_and_kill(db: &std::path::Path, run: u32, kill_after: Duration, seed: u64)
 
 fn check_after_crash(store: &EventStore, acks: &[Ack], seed: u64, run: u32) {
     let context = format!("seed {seed}, after kill {run}");
-    let events: Vec<_> = store.read_all(Position::START, u64::MAX).map(|event| event.unwrap()).collect();
+    let events: Vec<_> =
+        store.read_all(Position::START, u64::MAX).map(|event| event.unwrap()).collect();
     let positions: Vec<u64> = events.iter().map(|event| event.position.0).collect();
-    assert_eq!(positions, (1..=events.len() as u64).collect::<Vec<_>>(), "{context}: positions have gaps");
+    assert_eq!(
+        positions,
+        (1..=events.len() as u64).collect::<Vec<_>>(),
+        "{context}: positions have gaps"
+    );
     assert_eq!(store.head().position, events.len() as u64, "{context}: head");
 
     for ack in acks {
@@ -88,7 +96,11 @@ fn check_after_crash(store: &EventStore, acks: &[Ack], seed: u64, run: u32) {
                 .unwrap_or_else(|| panic!("{context}: acknowledged position {position} is lost"));
             assert_eq!(event.metadata.command_id, ack.command_id, "{context}: position {position}");
             assert_eq!(event.stream.id, ack.stream_id, "{context}: position {position}");
-            assert_eq!(event.version, ack.first_version + offset as u64, "{context}: position {position}");
+            assert_eq!(
+                event.version,
+                ack.first_version + offset as u64,
+                "{context}: position {position}"
+            );
         }
     }
 
@@ -96,13 +108,24 @@ fn check_after_crash(store: &EventStore, acks: &[Ack], seed: u64, run: u32) {
     let mut by_command: BTreeMap<uuid::Uuid, Vec<(u64, u8, u8)>> = BTreeMap::new();
     for event in &events {
         let (index, n_events) = parse_payload(&event.payload).expect("crash writer payload");
-        by_command.entry(event.metadata.command_id).or_default().push((event.position.0, index, n_events));
+        by_command.entry(event.metadata.command_id).or_default().push((
+            event.position.0,
+            index,
+            n_events,
+        ));
     }
     for (command, parts) in by_command {
         let n_events = parts[0].2;
         let indexes: Vec<u8> = parts.iter().map(|part| part.1).collect();
-        assert_eq!(indexes, (0..n_events).collect::<Vec<_>>(), "{context}: command {command} is partial");
-        assert!(parts.windows(2).all(|pair| pair[1].0 == pair[0].0 + 1), "{context}: command {command} split");
+        assert_eq!(
+            indexes,
+            (0..n_events).collect::<Vec<_>>(),
+            "{context}: command {command} is partial"
+        );
+        assert!(
+            parts.windows(2).all(|pair| pair[1].0 == pair[0].0 + 1),
+            "{context}: command {command} split"
+        );
     }
 
     let report = store.verify().unwrap();

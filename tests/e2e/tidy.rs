@@ -10,7 +10,10 @@ const FILE_LINES_MAX: usize = 500;
 const LONG_FILES: &[(&str, &str)] = &[];
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ sits in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
 }
 
 fn rust_files() -> Vec<(String, String)> {
@@ -33,7 +36,11 @@ fn rust_files() -> Vec<(String, String)> {
         }
     }
     files.sort();
-    assert!(files.len() > 20, "tidy found only {} Rust files: is it looking in the right place?", files.len());
+    assert!(
+        files.len() > 20,
+        "tidy found only {} Rust files: is it looking in the right place?",
+        files.len()
+    );
     files
 }
 
@@ -88,7 +95,8 @@ fn files_stay_small_enough_to_hold_one_idea() {
     let long: Vec<String> = rust_files()
         .into_iter()
         .filter(|(path, text)| {
-            text.lines().count() > FILE_LINES_MAX && !LONG_FILES.iter().any(|(long, _)| long == path)
+            text.lines().count() > FILE_LINES_MAX
+                && !LONG_FILES.iter().any(|(long, _)| long == path)
         })
         .map(|(path, text)| format!("{path} ({} lines)", text.lines().count()))
         .collect();
@@ -101,7 +109,9 @@ fn money_is_never_floating_point() {
     for (path, text) in rust_files() {
         for (line_idx, line) in text.lines().enumerate() {
             let line = line.trim();
-            let money_word = ["amount", "price", "total", "balance", "discount"].iter().any(|w| line.contains(w));
+            let money_word = ["amount", "price", "total", "balance", "discount"]
+                .iter()
+                .any(|w| line.contains(w));
             let float = [": f32", ": f64", "<f32>", "<f64>"].iter().any(|f| line.contains(f));
             if money_word && float {
                 found.push(format!("{path}:{}: {line}", line_idx + 1));
@@ -130,7 +140,10 @@ fn crate_dependencies_follow_the_architecture() {
         std::fs::read_to_string(workspace_root().join(krate).join("Cargo.toml")).expect("manifest")
     };
     let depends = |krate: &str, on: &str| {
-        manifest(krate).lines().any(|line| line.trim_start().starts_with(&format!("{on} ")) || line.trim_start().starts_with(&format!("{on}.")))
+        manifest(krate).lines().any(|line| {
+            line.trim_start().starts_with(&format!("{on} "))
+                || line.trim_start().starts_with(&format!("{on}."))
+        })
     };
     assert!(!depends("domain", "ltc-eventstore"), "domain must not know the store");
     assert!(!depends("eventstore", "ltc-domain"), "the store must not know the domain");

@@ -33,7 +33,11 @@ impl Ack {
     pub fn to_line(&self) -> String {
         format!(
             "ack {} {} {} {} {}",
-            self.command_id, self.stream_id, self.first_position, self.last_position, self.first_version
+            self.command_id,
+            self.stream_id,
+            self.first_position,
+            self.last_position,
+            self.first_version
         )
     }
 

@@ -11,7 +11,8 @@ fn append_assigns_versions_per_stream_and_positions_across_streams() {
     let quote = stream("quote", 2);
 
     let first = test.store.append_blocking(append(&lead, ExpectedVersion::NoStream, 1, 2)).unwrap();
-    let second = test.store.append_blocking(append(&quote, ExpectedVersion::NoStream, 2, 1)).unwrap();
+    let second =
+        test.store.append_blocking(append(&quote, ExpectedVersion::NoStream, 2, 1)).unwrap();
     let third = test.store.append_blocking(append(&lead, ExpectedVersion::Exact(2), 3, 1)).unwrap();
 
     assert_eq!((first.first_version, first.last_version), (1, 2));
@@ -30,7 +31,8 @@ fn append_assigns_versions_per_stream_and_positions_across_streams() {
     assert_eq!(test.store.read_stream(&lead, 3).unwrap().len(), 1);
     assert_eq!(test.store.stream_version(&lead).unwrap(), 3);
 
-    let all: Vec<u64> = test.store.read_all(Position::START, u64::MAX).map(|e| e.unwrap().position.0).collect();
+    let all: Vec<u64> =
+        test.store.read_all(Position::START, u64::MAX).map(|e| e.unwrap().position.0).collect();
     assert_eq!(all, [1, 2, 3, 4]);
 }
 
@@ -41,7 +43,10 @@ fn wrong_expected_version_is_a_conflict_naming_the_actual_version() {
     test.store.append_blocking(append(&lead, ExpectedVersion::NoStream, 1, 2)).unwrap();
 
     let stale = test.store.append_blocking(append(&lead, ExpectedVersion::Exact(1), 2, 1));
-    assert!(matches!(stale, Err(AppendError::Conflict { actual: 2, expected: ExpectedVersion::Exact(1), .. })));
+    assert!(matches!(
+        stale,
+        Err(AppendError::Conflict { actual: 2, expected: ExpectedVersion::Exact(1), .. })
+    ));
     let recreate = test.store.append_blocking(append(&lead, ExpectedVersion::NoStream, 3, 1));
     assert!(matches!(recreate, Err(AppendError::Conflict { actual: 2, .. })));
     assert_eq!(test.store.head().position, 2, "a rejected append writes nothing");
@@ -58,8 +63,11 @@ fn a_stream_uuid_cannot_be_reused_for_another_kind() {
     as_quote.kind = ltc_eventstore::StreamKind::new("quote").unwrap();
     test.store.append_blocking(append(&lead, ExpectedVersion::NoStream, 1, 1)).unwrap();
 
-    let error = test.store.append_blocking(append(&as_quote, ExpectedVersion::Any, 2, 1)).unwrap_err();
-    assert!(matches!(error, AppendError::StreamKindMismatch { existing_kind, .. } if existing_kind == "lead"));
+    let error =
+        test.store.append_blocking(append(&as_quote, ExpectedVersion::Any, 2, 1)).unwrap_err();
+    assert!(
+        matches!(error, AppendError::StreamKindMismatch { existing_kind, .. } if existing_kind == "lead")
+    );
 }
 
 #[test]
@@ -72,7 +80,8 @@ fn read_all_respects_its_start_and_limit_across_pages() {
     }
     let head = test.store.head().position;
     assert_eq!(head, 2_400);
-    let positions: Vec<u64> = test.store.read_all(Position(1_000), 1_500).map(|e| e.unwrap().position.0).collect();
+    let positions: Vec<u64> =
+        test.store.read_all(Position(1_000), 1_500).map(|e| e.unwrap().position.0).collect();
     assert_eq!(positions, (1_000..2_500).take_while(|p| *p <= head).collect::<Vec<_>>());
     assert_eq!(test.store.read_all(Position(head + 1), 10).count(), 0);
     assert_eq!(test.store.read_all(Position(u64::MAX), 10).count(), 0, "a huge start is no panic");
@@ -88,5 +97,8 @@ fn recorded_time_comes_from_the_injected_clock_and_never_goes_backwards() {
     let second = test.store.append_blocking(append(&lead, ExpectedVersion::Any, 2, 1)).unwrap();
 
     assert_eq!(first.recorded_at, t0() + chrono::TimeDelta::hours(2));
-    assert_eq!(second.recorded_at, first.recorded_at, "a clock stepping back does not reorder recorded time");
+    assert_eq!(
+        second.recorded_at, first.recorded_at,
+        "a clock stepping back does not reorder recorded time"
+    );
 }

@@ -19,7 +19,8 @@ fn sixty_four_tasks_retrying_on_eight_hot_streams_lose_no_update() {
     let store = test.store.clone();
     let conflicts = Arc::new(AtomicU64::new(0));
     let duplicate_replies = Arc::new(AtomicU64::new(0));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
 
     runtime.block_on(async {
         let mut tasks = Vec::new();
@@ -70,15 +71,24 @@ fn sixty_four_tasks_retrying_on_eight_hot_streams_lose_no_update() {
         for (index, event) in events.iter().enumerate() {
             assert_eq!(event.version, index as u64 + 1, "versions are contiguous");
             let seen = u64::from_le_bytes(event.payload.as_slice().try_into().unwrap());
-            assert_eq!(seen, event.version - 1, "event {} was decided on a stale version", event.position);
+            assert_eq!(
+                seen,
+                event.version - 1,
+                "event {} was decided on a stale version",
+                event.position
+            );
             *commands_seen.entry(event.metadata.command_id).or_insert(0) += 1;
         }
     }
     assert_eq!(commands_seen.len() as u64, total);
     assert!(commands_seen.values().all(|count| *count == 1));
-    let positions: Vec<u64> = store.read_all(Position::START, u64::MAX).map(|e| e.unwrap().position.0).collect();
+    let positions: Vec<u64> =
+        store.read_all(Position::START, u64::MAX).map(|e| e.unwrap().position.0).collect();
     assert_eq!(positions, (1..=total).collect::<Vec<_>>(), "positions are gap-free");
     assert!(store.verify().unwrap().is_intact());
     assert!(conflicts.load(Ordering::Relaxed) > 0, "the load was contended enough to conflict");
-    assert_eq!(duplicate_replies.load(Ordering::Relaxed), (TASKS * COMMANDS_PER_TASK.div_ceil(3)) as u64);
+    assert_eq!(
+        duplicate_replies.load(Ordering::Relaxed),
+        (TASKS * COMMANDS_PER_TASK.div_ceil(3)) as u64
+    );
 }

@@ -12,7 +12,12 @@ async fn load(store: &ltc_eventstore::EventStore, first_command: u128, n_appends
         tasks.push(tokio::spawn(async move {
             for n in (0..n_appends).filter(|n| n % 8 == task) {
                 let command = first_command + n;
-                let request = append(&stream("lead", task), ExpectedVersion::Any, command, (n % 3 + 1) as usize);
+                let request = append(
+                    &stream("lead", task),
+                    ExpectedVersion::Any,
+                    command,
+                    (n % 3 + 1) as usize,
+                );
                 store.append(request).await.unwrap();
             }
         }));
@@ -59,7 +64,8 @@ async fn a_caught_up_subscriber_receives_events_appended_later() {
         assert_eq!(subscription.next().await.unwrap().unwrap().position, Position(expected));
     }
 
-    let live = store.append(append(&stream("lead", 1), ExpectedVersion::Exact(2), 2, 1)).await.unwrap();
+    let live =
+        store.append(append(&stream("lead", 1), ExpectedVersion::Exact(2), 2, 1)).await.unwrap();
     let event = tokio::time::timeout(std::time::Duration::from_secs(5), subscription.next())
         .await
         .expect("a live event arrives promptly")
@@ -72,11 +78,14 @@ async fn a_caught_up_subscriber_receives_events_appended_later() {
 #[test]
 fn a_subscription_ends_after_the_last_event_once_the_store_is_closed() {
     let test = TestStore::new();
-    test.store.append_blocking(append(&stream("lead", 1), ExpectedVersion::NoStream, 1, 3)).unwrap();
+    test.store
+        .append_blocking(append(&stream("lead", 1), ExpectedVersion::NoStream, 1, 3))
+        .unwrap();
     let mut subscription = test.store.subscribe(Position(2));
     let TestStore { store, dir: _dir, .. } = test;
     drop(store);
-    let positions: Vec<u64> =
-        std::iter::from_fn(|| subscription.next_blocking()).map(|e| e.unwrap().position.0).collect();
+    let positions: Vec<u64> = std::iter::from_fn(|| subscription.next_blocking())
+        .map(|e| e.unwrap().position.0)
+        .collect();
     assert_eq!(positions, [2, 3]);
 }

@@ -10,8 +10,8 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::Utc;
 use ltc_eventstore::{
-    AppendRequest, EventId, EventStore, ExpectedVersion, Metadata, NewEvent, StoreOptions, StreamId,
-    codec,
+    AppendRequest, EventId, EventStore, ExpectedVersion, Metadata, NewEvent, StoreOptions,
+    StreamId, codec,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -32,8 +32,12 @@ pub(super) struct DemoArgs {
 }
 
 /// Stage changes after the opening event, per opportunity.
-const STAGES: [(&str, u16); 4] =
-    [("needs_analysis", 2_000), ("proposal", 4_000), ("negotiation", 6_000), ("closed_won", 10_000)];
+const STAGES: [(&str, u16); 4] = [
+    ("needs_analysis", 2_000),
+    ("proposal", 4_000),
+    ("negotiation", 6_000),
+    ("closed_won", 10_000),
+];
 
 #[derive(Serialize)]
 struct OpportunityOpened {
@@ -55,7 +59,8 @@ pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("opening {}", data.event_store().display()))?;
     let head_before = store.head().position;
     let retries = Arc::new(AtomicU64::new(0));
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let started = Instant::now();
     runtime.block_on(async {
         let mut writers = Vec::new();
@@ -88,16 +93,21 @@ pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Opens opportunities and moves them through the stages until `quota` events are written.
-async fn write_opportunities(store: EventStore, quota: u64, retries: Arc<AtomicU64>) -> anyhow::Result<()> {
+async fn write_opportunities(
+    store: EventStore,
+    quota: u64,
+    retries: Arc<AtomicU64>,
+) -> anyhow::Result<()> {
     let mut written = 0;
     while written < quota {
         let opportunity = StreamId::new("opportunity", Uuid::now_v7())?;
         let opened = OpportunityOpened {
             name: format!("Deal {}", &opportunity.id.simple().to_string()[24..]),
-            amount_minor: 1_000_00 * i64::try_from(written % 50 + 1)?,
+            amount_minor: 100_000 * i64::try_from(written % 50 + 1)?,
             currency: "EUR",
         };
-        let mut request = request(&opportunity, ExpectedVersion::NoStream, "OpportunityOpened", &opened)?;
+        let mut request =
+            request(&opportunity, ExpectedVersion::NoStream, "OpportunityOpened", &opened)?;
         for (stage, probability_bps) in STAGES {
             if written == quota {
                 break;
@@ -116,7 +126,12 @@ async fn write_opportunities(store: EventStore, quota: u64, retries: Arc<AtomicU
     Ok(())
 }
 
-fn request_at(stream: &StreamId, version: u64, event_type: &str, payload: &impl Serialize) -> anyhow::Result<AppendRequest> {
+fn request_at(
+    stream: &StreamId,
+    version: u64,
+    event_type: &str,
+    payload: &impl Serialize,
+) -> anyhow::Result<AppendRequest> {
     request(stream, ExpectedVersion::Exact(version), event_type, payload)
 }
 

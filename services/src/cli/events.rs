@@ -26,10 +26,15 @@ pub(super) struct EventsArgs {
 pub(super) fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
     let store = open_existing(&args.data.dir())?;
     let events: Box<dyn Iterator<Item = Result<_, _>>> = match &args.stream {
-        Some(stream) => Box::new(store.read_stream(stream, 1).context("reading the stream")?.into_iter().map(Ok)),
+        Some(stream) => Box::new(
+            store.read_stream(stream, 1).context("reading the stream")?.into_iter().map(Ok),
+        ),
         None => Box::new(store.read_all(Position(args.from), args.limit)),
     };
-    println!("{:>9}  {:<27}  {:<48} {:>4}  {:<24} {:<14} {:>6}", "position", "recorded_at", "stream", "ver", "type", "actor", "bytes");
+    println!(
+        "{:>9}  {:<27}  {:<48} {:>4}  {:<24} {:<14} {:>6}",
+        "position", "recorded_at", "stream", "ver", "type", "actor", "bytes"
+    );
     for event in events.take(usize::try_from(args.limit).unwrap_or(usize::MAX)) {
         let event = event.context("reading the log")?;
         println!(

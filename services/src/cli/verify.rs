@@ -41,7 +41,8 @@ pub(super) fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
 pub(super) fn open_existing(data: &DataDir) -> anyhow::Result<EventStore> {
     let path = data.event_store();
     anyhow::ensure!(path.exists(), "no event store at {} (is --data right?)", path.display());
-    EventStore::open(&path, StoreOptions::default()).with_context(|| format!("opening {}", path.display()))
+    EventStore::open(&path, StoreOptions::default())
+        .with_context(|| format!("opening {}", path.display()))
 }
 
 pub(super) fn print_report(store: &EventStore, report: &VerifyReport) {
@@ -52,8 +53,12 @@ pub(super) fn print_report(store: &EventStore, report: &VerifyReport) {
     match &report.first_problem {
         None => {
             println!("  anchor          {}:{}", head.position, head.hash);
-            println!("                  (keep it; `ltc verify --anchor` later proves nothing before it changed)");
-            println!("  result          intact: every row matches its hash and links to the one before");
+            println!(
+                "                  (keep it; `ltc verify --anchor` later proves nothing before it changed)"
+            );
+            println!(
+                "  result          intact: every row matches its hash and links to the one before"
+            );
         }
         Some(problem) => println!("  result          TAMPERED: {problem}"),
     }

@@ -20,19 +20,26 @@ const RUN_TIME_MAX: Duration = Duration::from_secs(20);
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (Some(path), Some(run)) = (args.next(), args.next().and_then(|run| run.parse::<u128>().ok())) else {
+    let (Some(path), Some(run)) =
+        (args.next(), args.next().and_then(|run| run.parse::<u128>().ok()))
+    else {
         eprintln!("usage: ltc-crash-writer DB_PATH RUN_NUMBER");
         std::process::exit(2);
     };
     let store = EventStore::open(&path, StoreOptions::default()).expect("open store");
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let started = Instant::now();
     runtime.block_on(async {
         let mut tasks = Vec::new();
         for task in 0..WRITER_TASKS {
             let store = store.clone();
             tasks.push(tokio::spawn(async move {
-                let stream = StreamId::new("crash", Uuid::from_u128(run << 64 | task << 32 | 1)).expect("kind");
+                let stream = StreamId::new("crash", Uuid::from_u128(run << 64 | task << 32 | 1))
+                    .expect("kind");
                 let mut seq: u128 = 0;
                 while started.elapsed() < RUN_TIME_MAX {
                     let command = run << 64 | task << 32 | seq;
