@@ -1,1 +1,105 @@
-//! TODO-HELPER
+//! The append-only triggers: `UPDATE` and `DELETE` on `events` and `commands`, sent by hand
+//! through a plain SQLite connection, are aborted and change nothing.
+
+use ltc_eventstore::{ExpectedVersion, Position, RecordedEvent};
+use rusqlite::Connection;
+
+use crate::support::{TestStore, append, raw_connection, stream};
+
+/// A store holding 12 events from 4 commands on 2 streams.
+fn store_with_history() -> TestStore {
+    let test = TestStore::new();
+    for command in 0..4u128 {
+        let request = append(&stream("lead", command % 2), ExpectedVersion::Any, command, 3);
+        test.store.append_blocking(request).unwrap();
+    }
+    test
+}
+
+#[test]
+fn updates_of_event_rows_are_aborted_by_the_append_only_trigger() {
+    let test = store_with_history();
+    let conn = raw_connection(&test.db_path());
+    let before = everything(&test);
+
+    for statement in [
+        "UPDATE events SET payload = x'00' WHERE position = 5",
+        "UPDATE events SET actor = 'mallory'",
+        "UPDATE events SET hash = zeroblob(32) WHERE position = 12",
+        "UPDATE events SET position = position + 100 WHERE position = 1",
+        "INSERT INTO events SELECT * FROM events WHERE position = 3 \
+         ON CONFLICT (position) DO UPDATE SET payload = x'00'",
+    ] {
+        check_aborted(&conn, statement, "ltc events are append-only: UPDATE is forbidden");
+    }
+    check_nothing_changed(&test, &conn, &before);
+}
+
+#[test]
+fn deletes_of_event_rows_are_aborted_by_the_append_only_trigger() {
+    let test = store_with_history();
+    let conn = raw_connection(&test.db_path());
+    let before = everything(&test);
+
+    for statement in [
+        "DELETE FROM events WHERE position = 12",
+        "DELETE FROM events WHERE position = 1",
+        "DELETE FROM events",
+    ] {
+        check_aborted(&conn, statement, "ltc events are append-only: DELETE is forbidden");
+    }
+    check_nothing_changed(&test, &conn, &before);
+}
+
+#[test]
+fn updates_and_deletes_of_command_rows_are_aborted_by_the_append_only_trigger() {
+    let test = store_with_history();
+    let conn = raw_connection(&test.db_path());
+    let before = everything(&test);
+
+    for statement in [
+        "UPDATE commands SET last_position = 1",
+        "UPDATE commands SET stream_kind = 'quote' WHERE first_position = 4",
+    ] {
+        check_aborted(&conn, statement, "ltc commands are append-only: UPDATE is forbidden");
+    }
+    for statement in ["DELETE FROM commands", "DELETE FROM commands WHERE first_position = 1"] {
+        check_aborted(&conn, statement, "ltc commands are append-only: DELETE is forbidden");
+    }
+    check_nothing_changed(&test, &conn, &before);
+
+    // The command ids are still remembered: a retry is answered with the original outcome.
+    let retry = append(&stream("lead", 0), ExpectedVersion::Any, 0, 3);
+    let outcome = test.store.append_blocking(retry).unwrap();
+    assert!(outcome.duplicate);
+    assert_eq!((outcome.first_position, outcome.last_position), (Position(1), Position(3)));
+}
+
+/// Every event, read back through the store.
+fn everything(test: &TestStore) -> Vec<RecordedEvent> {
+    test.store.read_all(Position::START, u64::MAX).collect::<Result<_, _>>().unwrap()
+}
+
+#[track_caller]
+fn check_aborted(conn: &Connection, statement: &str, message: &str) {
+    match conn.execute(statement, []) {
+        Err(error) => {
+            let text = error.to_string();
+            assert!(text.contains("append-only"), "{statement}: {text}");
+            assert!(text.contains(message), "{statement}: {text}");
+        }
+        Ok(n_rows) => panic!("{statement} was allowed and changed {n_rows} rows"),
+    }
+}
+
+#[track_caller]
+fn check_nothing_changed(test: &TestStore, conn: &Connection, before: &[RecordedEvent]) {
+    assert_eq!(everything(test), before);
+    let count = |table: &str| -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap()
+    };
+    assert_eq!((count("events"), count("commands")), (12, 4));
+    let report = test.store.verify().unwrap();
+    assert!(report.is_intact(), "{report:?}");
+    assert_eq!(report.events_checked, 12);
+}

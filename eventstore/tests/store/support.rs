@@ -90,3 +90,18 @@ pub fn append(stream: &StreamId, expected: ExpectedVersion, command: u128, n_eve
         metadata: metadata(command),
     }
 }
+
+/// A read-write SQLite connection to a store's file that bypasses the store, as an operator with
+/// a SQL shell (or an attacker with the file) would have.
+pub fn raw_connection(path: &std::path::Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).expect("open the store's file directly");
+    conn.busy_timeout(std::time::Duration::from_secs(5)).expect("set busy timeout");
+    conn
+}
+
+/// Opens a store on a file of the test's own (a copy, for example), with a manual clock at
+/// [`t0`].
+pub fn open_file(path: &std::path::Path) -> EventStore {
+    let clock = Arc::new(ManualClock::new(t0()));
+    EventStore::open(path, StoreOptions { clock, ..StoreOptions::default() }).expect("open store")
+}
