@@ -66,7 +66,13 @@ impl ReaderPool {
             let mut rows = statement.query(params![to_sql_int(from), to_sql_int(limit as u64)])?;
             let mut page = Vec::with_capacity(limit.min(READ_PAGE_EVENTS));
             while let Some(row) = rows.next()? {
-                page.push(row_to_event(row)?);
+                match row_to_event(row) {
+                    Ok(event) => page.push(event),
+                    // Hand out the good rows first, so the bad one is reported at its own
+                    // position when the next page starts with it.
+                    Err(ReadError::Corrupt { .. }) if !page.is_empty() => break,
+                    Err(error) => return Err(error),
+                }
             }
             Ok(page)
         })
@@ -173,8 +179,23 @@ impl Iterator for ReadAll {
     }
 }
 
+/// A row as an envelope. A column holding the wrong type or an out-of-range value is reported as
+/// [`ReadError::Corrupt`] at the row's position: only the store writes rows, so such a value was
+/// put there by hand.
 pub(crate) fn row_to_event(row: &Row<'_>) -> Result<RecordedEvent, ReadError> {
     let position = from_sql_int(row.get::<_, i64>(0)?);
+    decode_row(row, position).map_err(|error| match error {
+        ReadError::Storage(
+            error @ (rusqlite::Error::InvalidColumnType(..)
+            | rusqlite::Error::FromSqlConversionFailure(..)
+            | rusqlite::Error::IntegralValueOutOfRange(..)
+            | rusqlite::Error::Utf8Error(..)),
+        ) => ReadError::Corrupt { position, reason: error.to_string() },
+        other => other,
+    })
+}
+
+fn decode_row(row: &Row<'_>, position: u64) -> Result<RecordedEvent, ReadError> {
     let corrupt = |reason: &str| ReadError::Corrupt { position, reason: reason.to_owned() };
     let uuid_at = |index: usize, name: &str| -> Result<Uuid, ReadError> {
         let bytes = row.get_ref(index)?.as_blob().map_err(|_| corrupt(name))?;

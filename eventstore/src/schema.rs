@@ -1,9 +1,9 @@
 //! The SQLite schema and connection settings.
 //!
 //! The `events` table is the log. `commands` remembers each committed command id with its
-//! outcome, which is what makes idempotency durable. Triggers abort any `UPDATE` or `DELETE` on
-//! either, so even a hand-written SQL statement cannot rewrite history; `snapshots` is a cache
-//! and may be overwritten.
+//! outcome, which is what makes idempotency durable. Triggers abort any `UPDATE`, `DELETE` or
+//! replacing `INSERT` on either, so even a hand-written SQL statement cannot rewrite history;
+//! `snapshots` is a cache and may be overwritten.
 
 use std::path::Path;
 
@@ -62,6 +62,22 @@ CREATE TRIGGER IF NOT EXISTS events_are_append_only_update BEFORE UPDATE ON even
 BEGIN SELECT RAISE(ABORT, 'ltc events are append-only: UPDATE is forbidden'); END;
 CREATE TRIGGER IF NOT EXISTS events_are_append_only_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'ltc events are append-only: DELETE is forbidden'); END;
+-- INSERT OR REPLACE deletes the rows it conflicts with without firing DELETE triggers (unless a
+-- connection turns recursive_triggers on), so a replacing insert is refused before it happens.
+-- The store's own inserts never conflict; the event_id message is what the writer recognises as
+-- a duplicate event id.
+CREATE TRIGGER IF NOT EXISTS events_are_append_only_replace_position BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE position = NEW.position)
+BEGIN SELECT RAISE(ABORT, 'ltc events are append-only: position is taken'); END;
+CREATE TRIGGER IF NOT EXISTS events_are_append_only_replace_event_id BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE event_id = NEW.event_id)
+BEGIN SELECT RAISE(ABORT, 'ltc events are append-only: event_id is already in the log'); END;
+CREATE TRIGGER IF NOT EXISTS events_are_append_only_replace_version BEFORE INSERT ON events
+WHEN EXISTS (SELECT 1 FROM events WHERE stream_id = NEW.stream_id AND version = NEW.version)
+BEGIN SELECT RAISE(ABORT, 'ltc events are append-only: stream version is taken'); END;
+CREATE TRIGGER IF NOT EXISTS commands_are_append_only_replace BEFORE INSERT ON commands
+WHEN EXISTS (SELECT 1 FROM commands WHERE command_id = NEW.command_id)
+BEGIN SELECT RAISE(ABORT, 'ltc commands are append-only: command_id is taken'); END;
 CREATE TRIGGER IF NOT EXISTS commands_are_append_only_update BEFORE UPDATE ON commands
 BEGIN SELECT RAISE(ABORT, 'ltc commands are append-only: UPDATE is forbidden'); END;
 CREATE TRIGGER IF NOT EXISTS commands_are_append_only_delete BEFORE DELETE ON commands

@@ -162,13 +162,22 @@ impl EventStore {
     }
 
     /// Walks the whole log and reports the first row whose hash, link or position is wrong.
+    /// Also checks that every command's idempotency record agrees with its events.
     pub fn verify(&self) -> Result<VerifyReport, ReadError> {
-        verify::verify(self.read_all(Position::START, u64::MAX), None)
+        self.verify_with(None)
     }
 
     /// [`EventStore::verify`], and also checks that the log still holds a head recorded earlier.
     pub fn verify_against(&self, anchor: Anchor) -> Result<VerifyReport, ReadError> {
-        verify::verify(self.read_all(Position::START, u64::MAX), Some(anchor))
+        self.verify_with(Some(anchor))
+    }
+
+    fn verify_with(&self, anchor: Option<Anchor>) -> Result<VerifyReport, ReadError> {
+        let mut report = verify::verify(self.read_all(Position::START, u64::MAX), anchor)?;
+        if report.is_intact() {
+            report.first_problem = self.inner.readers.with(verify::check_command_records)?;
+        }
+        Ok(report)
     }
 
     pub async fn save_snapshot(&self, snapshot: Snapshot) -> Result<(), SnapshotError> {

@@ -52,6 +52,11 @@ pub enum Tamper {
     AnchorMismatch { position: u64 },
     /// The log ends before the anchor's position: rows at its end were removed.
     Truncated { anchor_position: u64, head_position: u64 },
+    /// The idempotency record of the command whose events start here does not match those
+    /// events: a retry of it would be told a wrong outcome.
+    CommandRecordAltered { position: u64 },
+    /// The event here has no idempotency record: a retry of its command would be applied again.
+    CommandRecordMissing { position: u64 },
 }
 
 impl Tamper {
@@ -60,7 +65,9 @@ impl Tamper {
             Tamper::Missing { position, .. }
             | Tamper::HashMismatch { position }
             | Tamper::Unreadable { position, .. }
-            | Tamper::AnchorMismatch { position } => position,
+            | Tamper::AnchorMismatch { position }
+            | Tamper::CommandRecordAltered { position }
+            | Tamper::CommandRecordMissing { position } => position,
             Tamper::Truncated { head_position, .. } => head_position + 1,
         }
     }
@@ -87,6 +94,16 @@ impl std::fmt::Display for Tamper {
                     "position {position} no longer holds the anchored hash: history was rewritten"
                 )
             }
+            Tamper::CommandRecordAltered { position } => write!(
+                f,
+                "the command record for the events from position {position} does not match them: \
+                 a retry would be told a wrong outcome"
+            ),
+            Tamper::CommandRecordMissing { position } => write!(
+                f,
+                "the event at position {position} has no command record: a retry of its command \
+                 would be applied again"
+            ),
             Tamper::Truncated { anchor_position, head_position } => write!(
                 f,
                 "the log ends at {head_position}, before the anchored position {anchor_position}: rows were removed"
@@ -159,6 +176,41 @@ pub(crate) fn verify(
         });
     }
     Ok(report)
+}
+
+/// Cross-checks the `commands` table, which answers retries, against the chained events. Its
+/// rows are not chained themselves, so every one must agree with the events it points at, and
+/// every event must have one.
+pub(crate) fn check_command_records(conn: &Connection) -> Result<Option<Tamper>, ReadError> {
+    let altered: Option<i64> = conn
+        .query_row(
+            "SELECT c.first_position FROM commands c \
+             LEFT JOIN events f ON f.position = c.first_position \
+             LEFT JOIN events l ON l.position = c.last_position \
+             WHERE f.command_id IS NOT c.command_id OR l.command_id IS NOT c.command_id \
+                OR f.stream_id IS NOT c.stream_id OR f.stream_kind IS NOT c.stream_kind \
+                OR f.version IS NOT c.first_version OR l.version IS NOT c.last_version \
+                OR f.recorded_at_us IS NOT c.recorded_at_us \
+                OR c.last_position - c.first_position IS NOT c.last_version - c.first_version \
+             ORDER BY c.first_position LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let missing: Option<i64> = conn
+        .query_row(
+            "SELECT e.position FROM events e WHERE NOT EXISTS \
+             (SELECT 1 FROM commands c WHERE c.command_id = e.command_id) \
+             ORDER BY e.position LIMIT 1",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    let altered =
+        altered.map(|position| Tamper::CommandRecordAltered { position: from_sql_int(position) });
+    let missing =
+        missing.map(|position| Tamper::CommandRecordMissing { position: from_sql_int(position) });
+    Ok([altered, missing].into_iter().flatten().min_by_key(Tamper::position))
 }
 
 fn fields_of(event: &RecordedEvent) -> ChainedFields<'_> {

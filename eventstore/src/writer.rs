@@ -285,7 +285,7 @@ impl Writer {
                 hash.0.as_slice(),
             ]);
             if let Err(error) = inserted {
-                return Err(if is_unique_violation(&error, "events.event_id") {
+                return Err(if is_constraint_violation(&error, "event_id") {
                     AppendError::DuplicateEventId(event.event_id)
                 } else {
                     error.into()
@@ -383,7 +383,9 @@ impl Writer {
     }
 }
 
-fn is_unique_violation(error: &rusqlite::Error, column: &str) -> bool {
+/// The unique index and the append-only trigger both refuse a repeated event id; both messages
+/// name the column.
+fn is_constraint_violation(error: &rusqlite::Error, column: &str) -> bool {
     matches!(
         error,
         rusqlite::Error::SqliteFailure(failure, Some(message))

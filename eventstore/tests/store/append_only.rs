@@ -27,10 +27,53 @@ fn updates_of_event_rows_are_aborted_by_the_append_only_trigger() {
         "UPDATE events SET actor = 'mallory'",
         "UPDATE events SET hash = zeroblob(32) WHERE position = 12",
         "UPDATE events SET position = position + 100 WHERE position = 1",
-        "INSERT INTO events SELECT * FROM events WHERE position = 3 \
-         ON CONFLICT (position) DO UPDATE SET payload = x'00'",
     ] {
         check_aborted(&conn, statement, "ltc events are append-only: UPDATE is forbidden");
+    }
+    check_nothing_changed(&test, &conn, &before);
+}
+
+#[test]
+fn inserts_that_would_replace_or_upsert_a_row_are_aborted() {
+    let test = store_with_history();
+    let conn = raw_connection(&test.db_path());
+    let before = everything(&test);
+
+    for (statement, message) in [
+        (
+            "INSERT INTO events SELECT * FROM events WHERE position = 3 \
+             ON CONFLICT (position) DO UPDATE SET payload = x'00'",
+            "ltc events are append-only",
+        ),
+        (
+            "INSERT OR REPLACE INTO events SELECT * FROM events WHERE position = 5",
+            "ltc events are append-only",
+        ),
+        (
+            "REPLACE INTO events (position, event_id, stream_kind, stream_id, version, event_type, \
+             schema_version, occurred_at_us, recorded_at_us, command_id, correlation_id, causation_id, \
+             actor, tenant, codec, payload, hash) \
+             SELECT position + 1000, event_id, stream_kind, stream_id, version + 1000, event_type, \
+             schema_version, occurred_at_us, recorded_at_us, command_id, correlation_id, causation_id, \
+             'mallory', tenant, codec, payload, hash FROM events WHERE position = 7",
+            "ltc events are append-only",
+        ),
+        (
+            "REPLACE INTO events (position, event_id, stream_kind, stream_id, version, event_type, \
+             schema_version, occurred_at_us, recorded_at_us, command_id, correlation_id, causation_id, \
+             actor, tenant, codec, payload, hash) \
+             SELECT position + 1000, randomblob(16), stream_kind, stream_id, version, event_type, \
+             schema_version, occurred_at_us, recorded_at_us, command_id, correlation_id, causation_id, \
+             'mallory', tenant, codec, payload, hash FROM events WHERE position = 7",
+            "ltc events are append-only",
+        ),
+        (
+            "REPLACE INTO commands SELECT command_id, stream_kind, stream_id, first_version, 99, \
+             first_position, last_position, recorded_at_us FROM commands WHERE first_position = 1",
+            "ltc commands are append-only: command_id is taken",
+        ),
+    ] {
+        check_aborted(&conn, statement, message);
     }
     check_nothing_changed(&test, &conn, &before);
 }

@@ -50,7 +50,8 @@ pub fn t0() -> DateTime<Utc> {
 
 /// A stream whose UUID is derived from `n`, so tests name streams by number.
 pub fn stream(kind: &str, n: u128) -> StreamId {
-    StreamId::new(kind, Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | n)).expect("valid kind")
+    StreamId::new(kind, Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 | n))
+        .expect("valid kind")
 }
 
 pub fn command_id(n: u128) -> Uuid {
@@ -60,7 +61,9 @@ pub fn command_id(n: u128) -> Uuid {
 /// An event whose id is derived from `(command, index)` and whose payload is `payload`.
 pub fn event(command: u128, index: u128, payload: &[u8]) -> NewEvent {
     NewEvent {
-        event_id: EventId(Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0000 | command << 16 | index)),
+        event_id: EventId(Uuid::from_u128(
+            0x0192_0000_0000_7000_8000_0000_0000_0000 | command << 16 | index,
+        )),
         event_type: "TestHappened".into(),
         schema_version: 1,
         occurred_at: t0(),
@@ -80,7 +83,12 @@ pub fn metadata(command: u128) -> Metadata {
 }
 
 /// An append of `n_events` events for command `command`; payloads name command and index.
-pub fn append(stream: &StreamId, expected: ExpectedVersion, command: u128, n_events: usize) -> AppendRequest {
+pub fn append(
+    stream: &StreamId,
+    expected: ExpectedVersion,
+    command: u128,
+    n_events: usize,
+) -> AppendRequest {
     AppendRequest {
         stream: stream.clone(),
         expected,

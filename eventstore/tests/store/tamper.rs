@@ -102,13 +102,17 @@ impl Pristine {
         let path = dir.path().join("events.db");
         {
             let conn = raw_connection(&path);
-            conn.execute_batch(
-                "DROP TRIGGER events_are_append_only_update;
-                 DROP TRIGGER events_are_append_only_delete;
-                 DROP TRIGGER commands_are_append_only_update;
-                 DROP TRIGGER commands_are_append_only_delete;",
-            )
-            .unwrap();
+            let triggers: Vec<String> = conn
+                .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+                .unwrap()
+                .query_map([], |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            assert!(triggers.len() >= 4, "the append-only triggers exist: {triggers:?}");
+            for trigger in triggers {
+                conn.execute_batch(&format!("DROP TRIGGER {trigger}")).unwrap();
+            }
             edit(&conn);
         }
         Tampered { store: open_file(&path), _dir: dir }
@@ -194,21 +198,28 @@ fn any_single_column_rewritten_without_rehashing_is_a_hash_mismatch_at_its_row()
     }
 }
 
-// Only the first row: an unreadable row further on is misreported today as
-// `Missing { position: 1, .. }`, because `read_page` drops the whole page that holds it.
 #[test]
-fn a_first_row_that_cannot_be_read_as_an_envelope_is_unreadable_at_position_one() {
+fn a_row_that_cannot_be_read_as_an_envelope_is_unreadable_at_its_position() {
     let pristine = Pristine::build();
-    let copy = pristine.tampered(|conn| {
-        let sql = "UPDATE events SET event_id = x'00' WHERE position = ?1";
-        conn.execute(sql, [sql_int(FIRST)]).unwrap();
-    });
-    let report = copy.verify();
-    assert!(
-        matches!(report.first_problem, Some(Tamper::Unreadable { position: FIRST, .. })),
-        "{report:?}"
-    );
-    assert_eq!(report.events_checked, 0);
+    let damages = [
+        "UPDATE events SET event_id = x'00' WHERE position = ?1",
+        "UPDATE events SET payload = 'text, not bytes' WHERE position = ?1",
+        "UPDATE events SET schema_version = -1 WHERE position = ?1",
+        "UPDATE events SET occurred_at_us = 'yesterday' WHERE position = ?1",
+    ];
+    for damage in damages {
+        for position in [FIRST, MIDDLE, LAST] {
+            let copy = pristine.tampered(|conn| {
+                conn.execute(damage, [sql_int(position)]).unwrap();
+            });
+            let report = copy.verify();
+            assert!(
+                matches!(report.first_problem, Some(Tamper::Unreadable { position: at, .. }) if at == position),
+                "{damage} at {position}: {report:?}"
+            );
+            assert_eq!(report.events_checked, position - 1, "{damage} at {position}");
+        }
+    }
 }
 
 #[test]
@@ -231,22 +242,81 @@ fn a_deleted_row_is_missing_at_its_position_and_names_the_next_row_found() {
 }
 
 #[test]
-fn rows_cut_from_the_end_pass_a_plain_verify_but_are_truncated_against_an_anchor() {
+fn events_cut_from_the_end_leave_a_command_record_that_no_longer_matches() {
     let pristine = Pristine::build();
-    let anchor = pristine.anchor_at(LAST);
-    for n_removed in [1, 10, N_EVENTS] {
+    for n_removed in [1, EVENTS_PER_APPEND, 3 * EVENTS_PER_APPEND] {
         let copy = pristine.tampered(|conn| {
             conn.execute("DELETE FROM events WHERE position > ?1", [sql_int(LAST - n_removed)])
                 .unwrap();
         });
+        // The first command that lost events now has a record pointing past the end of the log.
         let head_position = LAST - n_removed;
+        let first_cut_command = head_position / EVENTS_PER_APPEND * EVENTS_PER_APPEND + 1;
+        let expected = Tamper::CommandRecordAltered { position: first_cut_command };
+        check_command_record_problem(&copy.verify(), head_position, expected);
+    }
+}
+
+#[test]
+fn whole_commands_cut_from_the_end_pass_a_plain_verify_but_are_truncated_against_an_anchor() {
+    let pristine = Pristine::build();
+    let anchor = pristine.anchor_at(LAST);
+    for n_commands_removed in [1, 3, APPENDS] {
+        let head_position = LAST - n_commands_removed * EVENTS_PER_APPEND;
+        let copy = pristine.tampered(|conn| {
+            conn.execute("DELETE FROM events WHERE position > ?1", [sql_int(head_position)])
+                .unwrap();
+            conn.execute(
+                "DELETE FROM commands WHERE first_position > ?1",
+                [sql_int(head_position)],
+            )
+            .unwrap();
+        });
 
         let plain = copy.verify();
-        assert!(plain.is_intact(), "without an anchor a shorter log looks whole: {plain:?}");
+        assert!(
+            plain.is_intact(),
+            "without an anchor a cleanly shortened log looks whole: {plain:?}"
+        );
         assert_eq!(plain.events_checked, head_position);
         let expected = Tamper::Truncated { anchor_position: LAST, head_position };
         check_first_problem(&copy.verify_against(anchor), expected);
     }
+}
+
+#[test]
+fn a_rewritten_command_record_is_found_even_though_the_events_are_intact() {
+    let pristine = Pristine::build();
+    for (column, value) in
+        [("last_position", "last_position + 1"), ("first_version", "99"), ("recorded_at_us", "0")]
+    {
+        let copy = pristine.tampered(|conn| {
+            let sql = format!("UPDATE commands SET {column} = {value} WHERE first_position = ?1");
+            assert_eq!(conn.execute(&sql, [sql_int(MIDDLE + 1)]).unwrap(), 1);
+        });
+        check_command_record_problem(
+            &copy.verify(),
+            LAST,
+            Tamper::CommandRecordAltered { position: MIDDLE + 1 },
+        );
+    }
+}
+
+#[test]
+fn a_deleted_command_record_is_found_at_its_first_event() {
+    let pristine = Pristine::build();
+    let copy = pristine.tampered(|conn| {
+        assert_eq!(
+            conn.execute("DELETE FROM commands WHERE first_position = ?1", [sql_int(MIDDLE + 1)])
+                .unwrap(),
+            1
+        );
+    });
+    check_command_record_problem(
+        &copy.verify(),
+        LAST,
+        Tamper::CommandRecordMissing { position: MIDDLE + 1 },
+    );
 }
 
 #[test]
@@ -370,4 +440,12 @@ fn check_first_problem(report: &VerifyReport, expected: Tamper) {
     assert_eq!(report.first_problem.as_ref(), Some(&expected), "{report:?}");
     assert_eq!(report.events_checked, expected.position() - 1, "{report:?}");
     assert_eq!(report.verified_head.position, expected.position() - 1, "{report:?}");
+}
+
+/// Command records are checked after the whole chain verified: the report names the record's
+/// problem and still counts every event it checked.
+#[track_caller]
+fn check_command_record_problem(report: &VerifyReport, events_checked: u64, expected: Tamper) {
+    assert_eq!(report.first_problem, Some(expected), "{report:?}");
+    assert_eq!(report.events_checked, events_checked, "{report:?}");
 }
