@@ -20,7 +20,7 @@ pub enum AppendError {
     /// The stream's UUID already belongs to a stream of another kind.
     #[error("stream uuid of {stream} already belongs to kind {existing_kind}")]
     StreamKindMismatch { stream: StreamId, existing_kind: String },
-    /// An event id in the append is already in the log (or repeated within the append).
+    /// An event id in the append is already in the log; nothing of the append was written.
     #[error("event id {0} is already in the log")]
     DuplicateEventId(EventId),
     /// The append breaks a limit or a shape rule; nothing was written. Fix the request.
@@ -46,6 +46,8 @@ pub enum InvalidAppend {
     PayloadTooLarge { index: usize, bytes: usize, max: usize },
     #[error("event {index} has type {event_type:?}: use 1 to 128 of A-Z, a-z, 0-9, _ and .")]
     EventType { index: usize, event_type: String },
+    #[error("event {index} repeats the id of an earlier event in the same append")]
+    RepeatedEventId { index: usize },
     #[error("event {index} has schema version 0; versions start at 1")]
     SchemaVersionZero { index: usize },
     #[error("metadata is {bytes} bytes; the limit is {max}")]

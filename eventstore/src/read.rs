@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use uuid::Uuid;
 
 use crate::chain::ChainHash;
@@ -116,14 +116,21 @@ impl ReaderPool {
 
     pub(crate) fn stream_version(&self, stream: &StreamId) -> Result<u64, ReadError> {
         self.with(|conn| {
+            // The kind is not in the (stream_id, version) index: compared here, only the last
+            // entry's row is read rather than every row of the stream.
             let mut statement = conn.prepare_cached(
-                "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = ?1 AND stream_kind = ?2",
+                "SELECT version, stream_kind FROM events WHERE stream_id = ?1 \
+                 ORDER BY version DESC LIMIT 1",
             )?;
-            let version: i64 = statement
-                .query_row(params![stream.id.as_bytes().as_slice(), stream.kind.as_str()], |row| {
-                    row.get(0)
-                })?;
-            Ok(from_sql_int(version))
+            let last = statement
+                .query_row(params![stream.id.as_bytes().as_slice()], |row| {
+                    Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?))
+                })
+                .optional()?;
+            Ok(match last {
+                Some((version, kind)) if kind == stream.kind.as_str() => from_sql_int(version),
+                _ => 0,
+            })
         })
     }
 }

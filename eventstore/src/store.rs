@@ -240,7 +240,11 @@ fn validate(request: &AppendRequest) -> Result<(), InvalidAppend> {
             max: METADATA_BYTES_MAX,
         });
     }
+    let mut event_ids = std::collections::HashSet::with_capacity(n_events);
     for (index, event) in request.events.iter().enumerate() {
+        if !event_ids.insert(event.event_id) {
+            return Err(InvalidAppend::RepeatedEventId { index });
+        }
         let type_valid = !event.event_type.is_empty()
             && event.event_type.len() <= EVENT_TYPE_BYTES_MAX
             && event

@@ -2,10 +2,14 @@
 //! lock waits, so every append in the process goes through this thread.
 //!
 //! Group commit: the thread takes whatever is queued (up to [`BATCH_EVENTS_MAX`] events) and
-//! writes it as one transaction, so one fsync covers the whole batch. Each append runs inside its
-//! own savepoint: a conflict or a duplicate event id undoes that append alone, and the rest of
-//! the batch commits. Callers are answered only after `COMMIT` returned, that is after the fsync
-//! under `synchronous=FULL`.
+//! writes it as one transaction, so one fsync covers the whole batch. Everything that can reject
+//! one append (its command id, its stream's version and kind, its event ids) is checked before
+//! that append writes a row, so a rejected append writes nothing and the rest of the batch
+//! commits. An insert that fails after those checks is an I/O failure: the whole batch is rolled
+//! back and every caller in it told so (a retry with the same command id is safe). Per-append
+//! savepoints would also isolate appends, but they copy every page they touch into a
+//! sub-journal, which measured as a large share of the writer's time. Callers are answered only
+//! after `COMMIT` returned, that is after the fsync under `synchronous=FULL`.
 //!
 //! Positions are assigned here, inside the write transaction, from the head read in that same
 //! transaction. Since one transaction commits at a time and positions are consecutive within
@@ -13,7 +17,7 @@
 
 use std::sync::Arc;
 
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::chain::{ChainHash, ChainedFields, GENESIS_HASH, chain_hash};
@@ -126,7 +130,7 @@ impl Writer {
     }
 
     fn write_batch(&mut self, batch: &[WriteRequest]) -> rusqlite::Result<(TxHead, Vec<Outcome>)> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
         let mut head = self.read_head()?;
         // Recorded time never goes backwards along positions, even if the wall clock does, so
         // "what had been recorded by time T" is a prefix of the log.
@@ -143,7 +147,7 @@ impl Writer {
             };
             outcomes.push(outcome);
         }
-        self.conn.execute_batch("COMMIT")?;
+        self.conn.prepare_cached("COMMIT")?.execute([])?;
         Ok((head, outcomes))
     }
 
@@ -169,8 +173,8 @@ impl Writer {
         Ok(TxHead { position: from_sql_int(position), hash: ChainHash(hash), recorded_at_us })
     }
 
-    /// The inner result is this append's own outcome. The outer error means the savepoint that
-    /// isolates appends from each other failed: the batch cannot be trusted and is rolled back.
+    /// The inner result is this append's own outcome. The outer error is a failure after the
+    /// checks passed, with some of this append's rows possibly written: the batch is rolled back.
     fn append(
         &self,
         request: &AppendRequest,
@@ -182,18 +186,9 @@ impl Writer {
             Ok(Checked::AlreadyCommitted(original)) => return Ok(Ok(original)),
             Err(rejection) => return Ok(Err(rejection)),
         };
-        self.conn.execute_batch("SAVEPOINT append")?;
-        match self.insert(request, head, stream_version, recorded_at_us) {
-            Ok((outcome, new_head)) => {
-                self.conn.execute_batch("RELEASE append")?;
-                *head = new_head;
-                Ok(Ok(outcome))
-            }
-            Err(error) => {
-                self.conn.execute_batch("ROLLBACK TO append; RELEASE append")?;
-                Ok(Err(error))
-            }
-        }
+        let (outcome, new_head) = self.insert(request, head, stream_version, recorded_at_us)?;
+        *head = new_head;
+        Ok(Ok(outcome))
     }
 
     /// Everything decided before writing.
@@ -225,6 +220,16 @@ impl Writer {
                 actual,
             });
         }
+        // Repeats within the request were refused before it reached the writer.
+        let mut event_id_taken =
+            self.conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE event_id = ?1)")?;
+        for event in &request.events {
+            if event_id_taken
+                .query_row([event.event_id.0.as_bytes().as_slice()], |row| row.get(0))?
+            {
+                return Err(AppendError::DuplicateEventId(event.event_id));
+            }
+        }
         Ok(Checked::Proceed { stream_version: actual })
     }
 
@@ -234,7 +239,7 @@ impl Writer {
         head: &TxHead,
         stream_version: u64,
         recorded_at_us: i64,
-    ) -> Result<(AppendOutcome, TxHead), AppendError> {
+    ) -> rusqlite::Result<(AppendOutcome, TxHead)> {
         let mut insert_event = self.conn.prepare_cached(
             "INSERT INTO events (position, event_id, stream_kind, stream_id, version, event_type, \
              schema_version, occurred_at_us, recorded_at_us, command_id, correlation_id, \
@@ -265,7 +270,7 @@ impl Writer {
                     payload: &event.payload,
                 },
             );
-            let inserted = insert_event.execute(params![
+            insert_event.execute(params![
                 to_sql_int(position),
                 event.event_id.0.as_bytes().as_slice(),
                 request.stream.kind.as_str(),
@@ -283,14 +288,7 @@ impl Writer {
                 event.codec.0,
                 event.payload,
                 hash.0.as_slice(),
-            ]);
-            if let Err(error) = inserted {
-                return Err(if is_constraint_violation(&error, "event_id") {
-                    AppendError::DuplicateEventId(event.event_id)
-                } else {
-                    error.into()
-                });
-            }
+            ])?;
         }
         let n_events = request.events.len() as u64;
         let outcome = AppendOutcome {
@@ -381,14 +379,4 @@ impl Writer {
         snapshot::save(&self.conn, snapshot, recorded_at_us)?;
         Ok(())
     }
-}
-
-/// The unique index and the append-only trigger both refuse a repeated event id; both messages
-/// name the column.
-fn is_constraint_violation(error: &rusqlite::Error, column: &str) -> bool {
-    matches!(
-        error,
-        rusqlite::Error::SqliteFailure(failure, Some(message))
-            if failure.code == ErrorCode::ConstraintViolation && message.contains(column)
-    )
 }

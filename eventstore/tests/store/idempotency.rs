@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use ltc_eventstore::{AppendError, AppendOutcome, ExpectedVersion, Position};
+use ltc_eventstore::{AppendError, AppendOutcome, ExpectedVersion, InvalidAppend, Position};
 
 use crate::support::{TestStore, append, command_id, event, stream};
 
@@ -123,7 +123,8 @@ fn an_event_id_already_in_the_log_is_duplicate_event_id_and_writes_nothing() {
     repeated.events[1].event_id = repeated.events[0].event_id;
     let error = test.store.append_blocking(repeated.clone()).unwrap_err();
     assert!(
-        matches!(error, AppendError::DuplicateEventId(id) if id == repeated.events[0].event_id)
+        matches!(error, AppendError::Invalid(InvalidAppend::RepeatedEventId { index: 1 })),
+        "an id repeated within one append is refused before it reaches the writer: {error:?}"
     );
 
     assert_eq!(test.store.head().position, 2, "neither append wrote anything");
