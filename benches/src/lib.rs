@@ -10,6 +10,7 @@
 //!   the whole binary takes a few seconds and still checks every checksum;
 //! - `cargo bench -- --test` is criterion's test mode too, and also gets tiny sizes.
 
+pub mod append;
 pub mod fixture;
 
 use std::time::Duration;

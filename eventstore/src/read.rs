@@ -216,7 +216,7 @@ fn decode_row(row: &Row<'_>, position: u64) -> Result<RecordedEvent, ReadError> 
             Some(bytes) => Some(Uuid::from_slice(bytes).map_err(|_| corrupt("causation_id"))?),
             None => None,
         };
-    let hash_bytes: Vec<u8> = row.get(16)?;
+    let hash_bytes = row.get_ref(16)?.as_blob().map_err(|_| corrupt("hash is not a blob"))?;
     let hash: [u8; 32] = hash_bytes.try_into().map_err(|_| corrupt("hash is not 32 bytes"))?;
     Ok(RecordedEvent {
         position: Position(position),

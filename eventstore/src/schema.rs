@@ -113,6 +113,7 @@ pub(crate) fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "query_only", true)?;
     conn.pragma_update(None, "cache_size", -16 * 1024)?;
+    conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
     keep_plans_stable(&conn)?;
     Ok(conn)
 }
