@@ -100,6 +100,13 @@ fn bench_append(criterion: &mut Criterion, runtime: &Runtime, sizes: &Sizes, pro
         concurrency: 64,
         events_per_append: 4,
     });
+    // Enough appenders that the queue is never empty: what the writer alone can do.
+    configs.push(AppendConfig {
+        durability: Durability::Full,
+        group_commit: true,
+        concurrency: 1024,
+        events_per_append: 1,
+    });
 
     let mut group = criterion.benchmark_group("append");
     // Each sample spawns its appenders afresh; flat sampling keeps every sample long enough

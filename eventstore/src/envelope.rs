@@ -19,7 +19,7 @@ impl Position {
     pub const START: Position = Position(1);
 
     pub fn next(self) -> Position {
-        Position(self.0 + 1)
+        Position(self.0.saturating_add(1))
     }
 }
 

@@ -33,7 +33,17 @@ impl fmt::Display for EventId {
 /// The kind of aggregate a stream belongs to, such as `opportunity`: lowercase ASCII letters,
 /// digits and `_`, starting with a letter, at most [`STREAM_KIND_BYTES_MAX`] bytes.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct StreamKind(String);
+
+/// Deserialising checks the same rules as [`StreamKind::new`]: a kind from the wire is input.
+impl TryFrom<String> for StreamKind {
+    type Error = InvalidStreamId;
+
+    fn try_from(kind: String) -> Result<StreamKind, InvalidStreamId> {
+        StreamKind::new(&kind)
+    }
+}
 
 impl StreamKind {
     pub fn new(kind: &str) -> Result<StreamKind, InvalidStreamId> {
@@ -121,6 +131,14 @@ mod tests {
             assert!(StreamKind::new(bad).is_err(), "{bad:?} was accepted");
         }
         assert!(StreamKind::new("payment_plan2").is_ok());
+    }
+
+    #[test]
+    fn a_stream_kind_read_from_the_wire_is_checked_like_a_new_one() {
+        let (codec, bytes) = crate::codec::encode(&"Not A Kind!".to_owned()).unwrap();
+        assert!(crate::codec::decode::<StreamKind>(codec, &bytes).is_err());
+        let (codec, bytes) = crate::codec::encode(&"lead".to_owned()).unwrap();
+        assert_eq!(crate::codec::decode::<StreamKind>(codec, &bytes).unwrap().as_str(), "lead");
     }
 
     #[test]

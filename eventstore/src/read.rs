@@ -144,6 +144,9 @@ pub struct ReadAll {
     remaining: u64,
     page: VecDeque<RecordedEvent>,
     finished: bool,
+    /// A row missing from the sequence is an error ([`ReadAll::new`]) or passed over for the
+    /// caller to judge ([`ReadAll::raw`], for `verify`).
+    holes_are_errors: bool,
 }
 
 impl ReadAll {
@@ -154,7 +157,13 @@ impl ReadAll {
             remaining: limit,
             page: VecDeque::new(),
             finished: false,
+            holes_are_errors: true,
         }
+    }
+
+    /// Every row as stored, holes included, for `verify` to report.
+    pub(crate) fn raw(pool: Arc<ReaderPool>) -> ReadAll {
+        ReadAll { holes_are_errors: false, ..ReadAll::new(pool, Position::START, u64::MAX) }
     }
 }
 
@@ -180,6 +189,14 @@ impl Iterator for ReadAll {
             }
         }
         let event = self.page.pop_front()?;
+        if self.holes_are_errors && event.position.0 != self.next_position {
+            // Positions are gap-free by construction; a hole means the file was altered.
+            self.finished = true;
+            return Some(Err(ReadError::Corrupt {
+                position: self.next_position,
+                reason: format!("the row is missing; the next one is at {}", event.position),
+            }));
+        }
         self.next_position = event.position.0 + 1;
         self.remaining -= 1;
         Some(Ok(event))

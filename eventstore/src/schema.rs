@@ -1,9 +1,10 @@
 //! The SQLite schema and connection settings.
 //!
 //! The `events` table is the log. `commands` remembers each committed command id with its
-//! outcome, which is what makes idempotency durable. Triggers abort any `UPDATE`, `DELETE` or
-//! replacing `INSERT` on either, so even a hand-written SQL statement cannot rewrite history;
-//! `snapshots` is a cache and may be overwritten.
+//! outcome, which is what makes idempotency durable. Triggers abort any `UPDATE` or `DELETE` on
+//! either, so a hand-written SQL statement cannot rewrite history by accident (a replacing
+//! `INSERT` is caught by `verify` instead, see below); `snapshots` is a cache and may be
+//! overwritten.
 
 use std::path::Path;
 

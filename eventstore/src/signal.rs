@@ -1,7 +1,7 @@
 //! The head signal: the writer publishes each committed head here, and subscriptions wait on it
 //! instead of polling the database in a tight loop.
 
-use std::sync::{Condvar, Mutex};
+use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
 use crate::envelope::Head;
@@ -39,32 +39,35 @@ impl HeadSignal {
     }
 
     pub(crate) fn head(&self) -> Head {
-        self.state.lock().expect("head signal poisoned").head
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).head
     }
 
     /// Called by the writer after a commit is durable, never before: a subscriber woken by it
     /// must find the events in the database.
     pub(crate) fn publish(&self, head: Head) {
-        let mut state = self.state.lock().expect("head signal poisoned");
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         assert!(head.position >= state.head.position, "the head never moves backwards");
         state.head = head;
         self.advanced.notify_all();
     }
 
     pub(crate) fn writer_stopped(&self) {
-        self.state.lock().expect("head signal poisoned").writer_stopped = true;
+        // Called while the writer may be unwinding from a panic: a poisoned lock still holds
+        // a usable state.
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.writer_stopped = true;
         self.advanced.notify_all();
     }
 
     /// Waits until the head is at or beyond `position`, the writer stops, or `timeout` passes.
     pub(crate) fn wait_for(&self, position: u64, timeout: Duration) -> Wake {
-        let state = self.state.lock().expect("head signal poisoned");
+        let state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let (state, _) = self
             .advanced
             .wait_timeout_while(state, timeout, |state| {
                 state.head.position < position && !state.writer_stopped
             })
-            .expect("head signal poisoned");
+            .unwrap_or_else(PoisonError::into_inner);
         if state.head.position >= position {
             Wake::Reached
         } else if state.writer_stopped {

@@ -173,7 +173,7 @@ impl EventStore {
     }
 
     fn verify_with(&self, anchor: Option<Anchor>) -> Result<VerifyReport, ReadError> {
-        let mut report = verify::verify(self.read_all(Position::START, u64::MAX), anchor)?;
+        let mut report = verify::verify(ReadAll::raw(self.inner.readers.clone()), anchor)?;
         if report.is_intact() {
             report.first_problem = self.inner.readers.with(verify::check_command_records)?;
         }

@@ -182,21 +182,39 @@ pub(crate) fn verify(
 /// rows are not chained themselves, so every one must agree with the events it points at, and
 /// every event must have one.
 pub(crate) fn check_command_records(conn: &Connection) -> Result<Option<Tamper>, ReadError> {
-    let altered: Option<i64> = conn
+    // An append's positions are contiguous, so besides matching at both ends a record must not
+    // stop short of its command's events on either side.
+    let altered: Option<(Vec<u8>, i64)> = conn
         .query_row(
-            "SELECT c.first_position FROM commands c \
+            "SELECT c.command_id, c.first_position FROM commands c \
              LEFT JOIN events f ON f.position = c.first_position \
              LEFT JOIN events l ON l.position = c.last_position \
+             LEFT JOIN events before ON before.position = c.first_position - 1 \
+             LEFT JOIN events after ON after.position = c.last_position + 1 \
              WHERE f.command_id IS NOT c.command_id OR l.command_id IS NOT c.command_id \
                 OR f.stream_id IS NOT c.stream_id OR f.stream_kind IS NOT c.stream_kind \
                 OR f.version IS NOT c.first_version OR l.version IS NOT c.last_version \
                 OR f.recorded_at_us IS NOT c.recorded_at_us \
                 OR c.last_position - c.first_position IS NOT c.last_version - c.first_version \
+                OR before.command_id IS c.command_id OR after.command_id IS c.command_id \
              ORDER BY c.first_position LIMIT 1",
             [],
-            |row| row.get(0),
+            |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
+    let altered = match altered {
+        // Name the position of the command's real events; the record's own may be forged.
+        Some((command_id, recorded_first)) => {
+            let real_first: Option<i64> = conn.query_row(
+                "SELECT min(position) FROM events WHERE command_id = ?1",
+                [command_id],
+                |row| row.get(0),
+            )?;
+            let position = from_sql_int(real_first.unwrap_or(recorded_first));
+            Some(Tamper::CommandRecordAltered { position })
+        }
+        None => None,
+    };
     let missing: Option<i64> = conn
         .query_row(
             "SELECT e.position FROM events e WHERE NOT EXISTS \
@@ -206,8 +224,6 @@ pub(crate) fn check_command_records(conn: &Connection) -> Result<Option<Tamper>,
             |row| row.get(0),
         )
         .optional()?;
-    let altered =
-        altered.map(|position| Tamper::CommandRecordAltered { position: from_sql_int(position) });
     let missing =
         missing.map(|position| Tamper::CommandRecordMissing { position: from_sql_int(position) });
     Ok([altered, missing].into_iter().flatten().min_by_key(Tamper::position))

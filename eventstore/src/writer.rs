@@ -57,10 +57,21 @@ pub(crate) struct Writer {
     pub(crate) batch_requests_max: usize,
 }
 
+/// Tells the head signal the writer has stopped when dropped, however the writer ends.
+struct SignalStopOnExit(Arc<HeadSignal>);
+
+impl Drop for SignalStopOnExit {
+    fn drop(&mut self) {
+        self.0.writer_stopped();
+    }
+}
+
 /// What the checks before writing concluded about an append.
 enum Checked {
     /// The command id was committed before: answer with the original outcome.
     AlreadyCommitted(AppendOutcome),
+    /// The append may not be written; it writes nothing and its batch goes on.
+    Rejected(AppendError),
     /// Write the events after this version.
     Proceed { stream_version: u64 },
 }
@@ -74,6 +85,8 @@ struct TxHead {
 
 impl Writer {
     pub(crate) fn run(mut self, mut queue: mpsc::Receiver<WriteRequest>) {
+        // Also on a panic: subscriptions must learn that nothing more will be signalled.
+        let _stop_signal = SignalStopOnExit(self.signal.clone());
         let mut batch = Vec::new();
         while let Some(first) = queue.blocking_recv() {
             let mut n_events = first.n_events();
@@ -85,7 +98,6 @@ impl Writer {
             }
             self.commit_batch(&mut batch);
         }
-        self.signal.writer_stopped();
     }
 
     fn commit_batch(&mut self, batch: &mut Vec<WriteRequest>) {
@@ -142,9 +154,17 @@ impl Writer {
                     Outcome::Append(self.append(request, &mut head, recorded_at_us)?)
                 }
                 WriteRequest::Snapshot { snapshot, .. } => {
-                    Outcome::Snapshot(self.save_snapshot(snapshot, recorded_at_us))
+                    Outcome::Snapshot(self.save_snapshot(snapshot, recorded_at_us)?)
                 }
             };
+            // Every storage error is returned above; this catches SQLite having ended the
+            // transaction some other way, before anything is written outside it.
+            if self.conn.is_autocommit() {
+                return Err(rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ABORT),
+                    Some("SQLite ended the batch's transaction early".into()),
+                ));
+            }
             outcomes.push(outcome);
         }
         self.conn.prepare_cached("COMMIT")?.execute([])?;
@@ -170,6 +190,14 @@ impl Writer {
                 format!("the hash of the last row (position {position}) is not 32 bytes").into(),
             )
         })?;
+        if chrono::DateTime::from_timestamp_micros(recorded_at_us).is_none() {
+            return Err(rusqlite::Error::FromSqlConversionFailure(
+                2,
+                rusqlite::types::Type::Integer,
+                format!("the last row's recorded_at_us ({recorded_at_us}) is not a valid time")
+                    .into(),
+            ));
+        }
         Ok(TxHead { position: from_sql_int(position), hash: ChainHash(hash), recorded_at_us })
     }
 
@@ -181,26 +209,28 @@ impl Writer {
         head: &mut TxHead,
         recorded_at_us: i64,
     ) -> rusqlite::Result<Result<AppendOutcome, AppendError>> {
-        let stream_version = match self.check(request) {
-            Ok(Checked::Proceed { stream_version }) => stream_version,
-            Ok(Checked::AlreadyCommitted(original)) => return Ok(Ok(original)),
-            Err(rejection) => return Ok(Err(rejection)),
+        let stream_version = match self.check(request)? {
+            Checked::Proceed { stream_version } => stream_version,
+            Checked::AlreadyCommitted(original) => return Ok(Ok(original)),
+            Checked::Rejected(rejection) => return Ok(Err(rejection)),
         };
         let (outcome, new_head) = self.insert(request, head, stream_version, recorded_at_us)?;
         *head = new_head;
         Ok(Ok(outcome))
     }
 
-    /// Everything decided before writing.
-    fn check(&self, request: &AppendRequest) -> Result<Checked, AppendError> {
+    /// Everything decided before writing. A storage error here fails the whole batch: SQLite
+    /// may already have rolled the transaction back (a full disk, an I/O error), and the batch
+    /// must not go on writing in autocommit mode.
+    fn check(&self, request: &AppendRequest) -> rusqlite::Result<Checked> {
         // Idempotency comes first: a retry of a committed command must get its original outcome,
         // not a conflict with the version that command itself produced.
         if let Some(original) = self.committed_command(request.metadata.command_id)? {
             if original.stream != request.stream {
-                return Err(AppendError::CommandIdReused {
+                return Ok(Checked::Rejected(AppendError::CommandIdReused {
                     command_id: request.metadata.command_id,
                     original_stream: original.stream,
-                });
+                }));
             }
             return Ok(Checked::AlreadyCommitted(original));
         }
@@ -208,17 +238,17 @@ impl Writer {
         if let Some(existing_kind) =
             existing_kind.filter(|kind| kind != request.stream.kind.as_str())
         {
-            return Err(AppendError::StreamKindMismatch {
+            return Ok(Checked::Rejected(AppendError::StreamKindMismatch {
                 stream: request.stream.clone(),
                 existing_kind,
-            });
+            }));
         }
         if !request.expected.admits(actual) {
-            return Err(AppendError::Conflict {
+            return Ok(Checked::Rejected(AppendError::Conflict {
                 stream: request.stream.clone(),
                 expected: request.expected,
                 actual,
-            });
+            }));
         }
         // Repeats within the request were refused before it reached the writer.
         let mut event_id_taken =
@@ -227,7 +257,7 @@ impl Writer {
             if event_id_taken
                 .query_row([event.event_id.0.as_bytes().as_slice()], |row| row.get(0))?
             {
-                return Err(AppendError::DuplicateEventId(event.event_id));
+                return Ok(Checked::Rejected(AppendError::DuplicateEventId(event.event_id)));
             }
         }
         Ok(Checked::Proceed { stream_version: actual })
@@ -367,16 +397,21 @@ impl Writer {
         })
     }
 
-    fn save_snapshot(&self, snapshot: &Snapshot, recorded_at_us: i64) -> Result<(), SnapshotError> {
+    /// Like an append's, the outer error fails the whole batch.
+    fn save_snapshot(
+        &self,
+        snapshot: &Snapshot,
+        recorded_at_us: i64,
+    ) -> rusqlite::Result<Result<(), SnapshotError>> {
         let (actual, _) = self.stream_version(&snapshot.stream)?;
         if snapshot.version > actual {
-            return Err(SnapshotError::AheadOfStream {
+            return Ok(Err(SnapshotError::AheadOfStream {
                 stream: snapshot.stream.clone(),
                 version: snapshot.version,
                 actual,
-            });
+            }));
         }
         snapshot::save(&self.conn, snapshot, recorded_at_us)?;
-        Ok(())
+        Ok(Ok(()))
     }
 }

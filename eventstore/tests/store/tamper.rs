@@ -303,6 +303,65 @@ fn a_rewritten_command_record_is_found_even_though_the_events_are_intact() {
 }
 
 #[test]
+fn a_command_record_shrunk_or_moved_within_its_events_is_found_at_its_real_first_event() {
+    let pristine = Pristine::build();
+    let command_start = MIDDLE + 1;
+    let edits = [
+        "UPDATE commands SET last_position = last_position - 1, last_version = last_version - 1",
+        "UPDATE commands SET first_position = first_position + 1, first_version = first_version + 1",
+        "UPDATE commands SET first_position = first_position + 2, first_version = first_version + 2, \
+         last_position = last_position - 2, last_version = last_version - 2",
+    ];
+    for edit in edits {
+        let copy = pristine.tampered(|conn| {
+            let sql = format!("{edit} WHERE first_position = ?1");
+            assert_eq!(conn.execute(&sql, [sql_int(command_start)]).unwrap(), 1, "{edit}");
+        });
+        check_command_record_problem(
+            &copy.verify(),
+            LAST,
+            Tamper::CommandRecordAltered { position: command_start },
+        );
+    }
+}
+
+#[test]
+fn read_all_reports_a_deleted_row_as_corruption_instead_of_skipping_it() {
+    let pristine = Pristine::build();
+    for position in [FIRST, MIDDLE, LAST - 1] {
+        let copy = pristine.tampered(|conn| {
+            conn.execute("DELETE FROM events WHERE position = ?1", [sql_int(position)]).unwrap();
+        });
+        let read: Vec<_> = copy.store.read_all(ltc_eventstore::Position::START, u64::MAX).collect();
+        let delivered = read.iter().take_while(|event| event.is_ok()).count() as u64;
+        assert_eq!(delivered, position - 1, "every row before the hole is delivered");
+        assert!(
+            matches!(read.last(), Some(Err(ltc_eventstore::ReadError::Corrupt { position: at, .. })) if *at == position),
+            "{:?}",
+            read.last()
+        );
+    }
+}
+
+#[test]
+fn an_out_of_range_recorded_time_on_the_last_row_is_a_typed_error_for_appends_not_a_panic() {
+    let pristine = Pristine::build();
+    let copy = pristine.tampered(|conn| {
+        conn.execute(
+            "UPDATE events SET recorded_at_us = ?1 WHERE position = ?2",
+            [i64::MAX, sql_int(LAST)],
+        )
+        .unwrap();
+    });
+    for command in [1_000, 1_001] {
+        let request = append(&stream("lead", 99), ExpectedVersion::Any, command, 1);
+        let error = copy.store.append_blocking(request).unwrap_err();
+        assert!(matches!(error, ltc_eventstore::AppendError::Storage(_)), "{error:?}");
+    }
+    assert!(matches!(copy.verify().first_problem, Some(Tamper::Unreadable { position: LAST, .. })));
+}
+
+#[test]
 fn a_deleted_command_record_is_found_at_its_first_event() {
     let pristine = Pristine::build();
     let copy = pristine.tampered(|conn| {
