@@ -1,2 +1,15 @@
 //! The lead-to-cash rules as pure deciders (`decide`, `evolve`): lead, customer, opportunity,
-//! quote, order and payment. Step 2 fills this crate; it does no I/O and reads no clock.
+//! quote, order and payment.
+//!
+//! **Invariant:** nothing here does I/O, reads a clock or draws a random number. Time, the actor
+//! and any prices or rates arrive inside the command and its [`decider::Context`]; the same
+//! history always evolves to the same state.
+//!
+//! Step 2 is under way: money, identifiers, actors and the opportunity exist; lead, customer,
+//! quote, order and payment follow the same shape.
+
+pub mod actor;
+pub mod decider;
+pub mod ids;
+pub mod money;
+pub mod opportunity;

@@ -155,3 +155,24 @@ fn crate_dependencies_follow_the_architecture() {
         assert!(!domain.contains(io_crate), "domain is pure: it must not depend on {io_crate}");
     }
 }
+
+/// The deciders are pure: the same history and commands give the same facts on every machine.
+#[test]
+fn the_domain_reads_no_clock_and_draws_no_random_numbers() {
+    let banned = [
+        ["::now", "("].concat(),
+        ["System", "Time"].concat(),
+        ["rand", "::"].concat(),
+        ["new", "_v4"].concat(),
+        ["now", "_v7"].concat(),
+    ];
+    let mut found = Vec::new();
+    for (path, text) in rust_files().into_iter().filter(|(path, _)| path.starts_with("domain/")) {
+        for (line_idx, line) in text.lines().enumerate() {
+            for word in banned.iter().filter(|word| line.contains(word.as_str())) {
+                found.push(format!("{path}:{}: {word}", line_idx + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "{found:#?}");
+}
