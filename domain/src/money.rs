@@ -108,6 +108,35 @@ impl Money {
         Ok(Money { amount_minor, ..self })
     }
 
+    /// Splits the amount into parts by shares that add up to 100 %, such as an instalment
+    /// schedule of 30 % and 70 %. Each part is rounded down to the minor unit and the cents left
+    /// over go to the first parts, one each, so the parts always add up to exactly `self`.
+    pub fn allocate(self, shares: &[Bps]) -> Result<Vec<Money>, MoneyError> {
+        let total_bps: u64 = shares.iter().map(|share| u64::from(share.0)).sum();
+        if shares.is_empty() || total_bps != u64::from(Bps::HUNDRED_PERCENT.0) {
+            return Err(MoneyError::SharesNotWhole { total_bps });
+        }
+        let amount = i128::from(self.amount_minor);
+        let mut parts: Vec<i128> =
+            shares.iter().map(|share| amount * i128::from(share.0) / 10_000).collect();
+        let mut left_over = amount - parts.iter().sum::<i128>();
+        for part in parts.iter_mut() {
+            if left_over == 0 {
+                break;
+            }
+            let step = left_over.signum();
+            *part += step;
+            left_over -= step;
+        }
+        parts
+            .into_iter()
+            .map(|part| {
+                let amount_minor = i64::try_from(part).map_err(|_| MoneyError::Overflow)?;
+                Ok(Money { amount_minor, ..self })
+            })
+            .collect()
+    }
+
     fn same_currency(self, other: Money) -> Result<(), MoneyError> {
         if self.currency != other.currency {
             return Err(MoneyError::CurrencyMismatch {
@@ -138,6 +167,9 @@ pub enum MoneyError {
     Overflow,
     #[error("{0:?} is not an ISO 4217 currency code")]
     InvalidCurrency(String),
+    /// Shares of an amount must add up to exactly 100 % (10,000 bps).
+    #[error("shares add up to {total_bps} bps, not 10000")]
+    SharesNotWhole { total_bps: u64 },
 }
 
 #[cfg(test)]
@@ -171,6 +203,38 @@ mod tests {
         assert_eq!(eur(-5).times_bps(Bps(1_000)), Ok(eur(-1)), "-0.5 rounds away from zero");
         assert_eq!(eur(4).times_bps(Bps(1_000)), Ok(eur(0)), "0.4 rounds down");
         assert_eq!(eur(i64::MAX).times_bps(Bps::HUNDRED_PERCENT), Ok(eur(i64::MAX)));
+    }
+
+    #[test]
+    fn allocation_hands_out_left_over_cents_to_the_first_parts() {
+        let thirds = [Bps(3_334), Bps(3_333), Bps(3_333)];
+        assert_eq!(eur(100).allocate(&thirds), Ok(vec![eur(34), eur(33), eur(33)]));
+        assert_eq!(eur(1_000).allocate(&[Bps(3_000), Bps(7_000)]), Ok(vec![eur(300), eur(700)]));
+        assert_eq!(eur(-101).allocate(&[Bps(5_000), Bps(5_000)]), Ok(vec![eur(-51), eur(-50)]));
+        assert_eq!(
+            eur(100).allocate(&[Bps(5_000)]),
+            Err(MoneyError::SharesNotWhole { total_bps: 5_000 })
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn allocated_parts_always_add_up_to_the_whole(
+            amount_minor in -1_000_000_000_000i64..1_000_000_000_000,
+            cuts in proptest::collection::vec(1u32..10_000, 0..6),
+        ) {
+            let mut points: Vec<u32> = cuts;
+            points.sort_unstable();
+            points.dedup();
+            let mut shares = Vec::new();
+            let mut previous = 0;
+            for point in points.into_iter().chain([10_000]) {
+                shares.push(Bps(point - previous));
+                previous = point;
+            }
+            let parts = eur(amount_minor).allocate(&shares).unwrap();
+            proptest::prop_assert_eq!(parts.iter().map(|part| part.amount_minor).sum::<i64>(), amount_minor);
+        }
     }
 
     #[test]
