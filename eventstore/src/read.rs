@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::chain::ChainHash;
 use crate::codec::CodecId;
-use crate::envelope::{Metadata, Position, RecordedEvent};
+use crate::envelope::{AppendOutcome, Metadata, Position, RecordedEvent};
 use crate::error::ReadError;
 use crate::ids::{EventId, StreamId, StreamKind};
 use crate::limits::READ_PAGE_EVENTS;
@@ -201,6 +201,40 @@ impl Iterator for ReadAll {
         self.remaining -= 1;
         Some(Ok(event))
     }
+}
+
+/// The outcome a committed command id had, marked `duplicate`: what a retry of it is told.
+pub(crate) fn committed_command(
+    conn: &Connection,
+    command_id: uuid::Uuid,
+) -> rusqlite::Result<Option<AppendOutcome>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT stream_kind, stream_id, first_version, last_version, first_position, \
+         last_position, recorded_at_us FROM commands WHERE command_id = ?1",
+    )?;
+    statement
+        .query_row(params![command_id.as_bytes().as_slice()], |row| {
+            let stream_id: Vec<u8> = row.get(1)?;
+            let stream_id = uuid::Uuid::from_slice(&stream_id).map_err(|error| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    1,
+                    rusqlite::types::Type::Blob,
+                    error.into(),
+                )
+            })?;
+            let recorded_at_us: i64 = row.get(6)?;
+            Ok(AppendOutcome {
+                stream: StreamId { kind: StreamKind::from_stored(row.get(0)?), id: stream_id },
+                first_version: from_sql_int(row.get(2)?),
+                last_version: from_sql_int(row.get(3)?),
+                first_position: Position(from_sql_int(row.get(4)?)),
+                last_position: Position(from_sql_int(row.get(5)?)),
+                recorded_at: chrono::DateTime::from_timestamp_micros(recorded_at_us)
+                    .unwrap_or_default(),
+                duplicate: true,
+            })
+        })
+        .optional()
 }
 
 /// A row as an envelope. A column holding the wrong type or an out-of-range value is reported as

@@ -150,6 +150,15 @@ impl EventStore {
         self.inner.readers.stream_version(stream)
     }
 
+    /// The original outcome of a committed command id (marked `duplicate`), or `None` if no
+    /// append with it was ever committed. Lets a command path answer a retry before deciding.
+    pub fn committed_command(
+        &self,
+        command_id: uuid::Uuid,
+    ) -> Result<Option<AppendOutcome>, ReadError> {
+        self.inner.readers.with(|conn| Ok(crate::read::committed_command(conn, command_id)?))
+    }
+
     /// Up to `limit` events from position `from` on, fetched a page at a time.
     pub fn read_all(&self, from: Position, limit: u64) -> ReadAll {
         ReadAll::new(self.inner.readers.clone(), from, limit)

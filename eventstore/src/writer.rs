@@ -24,7 +24,7 @@ use crate::chain::{ChainHash, ChainedFields, GENESIS_HASH, chain_hash};
 use crate::clock::Clock;
 use crate::envelope::{AppendOutcome, AppendRequest, Head, Position};
 use crate::error::{AppendError, SnapshotError};
-use crate::ids::{StreamId, StreamKind};
+use crate::ids::StreamId;
 use crate::limits::BATCH_EVENTS_MAX;
 use crate::read::{from_sql_int, to_sql_int};
 use crate::signal::HeadSignal;
@@ -351,33 +351,7 @@ impl Writer {
     }
 
     fn committed_command(&self, command_id: uuid::Uuid) -> rusqlite::Result<Option<AppendOutcome>> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT stream_kind, stream_id, first_version, last_version, first_position, \
-             last_position, recorded_at_us FROM commands WHERE command_id = ?1",
-        )?;
-        statement
-            .query_row(params![command_id.as_bytes().as_slice()], |row| {
-                let stream_id: Vec<u8> = row.get(1)?;
-                let stream_id = uuid::Uuid::from_slice(&stream_id).map_err(|error| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        1,
-                        rusqlite::types::Type::Blob,
-                        error.into(),
-                    )
-                })?;
-                let recorded_at_us: i64 = row.get(6)?;
-                Ok(AppendOutcome {
-                    stream: StreamId { kind: StreamKind::from_stored(row.get(0)?), id: stream_id },
-                    first_version: from_sql_int(row.get(2)?),
-                    last_version: from_sql_int(row.get(3)?),
-                    first_position: Position(from_sql_int(row.get(4)?)),
-                    last_position: Position(from_sql_int(row.get(5)?)),
-                    recorded_at: chrono::DateTime::from_timestamp_micros(recorded_at_us)
-                        .unwrap_or_default(),
-                    duplicate: true,
-                })
-            })
-            .optional()
+        crate::read::committed_command(&self.conn, command_id)
     }
 
     /// The stream's last version (0 when it has no events) and the kind it was created with.

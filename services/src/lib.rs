@@ -2,4 +2,5 @@
 //! command path and NATS. Nothing below this crate depends on it.
 
 pub mod cli;
+pub mod command;
 pub mod data_dir;

@@ -1,0 +1,34 @@
+//! What the command path needs to know about an aggregate beyond its decider: its stream kind,
+//! its state's schema (for snapshots) and its events' names.
+
+use ltc_domain::decider::Decider;
+use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub trait Aggregate:
+    Decider<
+        State: Clone + Serialize + DeserializeOwned + Send,
+        Event: Serialize + DeserializeOwned,
+        Error: std::error::Error,
+    >
+{
+    /// The stream kind, such as `opportunity`.
+    const KIND: &'static str;
+    /// Describes the state's shape. Change it whenever the state type changes: snapshots taken
+    /// with another description are then ignored rather than misread.
+    const STATE_SCHEMA: &'static str;
+    /// The events' payload schema version, stored in every envelope.
+    const EVENT_SCHEMA_VERSION: u32 = 1;
+
+    fn event_type(event: &Self::Event) -> &'static str;
+}
+
+impl Aggregate for OpportunityDecider {
+    const KIND: &'static str = "opportunity";
+    const STATE_SCHEMA: &'static str = "OpportunityState v1";
+
+    fn event_type(event: &OpportunityEvent) -> &'static str {
+        event.event_type()
+    }
+}

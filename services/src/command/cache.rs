@@ -1,0 +1,34 @@
+//! The cache of hot aggregates: the state after a stream's last event, and that event's version.
+//! Bounded, least recently used first out; an entry is dropped when a conflict shows it stale.
+
+use lru::LruCache;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub(super) struct Loaded<S> {
+    pub state: S,
+    pub version: u64,
+}
+
+#[derive(Debug)]
+pub(super) struct AggregateCache<S> {
+    entries: LruCache<Uuid, Loaded<S>>,
+}
+
+impl<S: Clone> AggregateCache<S> {
+    pub fn new(capacity: std::num::NonZeroUsize) -> AggregateCache<S> {
+        AggregateCache { entries: LruCache::new(capacity) }
+    }
+
+    pub fn get(&mut self, stream: &Uuid) -> Option<Loaded<S>> {
+        self.entries.get(stream).cloned()
+    }
+
+    pub fn put(&mut self, stream: Uuid, loaded: Loaded<S>) {
+        self.entries.put(stream, loaded);
+    }
+
+    pub fn pop(&mut self, stream: &Uuid) {
+        self.entries.pop(stream);
+    }
+}

@@ -1,0 +1,168 @@
+//! The command path against a real store: decisions persist, retries are answered once,
+//! conflicts between two paths resolve by deciding again, and snapshots bound replay.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use ltc_domain::actor::{Actor, Role};
+use ltc_domain::ids::{CustomerId, OpportunityId, TeamId, UserId};
+use ltc_domain::money::{Currency, Money};
+use ltc_domain::opportunity::{
+    OpportunityCommand, OpportunityDecider, OpportunityError, OpportunityState, Pipeline, StageKey,
+};
+use ltc_eventstore::{EventStore, ManualClock, StoreOptions};
+use uuid::Uuid;
+
+use super::{CommandMeta, CommandPath, ExecuteError, SNAPSHOT_EVERY_EVENTS};
+
+const ALICE: UserId = UserId(Uuid::from_u128(0xa11ce));
+const DEAL: Uuid = Uuid::from_u128(0xdea1);
+
+struct Fixture {
+    store: EventStore,
+    clock: Arc<ManualClock>,
+    _dir: tempfile::TempDir,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()));
+    let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
+    let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
+    Fixture { store, clock, _dir: dir }
+}
+
+impl Fixture {
+    fn path(&self) -> CommandPath<OpportunityDecider> {
+        CommandPath::new(self.store.clone(), self.clock.clone())
+    }
+}
+
+fn meta(command: u128) -> CommandMeta {
+    CommandMeta {
+        command_id: Uuid::from_u128(0xc0_0000 + command),
+        correlation_id: Uuid::from_u128(0xc0_0000 + command),
+        causation_id: None,
+        actor: Actor { user: ALICE, role: Role::SalesRep, team: Some(TeamId(Uuid::from_u128(1))) },
+        tenant: "acme".into(),
+    }
+}
+
+fn open() -> OpportunityCommand {
+    OpportunityCommand::Open {
+        opportunity_id: OpportunityId(DEAL),
+        customer_id: CustomerId(Uuid::from_u128(0xac3e)),
+        name: "ACME renewal".into(),
+        owner: ALICE,
+        team: Some(TeamId(Uuid::from_u128(1))),
+        amount: eur(1_000_000),
+        expected_close: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
+        pipeline: Pipeline::default_sales(),
+    }
+}
+
+fn eur(amount_minor: i64) -> Money {
+    Money::new(amount_minor, Currency::new("EUR").unwrap())
+}
+
+fn amount(amount_minor: i64) -> OpportunityCommand {
+    OpportunityCommand::ChangeAmount { amount: eur(amount_minor) }
+}
+
+async fn current_amount(path: &CommandPath<OpportunityDecider>) -> i64 {
+    let stream = ltc_eventstore::StreamId::new("opportunity", DEAL).unwrap();
+    let OpportunityState::Opened(opportunity) = path.load(&stream).unwrap().state else {
+        panic!("the opportunity was opened");
+    };
+    opportunity.amount.amount_minor
+}
+
+#[tokio::test]
+async fn accepted_commands_are_appended_and_a_cold_path_replays_them() {
+    let fixture = fixture();
+    let path = fixture.path();
+    let opened = path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    assert_eq!((opened.version, opened.events.clone()), (1, vec!["OpportunityOpened".to_owned()]));
+    let moved = OpportunityCommand::MoveStage { to: StageKey::new("proposal") };
+    let executed = path.execute(DEAL, &moved, &meta(2)).await.unwrap();
+    assert_eq!((executed.version, executed.position), (2, Some(2)));
+    assert_eq!(executed.events, ["OpportunityStageMoved"]);
+
+    let cold = fixture.path();
+    let stream = ltc_eventstore::StreamId::new("opportunity", DEAL).unwrap();
+    assert_eq!(cold.load(&stream).unwrap().state, path.load(&stream).unwrap().state);
+    assert_eq!(cold.stats().events_replayed, 2);
+}
+
+#[tokio::test]
+async fn a_retried_command_id_gets_the_original_answer_and_appends_once_also_after_restart() {
+    let fixture = fixture();
+    let path = fixture.path();
+    path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    let first = path.execute(DEAL, &amount(2_000_000), &meta(2)).await.unwrap();
+    let retry = path.execute(DEAL, &amount(2_000_000), &meta(2)).await.unwrap();
+    assert!(retry.duplicate && !first.duplicate);
+    assert_eq!(
+        (retry.version, retry.position, &retry.events),
+        (first.version, first.position, &first.events)
+    );
+
+    let after_restart = fixture.path().execute(DEAL, &amount(2_000_000), &meta(2)).await.unwrap();
+    assert_eq!(after_restart, retry);
+    assert_eq!(fixture.store.head().position, 2);
+}
+
+#[tokio::test]
+async fn a_rejected_command_appends_nothing_and_says_why() {
+    let fixture = fixture();
+    let path = fixture.path();
+    let error = path.execute(DEAL, &amount(5), &meta(1)).await.unwrap_err();
+    assert!(matches!(error, ExecuteError::Rejected(OpportunityError::NotOpened)), "{error:?}");
+    assert_eq!(fixture.store.head().position, 0);
+}
+
+#[tokio::test]
+async fn a_command_that_changes_nothing_appends_nothing() {
+    let fixture = fixture();
+    let path = fixture.path();
+    path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    let executed = path.execute(DEAL, &amount(1_000_000), &meta(2)).await.unwrap();
+    assert_eq!((executed.version, executed.position, executed.events.len()), (1, None, 0));
+    assert_eq!(fixture.store.head().position, 1);
+}
+
+#[tokio::test]
+async fn two_paths_with_stale_caches_resolve_their_conflict_by_deciding_again() {
+    let fixture = fixture();
+    let (left, right) = (fixture.path(), fixture.path());
+    left.execute(DEAL, &open(), &meta(1)).await.unwrap(); // left caches version 1
+    right.execute(DEAL, &amount(1_500_000), &meta(2)).await.unwrap(); // right caches version 2
+
+    // Left decides on its stale version 1, conflicts, reloads version 2 and decides again.
+    let executed = left.execute(DEAL, &amount(2_000_000), &meta(3)).await.unwrap();
+    assert_eq!(executed.version, 3);
+    assert_eq!(left.stats().conflicts, 1);
+    // And right, now stale at version 2, does the same.
+    let executed = right.execute(DEAL, &amount(3_000_000), &meta(4)).await.unwrap();
+    assert_eq!(executed.version, 4);
+    assert_eq!(right.stats().conflicts, 1);
+    assert_eq!(current_amount(&fixture.path()).await, 3_000_000);
+}
+
+#[tokio::test]
+async fn a_cold_path_starts_from_the_latest_snapshot_and_replays_only_what_follows() {
+    let fixture = fixture();
+    let path = fixture.path();
+    path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    let n_commands = 2 * SNAPSHOT_EVERY_EVENTS + 20;
+    for command in 2..=n_commands {
+        path.execute(DEAL, &amount(1_000 + command as i64), &meta(u128::from(command)))
+            .await
+            .unwrap();
+    }
+    let cold = fixture.path();
+    assert_eq!(current_amount(&cold).await, 1_000 + n_commands as i64);
+    let stats = cold.stats();
+    assert_eq!(stats.snapshot_loads, 1);
+    assert_eq!(stats.events_replayed, n_commands - 2 * SNAPSHOT_EVERY_EVENTS);
+}
