@@ -174,10 +174,8 @@ fn bench_stream_length(criterion: &mut Criterion, runtime: &Runtime, sizes: &Siz
                 let mut elapsed = Duration::ZERO;
                 for _ in 0..iters {
                     amount += 1;
-                    let cold: CommandPath<OpportunityDecider> = CommandPath::new(
-                        bench.store.clone(),
-                        Arc::new(ManualClock::new(Utc::now())),
-                    );
+                    let cold: CommandPath<OpportunityDecider> =
+                        CommandPath::new(bench.store.clone(), bench.clock.clone());
                     let command = OpportunityCommand::ChangeAmount { amount: eur(amount) };
                     let started = Instant::now();
                     runtime.block_on(cold.execute(id, &command, &bench.meta())).expect("command");
