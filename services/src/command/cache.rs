@@ -24,7 +24,12 @@ impl<S: Clone> AggregateCache<S> {
         self.entries.get(stream).cloned()
     }
 
+    /// Keeps the newer of the cached and the offered copy: two commands on one aggregate may
+    /// finish in either order.
     pub fn put(&mut self, stream: Uuid, loaded: Loaded<S>) {
+        if self.entries.peek(&stream).is_some_and(|cached| cached.version > loaded.version) {
+            return;
+        }
         self.entries.put(stream, loaded);
     }
 

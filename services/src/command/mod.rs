@@ -139,6 +139,12 @@ impl<A: Aggregate> CommandPath<A> {
             let events =
                 A::decide(&loaded.state, command, &context).map_err(ExecuteError::Rejected)?;
             if events.is_empty() {
+                // "Nothing to do" is only true of the current state: a cached copy may be
+                // behind another writer, so confirm the version before answering.
+                if self.store.stream_version(&stream)? != loaded.version {
+                    self.forget(&stream);
+                    continue;
+                }
                 return Ok(Executed {
                     stream,
                     version: loaded.version,

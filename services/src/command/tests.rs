@@ -166,3 +166,16 @@ async fn a_cold_path_starts_from_the_latest_snapshot_and_replays_only_what_follo
     assert_eq!(stats.snapshot_loads, 1);
     assert_eq!(stats.events_replayed, n_commands - 2 * SNAPSHOT_EVERY_EVENTS);
 }
+
+#[tokio::test]
+async fn a_no_op_decided_on_a_stale_cache_is_checked_against_the_store_first() {
+    let fixture = fixture();
+    let (left, right) = (fixture.path(), fixture.path());
+    left.execute(DEAL, &open(), &meta(1)).await.unwrap(); // left caches amount 1,000,000
+    right.execute(DEAL, &amount(2_000_000), &meta(2)).await.unwrap();
+
+    // On its stale copy left would see nothing to change; the store says otherwise.
+    let executed = left.execute(DEAL, &amount(1_000_000), &meta(3)).await.unwrap();
+    assert_eq!((executed.version, executed.events.len()), (3, 1));
+    assert_eq!(current_amount(&fixture.path()).await, 1_000_000);
+}
