@@ -182,3 +182,21 @@ fn adjustments_beyond_the_limit_are_rejected() {
     }
     check(&history, refund(1), finance(), Err(PaymentError::TooManyAdjustments));
 }
+
+#[test]
+fn a_refund_reference_may_be_empty_but_not_overlong() {
+    let with_reference = |reference: String| PaymentCommand::RefundCredit {
+        amount: eur(100),
+        reference,
+        refunded_on: day(3, 22),
+    };
+    let expected = PaymentEvent::CreditRefunded {
+        amount: eur(100),
+        reference: String::new(),
+        refunded_on: day(3, 22),
+        at: t(10),
+    };
+    check(&overpaid(), with_reference(String::new()), finance(), Ok(vec![expected]));
+    let long = with_reference("r".repeat(TEXT_BYTES_MAX + 1));
+    check(&overpaid(), long, finance(), Err(PaymentError::Text { field: "reference" }));
+}
