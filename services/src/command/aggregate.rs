@@ -3,6 +3,7 @@
 
 use ltc_domain::decider::Decider;
 use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent};
+use ltc_domain::payment::{PaymentDecider, PaymentEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -29,6 +30,15 @@ impl Aggregate for OpportunityDecider {
     const STATE_SCHEMA: &'static str = "OpportunityState v1";
 
     fn event_type(event: &OpportunityEvent) -> &'static str {
+        event.event_type()
+    }
+}
+
+impl Aggregate for PaymentDecider {
+    const KIND: &'static str = "payment";
+    const STATE_SCHEMA: &'static str = "PaymentState v1";
+
+    fn event_type(event: &PaymentEvent) -> &'static str {
         event.event_type()
     }
 }
