@@ -9,6 +9,7 @@
 //! quote, order and payment follow the same shape.
 
 pub mod actor;
+pub mod customer;
 pub mod decider;
 pub mod ids;
 pub mod money;
