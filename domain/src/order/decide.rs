@@ -103,9 +103,7 @@ fn place(
     }
     let mut lines_sum = Money::zero(quote.currency);
     for (line, priced) in (0..).zip(&quote.lines) {
-        if priced.sku.trim().is_empty() || priced.sku.len() > SKU_BYTES_MAX {
-            return Err(OrderError::Text { field: "sku" });
-        }
+        check_text("sku", &priced.sku, SKU_BYTES_MAX)?;
         if priced.quantity == 0 || priced.quantity > LINE_QUANTITY_MAX {
             return Err(OrderError::Quantity { line });
         }
@@ -192,9 +190,7 @@ fn cancel(
     }
     require_not_cancelled(order)?;
     require_room(order.cancellation_ids.len(), "cancellations")?;
-    if reason.trim().is_empty() || reason.len() > REASON_BYTES_MAX {
-        return Err(OrderError::Text { field: "reason" });
-    }
+    check_text("reason", reason, REASON_BYTES_MAX)?;
     check_quantities(order, lines, OrderLine::open_to_cancel, |line, open, requested| {
         OrderError::BeyondCancellable { line, open, requested }
     })?;
@@ -252,6 +248,13 @@ fn require_confirmed(order: &Order) -> Result<(), OrderError> {
 fn require_not_cancelled(order: &Order) -> Result<(), OrderError> {
     if order.status() == OrderStatus::Cancelled {
         return Err(OrderError::Cancelled);
+    }
+    Ok(())
+}
+
+fn check_text(field: &'static str, text: &str, bytes_max: u32) -> Result<(), OrderError> {
+    if text.trim().is_empty() || text.len() > bytes_max as usize {
+        return Err(OrderError::Text { field, bytes_max });
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::decider::{Context, Decider};
 use crate::ids::{CustomerId, OrderId, QuoteId, TeamId, UserId};
 use crate::money::{Currency, Money};
 
-pub use state::{Order, OrderLine, OrderState, OrderStatus};
+pub use state::{Order, OrderLine, OrderState, OrderStatus, status_of};
 pub use terms::{
     INSTALMENTS_MAX, Instalment, PaymentTerms, PaymentTermsError, TERM_DAYS_MAX, TermPart,
 };
@@ -28,9 +28,9 @@ pub const ORDER_LINES_MAX: u32 = 500;
 /// The largest quantity of one line.
 pub const LINE_QUANTITY_MAX: u32 = 1_000_000;
 /// The longest SKU, in bytes.
-pub const SKU_BYTES_MAX: usize = 64;
+pub const SKU_BYTES_MAX: u32 = 64;
 /// The longest cancellation reason, in bytes.
-pub const REASON_BYTES_MAX: usize = 256;
+pub const REASON_BYTES_MAX: u32 = 256;
 /// The most fulfilments, invoices or cancellations one order may record, each.
 pub const DOCUMENTS_MAX: u32 = 200;
 
@@ -232,8 +232,9 @@ pub enum OrderError {
     /// This order has recorded `DOCUMENTS_MAX` documents of the kind; ask an admin.
     #[error("the order has reached {DOCUMENTS_MAX} {what}")]
     TooManyDocuments { what: &'static str },
-    #[error("{field} must be 1 to its maximum bytes")]
-    Text { field: &'static str },
+    /// A text field is blank or too long; `bytes_max` is its limit.
+    #[error("{field} must be 1 to {bytes_max} bytes")]
+    Text { field: &'static str, bytes_max: u32 },
     #[error("invalid payment terms: {0}")]
     PaymentTerms(#[from] PaymentTermsError),
     #[error("a {role:?} may not do this to this order")]

@@ -97,9 +97,10 @@ fn a_wholly_cancelled_order_cancels_no_lines() {
 #[test]
 fn a_cancellation_needs_a_reason_of_bounded_length_and_well_formed_lines() {
     let given = [placed(), confirmed()];
-    for reason in [String::new(), "x".repeat(REASON_BYTES_MAX + 1)] {
+    for reason in [String::new(), "x".repeat(REASON_BYTES_MAX as usize + 1)] {
         let command = OrderCommand::CancelRest { cancellation_id: cancellation_id(1), reason };
-        check(&given, command, rep(ALICE), Err(OrderError::Text { field: "reason" }));
+        let expected = OrderError::Text { field: "reason", bytes_max: REASON_BYTES_MAX };
+        check(&given, command, rep(ALICE), Err(expected));
     }
     check(&given, cancel_lines(1, vec![]), rep(ALICE), Err(OrderError::Empty));
     check(&given, cancel_lines(1, vec![qty(9, 1)]), rep(ALICE), Err(OrderError::UnknownLine(9)));

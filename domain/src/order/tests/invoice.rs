@@ -17,7 +17,7 @@ fn an_invoice_prorates_the_line_total_and_splits_it_thirty_seventy_with_due_date
             Instalment { share: Bps(3_000), amount: eur(21_000), due_on: day(3, 2) },
             Instalment { share: Bps(7_000), amount: eur(49_000), due_on: day(4, 1) },
         ],
-        at: t(10),
+        at: now(),
     };
     check(&given, invoice(1, vec![qty(0, 4), qty(1, 1)]), finance(), Ok(vec![expected]));
 }
@@ -47,7 +47,7 @@ fn instalments_hand_the_odd_cent_to_the_first_and_add_up_to_the_invoice() {
             Instalment { share: Bps(3_333), amount: eur(33), due_on: day(4, 1) },
             Instalment { share: Bps(3_334), amount: eur(33), due_on: day(5, 1) },
         ],
-        at: t(10),
+        at: now(),
     };
     check(&history, invoice(1, vec![qty(0, 1)]), finance(), Ok(vec![expected]));
 }
@@ -65,7 +65,7 @@ fn invoicing_a_line_unit_by_unit_adds_up_to_exactly_its_line_total() {
     let mut history = vec![placed_one_line(line, PaymentTerms::immediate()), confirmed()];
     for (n, expected_minor) in [(1, 3_333), (2, 3_333), (3, 3_334)] {
         let state = OrderDecider::replay(&history);
-        let context = Context { actor: finance(), occurred_at: t(10) };
+        let context = Context { actor: finance(), occurred_at: now() };
         let events = OrderDecider::decide(&state, &invoice(n, vec![qty(0, 1)]), &context).unwrap();
         let [OrderEvent::Invoiced { amount, .. }] = events.as_slice() else {
             panic!("one invoice, got {events:?}");

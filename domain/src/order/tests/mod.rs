@@ -7,6 +7,7 @@ mod fulfil;
 mod invoice;
 mod place;
 mod properties;
+mod status;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
@@ -46,9 +47,9 @@ fn admin() -> Actor {
     with_role(Role::Admin)
 }
 
-fn t(minutes: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().unwrap()
-        + chrono::TimeDelta::minutes(minutes)
+/// When every fixture event happened and every command in `check` is decided.
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 10, 0).single().unwrap()
 }
 
 fn day(month: u32, day: u32) -> NaiveDate {
@@ -139,7 +140,7 @@ fn place_with(edit: impl FnOnce(&mut AcceptedQuote)) -> OrderCommand {
     OrderCommand::Place { order_id: ORDER, quote, payment_terms: thirty_seventy() }
 }
 
-/// The event `place_command` produces. Every fixture event is at minute 10, when `check` decides.
+/// The event `place_command` produces.
 fn placed() -> OrderEvent {
     OrderEvent::Placed {
         order_id: ORDER,
@@ -151,23 +152,23 @@ fn placed() -> OrderEvent {
         lines: priced_lines(),
         total: eur(190_000),
         payment_terms: thirty_seventy(),
-        at: t(10),
+        at: now(),
     }
 }
 
 fn confirmed() -> OrderEvent {
-    OrderEvent::Confirmed { at: t(10) }
+    OrderEvent::Confirmed { at: now() }
 }
 
 fn fulfilled(n: u128, lines: Vec<LineQuantity>) -> OrderEvent {
-    OrderEvent::Fulfilled { fulfilment_id: fulfilment_id(n), lines, at: t(10) }
+    OrderEvent::Fulfilled { fulfilment_id: fulfilment_id(n), lines, at: now() }
 }
 
 /// An invoice of `lines` under 30/70 terms from 2 March, as decide would record it.
 fn invoiced(n: u128, lines: Vec<LineAmount>) -> OrderEvent {
     let amount = eur(lines.iter().map(|line| line.amount.amount_minor).sum());
     let instalments = thirty_seventy().schedule(amount, day(3, 2)).unwrap();
-    OrderEvent::Invoiced { invoice_id: invoice_id(n), lines, amount, instalments, at: t(10) }
+    OrderEvent::Invoiced { invoice_id: invoice_id(n), lines, amount, instalments, at: now() }
 }
 
 fn cancelled(n: u128, lines: Vec<LineAmount>) -> OrderEvent {
@@ -177,11 +178,11 @@ fn cancelled(n: u128, lines: Vec<LineAmount>) -> OrderEvent {
         lines,
         amount,
         reason: "budget cut".into(),
-        at: t(10),
+        at: now(),
     }
 }
 
-/// Given `history`, when `actor` sends `command` at minute 10, then `expected`.
+/// Given `history`, when `actor` sends `command` at `now()`, then `expected`.
 #[track_caller]
 fn check(
     history: &[OrderEvent],
@@ -190,7 +191,7 @@ fn check(
     expected: Result<Vec<OrderEvent>, OrderError>,
 ) {
     let state = OrderDecider::replay(history);
-    let context = Context { actor, occurred_at: t(10) };
+    let context = Context { actor, occurred_at: now() };
     assert_eq!(OrderDecider::decide(&state, &command, &context), expected);
 }
 

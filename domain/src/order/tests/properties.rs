@@ -74,7 +74,7 @@ proptest! {
         let total = eur(lines.iter().map(|line| line.line_total.amount_minor).sum());
         let quote = AcceptedQuote { lines, total, ..accepted_quote() };
         let place = OrderCommand::Place { order_id: ORDER, quote, payment_terms: terms };
-        let context = Context { actor: admin(), occurred_at: t(10) };
+        let context = Context { actor: admin(), occurred_at: now() };
         let placed = OrderDecider::decide(&OrderState::default(), &place, &context).unwrap();
         let mut state = OrderDecider::replay(&placed);
         for command in &commands {
