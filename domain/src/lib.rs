@@ -9,8 +9,10 @@
 //! quote, order and payment follow the same shape.
 
 pub mod actor;
+pub mod customer;
 pub mod decider;
 pub mod ids;
 pub mod money;
 pub mod opportunity;
+pub mod order;
 pub mod payment;
