@@ -1,8 +1,10 @@
 //! What the command path needs to know about an aggregate beyond its decider: its stream kind,
 //! its state's schema (for snapshots) and its events' names.
 
+use ltc_domain::customer::{CustomerDecider, CustomerEvent};
 use ltc_domain::decider::Decider;
 use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent};
+use ltc_domain::order::{OrderDecider, OrderEvent};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -39,6 +41,24 @@ impl Aggregate for PaymentDecider {
     const STATE_SCHEMA: &'static str = "PaymentState v1";
 
     fn event_type(event: &PaymentEvent) -> &'static str {
+        event.event_type()
+    }
+}
+
+impl Aggregate for CustomerDecider {
+    const KIND: &'static str = "customer";
+    const STATE_SCHEMA: &'static str = "CustomerState v1";
+
+    fn event_type(event: &CustomerEvent) -> &'static str {
+        event.event_type()
+    }
+}
+
+impl Aggregate for OrderDecider {
+    const KIND: &'static str = "order";
+    const STATE_SCHEMA: &'static str = "OrderState v1";
+
+    fn event_type(event: &OrderEvent) -> &'static str {
         event.event_type()
     }
 }
