@@ -4,3 +4,4 @@
 pub mod cli;
 pub mod command;
 pub mod data_dir;
+pub mod process;

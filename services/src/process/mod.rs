@@ -1,0 +1,35 @@
+//! Process managers: automation that reacts to events by issuing commands. Each command's id is
+//! derived from the event that caused it, so running a process manager again over events it has
+//! already handled (after a crash, or from position 1) is answered as a duplicate and appends
+//! nothing: they are idempotent and restart-safe without a checkpoint of their own.
+
+mod invoicing;
+#[cfg(test)]
+mod tests;
+
+use ltc_domain::actor::{Actor, Role};
+use ltc_domain::ids::UserId;
+use ltc_eventstore::RecordedEvent;
+use uuid::Uuid;
+
+pub use invoicing::Invoicing;
+
+use crate::command::CommandMeta;
+
+/// The user the automation acts as. An admin, because it carries out what the business already
+/// decided (an invoice was issued, so its receivable opens).
+pub const SYSTEM_USER: UserId = UserId(Uuid::from_u128(0x0000_0000_0000_7000_8000_0000_5157_e301));
+
+/// The command `cause` leads process manager `process` to issue as its `index`th reaction.
+pub fn caused_command(cause: &RecordedEvent, process: &str, index: u32) -> CommandMeta {
+    let mut name = process.as_bytes().to_vec();
+    name.extend_from_slice(&index.to_le_bytes());
+    let command_id = Uuid::new_v5(&cause.event_id.0, &name);
+    CommandMeta {
+        command_id,
+        correlation_id: cause.metadata.correlation_id,
+        causation_id: Some(cause.event_id.0),
+        actor: Actor { user: SYSTEM_USER, role: Role::Admin, team: None },
+        tenant: cause.metadata.tenant.clone(),
+    }
+}
