@@ -13,3 +13,4 @@ pub mod decider;
 pub mod ids;
 pub mod money;
 pub mod opportunity;
+pub mod quote;
