@@ -57,10 +57,10 @@ impl ApprovalPolicy {
                 });
             }
         }
-        if let Some(total_max) = self.total_max {
-            if total.amount_minor > total_max.amount_minor {
-                reasons.push(ApprovalReason::TotalAboveThreshold { total, total_max });
-            }
+        if let Some(total_max) = self.total_max
+            && total.amount_minor > total_max.amount_minor
+        {
+            reasons.push(ApprovalReason::TotalAboveThreshold { total, total_max });
         }
         reasons
     }

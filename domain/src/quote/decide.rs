@@ -189,13 +189,13 @@ fn submit(
     context: &Context,
 ) -> Result<Vec<QuoteEvent>, QuoteError> {
     let current = quote.current();
-    if let Some(total_max) = policy.total_max {
-        if total_max.currency != current.total.currency {
-            return Err(QuoteError::CurrencyMismatch {
-                expected: current.total.currency,
-                got: total_max.currency,
-            });
-        }
+    if let Some(total_max) = policy.total_max
+        && total_max.currency != current.total.currency
+    {
+        return Err(QuoteError::CurrencyMismatch {
+            expected: current.total.currency,
+            got: total_max.currency,
+        });
     }
     let reasons = policy.reasons(context.actor.role, &current.lines, current.total);
     let (version, by, at) = (current.number, context.actor.user, context.occurred_at);

@@ -130,10 +130,8 @@ impl PriceBook {
             if entry.unit_price.currency != self.currency || entry.unit_price.is_negative() {
                 return Some("an entry's price is negative or in another currency");
             }
-            if let Some(volume) = &entry.volume {
-                if let Some(defect) = volume.defect() {
-                    return Some(defect);
-                }
+            if let Some(defect) = entry.volume.as_ref().and_then(VolumeSchedule::defect) {
+                return Some(defect);
             }
         }
         None
