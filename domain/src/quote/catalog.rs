@@ -12,6 +12,9 @@ pub const CATALOG_PRODUCTS_MAX: usize = 10_000;
 pub const OPTIONS_PER_PRODUCT_MAX: usize = 64;
 /// The most option rules one product may carry.
 pub const OPTION_RULES_PER_PRODUCT_MAX: usize = 128;
+/// The longest catalog version, SKU, option key, product name or unit, in bytes; they are
+/// copied into events.
+pub const CATALOG_TEXT_BYTES_MAX: usize = 256;
 
 /// A stock-keeping unit: a product's code, such as `CRM-SEAT`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -125,8 +128,17 @@ impl Catalog {
         if let Some(pair) = skus.windows(2).find(|pair| pair[0] == pair[1]) {
             return Err(ConfigurationError::InvalidCatalog(format!("SKU {} twice", pair[0])));
         }
+        let long = |text: &str| text.is_empty() || text.len() > CATALOG_TEXT_BYTES_MAX;
+        if long(&self.version) {
+            return Err(ConfigurationError::InvalidCatalog(
+                "version must be 1 to 256 bytes".into(),
+            ));
+        }
         for product in &self.products {
-            if product.options.len() > OPTIONS_PER_PRODUCT_MAX
+            let texts = [&product.sku.0, &product.name, &product.unit];
+            if texts.into_iter().any(|text| long(text))
+                || product.options.iter().any(|option| long(&option.0))
+                || product.options.len() > OPTIONS_PER_PRODUCT_MAX
                 || product.rules.len() > OPTION_RULES_PER_PRODUCT_MAX
                 || product.quantity_min > product.quantity_max
                 || product.list_price.is_negative()

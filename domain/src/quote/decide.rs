@@ -5,8 +5,9 @@
 use chrono::NaiveDate;
 
 use super::{
-    ApprovalBasis, ApprovalPolicy, LineInput, PricingData, PricingTerms, QUOTE_VERSIONS_MAX, Quote,
-    QuoteCommand, QuoteError, QuoteEvent, QuoteState, Status, TEXT_BYTES_MAX, price_quote,
+    ApprovalBasis, ApprovalPolicy, ID_BYTES_MAX, LineInput, PricingData, PricingTerms,
+    QUOTE_VERSIONS_MAX, Quote, QuoteCommand, QuoteError, QuoteEvent, QuoteState, Status,
+    TEXT_BYTES_MAX, price_quote,
 };
 use crate::actor::{Ownership, Role};
 use crate::decider::Context;
@@ -173,6 +174,11 @@ fn price(
     lines: &[LineInput],
     pricing: &PricingData,
 ) -> Result<(super::PricedQuote, String), QuoteError> {
+    for (field, text) in [("region", &terms.region.0), ("tier", &terms.tier.0)] {
+        if text.is_empty() || text.len() > ID_BYTES_MAX {
+            return Err(QuoteError::Text { field });
+        }
+    }
     if valid_until < terms.pricing_date {
         return Err(QuoteError::ValidUntilBeforePricingDate {
             valid_until,

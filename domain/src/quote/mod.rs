@@ -27,11 +27,11 @@ use crate::money::{Currency, Money};
 
 pub use approval::{ApprovalPolicy, ApprovalReason};
 pub use catalog::{
-    CATALOG_PRODUCTS_MAX, Catalog, ConfigurationError, LineInput, OPTION_RULES_PER_PRODUCT_MAX,
-    OPTIONS_PER_PRODUCT_MAX, OptionKey, OptionRule, Product, Sku,
+    CATALOG_PRODUCTS_MAX, CATALOG_TEXT_BYTES_MAX, Catalog, ConfigurationError, LineInput,
+    OPTION_RULES_PER_PRODUCT_MAX, OPTIONS_PER_PRODUCT_MAX, OptionKey, OptionRule, Product, Sku,
 };
 pub use price_book::{
-    CustomerTier, PRICE_BOOK_ENTRIES_MAX, PRICE_BOOKS_MAX, PROMOTIONS_MAX, PriceBook,
+    CustomerTier, ID_BYTES_MAX, PRICE_BOOK_ENTRIES_MAX, PRICE_BOOKS_MAX, PROMOTIONS_MAX, PriceBook,
     PriceBookEntry, PriceBookId, PricingData, PricingTerms, Promotion, PromotionBenefit,
     PromotionId, Region, VOLUME_TIERS_MAX, VolumeMethod, VolumeSchedule, VolumeTier,
 };
@@ -253,6 +253,9 @@ pub enum QuoteError {
     /// The command needs a created quote.
     #[error("the quote has not been created")]
     NotCreated,
+    /// A free text, region or tier is empty or too long.
+    #[error("{field} is empty or too long")]
+    Text { field: &'static str },
     /// Another id was sent to an existing stream: the shell picked the wrong stream.
     #[error("quote {0} already exists")]
     AlreadyCreated(QuoteId),
@@ -285,8 +288,6 @@ pub enum QuoteError {
     TooManyVersions,
     #[error("the threshold is in {got}, the quote in {expected}")]
     CurrencyMismatch { expected: Currency, got: Currency },
-    #[error("{field} must be 1 to {TEXT_BYTES_MAX} bytes")]
-    Text { field: &'static str },
     #[error(transparent)]
     Pricing(#[from] PricingError),
     #[error("a {role:?} may not do this to this quote")]

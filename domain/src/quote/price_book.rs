@@ -14,6 +14,8 @@ pub const PROMOTIONS_MAX: usize = 256;
 pub const PRICE_BOOK_ENTRIES_MAX: usize = 10_000;
 /// The most tiers one volume schedule may hold.
 pub const VOLUME_TIERS_MAX: usize = 16;
+/// The longest price book or promotion id, in bytes; ids are copied into the waterfall.
+pub const ID_BYTES_MAX: usize = 128;
 
 /// A sales region, such as `emea`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -123,6 +125,9 @@ impl PriceBook {
         if self.valid_from > self.valid_until {
             return Some("valid_from is after valid_until");
         }
+        if self.id.0.is_empty() || self.id.0.len() > ID_BYTES_MAX {
+            return Some("the id must be 1 to ID_BYTES_MAX bytes");
+        }
         if self.entries.len() > PRICE_BOOK_ENTRIES_MAX {
             return Some("too many entries");
         }
@@ -159,6 +164,9 @@ impl Promotion {
     pub fn defect(&self) -> Option<&'static str> {
         if self.valid_from > self.valid_until {
             return Some("valid_from is after valid_until");
+        }
+        if self.id.0.is_empty() || self.id.0.len() > ID_BYTES_MAX {
+            return Some("the id must be 1 to ID_BYTES_MAX bytes");
         }
         match self.benefit {
             PromotionBenefit::PercentOff(rate) if rate > Bps::HUNDRED_PERCENT => {

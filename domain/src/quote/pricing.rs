@@ -196,8 +196,8 @@ fn validate(data: &PricingData) -> Result<(), PricingError> {
     Ok(())
 }
 
-/// One line through the six steps.
-pub fn price_line(
+/// One line through the six steps. The pricing data must have passed `validate`.
+pub(crate) fn price_line(
     line_no: u32,
     line: &LineInput,
     data: &PricingData,
@@ -327,7 +327,9 @@ fn volume_step(
     unit_price: Money,
     quantity: u32,
 ) -> Result<(Money, StepReason), MoneyError> {
-    let first_from = schedule.tiers[0].quantity_from;
+    let Some(first_from) = schedule.tiers.first().map(|tier| tier.quantity_from) else {
+        return Ok((times(unit_price, quantity)?, StepReason::NoVolumeSchedule));
+    };
     if quantity < first_from {
         return Ok((
             times(unit_price, quantity)?,
@@ -336,12 +338,11 @@ fn volume_step(
     }
     match schedule.method {
         VolumeMethod::Range => {
-            let tier = schedule
-                .tiers
-                .iter()
-                .rev()
-                .find(|tier| tier.quantity_from <= quantity)
-                .expect("the quantity reaches the first tier, checked above");
+            let Some(tier) =
+                schedule.tiers.iter().rev().find(|tier| tier.quantity_from <= quantity)
+            else {
+                unreachable!("the quantity reaches the first tier, checked above")
+            };
             let unit = discounted_unit_price(unit_price, tier.discount_bps)?;
             let reason = StepReason::VolumeRange {
                 quantity_from: tier.quantity_from,
@@ -364,7 +365,8 @@ fn volume_step(
                     break;
                 }
                 let last_unit = match schedule.tiers.get(tier_idx + 1) {
-                    Some(next) => (next.quantity_from - 1).min(quantity),
+                    // Validated tiers ascend strictly, so `next.quantity_from` is at least 2.
+                    Some(next) => next.quantity_from.saturating_sub(1).min(quantity),
                     None => quantity,
                 };
                 bands.push(SlabBand {

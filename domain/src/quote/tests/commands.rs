@@ -57,6 +57,11 @@ fn create_rejects_unpriceable_lines_a_validity_before_the_pricing_date_and_stran
         pricing_date: day(2026, 3, 2),
     };
     check(&[], early, rep(ALICE), Err(expected));
+    let mut no_region = create();
+    if let QuoteCommand::Create { terms, .. } = &mut no_region {
+        terms.region = Region(String::new());
+    }
+    check(&[], no_region, rep(ALICE), Err(QuoteError::Text { field: "region" }));
     check(&[], create(), rep(BOB), Err(QuoteError::Forbidden { role: Role::SalesRep }));
     check(
         &[],

@@ -382,6 +382,17 @@ fn a_currency_without_a_book_the_line_count_and_malformed_data_are_rejected() {
             got: Currency::new("USD").unwrap(),
         })
     );
+    let mut long_id = pricing_data();
+    long_id.price_books[0].id = PriceBookId("B".repeat(ID_BYTES_MAX + 1));
+    let result = price_quote(&[line("SEAT", 1, 0)], &long_id, &terms());
+    assert!(matches!(result, Err(PricingError::InvalidPriceBook { .. })), "{result:?}");
+    let mut long_name = pricing_data();
+    long_name.catalog.products[0].name = "n".repeat(CATALOG_TEXT_BYTES_MAX + 1);
+    let result = price_quote(&[line("SEAT", 1, 0)], &long_name, &terms());
+    assert!(
+        matches!(result, Err(PricingError::Configuration(ConfigurationError::InvalidCatalog(_)))),
+        "{result:?}"
+    );
     let mut twice = pricing_data();
     twice.catalog.products.push(twice.catalog.products[0].clone());
     let result = price_quote(&[line("SEAT", 1, 0)], &twice, &terms());
