@@ -16,3 +16,4 @@ pub mod money;
 pub mod opportunity;
 pub mod order;
 pub mod payment;
+pub mod quote;
