@@ -6,6 +6,7 @@ use ltc_domain::decider::Decider;
 use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent};
 use ltc_domain::order::{OrderDecider, OrderEvent};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent};
+use ltc_domain::quote::{QuoteDecider, QuoteEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -59,6 +60,15 @@ impl Aggregate for OrderDecider {
     const STATE_SCHEMA: &'static str = "OrderState v1";
 
     fn event_type(event: &OrderEvent) -> &'static str {
+        event.event_type()
+    }
+}
+
+impl Aggregate for QuoteDecider {
+    const KIND: &'static str = "quote";
+    const STATE_SCHEMA: &'static str = "QuoteState v1";
+
+    fn event_type(event: &QuoteEvent) -> &'static str {
         event.event_type()
     }
 }
