@@ -11,5 +11,6 @@
 pub mod actor;
 pub mod decider;
 pub mod ids;
+pub mod lead;
 pub mod money;
 pub mod opportunity;
