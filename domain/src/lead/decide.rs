@@ -170,15 +170,15 @@ fn capture(command: &LeadCommand, context: &Context) -> Result<Vec<LeadEvent>, L
     check_text("name", &contact.name)?;
     let email = optional(contact.email.as_deref(), normalize_email);
     let phone = optional(contact.phone.as_deref(), normalize_phone);
-    if let Some(email) = &email {
-        if !is_valid_email(email) {
-            return Err(LeadError::InvalidEmail(email.chars().take(64).collect()));
-        }
+    if let Some(email) = &email
+        && !is_valid_email(email)
+    {
+        return Err(LeadError::InvalidEmail(email.chars().take(64).collect()));
     }
-    if let Some(phone) = &phone {
-        if !is_valid_phone(phone) {
-            return Err(LeadError::InvalidPhone(phone.chars().take(64).collect()));
-        }
+    if let Some(phone) = &phone
+        && !is_valid_phone(phone)
+    {
+        return Err(LeadError::InvalidPhone(phone.chars().take(64).collect()));
     }
     if email.is_none() && phone.is_none() {
         return Err(LeadError::NoContactChannel);

@@ -52,7 +52,8 @@ pub struct Lead {
 pub enum LeadState {
     #[default]
     NotCaptured,
-    Captured(Lead),
+    /// Boxed: a lead is large, and the state is moved once per event on replay.
+    Captured(Box<Lead>),
 }
 
 impl Lead {
@@ -95,7 +96,7 @@ pub(super) fn evolve(state: LeadState, event: &LeadEvent) -> LeadState {
                 at,
             },
         ) => {
-            return LeadState::Captured(Lead {
+            return LeadState::Captured(Box::new(Lead {
                 id: *lead_id,
                 channel: *channel,
                 contact: contact.clone(),
@@ -112,14 +113,14 @@ pub(super) fn evolve(state: LeadState, event: &LeadEvent) -> LeadState {
                 duplicate_of: None,
                 merged_duplicates: Vec::new(),
                 captured_at: *at,
-            });
+            }));
         }
         (LeadState::Captured(lead), _) => lead,
         (LeadState::NotCaptured, _) => {
             unreachable!("every lead stream starts with Captured; decide emits nothing else first")
         }
     };
-    LeadState::Captured(record(lead, event))
+    LeadState::Captured(Box::new(record(*lead, event)))
 }
 
 fn record(mut lead: Lead, event: &LeadEvent) -> Lead {

@@ -192,6 +192,8 @@ pub struct AdoptedFields {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// Built once per command and then serialised: boxing the capture would only add noise.
+#[allow(clippy::large_enum_variant, reason = "built once, then serialised")]
 pub enum LeadCommand {
     Capture {
         lead_id: LeadId,
@@ -241,6 +243,8 @@ pub enum LeadCommand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// Built once per decision and then serialised: boxing the capture would only add noise.
+#[allow(clippy::large_enum_variant, reason = "built once, then serialised")]
 pub enum LeadEvent {
     /// Contact and company data normalised.
     Captured {

@@ -161,7 +161,7 @@ fn check(
 #[track_caller]
 fn lead_after(history: &[LeadEvent]) -> Lead {
     match LeadDecider::replay(history) {
-        LeadState::Captured(lead) => lead,
+        LeadState::Captured(lead) => *lead,
         LeadState::NotCaptured => panic!("the history captures the lead"),
     }
 }
