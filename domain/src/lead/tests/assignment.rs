@@ -31,15 +31,16 @@ fn candidate(rep: UserId, open_leads: u32, open_leads_max: u32) -> Candidate {
     Candidate { rep, team: Some(EAST), open_leads, open_leads_max }
 }
 
-fn after(rep: UserId) -> RotationCursor {
-    RotationCursor { last_assigned: Some(rep) }
+/// A cursor at which `rule` last chose `rep`.
+fn after(rule: &str, rep: UserId) -> RotationCursor {
+    RotationCursor { last_assigned: [(rule.to_owned(), rep)].into() }
 }
 
 /// The owner `assign` picks, or its non-assignment decision.
 fn owner(decision: AssignmentDecision) -> Result<(UserId, String), AssignmentDecision> {
     match decision {
         AssignmentDecision::Assign { owner, rule, next_cursor, .. } => {
-            assert_eq!(next_cursor, after(owner), "the cursor moves to the chosen rep");
+            assert_eq!(next_cursor.last_assigned.get(&rule), Some(&owner), "the rule's turn moves");
             Ok((owner, rule))
         }
         other => Err(other),
@@ -53,42 +54,69 @@ fn the_first_rule_matching_region_industry_and_score_wins() {
     software.industry = Some("software".into());
     let rules = [
         rule("apac", Some("apac"), None, &[ALICE]),
-        rule("hot", Some("emea"), Some(61), &[ALICE]),
+        rule("hot", Some(" EMEA "), Some(61), &[ALICE]),
         software,
         rule("emea", Some("emea"), None, &[BOB]),
     ];
-    let decision = assign(&lead(), &rules, &candidates, RotationCursor::default());
+    let decision = assign(&lead(), &rules, &candidates, &RotationCursor::default());
     assert_eq!(owner(decision), Ok((CARL, "software".into())));
-    let decision = assign(&lead(), &rules[..2], &candidates, RotationCursor::default());
+    let decision = assign(&lead(), &rules[..2], &candidates, &RotationCursor::default());
     assert_eq!(owner(decision), Err(AssignmentDecision::NoMatchingRule));
+    // The score threshold is the only thing keeping "hot" from matching, and rule keys are
+    // compared normalised.
+    let mut hot = lead();
+    hot.score.total = 61;
+    let decision = assign(&hot, &rules, &candidates, &RotationCursor::default());
+    assert_eq!(owner(decision), Ok((ALICE, "hot".into())));
 }
 
 #[test]
 fn reps_take_turns_after_the_cursor_and_an_unknown_cursor_starts_at_the_top() {
     let candidates = [candidate(ALICE, 0, 5), candidate(BOB, 0, 5), candidate(CARL, 0, 5)];
     let rules = [rule("all", None, None, &[ALICE, BOB, CARL])];
-    let pick = |cursor| owner(assign(&lead(), &rules, &candidates, cursor)).map(|(rep, _)| rep);
+    let pick = |cursor| owner(assign(&lead(), &rules, &candidates, &cursor)).map(|(rep, _)| rep);
     assert_eq!(pick(RotationCursor::default()), Ok(ALICE));
-    assert_eq!(pick(after(ALICE)), Ok(BOB));
-    assert_eq!(pick(after(CARL)), Ok(ALICE));
-    assert_eq!(pick(after(MARA)), Ok(ALICE));
+    assert_eq!(pick(after("all", ALICE)), Ok(BOB));
+    assert_eq!(pick(after("all", CARL)), Ok(ALICE));
+    assert_eq!(pick(after("all", MARA)), Ok(ALICE));
+    // Another rule's turn does not move this one's.
+    assert_eq!(pick(after("apac", BOB)), Ok(ALICE));
+}
+
+#[test]
+fn each_rule_keeps_its_own_turn_and_the_cursor_forgets_rules_no_longer_configured() {
+    let candidates = [candidate(ALICE, 0, 5), candidate(BOB, 0, 5), candidate(CARL, 0, 5)];
+    let rules =
+        [rule("emea", Some("emea"), None, &[ALICE, BOB]), rule("rest", None, None, &[CARL])];
+    let cursor = RotationCursor {
+        last_assigned: [("emea".into(), ALICE), ("rest".into(), CARL), ("gone".into(), BOB)].into(),
+    };
+    let AssignmentDecision::Assign { owner, next_cursor, .. } =
+        assign(&lead(), &rules, &candidates, &cursor)
+    else {
+        panic!("Bob has room");
+    };
+    assert_eq!(owner, BOB);
+    let expected =
+        RotationCursor { last_assigned: [("emea".into(), BOB), ("rest".into(), CARL)].into() };
+    assert_eq!(next_cursor, expected);
 }
 
 #[test]
 fn reps_at_their_cap_or_not_available_are_skipped_then_the_next_rule_is_tried() {
     let candidates = [candidate(ALICE, 5, 5), candidate(CARL, 4, 5)];
     let rules = [rule("east", None, None, &[ALICE, BOB]), rule("overflow", None, None, &[CARL])];
-    let decision = assign(&lead(), &rules, &candidates, RotationCursor::default());
+    let decision = assign(&lead(), &rules, &candidates, &RotationCursor::default());
     assert_eq!(owner(decision), Ok((CARL, "overflow".into())));
     let full = [candidate(ALICE, 5, 5), candidate(CARL, 7, 5)];
-    let decision = assign(&lead(), &rules, &full, RotationCursor::default());
+    let decision = assign(&lead(), &rules, &full, &RotationCursor::default());
     assert_eq!(owner(decision), Err(AssignmentDecision::AllAtCapacity));
 }
 
 #[test]
 fn the_decision_becomes_an_assign_command_that_names_the_rule() {
     let rules = [rule("emea", Some("emea"), None, &[ALICE])];
-    let decision = assign(&lead(), &rules, &[candidate(ALICE, 0, 1)], RotationCursor::default());
+    let decision = assign(&lead(), &rules, &[candidate(ALICE, 0, 1)], &RotationCursor::default());
     let AssignmentDecision::Assign { owner, team, rule, .. } = decision else {
         panic!("Alice has room");
     };
@@ -112,7 +140,7 @@ fn run_rotation(reps: &[(UserId, u32, u32)], n_leads: usize) -> Vec<u32> {
     let mut cursor = RotationCursor::default();
     for _ in 0..n_leads {
         let AssignmentDecision::Assign { owner, next_cursor, .. } =
-            assign(&lead(), &rules, &candidates, cursor)
+            assign(&lead(), &rules, &candidates, &cursor)
         else {
             continue;
         };
