@@ -231,12 +231,14 @@ pub enum LeadCommand {
         contact_id: ContactId,
         opportunity_id: OpportunityId,
     },
-    /// To the survivor: fold in this duplicate's data.
+    /// To the survivor, first: fold in this duplicate's data (the shell reads it from the
+    /// duplicate's stream). The survivor must be open or qualified.
     AbsorbDuplicate {
         duplicate: LeadId,
         data: DuplicateData,
     },
-    /// To the duplicate: it now lives on in `survivor`.
+    /// To the duplicate: it now lives on in `survivor`. Any lead not yet converted or merged may
+    /// be merged, so a manager can also merge two leads the capture lookup did not match.
     MergeInto {
         survivor: LeadId,
     },

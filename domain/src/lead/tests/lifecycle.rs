@@ -204,3 +204,15 @@ fn replay_records_owner_activities_score_and_status() {
     assert_eq!(lead.score.total, 70);
     assert_eq!(lead.status, Status::Qualified);
 }
+
+#[test]
+fn a_duplicate_awaiting_merge_or_a_converted_lead_is_neither_assigned_nor_worked() {
+    let duplicate = [captured(), LeadEvent::CapturedAsDuplicate { survivor: SURVIVOR }];
+    let awaiting = || Err(LeadError::AwaitingMerge { survivor: SURVIVOR });
+    check(&duplicate, assign(ALICE, EAST), manager(EAST), awaiting());
+    check(&duplicate, log(ActivityKind::Call), manager(EAST), awaiting());
+    let converted_lead = history(&[qualified(3), converted(4)]);
+    let closed = || Err(LeadError::Closed(Status::Converted));
+    check(&converted_lead, assign(BOB, EAST), manager(EAST), closed());
+    check(&converted_lead, log(ActivityKind::Call), rep(ALICE), closed());
+}

@@ -146,3 +146,27 @@ fn a_rep_may_not_merge_an_unassigned_duplicate() {
     let forbidden = Err(LeadError::Forbidden { role: Role::SalesRep });
     check(&duplicate_history(), merge, rep(ALICE), forbidden);
 }
+
+#[test]
+fn a_survivor_absorbs_at_most_the_duplicate_limit_and_a_converted_lead_is_not_merged_away() {
+    let mut full = survivor_history();
+    full.extend((0..MERGED_DUPLICATES_MAX).map(|index| LeadEvent::DuplicateMerged {
+        duplicate: LeadId(Uuid::from_u128(0x10_000 + index as u128)),
+        adopted: AdoptedFields::default(),
+        at: t(2),
+    }));
+    check(&full, absorb(), rep(ALICE), Err(LeadError::Full("merged duplicates")));
+    let mut converted = alices_lead();
+    converted.push(qualified(2));
+    converted.push(LeadEvent::Converted {
+        customer: ConvertTo::NewCustomer(crate::ids::CustomerId(Uuid::from_u128(1))),
+        contact_id: ContactId(Uuid::from_u128(2)),
+        opportunity_id: crate::ids::OpportunityId(Uuid::from_u128(3)),
+        contact: Contact::default(),
+        company: Company::default(),
+        ownership: Ownership { owner: ALICE, team: Some(EAST) },
+        at: t(3),
+    });
+    let merge = LeadCommand::MergeInto { survivor: SURVIVOR };
+    check(&converted, merge, rep(ALICE), Err(LeadError::Closed(Status::Converted)));
+}

@@ -87,8 +87,13 @@ fn phone_like() -> impl Strategy<Value = String> {
     "[0-9 +()\\-.#;,xext]{0,30}"
 }
 
+/// URL-like text from the pieces the normalisation strips, in any order and repetition.
 fn domain_like() -> impl Strategy<Value = String> {
-    "[a-zA-Z0-9 .:/@?#wW]{0,40}"
+    let pieces = vec![
+        "www.", "WWW.", "http://", "https://", ".", "/", "@", ":", "?", "#", " ", "example", "com",
+        "8080",
+    ];
+    prop::collection::vec(prop::sample::select(pieces), 0..12).prop_map(|pieces| pieces.concat())
 }
 
 proptest! {
