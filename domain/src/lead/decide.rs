@@ -8,8 +8,8 @@ use super::normalize::{
 };
 use super::scoring::score;
 use super::{
-    ACTIVITIES_MAX, AdoptedFields, Company, Contact, DuplicateData, Lead, LeadCommand, LeadError,
-    LeadEvent, LeadState, MERGED_DUPLICATES_MAX, Source, Status, TEXT_BYTES_MAX,
+    ACTIVITIES_MAX, AdoptedFields, Company, Contact, Conversion, DuplicateData, Lead, LeadCommand,
+    LeadError, LeadEvent, LeadState, MERGED_DUPLICATES_MAX, Source, Status, TEXT_BYTES_MAX,
 };
 
 pub(super) fn decide(
@@ -86,7 +86,13 @@ pub(super) fn decide(
         }
         LeadCommand::Convert { customer, contact_id, opportunity_id } => {
             authorize(&context.actor, lead)?;
-            if lead.status == Status::Converted {
+            let conversion = Conversion {
+                customer: *customer,
+                contact_id: *contact_id,
+                opportunity_id: *opportunity_id,
+            };
+            if lead.conversion == Some(conversion) {
+                // A repeat: the process manager already has these ids.
                 return Ok(vec![]);
             }
             require_workable(lead)?;

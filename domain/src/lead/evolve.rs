@@ -7,7 +7,10 @@ use crate::actor::Ownership;
 use crate::ids::LeadId;
 
 use super::scoring::{Score, ScoringInputs, ScoringModel};
-use super::{ActivityTally, Channel, Company, CompanySize, Contact, LeadEvent, Source};
+use super::{
+    ActivityTally, Channel, Company, CompanySize, Contact, ContactId, ConvertTo, LeadEvent, Source,
+};
+use crate::ids::OpportunityId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,7 +48,17 @@ pub struct Lead {
     pub duplicate_of: Option<LeadId>,
     /// The duplicates this lead has absorbed, in order.
     pub merged_duplicates: Vec<LeadId>,
+    /// What a converted lead became.
+    pub conversion: Option<Conversion>,
     pub captured_at: DateTime<Utc>,
+}
+
+/// The customer, contact and opportunity a lead was converted into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conversion {
+    pub customer: ConvertTo,
+    pub contact_id: ContactId,
+    pub opportunity_id: OpportunityId,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +125,7 @@ pub(super) fn evolve(state: LeadState, event: &LeadEvent) -> LeadState {
                 activities: ActivityTally::default(),
                 duplicate_of: None,
                 merged_duplicates: Vec::new(),
+                conversion: None,
                 captured_at: *at,
             }));
         }
@@ -137,7 +151,14 @@ fn record(mut lead: Lead, event: &LeadEvent) -> Lead {
         }
         LeadEvent::Qualified { .. } => lead.status = Status::Qualified,
         LeadEvent::Disqualified { .. } => lead.status = Status::Disqualified,
-        LeadEvent::Converted { .. } => lead.status = Status::Converted,
+        LeadEvent::Converted { customer, contact_id, opportunity_id, .. } => {
+            lead.status = Status::Converted;
+            lead.conversion = Some(Conversion {
+                customer: *customer,
+                contact_id: *contact_id,
+                opportunity_id: *opportunity_id,
+            });
+        }
         LeadEvent::DuplicateMerged { duplicate, adopted, .. } => {
             lead.merged_duplicates.push(*duplicate);
             let fill = |field: &mut Option<String>, adopted: &Option<String>| {

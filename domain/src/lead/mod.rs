@@ -27,7 +27,7 @@ use crate::actor::{Ownership, Role};
 use crate::decider::{Context, Decider};
 use crate::ids::{CustomerId, LeadId, OpportunityId, TeamId, UserId};
 
-pub use evolve::{Lead, LeadState, Status};
+pub use evolve::{Conversion, Lead, LeadState, Status};
 use scoring::{Score, ScoringInputs, ScoringModel, ScoringModelError};
 
 /// The longest name, reason, note, industry, region or source field, in bytes.

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::normalize::normalize_key;
 use super::{ActivityKind, ActivityTally, Channel, CompanySize};
 
 /// The highest score a lead can reach.
@@ -174,7 +175,8 @@ impl ScoringModel {
         let Some(industry) = industry else {
             return IndustryFit::Unknown;
         };
-        let listed = |list: &[String]| list.iter().any(|listed| listed == industry);
+        // The lead's industry was normalised on capture; the model's may have been typed by hand.
+        let listed = |list: &[String]| list.iter().any(|listed| normalize_key(listed) == industry);
         if listed(&self.target_industries) {
             IndustryFit::Target
         } else if listed(&self.adjacent_industries) {

@@ -147,6 +147,21 @@ fn disqualifying_needs_a_reason_records_once_and_not_after_conversion() {
 fn converting_a_qualified_assigned_lead_names_the_customer_contact_and_opportunity_to_create() {
     check(&history(&[qualified(3)]), convert(), rep(ALICE), Ok(vec![converted(10)]));
     check(&history(&[qualified(3), converted(4)]), convert(), rep(ALICE), Ok(vec![]));
+    let into_another_deal = LeadCommand::Convert {
+        customer: ConvertTo::ExistingCustomer(ACME),
+        contact_id: CONTACT,
+        opportunity_id: OpportunityId(Uuid::from_u128(0x07e4)),
+    };
+    let converted_lead = history(&[qualified(3), converted(4)]);
+    let error = Err(LeadError::Closed(Status::Converted));
+    check(&converted_lead, into_another_deal, rep(ALICE), error);
+    let conversion = lead_after(&converted_lead).conversion;
+    let expected = Conversion {
+        customer: ConvertTo::NewCustomer(ACME),
+        contact_id: CONTACT,
+        opportunity_id: DEAL,
+    };
+    assert_eq!(conversion, Some(expected));
 }
 
 #[test]

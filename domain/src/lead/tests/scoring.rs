@@ -59,6 +59,9 @@ fn a_target_industry_wins_over_the_same_adjacent_one_and_unknown_scores_nothing(
     assert_eq!(both.industry_fit(Some("software")), IndustryFit::Target);
     assert_eq!(both.industry_fit(Some("consulting")), IndustryFit::Adjacent);
     assert_eq!(both.industry_fit(Some("mining")), IndustryFit::Other);
+    let mut typed_by_hand = model();
+    typed_by_hand.target_industries = vec!["  Health  Care ".into()];
+    assert_eq!(typed_by_hand.industry_fit(Some("health care")), IndustryFit::Target);
     assert_eq!(both.industry_fit(None), IndustryFit::Unknown);
 }
 
