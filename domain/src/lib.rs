@@ -12,6 +12,7 @@ pub mod actor;
 pub mod customer;
 pub mod decider;
 pub mod ids;
+pub mod lead;
 pub mod money;
 pub mod opportunity;
 pub mod order;
