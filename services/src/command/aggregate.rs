@@ -3,6 +3,7 @@
 
 use ltc_domain::customer::{CustomerDecider, CustomerEvent};
 use ltc_domain::decider::Decider;
+use ltc_domain::lead::{LeadDecider, LeadEvent};
 use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent};
 use ltc_domain::order::{OrderDecider, OrderEvent};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent};
@@ -69,6 +70,15 @@ impl Aggregate for QuoteDecider {
     const STATE_SCHEMA: &'static str = "QuoteState v1";
 
     fn event_type(event: &QuoteEvent) -> &'static str {
+        event.event_type()
+    }
+}
+
+impl Aggregate for LeadDecider {
+    const KIND: &'static str = "lead";
+    const STATE_SCHEMA: &'static str = "LeadState v1";
+
+    fn event_type(event: &LeadEvent) -> &'static str {
         event.event_type()
     }
 }
