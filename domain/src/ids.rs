@@ -50,3 +50,7 @@ id_type!(
     /// A sales team; managers act on their team's records.
     TeamId
 );
+id_type!(
+    /// A contact person of a customer; a converting lead names the one it becomes.
+    ContactId
+);

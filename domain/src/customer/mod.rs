@@ -10,7 +10,6 @@ mod text;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::actor::{Ownership, Role};
 use crate::decider::{Context, Decider};
@@ -25,10 +24,7 @@ pub const CONTACTS_MAX: u32 = 100;
 /// The most tags one customer may carry.
 pub const TAGS_MAX: u32 = 32;
 
-/// A contact person of a customer. Lives here rather than in `ids.rs` because only the customer
-/// names it so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ContactId(pub Uuid);
+pub use crate::ids::ContactId;
 
 /// How much attention the account gets: it drives service levels and discount policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

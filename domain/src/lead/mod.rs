@@ -21,7 +21,6 @@ mod tests;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::actor::{Ownership, Role};
 use crate::decider::{Context, Decider};
@@ -37,10 +36,7 @@ pub const ACTIVITIES_MAX: u32 = 10_000;
 /// The most duplicates one survivor may absorb.
 pub const MERGED_DUPLICATES_MAX: usize = 256;
 
-/// A contact person at a customer, created when a lead converts. Defined here until the customer
-/// aggregate owns it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ContactId(pub Uuid);
+pub use crate::ids::ContactId;
 
 /// Where a lead came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
