@@ -69,7 +69,8 @@ impl PaymentTerms {
         if total_bps != u64::from(Bps::HUNDRED_PERCENT.0) {
             return Err(PaymentTermsError::SharesNotWhole { total_bps });
         }
-        let in_order = self.parts.windows(2).all(|pair| pair[0].days_after <= pair[1].days_after);
+        // Strictly later each time: a receivable's due schedule has one instalment per date.
+        let in_order = self.parts.windows(2).all(|pair| pair[0].days_after < pair[1].days_after);
         if !in_order || self.parts.iter().any(|part| part.days_after > TERM_DAYS_MAX) {
             return Err(PaymentTermsError::Days);
         }

@@ -3,6 +3,7 @@
 //! already handled (after a crash, or from position 1) is answered as a duplicate and appends
 //! nothing: they are idempotent and restart-safe without a checkpoint of their own.
 
+mod conversion;
 mod invoicing;
 #[cfg(test)]
 mod tests;
@@ -12,7 +13,8 @@ use ltc_domain::ids::UserId;
 use ltc_eventstore::RecordedEvent;
 use uuid::Uuid;
 
-pub use invoicing::Invoicing;
+pub use conversion::{Conversion, ConversionDefaults, ConversionError};
+pub use invoicing::{Invoicing, InvoicingError};
 
 use crate::command::CommandMeta;
 

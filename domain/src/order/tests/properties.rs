@@ -25,6 +25,14 @@ fn any_terms() -> impl Strategy<Value = PaymentTerms> {
             cuts.sort_unstable();
             cuts.dedup();
             days.sort_unstable();
+            days.dedup();
+            // Terms fall due on strictly later days; four distinct days always fit below the max.
+            while days.len() < 4 {
+                let next = days.last().map_or(0, |last| (last + 1) % (TERM_DAYS_MAX + 1));
+                days.push(next);
+                days.sort_unstable();
+                days.dedup();
+            }
             let mut parts = Vec::new();
             let mut previous = 0;
             for (point, days_after) in cuts.into_iter().chain([10_000]).zip(days) {

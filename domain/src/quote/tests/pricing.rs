@@ -401,3 +401,23 @@ fn a_currency_without_a_book_the_line_count_and_malformed_data_are_rejected() {
         "{result:?}"
     );
 }
+
+#[test]
+fn a_volume_discount_is_rounded_once_on_the_line_never_per_unit() {
+    // A 3-cent seat at 50 % off: 1,000 seats cost 15.00. Rounding the discounted unit first
+    // (1.5 cents to 1) would charge 10.00 and give away a third of the line.
+    let year_2026 = (day(2026, 1, 1), day(2026, 12, 31));
+    for method in [VolumeMethod::Range, VolumeMethod::Slab] {
+        let data = PricingData {
+            catalog: catalog(),
+            price_books: vec![book(
+                "EMEA-2026",
+                None,
+                year_2026,
+                vec![entry("SEAT", 3, range(&[(1, 5_000)], method))],
+            )],
+            promotions: vec![],
+        };
+        assert_eq!(amount(&data, &silver(), line("SEAT", 1_000, 0)), Ok(eur(1_500)), "{method:?}");
+    }
+}

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::quote::pricing::{discounted_unit_price, price_line};
+use crate::quote::pricing::price_line;
 
 fn any_line() -> impl Strategy<Value = LineInput> {
     prop_oneof![
@@ -67,7 +67,7 @@ proptest! {
     }
 
     #[test]
-    fn a_slab_line_is_the_sum_of_its_units_each_priced_at_its_own_tier(
+    fn a_slab_line_is_the_sum_of_its_bands_each_discounted_at_its_own_tier(
         schedule in any_schedule(),
         unit_price_minor in 0i64..1_000_000,
         quantity in 1u32..=600,
@@ -80,7 +80,8 @@ proptest! {
         };
         let silver = PricingTerms { tier: CustomerTier("silver".into()), ..terms() };
         let priced = price_line(1, &line("SEAT", quantity, 0), &data, &silver).unwrap();
-        let mut expected = 0;
+        // Units grouped by the tier that prices them; each group's gross amount is discounted once.
+        let mut units_per_discount: Vec<(Bps, i64)> = Vec::new();
         for unit in 1..=quantity {
             let discount_bps = schedule
                 .tiers
@@ -88,8 +89,18 @@ proptest! {
                 .rev()
                 .find(|tier| tier.quantity_from <= unit)
                 .map_or(Bps::ZERO, |tier| tier.discount_bps);
-            expected += discounted_unit_price(eur(unit_price_minor), discount_bps).unwrap().amount_minor;
+            match units_per_discount.last_mut() {
+                Some((bps, units)) if *bps == discount_bps => *units += 1,
+                _ => units_per_discount.push((discount_bps, 1)),
+            }
         }
+        let expected: i64 = units_per_discount
+            .iter()
+            .map(|(bps, units)| {
+                let gross = eur(unit_price_minor * units);
+                gross.checked_sub(gross.times_bps(*bps).unwrap()).unwrap().amount_minor
+            })
+            .sum();
         prop_assert_eq!(priced.amount, eur(expected));
         if let StepReason::VolumeSlab { bands } = &priced.waterfall[3].reason {
             prop_assert_eq!(bands.iter().map(|band| band.units).sum::<u32>(), quantity);
@@ -104,8 +115,9 @@ proptest! {
             ..data
         };
         let reached = schedule.tiers.iter().rev().find(|tier| tier.quantity_from <= quantity);
-        let unit = discounted_unit_price(eur(unit_price_minor), reached.map_or(Bps::ZERO, |tier| tier.discount_bps)).unwrap();
+        let gross = eur(unit_price_minor * i64::from(quantity));
+        let range_discount = gross.times_bps(reached.map_or(Bps::ZERO, |tier| tier.discount_bps)).unwrap();
         let ranged = price_line(1, &line("SEAT", quantity, 0), &range_data, &silver).unwrap();
-        prop_assert_eq!(ranged.amount, eur(unit.amount_minor * i64::from(quantity)));
+        prop_assert_eq!(ranged.amount, gross.checked_sub(range_discount).unwrap());
     }
 }
