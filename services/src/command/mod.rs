@@ -183,6 +183,12 @@ impl<A: Aggregate> CommandPath<A> {
         Err(ExecuteError::Conflict(stream))
     }
 
+    /// The aggregate's current state, for reads outside a command (tests, process managers).
+    pub fn state_of(&self, id: Uuid) -> Result<A::State, ExecuteError<A::Error>> {
+        let stream = StreamId::new(A::KIND, id).expect("aggregate kinds are valid stream kinds");
+        Ok(self.load(&stream)?.state)
+    }
+
     /// The aggregate as of its last event: from the cache, else from the latest snapshot plus
     /// the events after it, else from the whole stream.
     fn load(&self, stream: &StreamId) -> Result<Loaded<A::State>, ExecuteError<A::Error>> {

@@ -110,3 +110,112 @@ async fn an_invoice_opens_its_receivable_once_with_the_invoice_instalments() {
     let invoiced_event = &store.read_stream(&order_stream, 3).unwrap()[0];
     assert_eq!(recorded[0].metadata.causation_id, Some(invoiced_event.event_id.0));
 }
+
+mod conversion {
+    //! Lead converted → customer, contact and opportunity, each once.
+
+    use std::sync::Arc;
+
+    use ltc_domain::actor::{Actor, Role};
+    use ltc_domain::customer::{CustomerDecider, CustomerState};
+    use ltc_domain::ids::{ContactId, CustomerId, LeadId, OpportunityId, TeamId, UserId};
+    use ltc_domain::lead::scoring::ScoringModel;
+    use ltc_domain::lead::{
+        Channel, CompanySize, Contact, ConvertTo, LeadCommand, LeadDecider, Source,
+    };
+    use ltc_domain::money::Currency;
+    use ltc_domain::opportunity::{OpportunityDecider, OpportunityState, Pipeline};
+    use ltc_eventstore::{EventStore, ManualClock, Position, StoreOptions, StreamId};
+    use uuid::Uuid;
+
+    use crate::command::{CommandMeta, CommandPath};
+    use crate::process::{Conversion, ConversionDefaults};
+
+    const MANAGER: UserId = UserId(Uuid::from_u128(0x3a7a));
+    const REP: UserId = UserId(Uuid::from_u128(0xa11ce));
+    const TEAM: TeamId = TeamId(Uuid::from_u128(0x7ea3));
+    const LEAD: Uuid = Uuid::from_u128(0x1ead);
+    const CUSTOMER: Uuid = Uuid::from_u128(0xc057);
+    const DEAL: Uuid = Uuid::from_u128(0xdea1);
+
+    fn meta(n: u128, user: UserId, role: Role) -> CommandMeta {
+        CommandMeta {
+            command_id: Uuid::from_u128(0xd0_0000 + n),
+            correlation_id: Uuid::from_u128(0xd0_0000 + n),
+            causation_id: None,
+            actor: Actor { user, role, team: Some(TEAM) },
+            tenant: "acme".into(),
+        }
+    }
+
+    fn capture() -> LeadCommand {
+        LeadCommand::Capture {
+            lead_id: LeadId(LEAD),
+            channel: Channel::WebForm,
+            contact: Contact {
+                name: "Ada Lovelace".into(),
+                email: Some("ada@example.com".into()),
+                phone: None,
+            },
+            company_name: Some("Example Ltd".into()),
+            website: Some("https://example.com".into()),
+            industry: Some("software".into()),
+            region: Some("emea".into()),
+            company_size: Some(CompanySize::Medium),
+            source: Source::default(),
+            owner: None,
+            duplicate_of: None,
+            scoring_model: ScoringModel::default_model(vec!["software".into()], vec![]),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_converted_lead_becomes_a_customer_a_contact_and_an_opportunity_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let start = chrono::DateTime::from_timestamp(1_775_000_000, 0).unwrap();
+        let clock = Arc::new(ManualClock::new(start));
+        let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
+        let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
+        let leads: CommandPath<LeadDecider> = CommandPath::new(store.clone(), clock.clone());
+        leads.execute(LEAD, &capture(), &meta(1, MANAGER, Role::SalesManager)).await.unwrap();
+        let assign = LeadCommand::Assign { owner: REP, team: Some(TEAM), rule: None };
+        leads.execute(LEAD, &assign, &meta(2, MANAGER, Role::SalesManager)).await.unwrap();
+        leads.execute(LEAD, &LeadCommand::Qualify, &meta(3, REP, Role::SalesRep)).await.unwrap();
+        let convert = LeadCommand::Convert {
+            customer: ConvertTo::NewCustomer(CustomerId(CUSTOMER)),
+            contact_id: ContactId(Uuid::from_u128(0xc0de)),
+            opportunity_id: OpportunityId(DEAL),
+        };
+        leads.execute(LEAD, &convert, &meta(4, REP, Role::SalesRep)).await.unwrap();
+
+        let customers = Arc::new(CommandPath::<CustomerDecider>::new(store.clone(), clock.clone()));
+        let opportunities =
+            Arc::new(CommandPath::<OpportunityDecider>::new(store.clone(), clock.clone()));
+        let defaults = ConversionDefaults {
+            currency: Currency::new("EUR").unwrap(),
+            pipeline: Pipeline::default_sales(),
+        };
+        let conversion = Conversion::new(store.clone(), customers, opportunities, defaults);
+        assert_eq!(conversion.run_from(Position::START).await.unwrap(), 3);
+        let head = store.head().position;
+        assert_eq!(conversion.run_from(Position::START).await.unwrap(), 0);
+        assert_eq!(store.head().position, head, "a rerun appends nothing");
+
+        let cold_customers = CommandPath::<CustomerDecider>::new(store.clone(), clock.clone());
+        let CustomerState::Created(customer) = cold_customers.state_of(CUSTOMER).unwrap() else {
+            panic!("the customer was created");
+        };
+        assert_eq!(customer.name, "Example Ltd");
+        assert_eq!(customer.ownership.owner, REP);
+        assert_eq!(customer.contacts.len(), 1);
+        let cold_opportunities = CommandPath::<OpportunityDecider>::new(store.clone(), clock);
+        let OpportunityState::Opened(opportunity) = cold_opportunities.state_of(DEAL).unwrap()
+        else {
+            panic!("the opportunity was opened");
+        };
+        assert_eq!(opportunity.customer_id, CustomerId(CUSTOMER));
+        assert_eq!(opportunity.ownership.owner, REP);
+        let stream = StreamId::new("opportunity", DEAL).unwrap();
+        assert_eq!(store.read_stream(&stream, 1).unwrap()[0].metadata.tenant, "acme");
+    }
+}
