@@ -177,7 +177,7 @@ fn require_sales(customer: &Customer, context: &Context) -> Result<(), CustomerE
 /// (for their team's customers) or an admin's, never the owner's own.
 fn require_manager(customer: &Customer, context: &Context) -> Result<(), CustomerError> {
     let allowed = match context.actor.role {
-        Role::SalesManager => context.actor.may_change_sales_record(customer.ownership),
+        Role::SalesManager => context.actor.may_supervise_sales_record(customer.ownership),
         Role::Admin => true,
         Role::SalesRep | Role::Finance | Role::Auditor => false,
     };

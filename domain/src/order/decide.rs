@@ -228,7 +228,7 @@ fn require_sales(order: &Order, context: &Context) -> Result<(), OrderError> {
 fn require_fulfiller(order: &Order, context: &Context) -> Result<(), OrderError> {
     let allowed = match context.actor.role {
         Role::Admin => true,
-        Role::SalesManager => context.actor.may_change_sales_record(order.ownership),
+        Role::SalesManager => context.actor.may_supervise_sales_record(order.ownership),
         Role::SalesRep | Role::Finance | Role::Auditor => false,
     };
     if allowed {

@@ -65,6 +65,9 @@ pub(super) fn decide(
         },
         QuoteCommand::Approve => match status {
             Status::Approved => Ok(vec![]),
+            Status::PendingApproval if current.submitted_by == Some(context.actor.user) => {
+                Err(QuoteError::SelfApproval)
+            }
             Status::PendingApproval => Ok(vec![QuoteEvent::Approved {
                 version,
                 by: context.actor.user,
@@ -75,6 +78,9 @@ pub(super) fn decide(
         },
         QuoteCommand::RejectApproval { reason } => match status {
             Status::ApprovalRejected => Ok(vec![]),
+            Status::PendingApproval if current.submitted_by == Some(context.actor.user) => {
+                Err(QuoteError::SelfApproval)
+            }
             Status::PendingApproval => {
                 check_text("reason", reason)?;
                 Ok(vec![QuoteEvent::ApprovalRejected {

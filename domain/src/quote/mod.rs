@@ -198,6 +198,8 @@ pub struct QuoteVersion {
     pub lines: Vec<PricedLine>,
     pub total: Money,
     pub priced_at: DateTime<Utc>,
+    /// Who submitted this version for approval, while it waits; an approver must be someone else.
+    pub submitted_by: Option<UserId>,
 }
 
 impl QuoteVersion {
@@ -250,6 +252,9 @@ pub enum QuoteState {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum QuoteError {
+    /// Whoever submitted a quote for approval cannot approve or reject it: ask another manager.
+    #[error("the submitter of a quote cannot approve or reject it")]
+    SelfApproval,
     /// The command needs a created quote.
     #[error("the quote has not been created")]
     NotCreated,
@@ -358,6 +363,7 @@ fn evolve(state: QuoteState, event: &QuoteEvent) -> QuoteState {
                     lines: lines.clone(),
                     total: *total,
                     priced_at: *at,
+                    submitted_by: None,
                 }],
             });
         }
@@ -388,10 +394,12 @@ fn evolve(state: QuoteState, event: &QuoteEvent) -> QuoteState {
                 lines: lines.clone(),
                 total: *total,
                 priced_at: *at,
+                submitted_by: None,
             });
         }
-        QuoteEvent::SubmittedForApproval { .. } => {
+        QuoteEvent::SubmittedForApproval { by, .. } => {
             quote.current_mut().status = Status::PendingApproval;
+            quote.current_mut().submitted_by = Some(*by);
         }
         QuoteEvent::Approved { .. } => quote.current_mut().status = Status::Approved,
         QuoteEvent::ApprovalRejected { .. } => {

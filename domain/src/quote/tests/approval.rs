@@ -192,3 +192,24 @@ fn only_a_pending_quote_is_approved_or_rejected_and_never_by_a_rep() {
         );
     }
 }
+
+#[test]
+fn whoever_submitted_a_quote_for_approval_cannot_approve_or_reject_it() {
+    // A 90 % discount is over a manager's 25 % limit: Mara's own submission waits for approval.
+    let history = given(&[
+        (create_with(vec![line("SEAT", 20, 9_000)]), rep(ALICE)),
+        (submit(), manager(EAST)),
+    ]);
+    check(&history, QuoteCommand::Approve, manager(EAST), Err(QuoteError::SelfApproval));
+    let reject = QuoteCommand::RejectApproval { reason: "too deep".into() };
+    check(&history, reject, manager(EAST), Err(QuoteError::SelfApproval));
+
+    let admin = with_role(Role::Admin);
+    let admin = Actor { user: UserId(uuid::Uuid::from_u128(0xad31)), ..admin };
+    let approved = QuoteDecider::decide(
+        &QuoteDecider::replay(&history),
+        &QuoteCommand::Approve,
+        &Context { actor: admin, occurred_at: t(10) },
+    );
+    assert!(matches!(approved.as_deref(), Ok([QuoteEvent::Approved { .. }])), "{approved:?}");
+}
