@@ -23,8 +23,10 @@ pub use terms::{
     INSTALMENTS_MAX, Instalment, PaymentTerms, PaymentTermsError, TERM_DAYS_MAX, TermPart,
 };
 
-/// The most lines an order may have (as many as a quote).
+/// The most lines an order may have: at least as many as a quote, so every accepted quote can
+/// be ordered.
 pub const ORDER_LINES_MAX: u32 = 500;
+const _: () = assert!(crate::quote::QUOTE_LINES_MAX as u32 <= ORDER_LINES_MAX);
 /// The largest quantity of one line.
 pub const LINE_QUANTITY_MAX: u32 = 1_000_000;
 /// The longest SKU, in bytes.

@@ -140,7 +140,9 @@ impl Catalog {
                 || product.options.iter().any(|option| long(&option.0))
                 || product.options.len() > OPTIONS_PER_PRODUCT_MAX
                 || product.rules.len() > OPTION_RULES_PER_PRODUCT_MAX
+                || product.quantity_min == 0
                 || product.quantity_min > product.quantity_max
+                || product.quantity_max > crate::order::LINE_QUANTITY_MAX
                 || product.list_price.is_negative()
             {
                 return Err(ConfigurationError::InvalidCatalog(format!(
