@@ -46,11 +46,17 @@ pub(super) fn decide(
         }
         OrderCommand::Fulfil { fulfilment_id, lines } => {
             require_fulfiller(order, context)?;
-            if order.fulfilment_ids.contains(fulfilment_id) {
-                return Ok(vec![]);
+            if let Some((_, recorded)) =
+                order.fulfilments.iter().find(|(id, _)| id == fulfilment_id)
+            {
+                return if recorded == lines {
+                    Ok(vec![])
+                } else {
+                    Err(OrderError::FulfilmentIdReused(*fulfilment_id))
+                };
             }
             require_confirmed(order)?;
-            require_room(order.fulfilment_ids.len(), "fulfilments")?;
+            require_room(order.fulfilments.len(), "fulfilments")?;
             check_quantities(order, lines, OrderLine::open_to_fulfil, |line, open, requested| {
                 OrderError::BeyondOrdered { line, open, requested }
             })?;
@@ -153,11 +159,17 @@ fn invoice(
     if !matches!(context.actor.role, Role::Finance | Role::Admin) {
         return Err(OrderError::Forbidden { role: context.actor.role });
     }
-    if order.invoice_ids.contains(&invoice_id) {
-        return Ok(vec![]);
+    if let Some((_, recorded)) = order.invoices.iter().find(|(id, _)| *id == invoice_id) {
+        // Lines of zero quantity bill nothing and are not recorded; compare without them.
+        let requested: Vec<&LineQuantity> = lines.iter().filter(|line| line.quantity > 0).collect();
+        return if recorded.iter().collect::<Vec<_>>() == requested {
+            Ok(vec![])
+        } else {
+            Err(OrderError::InvoiceIdReused(invoice_id))
+        };
     }
     require_confirmed(order)?;
-    require_room(order.invoice_ids.len(), "invoices")?;
+    require_room(order.invoices.len(), "invoices")?;
     check_quantities(order, lines, OrderLine::open_to_invoice, |line, open, requested| {
         OrderError::BeyondInvoiceable { line, open, requested }
     })?;

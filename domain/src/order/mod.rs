@@ -182,6 +182,12 @@ impl OrderEvent {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum OrderError {
+    /// The fulfilment id was already used for other quantities: a new delivery needs a new id.
+    #[error("fulfilment {0:?} was already recorded with other quantities")]
+    FulfilmentIdReused(FulfilmentId),
+    /// The invoice id was already used for other quantities: a new invoice needs a new id.
+    #[error("invoice {0:?} was already issued for other quantities")]
+    InvoiceIdReused(InvoiceId),
     /// The command needs a placed order.
     #[error("the order has not been placed")]
     NotPlaced,

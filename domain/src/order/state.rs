@@ -10,7 +10,8 @@ use crate::ids::{CustomerId, OrderId, QuoteId};
 use crate::money::{Bps, Currency, Money};
 
 use super::{
-    CancellationId, FulfilmentId, InvoiceId, LineAmount, OrderEvent, PaymentTerms, PricedLine,
+    CancellationId, FulfilmentId, InvoiceId, LineAmount, LineQuantity, OrderEvent, PaymentTerms,
+    PricedLine,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,8 +93,10 @@ pub struct Order {
     pub confirmed_at: Option<DateTime<Utc>>,
     pub invoiced: Money,
     pub cancelled: Money,
-    pub fulfilment_ids: Vec<FulfilmentId>,
-    pub invoice_ids: Vec<InvoiceId>,
+    /// Each fulfilment's id with the quantities it moved, so a repeat can be told from a reuse.
+    pub fulfilments: Vec<(FulfilmentId, Vec<LineQuantity>)>,
+    /// Each invoice's id with the quantities it billed.
+    pub invoices: Vec<(InvoiceId, Vec<LineQuantity>)>,
     pub cancellation_ids: Vec<CancellationId>,
 }
 
@@ -210,8 +213,8 @@ pub(super) fn evolve(state: OrderState, event: &OrderEvent) -> OrderState {
                 confirmed_at: None,
                 invoiced: Money::zero(*currency),
                 cancelled: Money::zero(*currency),
-                fulfilment_ids: vec![],
-                invoice_ids: vec![],
+                fulfilments: vec![],
+                invoices: vec![],
                 cancellation_ids: vec![],
             }));
         }
@@ -224,13 +227,16 @@ pub(super) fn evolve(state: OrderState, event: &OrderEvent) -> OrderState {
         OrderEvent::Placed { .. } => unreachable!("Placed is only ever the first event"),
         OrderEvent::Confirmed { at } => order.confirmed_at = Some(*at),
         OrderEvent::Fulfilled { fulfilment_id, lines, .. } => {
-            order.fulfilment_ids.push(*fulfilment_id);
+            order.fulfilments.push((*fulfilment_id, lines.clone()));
             for moved in lines {
                 line_mut(&mut order, moved.line).fulfilled += moved.quantity;
             }
         }
         OrderEvent::Invoiced { invoice_id, lines, amount, .. } => {
-            order.invoice_ids.push(*invoice_id);
+            let billed = lines
+                .iter()
+                .map(|billed| LineQuantity { line: billed.line, quantity: billed.quantity });
+            order.invoices.push((*invoice_id, billed.collect()));
             order.invoiced.amount_minor += amount.amount_minor;
             for LineAmount { line, quantity, .. } in lines {
                 line_mut(&mut order, *line).invoiced += quantity;

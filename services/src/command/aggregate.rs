@@ -58,7 +58,7 @@ impl Aggregate for CustomerDecider {
 
 impl Aggregate for OrderDecider {
     const KIND: &'static str = "order";
-    const STATE_SCHEMA: &'static str = "OrderState v1";
+    const STATE_SCHEMA: &'static str = "OrderState v2: fulfilments and invoices keep their lines";
 
     fn event_type(event: &OrderEvent) -> &'static str {
         event.event_type()

@@ -84,3 +84,15 @@ fn an_admin_or_the_orders_sales_manager_fulfils_and_no_one_else() {
     let auditor = with_role(Role::Auditor);
     check(&given, fulfil(1, vec![qty(0, 1)]), auditor, forbidden(Role::Auditor));
 }
+
+#[test]
+fn a_fulfilment_id_repeated_with_the_same_lines_records_nothing_and_with_other_lines_is_refused() {
+    let history = vec![placed(), confirmed(), fulfilled(1, vec![qty(0, 4)])];
+    check(&history, fulfil(1, vec![qty(0, 4)]), admin(), Ok(vec![]));
+    check(
+        &history,
+        fulfil(1, vec![qty(0, 2)]),
+        admin(),
+        Err(OrderError::FulfilmentIdReused(fulfilment_id(1))),
+    );
+}

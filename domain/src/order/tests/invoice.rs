@@ -160,3 +160,15 @@ fn only_finance_or_an_admin_invoices() {
         check(&given, invoice(1, vec![qty(0, 1)]), actor, Err(OrderError::Forbidden { role }));
     }
 }
+
+#[test]
+fn an_invoice_id_repeated_with_the_same_lines_records_nothing_and_with_other_lines_is_refused() {
+    let history = vec![placed(), confirmed(), invoiced(1, vec![line_amount(0, 4, 40_000)])];
+    check(&history, invoice(1, vec![qty(0, 4)]), finance(), Ok(vec![]));
+    check(
+        &history,
+        invoice(1, vec![qty(0, 5)]),
+        finance(),
+        Err(OrderError::InvoiceIdReused(invoice_id(1))),
+    );
+}
