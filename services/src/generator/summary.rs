@@ -97,7 +97,7 @@ impl Engine {
             opportunities_open: counts.opportunities - closed,
             opportunities_won: counts.won,
             opportunities_lost: counts.lost,
-            win_rate_bps: if closed == 0 { 0 } else { (counts.won * 10_000 / closed) as u32 },
+            win_rate_bps: (counts.won * 10_000).checked_div(closed).unwrap_or(0) as u32,
             quotes: counts.quotes,
             quotes_needing_approval: counts.quotes_needing_approval,
             orders: counts.orders,
