@@ -70,7 +70,8 @@ pub(super) struct Engine {
     pub pricing: PricingData,
     pub today: NaiveDate,
     pub end: NaiveDate,
-    commands_today: u32,
+    /// The business time of the last command.
+    now: chrono::DateTime<chrono::Utc>,
     agenda: BTreeMap<NaiveDate, VecDeque<Action>>,
     pub customers: Vec<CustomerFile>,
     pub deals: Vec<Deal>,
@@ -104,7 +105,7 @@ impl Engine {
             pricing: pricing_data(start.year()),
             today: start,
             end,
-            commands_today: 0,
+            now: chrono::DateTime::<chrono::Utc>::MIN_UTC,
             agenda: BTreeMap::new(),
             customers: Vec::new(),
             deals: Vec::new(),
@@ -115,9 +116,9 @@ impl Engine {
             ids: IdSource::new(0),
             rng: StdRng::seed_from_u64(0),
         };
-        // Customers arrive over the first third of the period (at most two months).
+        // Customers arrive over the first weeks of the period (at most two months).
         let n = scale.customers();
-        let spread_days = (i64::from(scale.months()) * 10).min(60);
+        let spread_days = (i64::from(scale.months()) * 5).min(60);
         for index in 0..n {
             let tier = draw_tier(&mut rng);
             let name = format!(
@@ -164,7 +165,6 @@ impl Engine {
 
     pub async fn run(&mut self) -> Result<(), GeneratorError> {
         while self.today < self.end {
-            self.commands_today = 0;
             if !matches!(self.today.weekday(), Weekday::Sat | Weekday::Sun) {
                 self.open_new_deals();
             }
@@ -210,12 +210,14 @@ impl Engine {
         actor: &Actor,
         correlation: Uuid,
     ) -> Result<Executed, GeneratorError> {
-        // Business hours start at 08:00; each command of the day comes 12 seconds after the
-        // one before (capped, so a very busy day still ends before midnight).
-        self.commands_today += 1;
-        let seconds = i64::from(self.commands_today.min(4_000)) * 12;
-        let at = self.today.and_hms_opt(8, 0, 0).expect("08:00 exists").and_utc()
-            + TimeDelta::seconds(seconds);
+        // The working day starts at 08:00 and commands come a few minutes apart; after 17:00 a
+        // very busy day packs the rest seconds apart, so it still ends well before midnight.
+        let opening = self.today.and_hms_opt(8, 0, 0).expect("08:00 exists").and_utc();
+        let busy_after = self.today.and_hms_opt(17, 0, 0).expect("17:00 exists").and_utc();
+        let now = self.now.max(opening);
+        let gap = if now < busy_after { self.rng.random_range(60..=900) } else { 2 };
+        let at = now + TimeDelta::seconds(gap);
+        self.now = at;
         self.clock.set(at);
         let meta = CommandMeta {
             command_id: self.ids.next("command"),

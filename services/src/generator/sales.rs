@@ -68,6 +68,11 @@ impl Engine {
         self.exec(&path, id.0, &command, &rep.actor, id.0).await?;
         self.customers[index].created = true;
         self.counts.customers += 1;
+        // Half the customers come with a first deal already in sight.
+        if self.rng.random_bool(0.5) {
+            let deal = self.new_deal(index);
+            self.schedule_in(1, Action::Deal(deal));
+        }
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use ltc_domain::customer::CustomerEvent;
 use ltc_domain::ids::{CustomerId, OpportunityId};
 use ltc_domain::opportunity::OpportunityEvent;
 use ltc_domain::order::OrderEvent;
-use ltc_domain::payment::PaymentEvent;
+use ltc_domain::payment::{PaymentEvent, PaymentMethod};
 use ltc_domain::quote::{ApprovalBasis, QuoteEvent};
 use ltc_eventstore::{EventStore, Position, RecordedEvent, codec};
 use uuid::Uuid;
@@ -226,7 +226,14 @@ fn payment_words(event: &PaymentEvent) -> String {
             } else {
                 String::new()
             };
-            format!("payment of {amount} received by {method:?} on {received_on}{credit}")
+            let method = match method {
+                PaymentMethod::BankTransfer => "bank transfer",
+                PaymentMethod::Card => "card",
+                PaymentMethod::Cash => "cash",
+                PaymentMethod::Cheque => "cheque",
+                PaymentMethod::Other => "other means",
+            };
+            format!("payment of {amount} received by {method} on {received_on}{credit}")
         }
         PaymentEvent::CreditRefunded { amount, .. } => format!("credit of {amount} refunded"),
         PaymentEvent::CreditNoteIssued { amount, reason, .. } => {

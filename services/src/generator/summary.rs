@@ -12,7 +12,6 @@ use super::GeneratorError;
 use super::cash::receivable;
 use super::catalog::euros;
 use super::engine::Engine;
-use super::plan::Outcome;
 
 /// Running counts kept by the simulation.
 #[derive(Debug, Default)]
@@ -65,24 +64,29 @@ impl Engine {
     pub(super) fn summary(&self) -> Result<Summary, GeneratorError> {
         let end = self.end - TimeDelta::days(1);
         let (mut outstanding, mut overdue) = (0, 0);
-        let mut settled = vec![true; self.deals.len()];
+        // How far each deal got towards cash: 3 paid in full, 2 some cash, 1 an order.
+        let mut progress: Vec<u8> =
+            self.deals.iter().map(|deal| u8::from(deal.order.is_some())).collect();
+        let mut paid_in_full = vec![true; self.deals.len()];
         for file in &self.receivables {
             let Some(state) = receivable(&self.store, file.id)? else { continue };
             outstanding += outstanding_as_of(&state, end).amount_minor;
             overdue += overdue_as_of(&state, end).amount_minor;
-            let paid_in_full = state.settled_on.is_some() && state.written_off.amount_minor == 0;
-            settled[file.deal] &= paid_in_full;
+            paid_in_full[file.deal] &=
+                state.settled_on.is_some() && state.written_off.amount_minor == 0;
+            if state.received().amount_minor > 0 {
+                progress[file.deal] = progress[file.deal].max(2);
+            }
         }
-        let story = self
-            .deals
-            .iter()
-            .enumerate()
-            .find(|(n, deal)| {
-                deal.outcome == Outcome::Won && !deal.receivables.is_empty() && settled[*n]
-            })
-            .or_else(|| self.deals.iter().enumerate().find(|(_, deal)| deal.order.is_some()))
-            .or_else(|| self.deals.iter().enumerate().next())
-            .map(|(_, deal)| deal);
+        for (n, deal) in self.deals.iter().enumerate() {
+            if !deal.receivables.is_empty() && paid_in_full[n] {
+                progress[n] = 3;
+            }
+        }
+        // The first deal that got furthest.
+        let story = (0..self.deals.len())
+            .max_by_key(|&n| (progress[n], std::cmp::Reverse(n)))
+            .map(|n| &self.deals[n]);
         let story_customer = match story {
             Some(deal) => self.customers[deal.customer].id,
             None => self.customers[0].id,
