@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::TimeZone;
 use ltc_domain::money::Money;
-use ltc_eventstore::{EventStore, ManualClock, StoreOptions};
+use ltc_eventstore::{Durability, EventStore, ManualClock, StoreOptions};
 
 use super::DataArgs;
 use super::verify::print_report;
@@ -47,7 +47,13 @@ pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         &crate::generator::start_date().and_hms_opt(0, 0, 0).expect("midnight exists"),
     );
     let clock = Arc::new(ManualClock::new(start));
-    let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
+    // A generated history is a bulk load: synchronous=NORMAL survives a crash of the process,
+    // and a run lost to a power cut is simply generated again from its seed.
+    let options = StoreOptions {
+        clock: clock.clone(),
+        durability: Durability::Normal,
+        ..StoreOptions::default()
+    };
     let store =
         EventStore::open(&path, options).with_context(|| format!("opening {}", path.display()))?;
     let runtime =

@@ -135,6 +135,7 @@ impl Engine {
                 rep: rng.random_range(0..engine.people.reps.len()),
                 payer: draw_payer(&mut rng),
                 created: false,
+                deals: 0,
             });
             let offset = spread_days * i64::try_from(index).unwrap_or(0) / n.max(1) as i64;
             engine.schedule(start + TimeDelta::days(offset), Action::CreateCustomer(index));

@@ -46,6 +46,8 @@ pub(super) struct CustomerFile {
     pub rep: usize,
     pub payer: Payer,
     pub created: bool,
+    /// Deals opened with this customer so far.
+    pub deals: u32,
 }
 
 /// Where a deal is headed, drawn when it is opened.
@@ -80,6 +82,8 @@ pub(super) enum Step {
 #[derive(Debug)]
 pub(super) struct Deal {
     pub customer: usize,
+    /// The deal's number among the customer's deals, from 1.
+    pub number: u32,
     pub rep: usize,
     pub opportunity: OpportunityId,
     pub outcome: Outcome,

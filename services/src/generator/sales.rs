@@ -80,8 +80,10 @@ impl Engine {
     pub(super) fn new_deal(&mut self, customer: usize) -> usize {
         let outcome = draw_outcome(&mut self.rng);
         let reject_first = self.rng.random_ratio(1, 3);
+        self.customers[customer].deals += 1;
         self.deals.push(Deal {
             customer,
+            number: self.customers[customer].deals,
             rep: self.customers[customer].rep,
             opportunity: OpportunityId(self.ids.next("opportunity")),
             outcome,
@@ -171,7 +173,7 @@ impl Engine {
         let command = OpportunityCommand::Open {
             opportunity_id: deal.opportunity,
             customer_id: customer.id,
-            name: format!("{} — CRM rollout {}", customer.name, n + 1),
+            name: format!("{} — CRM deal {}", customer.name, deal.number),
             owner: rep.actor.user,
             team: rep.actor.team,
             amount: euros(estimate_minor),
