@@ -65,7 +65,7 @@ pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let elapsed = started.elapsed();
     println!(
         "ltc demo: generated {} events (seed {}, {:?} scale) through the command path in {:.1} s",
-        summary.events,
+        summary.head_position,
         args.seed,
         args.scale,
         elapsed.as_secs_f64()

@@ -55,7 +55,7 @@ pub struct Summary {
     /// A customer whose story runs from opportunity to cash, and that opportunity.
     pub story_customer: CustomerId,
     pub story_opportunity: Option<OpportunityId>,
-    pub events: u64,
+    /// The log's head after the last command: its position is the number of events.
     pub head_position: u64,
     pub head_hash: ChainHash,
 }
@@ -114,7 +114,6 @@ impl Engine {
             written_off: euros(counts.written_off_minor),
             story_customer,
             story_opportunity: story.map(|deal| deal.opportunity),
-            events: head.position,
             head_position: head.position,
             head_hash: head.hash,
         })
