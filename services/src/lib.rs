@@ -4,4 +4,5 @@
 pub mod cli;
 pub mod command;
 pub mod data_dir;
+pub mod generator;
 pub mod process;

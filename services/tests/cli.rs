@@ -1,5 +1,5 @@
-//! The `ltc` binary as a user runs it: `demo` writes and verifies, `verify` catches tampering,
-//! and mistakes get a clear message and exit code rather than a panic.
+//! The `ltc` binary as a user runs it: `demo` generates a seeded history and verifies it,
+//! `verify` catches tampering, and mistakes get a clear message and exit code, not a panic.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -16,34 +16,73 @@ fn text(output: &Output) -> String {
     )
 }
 
-fn demo(data: &Path, events: &str) -> Output {
-    ltc(&["demo", "--data", data.to_str().unwrap(), "--events", events, "--writers", "8"])
+fn demo(data: &Path, seed: &str) -> Output {
+    ltc(&["demo", "--data", data.to_str().unwrap(), "--seed", seed, "--scale", "small"])
+}
+
+/// The `POSITION:HASH` anchor `ltc verify --json` reports for `data`.
+fn anchor(data: &Path) -> String {
+    let output = ltc(&["verify", "--data", data.to_str().unwrap(), "--json"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["intact"], true);
+    report["anchor"].as_str().unwrap().to_owned()
 }
 
 #[test]
-fn demo_appends_the_requested_events_and_reports_an_intact_log() {
+fn demo_generates_a_history_tells_a_story_and_reports_an_intact_log() {
     let dir = tempfile::tempdir().unwrap();
-    let output = demo(dir.path(), "600");
+    let output = demo(dir.path(), "42");
     assert!(output.status.success(), "{}", text(&output));
     let report = text(&output);
-    assert!(report.contains("appended 600 events"), "{report}");
-    assert!(report.contains("events checked  600"), "{report}");
-    assert!(report.contains("result          intact"), "{report}");
+    for expected in [
+        "through the command path",
+        "win rate",
+        "needed a manager's approval",
+        "cash received",
+        "One customer's story",
+        "opportunity WON",
+        "order placed",
+        "payment of",
+        "result          intact",
+    ] {
+        assert!(report.contains(expected), "{expected:?} missing from\n{report}");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_anchor_in_two_data_directories() {
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    assert!(demo(first.path(), "7").status.success());
+    assert!(demo(second.path(), "7").status.success());
+    assert_eq!(anchor(first.path()), anchor(second.path()));
+}
+
+#[test]
+fn demo_refuses_a_data_directory_that_already_holds_events() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(demo(dir.path(), "1").status.success());
+    let before = anchor(dir.path());
+    let output = demo(dir.path(), "1");
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
+    assert!(text(&output).contains("pass another --data"), "{}", text(&output));
+    assert_eq!(anchor(dir.path()), before, "nothing was appended");
 }
 
 #[test]
 fn verify_json_reports_the_head_as_an_anchor_that_a_later_verify_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    assert!(demo(dir.path(), "300").status.success());
+    assert!(demo(dir.path(), "3").status.success());
 
     let output = ltc(&["verify", "--data", data, "--json"]);
     assert!(output.status.success(), "{}", text(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["intact"], true);
-    assert_eq!(report["events_checked"], 300);
+    let checked = report["events_checked"].as_u64().unwrap();
+    assert!(checked > 100, "{report}");
     let anchor = report["anchor"].as_str().unwrap().to_owned();
-    assert!(anchor.starts_with("300:"));
+    assert!(anchor.starts_with(&format!("{checked}:")));
 
     let anchored = ltc(&["verify", "--data", data, "--anchor", &anchor]);
     assert!(anchored.status.success(), "{}", text(&anchored));
@@ -53,7 +92,7 @@ fn verify_json_reports_the_head_as_an_anchor_that_a_later_verify_accepts() {
 fn verify_exits_1_and_names_the_position_of_an_altered_row() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    assert!(demo(dir.path(), "200").status.success());
+    assert!(demo(dir.path(), "5").status.success());
     let conn = rusqlite::Connection::open(dir.path().join("events.db")).unwrap();
     conn.execute_batch(
         "DROP TRIGGER events_are_append_only_update;

@@ -1,165 +1,124 @@
-//! `ltc demo`: drive the durable write path with concurrent writers, retry some commands as a
-//! client would, then verify the log. Until the lead-to-cash domain lands (step 2), the events
-//! are opportunity-shaped placeholders encoded with the store's codec.
+//! `ltc demo`: generate a seeded lead-to-cash history through the real command path into a fresh
+//! data directory, then print what a sales director wants to know first, one customer's story
+//! from opportunity to cash, and the verify report of the log.
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use anyhow::Context;
-use chrono::Utc;
-use ltc_eventstore::{
-    AppendRequest, EventId, EventStore, ExpectedVersion, Metadata, NewEvent, StoreOptions,
-    StreamId, codec,
-};
-use serde::Serialize;
-use uuid::Uuid;
+use chrono::TimeZone;
+use ltc_domain::money::Money;
+use ltc_eventstore::{Durability, EventStore, ManualClock, StoreOptions};
 
 use super::DataArgs;
 use super::verify::print_report;
+use crate::generator::{Scale, Summary, generate, story::story};
 
 #[derive(Debug, clap::Args)]
 pub(super) struct DemoArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// How many events to append.
-    #[arg(long, default_value_t = 4_000)]
-    events: u64,
-    /// Concurrent writers (each drives its own opportunities).
-    #[arg(long, default_value_t = 32)]
-    writers: u64,
-}
-
-/// Stage changes after the opening event, per opportunity.
-const STAGES: [(&str, u16); 4] = [
-    ("needs_analysis", 2_000),
-    ("proposal", 4_000),
-    ("negotiation", 6_000),
-    ("closed_won", 10_000),
-];
-
-#[derive(Serialize)]
-struct OpportunityOpened {
-    name: String,
-    amount_minor: i64,
-    currency: &'static str,
-}
-
-#[derive(Serialize)]
-struct StageMoved {
-    stage: &'static str,
-    probability_bps: u16,
+    /// The seed: the same seed and scale always generate the same log, to the last hash.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// How much history: small (3 months), medium (12), large (36).
+    #[arg(long, value_enum, default_value_t = Scale::Small)]
+    scale: Scale,
 }
 
 pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
-    anyhow::ensure!(args.writers > 0, "--writers must be at least 1");
     let data = args.data.dir();
-    let store = EventStore::open(data.event_store(), StoreOptions::default())
-        .with_context(|| format!("opening {}", data.event_store().display()))?;
-    let head_before = store.head().position;
-    let retries = Arc::new(AtomicU64::new(0));
+    let path = data.event_store();
+    if path.exists() {
+        let existing = EventStore::open(&path, StoreOptions::default())
+            .with_context(|| format!("opening {}", path.display()))?;
+        let events = existing.head().position;
+        anyhow::ensure!(
+            events == 0,
+            "{} already holds an event store with {events} events; pass another --data \
+             directory or delete this one",
+            data.root().display()
+        );
+    }
+    std::fs::create_dir_all(data.root())
+        .with_context(|| format!("creating {}", data.root().display()))?;
+    let start = chrono::Utc.from_utc_datetime(
+        &crate::generator::start_date().and_hms_opt(0, 0, 0).expect("midnight exists"),
+    );
+    let clock = Arc::new(ManualClock::new(start));
+    // A generated history is a bulk load: synchronous=NORMAL survives a crash of the process,
+    // and a run lost to a power cut is simply generated again from its seed.
+    let options = StoreOptions {
+        clock: clock.clone(),
+        durability: Durability::Normal,
+        ..StoreOptions::default()
+    };
+    let store =
+        EventStore::open(&path, options).with_context(|| format!("opening {}", path.display()))?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let started = Instant::now();
-    runtime.block_on(async {
-        let mut writers = Vec::new();
-        for writer in 0..args.writers {
-            let quota = args.events / args.writers + u64::from(writer < args.events % args.writers);
-            writers.push(tokio::spawn(write_opportunities(store.clone(), quota, retries.clone())));
-        }
-        for writer in writers {
-            writer.await??;
-        }
-        anyhow::Ok(())
-    })?;
+    let summary = runtime
+        .block_on(generate(&store, clock, args.seed, args.scale))
+        .context("generating the history")?;
     let elapsed = started.elapsed();
-    let appended = store.head().position - head_before;
     println!(
-        "ltc demo: appended {appended} events with {} concurrent writers in {:.2} s ({:.0} events/s, \
-         durable: synchronous=FULL, group commit)",
-        args.writers,
-        elapsed.as_secs_f64(),
-        appended as f64 / elapsed.as_secs_f64()
+        "ltc demo: generated {} events (seed {}, {:?} scale) through the command path in {:.1} s",
+        summary.head_position,
+        args.seed,
+        args.scale,
+        elapsed.as_secs_f64()
     );
-    println!(
-        "          {} commands were sent twice, as a client retries after a lost reply; each retry got \
-         the original outcome and appended nothing",
-        retries.load(Ordering::Relaxed)
-    );
+    print_summary(&summary);
+    println!();
+    println!("One customer's story, from the first contact to cash:");
+    for line in story(&store, summary.story_customer, summary.story_opportunity)? {
+        println!("  {line}");
+    }
+    println!();
     let report = store.verify().context("verifying the log")?;
     print_report(&store, &report);
     Ok(if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-/// Opens opportunities and moves them through the stages until `quota` events are written.
-async fn write_opportunities(
-    store: EventStore,
-    quota: u64,
-    retries: Arc<AtomicU64>,
-) -> anyhow::Result<()> {
-    let mut written = 0;
-    while written < quota {
-        let opportunity = StreamId::new("opportunity", Uuid::now_v7())?;
-        let opened = OpportunityOpened {
-            name: format!("Deal {}", &opportunity.id.simple().to_string()[24..]),
-            amount_minor: 100_000 * i64::try_from(written % 50 + 1)?,
-            currency: "EUR",
-        };
-        let mut request =
-            request(&opportunity, ExpectedVersion::NoStream, "OpportunityOpened", &opened)?;
-        for (stage, probability_bps) in STAGES {
-            if written == quota {
-                break;
-            }
-            let outcome = store.append(request.clone()).await?;
-            written += 1;
-            if outcome.first_position.0 % 10 == 0 {
-                let retry = store.append(request).await?;
-                anyhow::ensure!(retry.duplicate && retry.first_position == outcome.first_position);
-                retries.fetch_add(1, Ordering::Relaxed);
-            }
-            let moved = StageMoved { stage, probability_bps };
-            request = request_at(&opportunity, outcome.last_version, "StageMoved", &moved)?;
+fn print_summary(summary: &Summary) {
+    let percent = |bps: u32| format!("{}.{} %", bps / 100, bps % 100 / 10);
+    let share = |part: &Money, whole: &Money| {
+        if whole.amount_minor == 0 {
+            "0.0 %".to_owned()
+        } else {
+            percent(
+                (i128::from(part.amount_minor) * 10_000 / i128::from(whole.amount_minor)) as u32,
+            )
         }
-    }
-    Ok(())
-}
-
-fn request_at(
-    stream: &StreamId,
-    version: u64,
-    event_type: &str,
-    payload: &impl Serialize,
-) -> anyhow::Result<AppendRequest> {
-    request(stream, ExpectedVersion::Exact(version), event_type, payload)
-}
-
-fn request(
-    stream: &StreamId,
-    expected: ExpectedVersion,
-    event_type: &str,
-    payload: &impl Serialize,
-) -> anyhow::Result<AppendRequest> {
-    let (codec, payload) = codec::encode(payload)?;
-    let command_id = Uuid::now_v7();
-    Ok(AppendRequest {
-        stream: stream.clone(),
-        expected,
-        events: vec![NewEvent {
-            event_id: EventId::new_v7(),
-            event_type: event_type.into(),
-            schema_version: 1,
-            occurred_at: Utc::now(),
-            codec,
-            payload,
-        }],
-        metadata: Metadata {
-            command_id,
-            correlation_id: command_id,
-            causation_id: None,
-            actor: "ltc-demo".into(),
-            tenant: "demo".into(),
-        },
-    })
+    };
+    println!();
+    println!("From {} to {}:", summary.start, summary.end);
+    println!("  customers         {}", summary.customers);
+    println!(
+        "  opportunities     {} won, {} lost, {} still open; win rate {}",
+        summary.opportunities_won,
+        summary.opportunities_lost,
+        summary.opportunities_open,
+        percent(summary.win_rate_bps)
+    );
+    println!(
+        "  quotes            {}, of which {} needed a manager's approval",
+        summary.quotes, summary.quotes_needing_approval
+    );
+    println!("  orders            {} in {} invoices", summary.orders, summary.invoices);
+    println!("  invoiced          {}", summary.invoiced);
+    println!(
+        "  cash received     {} ({} of invoiced; {} of overpayments refunded)",
+        summary.cash_received,
+        share(&summary.cash_received, &summary.invoiced),
+        summary.refunded
+    );
+    println!(
+        "  outstanding       {} on {}, of which {} overdue",
+        summary.outstanding, summary.end, summary.overdue
+    );
+    println!("  written off       {}", summary.written_off);
+    println!("  head              position {}, hash {}", summary.head_position, summary.head_hash);
 }

@@ -35,8 +35,8 @@ impl DataArgs {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Append a few thousand events through the durable, group-committed write path, then
-    /// verify the whole log and print the report.
+    /// Generate a seeded lead-to-cash history through the command path into a fresh data
+    /// directory, print its summary and one customer's story, then verify the log.
     Demo(demo::DemoArgs),
     /// Walk the whole log, recompute the hash chain, and report the first altered, missing or
     /// moved row. Exits 1 if the log is not intact.

@@ -1,0 +1,180 @@
+//! Collections: once the invoicing process manager has opened an invoice's receivable, the
+//! customer's payer profile decides when and how much it pays; overpayments are refunded and
+//! what a defaulting customer leaves unpaid is written off 120 days after its last due date.
+
+use chrono::TimeDelta;
+use ltc_domain::decider::Decider;
+use ltc_domain::ids::PaymentId;
+use ltc_domain::order::InvoiceId;
+use ltc_domain::payment::{
+    PaymentCommand, PaymentDecider, PaymentMethod, PaymentState, ReceiptId, Receivable,
+};
+use ltc_eventstore::{EventStore, StreamId, codec};
+use rand::Rng;
+
+use super::GeneratorError;
+use super::catalog::euros;
+use super::engine::Engine;
+use super::plan::{Action, Payer};
+use crate::process::Invoicing;
+
+/// Days after the last due date before an unpaid balance is written off.
+pub(super) const WRITE_OFF_AFTER_DAYS: i64 = 120;
+
+#[derive(Debug)]
+pub(super) struct ReceivableFile {
+    pub id: PaymentId,
+    pub deal: usize,
+}
+
+/// A receivable as its stream leaves it (`None` if it was never opened).
+pub(super) fn receivable(
+    store: &EventStore,
+    id: PaymentId,
+) -> Result<Option<Receivable>, GeneratorError> {
+    let stream = StreamId::new("payment", id.0).expect("payment is a stream kind");
+    let mut events = Vec::new();
+    for recorded in store.read_stream(&stream, 1)? {
+        events.push(codec::decode(recorded.codec, &recorded.payload)?);
+    }
+    Ok(match PaymentDecider::replay(&events) {
+        PaymentState::Opened(receivable) => Some(receivable),
+        PaymentState::NotOpened => None,
+    })
+}
+
+impl Engine {
+    /// Schedules the payments of the receivable the process manager opened for `invoice_id`.
+    pub(super) async fn plan_collection(
+        &mut self,
+        n: usize,
+        invoice_id: InvoiceId,
+    ) -> Result<(), GeneratorError> {
+        let id = Invoicing::receivable_of(invoice_id.0);
+        let Some(opened) = receivable(&self.store, id)? else { return Ok(()) };
+        self.counts.invoiced_minor += opened.total.amount_minor;
+        self.deals[n].receivables.push(id);
+        self.receivables.push(ReceivableFile { id, deal: n });
+        let index = self.receivables.len() - 1;
+        let payer = self.customers[self.deals[n].customer].payer;
+        let tomorrow = self.today + TimeDelta::days(1);
+        let last = opened.instalments.len() - 1;
+        for (i, instalment) in opened.instalments.iter().enumerate() {
+            let (due, amount) = (instalment.due_on, instalment.amount.amount_minor);
+            let days = |engine: &mut Engine, min: i64, max: i64| {
+                (due + TimeDelta::days(engine.rng.random_range(min..=max))).max(tomorrow)
+            };
+            match payer {
+                Payer::Prompt => {
+                    let on = days(self, -3, 0);
+                    self.schedule(on, Action::Receive { receivable: index, amount_minor: amount });
+                }
+                Payer::Late => {
+                    let on = days(self, 10, 60);
+                    self.schedule(on, Action::Receive { receivable: index, amount_minor: amount });
+                }
+                Payer::Partial => {
+                    let first = amount / 2;
+                    let on = days(self, 3, 15);
+                    self.schedule(on, Action::Receive { receivable: index, amount_minor: first });
+                    let on = days(self, 30, 70);
+                    let rest = amount - first;
+                    self.schedule(on, Action::Receive { receivable: index, amount_minor: rest });
+                }
+                Payer::Overpays => {
+                    let extra = if i == last { (amount / 50).max(100) } else { 0 };
+                    let on = days(self, -2, 0);
+                    let amount_minor = amount + extra;
+                    self.schedule(on, Action::Receive { receivable: index, amount_minor });
+                    if extra > 0 {
+                        self.schedule(on + TimeDelta::days(10), Action::Refund(index));
+                    }
+                }
+                Payer::Defaults => {
+                    if i == 0 && last > 0 {
+                        let on = days(self, 0, 5);
+                        self.schedule(
+                            on,
+                            Action::Receive { receivable: index, amount_minor: amount },
+                        );
+                    }
+                    if i == last {
+                        let on = due + TimeDelta::days(WRITE_OFF_AFTER_DAYS);
+                        self.schedule(on.max(tomorrow), Action::WriteOff(index));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn payment_command(
+        &mut self,
+        index: usize,
+        command: PaymentCommand,
+    ) -> Result<(), GeneratorError> {
+        let ReceivableFile { id, deal } = self.receivables[index];
+        let finance = self.people.finance.actor.clone();
+        let correlation = self.deals[deal].opportunity.0;
+        let path = self.paths.payments.clone();
+        self.exec(&path, id.0, &command, &finance, correlation).await?;
+        Ok(())
+    }
+
+    pub(super) async fn receive(
+        &mut self,
+        index: usize,
+        amount_minor: i64,
+    ) -> Result<(), GeneratorError> {
+        let method = if self.rng.random_ratio(1, 8) {
+            PaymentMethod::Card
+        } else {
+            PaymentMethod::BankTransfer
+        };
+        let receipt_id = ReceiptId(self.ids.next("receipt"));
+        let command = PaymentCommand::ReceivePayment {
+            receipt_id,
+            amount: euros(amount_minor),
+            method,
+            reference: format!("remittance {}", receipt_id.0.simple()),
+            received_on: self.today,
+        };
+        self.payment_command(index, command).await?;
+        self.counts.received_minor += amount_minor;
+        Ok(())
+    }
+
+    pub(super) async fn refund(&mut self, index: usize) -> Result<(), GeneratorError> {
+        let state = receivable(&self.store, self.receivables[index].id)?;
+        let Some(credit) =
+            state.map(|state| state.credit_balance).filter(|credit| credit.amount_minor > 0)
+        else {
+            return Ok(());
+        };
+        let command = PaymentCommand::RefundCredit {
+            amount: credit,
+            reference: "refund of overpayment".into(),
+            refunded_on: self.today,
+        };
+        self.payment_command(index, command).await?;
+        self.counts.refunded_minor += credit.amount_minor;
+        Ok(())
+    }
+
+    pub(super) async fn write_off(&mut self, index: usize) -> Result<(), GeneratorError> {
+        let state = receivable(&self.store, self.receivables[index].id)?;
+        let Some(outstanding) =
+            state.map(|state| state.outstanding()).filter(|amount| amount.amount_minor > 0)
+        else {
+            return Ok(());
+        };
+        let command = PaymentCommand::WriteOff {
+            amount: outstanding,
+            reason: format!("uncollectable {WRITE_OFF_AFTER_DAYS} days after the last due date"),
+            written_off_on: self.today,
+        };
+        self.payment_command(index, command).await?;
+        self.counts.written_off_minor += outstanding.amount_minor;
+        Ok(())
+    }
+}

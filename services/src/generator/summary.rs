@@ -1,0 +1,121 @@
+//! What a sales director wants to see first about the generated history, counted as the
+//! simulation sends its commands, with what is outstanding and overdue read from the
+//! receivables themselves at the end date.
+
+use chrono::{NaiveDate, TimeDelta};
+use ltc_domain::ids::{CustomerId, OpportunityId};
+use ltc_domain::money::Money;
+use ltc_domain::payment::{outstanding_as_of, overdue_as_of};
+use ltc_eventstore::ChainHash;
+
+use super::GeneratorError;
+use super::cash::receivable;
+use super::catalog::euros;
+use super::engine::Engine;
+
+/// Running counts kept by the simulation.
+#[derive(Debug, Default)]
+pub(super) struct Counts {
+    pub customers: u64,
+    pub opportunities: u64,
+    pub won: u64,
+    pub lost: u64,
+    pub quotes: u64,
+    pub quotes_needing_approval: u64,
+    pub orders: u64,
+    pub invoices: u64,
+    pub invoiced_minor: i64,
+    pub received_minor: i64,
+    pub refunded_minor: i64,
+    pub written_off_minor: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub start: NaiveDate,
+    /// The last simulated day: outstanding and overdue are as of it.
+    pub end: NaiveDate,
+    pub customers: u64,
+    pub opportunities_open: u64,
+    pub opportunities_won: u64,
+    pub opportunities_lost: u64,
+    /// Won out of closed, in basis points.
+    pub win_rate_bps: u32,
+    pub quotes: u64,
+    /// Quotes that went to a manager for approval at least once.
+    pub quotes_needing_approval: u64,
+    pub orders: u64,
+    pub invoices: u64,
+    pub invoiced: Money,
+    pub cash_received: Money,
+    pub refunded: Money,
+    pub outstanding: Money,
+    pub overdue: Money,
+    pub written_off: Money,
+    /// A customer whose story runs from opportunity to cash, and that opportunity.
+    pub story_customer: CustomerId,
+    pub story_opportunity: Option<OpportunityId>,
+    /// The log's head after the last command: its position is the number of events.
+    pub head_position: u64,
+    pub head_hash: ChainHash,
+}
+
+impl Engine {
+    pub(super) fn summary(&self) -> Result<Summary, GeneratorError> {
+        let end = self.end - TimeDelta::days(1);
+        let (mut outstanding, mut overdue) = (0, 0);
+        // How far each deal got towards cash: 3 paid in full, 2 some cash, 1 an order.
+        let mut progress: Vec<u8> =
+            self.deals.iter().map(|deal| u8::from(deal.order.is_some())).collect();
+        let mut paid_in_full = vec![true; self.deals.len()];
+        for file in &self.receivables {
+            let Some(state) = receivable(&self.store, file.id)? else { continue };
+            outstanding += outstanding_as_of(&state, end).amount_minor;
+            overdue += overdue_as_of(&state, end).amount_minor;
+            paid_in_full[file.deal] &=
+                state.settled_on.is_some() && state.written_off.amount_minor == 0;
+            if state.received().amount_minor > 0 {
+                progress[file.deal] = progress[file.deal].max(2);
+            }
+        }
+        for (n, deal) in self.deals.iter().enumerate() {
+            if !deal.receivables.is_empty() && paid_in_full[n] {
+                progress[n] = 3;
+            }
+        }
+        // The first deal that got furthest.
+        let story = (0..self.deals.len())
+            .max_by_key(|&n| (progress[n], std::cmp::Reverse(n)))
+            .map(|n| &self.deals[n]);
+        let story_customer = match story {
+            Some(deal) => self.customers[deal.customer].id,
+            None => self.customers[0].id,
+        };
+        let counts = &self.counts;
+        let closed = counts.won + counts.lost;
+        let head = self.store.head();
+        Ok(Summary {
+            start: super::start_date(),
+            end,
+            customers: counts.customers,
+            opportunities_open: counts.opportunities - closed,
+            opportunities_won: counts.won,
+            opportunities_lost: counts.lost,
+            win_rate_bps: (counts.won * 10_000).checked_div(closed).unwrap_or(0) as u32,
+            quotes: counts.quotes,
+            quotes_needing_approval: counts.quotes_needing_approval,
+            orders: counts.orders,
+            invoices: counts.invoices,
+            invoiced: euros(counts.invoiced_minor),
+            cash_received: euros(counts.received_minor),
+            refunded: euros(counts.refunded_minor),
+            outstanding: euros(outstanding),
+            overdue: euros(overdue),
+            written_off: euros(counts.written_off_minor),
+            story_customer,
+            story_opportunity: story.map(|deal| deal.opportunity),
+            head_position: head.position,
+            head_hash: head.hash,
+        })
+    }
+}
