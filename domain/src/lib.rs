@@ -18,3 +18,5 @@ pub mod opportunity;
 pub mod order;
 pub mod payment;
 pub mod quote;
+#[cfg(test)]
+mod testing;

@@ -6,34 +6,18 @@ mod contacts;
 mod create;
 mod tags;
 
+use crate::testing::*;
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 use super::*;
 use crate::actor::{Actor, Ownership, Role};
 use crate::decider::{Context, Decider};
-use crate::ids::{CustomerId, LeadId, TeamId, UserId};
+use crate::ids::{CustomerId, LeadId};
 use crate::money::{Currency, Money};
 
-const ALICE: UserId = UserId(Uuid::from_u128(0xa11ce));
-const BOB: UserId = UserId(Uuid::from_u128(0xb0b));
-const MARA: UserId = UserId(Uuid::from_u128(0x3a7a));
-const EAST: TeamId = TeamId(Uuid::from_u128(0xea57));
-const WEST: TeamId = TeamId(Uuid::from_u128(0x3e57));
 const ACME: CustomerId = CustomerId(Uuid::from_u128(0xac3e));
 const LEAD: LeadId = LeadId(Uuid::from_u128(0x1ead));
-
-fn rep(user: UserId) -> Actor {
-    Actor { user, role: Role::SalesRep, team: Some(EAST) }
-}
-
-fn manager(team: TeamId) -> Actor {
-    Actor { user: MARA, role: Role::SalesManager, team: Some(team) }
-}
-
-fn with_role(role: Role) -> Actor {
-    Actor { user: MARA, role, team: Some(EAST) }
-}
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 10, 0).single().unwrap()

@@ -9,7 +9,7 @@ mod merge;
 mod normalize;
 mod scoring;
 
-use chrono::{DateTime, TimeZone, Utc};
+use crate::testing::*;
 use uuid::Uuid;
 
 use super::scoring::{IndustryFit, Score, ScoreLine, ScoreRule, ScoringInputs, ScoringModel};
@@ -18,30 +18,8 @@ use crate::actor::{Actor, Ownership, Role};
 use crate::decider::{Context, Decider};
 use crate::ids::{LeadId, TeamId, UserId};
 
-const ALICE: UserId = UserId(Uuid::from_u128(0xa11ce));
-const BOB: UserId = UserId(Uuid::from_u128(0xb0b));
-const MARA: UserId = UserId(Uuid::from_u128(0x3a7a));
-const EAST: TeamId = TeamId(Uuid::from_u128(0xea57));
-const WEST: TeamId = TeamId(Uuid::from_u128(0x3e57));
 const LEAD: LeadId = LeadId(Uuid::from_u128(0x1ead));
 const SURVIVOR: LeadId = LeadId(Uuid::from_u128(0x5a4e));
-
-fn rep(user: UserId) -> Actor {
-    Actor { user, role: Role::SalesRep, team: Some(EAST) }
-}
-
-fn manager(team: TeamId) -> Actor {
-    Actor { user: MARA, role: Role::SalesManager, team: Some(team) }
-}
-
-fn with_role(role: Role) -> Actor {
-    Actor { user: MARA, role, team: Some(EAST) }
-}
-
-fn t(minutes: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().unwrap()
-        + chrono::TimeDelta::minutes(minutes)
-}
 
 fn model() -> ScoringModel {
     ScoringModel::default_model(vec!["software".into()], vec!["consulting".into()])

@@ -9,35 +9,19 @@ mod place;
 mod properties;
 mod status;
 
+use crate::testing::*;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 
 use super::*;
 use crate::actor::{Actor, Ownership, Role};
 use crate::decider::{Context, Decider};
-use crate::ids::{CustomerId, OrderId, QuoteId, TeamId, UserId};
+use crate::ids::{CustomerId, OrderId, QuoteId};
 use crate::money::{Bps, Currency, Money};
 
-const ALICE: UserId = UserId(Uuid::from_u128(0xa11ce));
-const BOB: UserId = UserId(Uuid::from_u128(0xb0b));
-const MARA: UserId = UserId(Uuid::from_u128(0x3a7a));
-const EAST: TeamId = TeamId(Uuid::from_u128(0xea57));
-const WEST: TeamId = TeamId(Uuid::from_u128(0x3e57));
 const ORDER: OrderId = OrderId(Uuid::from_u128(0x0de4));
 const QUOTE: QuoteId = QuoteId(Uuid::from_u128(0x9007e));
 const ACME: CustomerId = CustomerId(Uuid::from_u128(0xac3e));
-
-fn rep(user: UserId) -> Actor {
-    Actor { user, role: Role::SalesRep, team: Some(EAST) }
-}
-
-fn manager(team: TeamId) -> Actor {
-    Actor { user: MARA, role: Role::SalesManager, team: Some(team) }
-}
-
-fn with_role(role: Role) -> Actor {
-    Actor { user: MARA, role, team: Some(EAST) }
-}
 
 fn finance() -> Actor {
     with_role(Role::Finance)

@@ -8,20 +8,20 @@ mod open;
 mod properties;
 mod receipts;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use crate::testing::*;
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::*;
 use crate::actor::{Actor, Role};
 use crate::decider::{Context, Decider};
-use crate::ids::{CustomerId, OrderId, PaymentId, TeamId, UserId};
+use crate::ids::{CustomerId, OrderId, PaymentId, UserId};
 use crate::money::{Currency, Money};
 
 const RECEIVABLE: PaymentId = PaymentId(Uuid::from_u128(0x4ec));
 const ORDER: OrderId = OrderId(Uuid::from_u128(0x04d));
 const ACME: CustomerId = CustomerId(Uuid::from_u128(0xac3e));
 const FINN: UserId = UserId(Uuid::from_u128(0xf1));
-const EAST: TeamId = TeamId(Uuid::from_u128(0xea57));
 
 fn receipt_id(n: u128) -> ReceiptId {
     ReceiptId(Uuid::from_u128(0x7ec0_0000 + n))
@@ -33,11 +33,6 @@ fn with_role(role: Role) -> Actor {
 
 fn finance() -> Actor {
     with_role(Role::Finance)
-}
-
-fn t(minutes: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().unwrap()
-        + chrono::TimeDelta::minutes(minutes)
 }
 
 /// A business date in 2026.

@@ -7,41 +7,20 @@ mod lifecycle;
 mod pricing;
 mod properties;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use crate::testing::*;
+use chrono::NaiveDate;
 use uuid::Uuid;
 
 use super::*;
 use crate::actor::{Actor, Role};
 use crate::decider::{Context, Decider};
-use crate::ids::{CustomerId, OpportunityId, QuoteId, TeamId, UserId};
+use crate::ids::{CustomerId, OpportunityId, QuoteId, UserId};
 use crate::money::{Bps, Currency, Money};
 
-const ALICE: UserId = UserId(Uuid::from_u128(0xa11ce));
-const BOB: UserId = UserId(Uuid::from_u128(0xb0b));
-const MARA: UserId = UserId(Uuid::from_u128(0x3a7a));
-const EAST: TeamId = TeamId(Uuid::from_u128(0xea57));
-const WEST: TeamId = TeamId(Uuid::from_u128(0x3e57));
 const QUOTE: QuoteId = QuoteId(Uuid::from_u128(0x9407e));
 const OTHER_QUOTE: QuoteId = QuoteId(Uuid::from_u128(0x07e4));
 const DEAL: OpportunityId = OpportunityId(Uuid::from_u128(0xdea1));
 const ACME: CustomerId = CustomerId(Uuid::from_u128(0xac3e));
-
-fn rep(user: UserId) -> Actor {
-    Actor { user, role: Role::SalesRep, team: Some(EAST) }
-}
-
-fn manager(team: TeamId) -> Actor {
-    Actor { user: MARA, role: Role::SalesManager, team: Some(team) }
-}
-
-fn with_role(role: Role) -> Actor {
-    Actor { user: MARA, role, team: Some(EAST) }
-}
-
-fn t(minutes: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().unwrap()
-        + chrono::TimeDelta::minutes(minutes)
-}
 
 fn day(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).unwrap()
