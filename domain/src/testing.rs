@@ -1,11 +1,12 @@
-//! The cast every aggregate's tests share: two reps and a manager in two teams, and a clock
-//! reading in minutes from a fixed morning.
+//! The cast every aggregate's tests share: two reps and a manager in two teams, a clock reading
+//! in minutes from a fixed morning, and amounts in euros and dollars.
 
 use chrono::{DateTime, TimeZone, Utc};
 use uuid::Uuid;
 
 use crate::actor::{Actor, Role};
 use crate::ids::{TeamId, UserId};
+use crate::money::{Currency, Money};
 
 pub const ALICE: UserId = UserId(Uuid::from_u128(0xa11ce));
 pub const BOB: UserId = UserId(Uuid::from_u128(0xb0b));
@@ -32,4 +33,12 @@ pub fn with_role(role: Role) -> Actor {
 pub fn t(minutes: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().unwrap()
         + chrono::TimeDelta::minutes(minutes)
+}
+
+pub fn eur(amount_minor: i64) -> Money {
+    Money::new(amount_minor, Currency::new("EUR").unwrap())
+}
+
+pub fn usd(amount_minor: i64) -> Money {
+    Money::new(amount_minor, Currency::new("USD").unwrap())
 }

@@ -15,10 +15,6 @@ use crate::money::{Bps, Currency, Money};
 const DEAL: OpportunityId = OpportunityId(Uuid::from_u128(0xdea1));
 const ACME: CustomerId = CustomerId(Uuid::from_u128(0xac3e));
 
-fn eur(amount_minor: i64) -> Money {
-    Money::new(amount_minor, Currency::new("EUR").unwrap())
-}
-
 fn close_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()
 }

@@ -203,6 +203,29 @@ pub struct QuoteVersion {
 }
 
 impl QuoteVersion {
+    /// A freshly priced version, as `QuoteCreated` and `QuoteRevised` record it.
+    fn draft(
+        number: u32,
+        terms: &PricingTerms,
+        valid_until: NaiveDate,
+        catalog_version: &str,
+        lines: &[PricedLine],
+        total: Money,
+        priced_at: DateTime<Utc>,
+    ) -> QuoteVersion {
+        QuoteVersion {
+            number,
+            status: Status::Draft,
+            terms: terms.clone(),
+            valid_until,
+            catalog_version: catalog_version.to_owned(),
+            lines: lines.to_vec(),
+            total,
+            priced_at,
+            submitted_by: None,
+        }
+    }
+
     /// Past its validity date and still open: accepted, declined and superseded versions never
     /// expire. Computed on read from the caller's business date.
     pub fn is_expired_on(&self, on: NaiveDate) -> bool {
@@ -354,17 +377,15 @@ fn evolve(state: QuoteState, event: &QuoteEvent) -> QuoteState {
                 opportunity_id: *opportunity_id,
                 customer_id: *customer_id,
                 ownership: *ownership,
-                versions: vec![QuoteVersion {
-                    number: *version,
-                    status: Status::Draft,
-                    terms: terms.clone(),
-                    valid_until: *valid_until,
-                    catalog_version: catalog_version.clone(),
-                    lines: lines.clone(),
-                    total: *total,
-                    priced_at: *at,
-                    submitted_by: None,
-                }],
+                versions: vec![QuoteVersion::draft(
+                    *version,
+                    terms,
+                    *valid_until,
+                    catalog_version,
+                    lines,
+                    *total,
+                    *at,
+                )],
             });
         }
         (QuoteState::Created(quote), _) => quote,
@@ -385,17 +406,16 @@ fn evolve(state: QuoteState, event: &QuoteEvent) -> QuoteState {
             ..
         } => {
             quote.current_mut().status = Status::Superseded;
-            quote.versions.push(QuoteVersion {
-                number: *version,
-                status: Status::Draft,
-                terms: terms.clone(),
-                valid_until: *valid_until,
-                catalog_version: catalog_version.clone(),
-                lines: lines.clone(),
-                total: *total,
-                priced_at: *at,
-                submitted_by: None,
-            });
+            let revision = QuoteVersion::draft(
+                *version,
+                terms,
+                *valid_until,
+                catalog_version,
+                lines,
+                *total,
+                *at,
+            );
+            quote.versions.push(revision);
         }
         QuoteEvent::SubmittedForApproval { by, .. } => {
             quote.current_mut().status = Status::PendingApproval;

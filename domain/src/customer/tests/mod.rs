@@ -23,10 +23,6 @@ fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 9, 10, 0).single().unwrap()
 }
 
-fn eur(amount_minor: i64) -> Money {
-    Money::new(amount_minor, Currency::new("EUR").unwrap())
-}
-
 fn contact_id(n: u128) -> ContactId {
     ContactId(Uuid::from_u128(0xc0 + n))
 }

@@ -17,7 +17,7 @@ use super::*;
 use crate::actor::{Actor, Ownership, Role};
 use crate::decider::{Context, Decider};
 use crate::ids::{CustomerId, OrderId, QuoteId};
-use crate::money::{Bps, Currency, Money};
+use crate::money::{Bps, Currency};
 
 const ORDER: OrderId = OrderId(Uuid::from_u128(0x0de4));
 const QUOTE: QuoteId = QuoteId(Uuid::from_u128(0x9007e));
@@ -38,14 +38,6 @@ fn now() -> DateTime<Utc> {
 
 fn day(month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, month, day).unwrap()
-}
-
-fn eur(amount_minor: i64) -> Money {
-    Money::new(amount_minor, Currency::new("EUR").unwrap())
-}
-
-fn usd(amount_minor: i64) -> Money {
-    Money::new(amount_minor, Currency::new("USD").unwrap())
 }
 
 fn invoice_id(n: u128) -> InvoiceId {

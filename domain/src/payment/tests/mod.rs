@@ -40,14 +40,6 @@ fn day(month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, month, day).unwrap()
 }
 
-fn eur(amount_minor: i64) -> Money {
-    Money::new(amount_minor, Currency::new("EUR").unwrap())
-}
-
-fn usd(amount_minor: i64) -> Money {
-    Money::new(amount_minor, Currency::new("USD").unwrap())
-}
-
 /// 400.00 due at the end of March, 600.00 at the end of April.
 fn schedule() -> Vec<InstalmentDue> {
     vec![

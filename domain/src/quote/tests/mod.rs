@@ -26,14 +26,6 @@ fn day(year: i32, month: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, month, day).unwrap()
 }
 
-fn eur(amount_minor: i64) -> Money {
-    Money::new(amount_minor, Currency::new("EUR").unwrap())
-}
-
-fn usd(amount_minor: i64) -> Money {
-    Money::new(amount_minor, Currency::new("USD").unwrap())
-}
-
 fn sku(code: &str) -> Sku {
     Sku::new(code)
 }
