@@ -58,6 +58,13 @@ pub struct Executed {
     pub duplicate: bool,
 }
 
+impl Executed {
+    /// True when this call appended events: neither a no-op nor the answer to a retry.
+    pub fn appended_now(&self) -> bool {
+        !self.duplicate && !self.events.is_empty()
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteError<E: std::error::Error> {
     /// The aggregate's rules refused the command; nothing was appended.

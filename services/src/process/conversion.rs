@@ -9,13 +9,12 @@ use chrono::TimeDelta;
 use ltc_domain::customer::{
     Contact, CustomerCommand, CustomerDecider, CustomerError, CustomerProfile, Origin, Tier,
 };
-use ltc_domain::decider::Decider;
-use ltc_domain::lead::{ConvertTo, Lead, LeadDecider, LeadEvent, LeadState};
+use ltc_domain::lead::{ConvertTo, LeadDecider, LeadEvent, LeadState};
 use ltc_domain::money::{Currency, Money};
 use ltc_domain::opportunity::{OpportunityCommand, OpportunityDecider, OpportunityError, Pipeline};
 use ltc_eventstore::{EventStore, Position, RecordedEvent, codec};
 
-use super::caused_command;
+use super::{StateAsOfError, caused_command, state_as_of};
 use crate::command::{CommandPath, ExecuteError};
 
 const PROCESS: &str = "conversion";
@@ -44,6 +43,8 @@ pub enum ConversionError {
     Read(#[from] ltc_eventstore::ReadError),
     #[error(transparent)]
     Codec(#[from] ltc_eventstore::CodecError),
+    #[error("replaying the lead: {0}")]
+    Lead(#[from] StateAsOfError),
     #[error("creating the customer or contact failed: {0}")]
     Customer(#[from] ExecuteError<CustomerError>),
     #[error("opening the opportunity failed: {0}")]
@@ -80,7 +81,9 @@ impl Conversion {
         else {
             return Ok(0);
         };
-        let lead = self.lead_as_of(cause)?;
+        let LeadState::Captured(lead) = state_as_of::<LeadDecider>(&self.store, cause)? else {
+            unreachable!("a lead stream starts with LeadCaptured")
+        };
         let at = cause.occurred_at;
         let company_name = lead.company.name.clone().unwrap_or_else(|| contact.name.clone());
         let mut applied = 0;
@@ -100,8 +103,12 @@ impl Conversion {
                     origin: Origin::ConvertedLead(lead.id),
                 };
                 let meta = caused_command(cause, PROCESS, 0);
-                applied +=
-                    appended(self.customers.execute_at(customer_id.0, &create, &meta, at).await?);
+                applied += u64::from(
+                    self.customers
+                        .execute_at(customer_id.0, &create, &meta, at)
+                        .await?
+                        .appended_now(),
+                );
                 customer_id
             }
             ConvertTo::ExistingCustomer(customer_id) => customer_id,
@@ -119,7 +126,9 @@ impl Conversion {
                 },
             };
             let meta = caused_command(cause, PROCESS, 1);
-            applied += appended(self.customers.execute_at(customer_id.0, &add, &meta, at).await?);
+            applied += u64::from(
+                self.customers.execute_at(customer_id.0, &add, &meta, at).await?.appended_now(),
+            );
         }
         let open = OpportunityCommand::Open {
             opportunity_id,
@@ -132,27 +141,9 @@ impl Conversion {
             pipeline: self.defaults.pipeline.clone(),
         };
         let meta = caused_command(cause, PROCESS, 2);
-        applied +=
-            appended(self.opportunities.execute_at(opportunity_id.0, &open, &meta, at).await?);
+        applied += u64::from(
+            self.opportunities.execute_at(opportunity_id.0, &open, &meta, at).await?.appended_now(),
+        );
         Ok(applied)
     }
-
-    /// The lead as it stood when it converted.
-    fn lead_as_of(&self, cause: &RecordedEvent) -> Result<Lead, ConversionError> {
-        let mut events = Vec::new();
-        for recorded in self.store.read_stream(&cause.stream, 1)? {
-            if recorded.version > cause.version {
-                break;
-            }
-            events.push(codec::decode::<LeadEvent>(recorded.codec, &recorded.payload)?);
-        }
-        match LeadDecider::replay(&events) {
-            LeadState::Captured(lead) => Ok(*lead),
-            LeadState::NotCaptured => unreachable!("a lead stream starts with LeadCaptured"),
-        }
-    }
-}
-
-fn appended(executed: crate::command::Executed) -> u64 {
-    u64::from(!executed.duplicate && !executed.events.is_empty())
 }

@@ -3,14 +3,13 @@
 
 use std::sync::Arc;
 
-use ltc_domain::decider::Decider;
 use ltc_domain::ids::PaymentId;
 use ltc_domain::order::{OrderDecider, OrderEvent, OrderState};
 use ltc_domain::payment::{InstalmentDue, PaymentCommand, PaymentDecider};
 use ltc_eventstore::{EventStore, Position, RecordedEvent, codec};
 use uuid::Uuid;
 
-use super::caused_command;
+use super::{StateAsOfError, caused_command, state_as_of};
 use crate::command::{CommandPath, ExecuteError};
 
 const PROCESS: &str = "invoicing";
@@ -27,6 +26,8 @@ pub enum InvoicingError {
     Read(#[from] ltc_eventstore::ReadError),
     #[error(transparent)]
     Codec(#[from] ltc_eventstore::CodecError),
+    #[error("replaying the order: {0}")]
+    Order(#[from] StateAsOfError),
     #[error("opening the receivable failed: {0}")]
     Payment(#[from] ExecuteError<ltc_domain::payment::PaymentError>),
 }
@@ -60,7 +61,9 @@ impl Invoicing {
         else {
             return Ok(false);
         };
-        let order = self.order_as_of(cause)?;
+        let OrderState::Placed(order) = state_as_of::<OrderDecider>(&self.store, cause)? else {
+            unreachable!("an order stream starts with OrderPlaced")
+        };
         // A share too small to be worth a cent yields a zero instalment; nothing is due then.
         let schedule: Vec<InstalmentDue> = instalments
             .iter()
@@ -85,24 +88,6 @@ impl Invoicing {
         let meta = caused_command(cause, PROCESS, 0);
         let executed =
             self.payments.execute_at(receivable.0, &command, &meta, cause.occurred_at).await?;
-        Ok(!executed.duplicate && !executed.events.is_empty())
-    }
-
-    /// The order as it stood when it was invoiced.
-    fn order_as_of(
-        &self,
-        cause: &RecordedEvent,
-    ) -> Result<ltc_domain::order::Order, InvoicingError> {
-        let mut events = Vec::new();
-        for recorded in self.store.read_stream(&cause.stream, 1)? {
-            if recorded.version > cause.version {
-                break;
-            }
-            events.push(codec::decode::<OrderEvent>(recorded.codec, &recorded.payload)?);
-        }
-        match OrderDecider::replay(&events) {
-            OrderState::Placed(order) => Ok(*order),
-            OrderState::NotPlaced => unreachable!("an order stream starts with OrderPlaced"),
-        }
+        Ok(executed.appended_now())
     }
 }

@@ -10,8 +10,10 @@ mod tests;
 
 use ltc_domain::actor::{Actor, Role};
 use ltc_domain::ids::UserId;
-use ltc_eventstore::RecordedEvent;
+use ltc_eventstore::{CodecError, EventStore, ReadError, RecordedEvent, codec};
 use uuid::Uuid;
+
+use crate::command::Aggregate;
 
 pub use conversion::{Conversion, ConversionDefaults, ConversionError};
 pub use invoicing::{Invoicing, InvoicingError};
@@ -34,4 +36,29 @@ pub fn caused_command(cause: &RecordedEvent, process: &str, index: u32) -> Comma
         actor: Actor { user: SYSTEM_USER, role: Role::Admin, team: None },
         tenant: cause.metadata.tenant.clone(),
     }
+}
+
+/// The state of the aggregate `cause` belongs to, as it stood right after `cause`: what a process
+/// manager reacting to that event knew at the time, whatever happened to the stream since.
+pub fn state_as_of<A: Aggregate>(
+    store: &EventStore,
+    cause: &RecordedEvent,
+) -> Result<A::State, StateAsOfError> {
+    let mut state = A::State::default();
+    for recorded in store.read_stream(&cause.stream, 1)? {
+        if recorded.version > cause.version {
+            break;
+        }
+        let event: A::Event = codec::decode(recorded.codec, &recorded.payload)?;
+        state = A::evolve(state, &event);
+    }
+    Ok(state)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StateAsOfError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error(transparent)]
+    Codec(#[from] CodecError),
 }
