@@ -3,13 +3,9 @@
 //! what a defaulting customer leaves unpaid is written off 120 days after its last due date.
 
 use chrono::TimeDelta;
-use ltc_domain::decider::Decider;
 use ltc_domain::ids::PaymentId;
 use ltc_domain::order::InvoiceId;
-use ltc_domain::payment::{
-    PaymentCommand, PaymentDecider, PaymentMethod, PaymentState, ReceiptId, Receivable,
-};
-use ltc_eventstore::{EventStore, StreamId, codec};
+use ltc_domain::payment::{PaymentCommand, PaymentMethod, PaymentState, ReceiptId, Receivable};
 use rand::Rng;
 
 use super::GeneratorError;
@@ -27,23 +23,20 @@ pub(super) struct ReceivableFile {
     pub deal: usize,
 }
 
-/// A receivable as its stream leaves it (`None` if it was never opened).
-pub(super) fn receivable(
-    store: &EventStore,
-    id: PaymentId,
-) -> Result<Option<Receivable>, GeneratorError> {
-    let stream = StreamId::new("payment", id.0).expect("payment is a stream kind");
-    let mut events = Vec::new();
-    for recorded in store.read_stream(&stream, 1)? {
-        events.push(codec::decode(recorded.codec, &recorded.payload)?);
-    }
-    Ok(match PaymentDecider::replay(&events) {
-        PaymentState::Opened(receivable) => Some(receivable),
-        PaymentState::NotOpened => None,
-    })
-}
-
 impl Engine {
+    /// A receivable as its stream leaves it (`None` if it was never opened).
+    pub(super) fn receivable(&self, id: PaymentId) -> Result<Option<Receivable>, GeneratorError> {
+        let state = self.paths.payments.state_of(id.0).map_err(|error| GeneratorError::Load {
+            kind: "payment",
+            id: id.0,
+            error: error.to_string(),
+        })?;
+        Ok(match state {
+            PaymentState::Opened(receivable) => Some(receivable),
+            PaymentState::NotOpened => None,
+        })
+    }
+
     /// Schedules the payments of the receivable the process manager opened for `invoice_id`.
     pub(super) async fn plan_collection(
         &mut self,
@@ -51,7 +44,7 @@ impl Engine {
         invoice_id: InvoiceId,
     ) -> Result<(), GeneratorError> {
         let id = Invoicing::receivable_of(invoice_id.0);
-        let Some(opened) = receivable(&self.store, id)? else { return Ok(()) };
+        let Some(opened) = self.receivable(id)? else { return Ok(()) };
         self.counts.invoiced_minor += opened.total.amount_minor;
         self.deals[n].receivables.push(id);
         self.receivables.push(ReceivableFile { id, deal: n });
@@ -145,7 +138,7 @@ impl Engine {
     }
 
     pub(super) async fn refund(&mut self, index: usize) -> Result<(), GeneratorError> {
-        let state = receivable(&self.store, self.receivables[index].id)?;
+        let state = self.receivable(self.receivables[index].id)?;
         let Some(credit) =
             state.map(|state| state.credit_balance).filter(|credit| credit.amount_minor > 0)
         else {
@@ -162,7 +155,7 @@ impl Engine {
     }
 
     pub(super) async fn write_off(&mut self, index: usize) -> Result<(), GeneratorError> {
-        let state = receivable(&self.store, self.receivables[index].id)?;
+        let state = self.receivable(self.receivables[index].id)?;
         let Some(outstanding) =
             state.map(|state| state.outstanding()).filter(|amount| amount.amount_minor > 0)
         else {

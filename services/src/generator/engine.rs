@@ -237,10 +237,7 @@ impl Engine {
 
     /// Lets the invoicing process manager handle everything recorded since it last ran.
     pub async fn run_invoicing(&mut self) -> Result<(), GeneratorError> {
-        self.invoicing
-            .run_from(self.checkpoint)
-            .await
-            .map_err(|error| GeneratorError::Invoicing(error.to_string()))?;
+        self.invoicing.run_from(self.checkpoint).await?;
         self.checkpoint = Position(self.store.head().position + 1);
         Ok(())
     }

@@ -73,9 +73,11 @@ pub enum GeneratorError {
     /// The command path refused or failed a command the simulation believed valid.
     #[error("{kind} command on {id} failed on {day}: {error}")]
     Command { kind: &'static str, id: uuid::Uuid, day: NaiveDate, error: String },
-    /// The invoicing process manager failed (its error type is not exported, hence the text).
     #[error("the invoicing process manager failed: {0}")]
-    Invoicing(String),
+    Invoicing(#[from] crate::process::InvoicingError),
+    /// An aggregate the simulation reads back could not be loaded.
+    #[error("loading {kind} {id}: {error}")]
+    Load { kind: &'static str, id: uuid::Uuid, error: String },
     #[error(transparent)]
     Read(#[from] ltc_eventstore::ReadError),
     #[error(transparent)]

@@ -4,15 +4,12 @@
 
 use chrono::{NaiveDate, TimeDelta};
 use ltc_domain::customer::{Contact, ContactId, CustomerCommand, CustomerProfile, Origin, Tier};
-use ltc_domain::decider::Decider;
 use ltc_domain::ids::{OpportunityId, QuoteId};
 use ltc_domain::money::Bps;
 use ltc_domain::opportunity::{OpportunityCommand, Pipeline, StageKey};
 use ltc_domain::quote::{
-    ApprovalPolicy, CustomerTier, LineInput, PricingTerms, QuoteCommand, QuoteDecider, QuoteState,
-    Region, Sku,
+    ApprovalPolicy, CustomerTier, LineInput, PricingTerms, QuoteCommand, QuoteState, Region, Sku,
 };
-use ltc_eventstore::{StreamId, codec};
 use rand::Rng;
 
 use super::GeneratorError;
@@ -293,12 +290,12 @@ impl Engine {
     /// The quote of deal `n` as its stream leaves it.
     pub(super) fn quote_state(&self, n: usize) -> Result<ltc_domain::quote::Quote, GeneratorError> {
         let id = self.deals[n].quote.expect("the deal has a quote");
-        let stream = StreamId::new("quote", id.0).expect("quote is a stream kind");
-        let mut events = Vec::new();
-        for recorded in self.store.read_stream(&stream, 1)? {
-            events.push(codec::decode(recorded.codec, &recorded.payload)?);
-        }
-        match QuoteDecider::replay(&events) {
+        let state = self.paths.quotes.state_of(id.0).map_err(|error| GeneratorError::Load {
+            kind: "quote",
+            id: id.0,
+            error: error.to_string(),
+        })?;
+        match state {
             QuoteState::Created(quote) => Ok(quote),
             QuoteState::NotCreated => unreachable!("the quote was created before it is read"),
         }

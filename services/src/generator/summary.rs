@@ -9,7 +9,6 @@ use ltc_domain::payment::{outstanding_as_of, overdue_as_of};
 use ltc_eventstore::ChainHash;
 
 use super::GeneratorError;
-use super::cash::receivable;
 use super::catalog::euros;
 use super::engine::Engine;
 
@@ -69,7 +68,7 @@ impl Engine {
             self.deals.iter().map(|deal| u8::from(deal.order.is_some())).collect();
         let mut paid_in_full = vec![true; self.deals.len()];
         for file in &self.receivables {
-            let Some(state) = receivable(&self.store, file.id)? else { continue };
+            let Some(state) = self.receivable(file.id)? else { continue };
             outstanding += outstanding_as_of(&state, end).amount_minor;
             overdue += overdue_as_of(&state, end).amount_minor;
             paid_in_full[file.deal] &=
