@@ -3,6 +3,7 @@
 //! be cancelled. Its status is never stored: it is derived from how much is fulfilled and how
 //! much is invoiced (see [`OrderStatus`]).
 
+mod accepted;
 mod decide;
 mod state;
 mod terms;

@@ -2,10 +2,9 @@
 //! delivered in two parts, and invoiced in one to three invoices under the deal's payment terms.
 
 use ltc_domain::ids::OrderId;
-use ltc_domain::money::{Bps, Money};
+use ltc_domain::money::Bps;
 use ltc_domain::order::{
-    AcceptedQuote, FulfilmentId, InvoiceId, LineQuantity, OrderCommand, PaymentTerms, PricedLine,
-    TermPart,
+    AcceptedQuote, FulfilmentId, InvoiceId, LineQuantity, OrderCommand, PaymentTerms, TermPart,
 };
 use rand::Rng;
 
@@ -36,32 +35,8 @@ impl Engine {
     /// Places the order from the accepted version of deal `n`'s quote.
     pub(super) async fn place_order(&mut self, n: usize) -> Result<(), GeneratorError> {
         let quote = self.quote_state(n)?;
-        let current = quote.current();
-        let lines: Vec<PricedLine> = current
-            .lines
-            .iter()
-            .map(|line| {
-                // The net unit price, rounded up so that quantity × unit price covers the line.
-                let quantity = i64::from(line.quantity);
-                let unit_minor = (line.amount.amount_minor + quantity - 1) / quantity;
-                PricedLine {
-                    sku: line.sku.to_string(),
-                    quantity: line.quantity,
-                    unit_price: Money::new(unit_minor, line.amount.currency),
-                    line_total: line.amount,
-                }
-            })
-            .collect();
-        let accepted = AcceptedQuote {
-            quote_id: quote.id,
-            version: current.number,
-            customer_id: quote.customer_id,
-            owner: quote.ownership.owner,
-            team: quote.ownership.team,
-            currency: current.total.currency,
-            lines: lines.clone(),
-            total: current.total,
-        };
+        let accepted = AcceptedQuote::from_quote(&quote).expect("the deal's quote was accepted");
+        let lines = accepted.lines.clone();
         let order_id = OrderId(self.ids.next("order"));
         let pick = self.rng.random_range(0..4);
         let command =
