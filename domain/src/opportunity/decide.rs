@@ -95,6 +95,12 @@ pub(super) fn decide(
                 at,
             }])
         }
+        OpportunityCommand::ScheduleFollowUp { task_id, due_on, subject } => {
+            super::follow_up::schedule(opportunity, *task_id, *due_on, subject, context)
+        }
+        OpportunityCommand::CompleteFollowUp { task_id } => {
+            super::follow_up::complete(opportunity, *task_id, context)
+        }
         OpportunityCommand::Reopen { to } => {
             if opportunity.status == Status::Open {
                 return Err(OpportunityError::NotClosed);
@@ -152,7 +158,7 @@ fn open(
     }])
 }
 
-fn require_open(opportunity: &Opportunity) -> Result<(), OpportunityError> {
+pub(super) fn require_open(opportunity: &Opportunity) -> Result<(), OpportunityError> {
     match opportunity.status {
         Status::Open => Ok(()),
         closed => Err(OpportunityError::Closed(closed)),
@@ -196,7 +202,7 @@ fn check_amount(current: Money, proposed: Money) -> Result<(), OpportunityError>
     Ok(())
 }
 
-fn check_text(field: &'static str, text: &str) -> Result<(), OpportunityError> {
+pub(super) fn check_text(field: &'static str, text: &str) -> Result<(), OpportunityError> {
     if text.trim().is_empty() || text.len() > TEXT_BYTES_MAX {
         return Err(OpportunityError::Text { field });
     }

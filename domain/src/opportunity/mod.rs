@@ -1,8 +1,10 @@
 //! Opportunity: a deal moving through a configurable pipeline, from open to won or lost (and back
 //! by reopening). Every stage change records the probability and forecast category of that
-//! moment, so forecasts and funnels can be rebuilt as they were.
+//! moment, so forecasts and funnels can be rebuilt as they were. Follow-up tasks with a due date
+//! remind the owner to get back to the customer (`follow_up.rs`).
 
 mod decide;
+mod follow_up;
 mod pipeline;
 #[cfg(test)]
 mod tests;
@@ -15,6 +17,7 @@ use crate::decider::{Context, Decider};
 use crate::ids::{CustomerId, OpportunityId, TeamId, UserId};
 use crate::money::{Bps, Currency, Money};
 
+pub use follow_up::{FOLLOW_UPS_MAX, FOLLOW_UPS_OPEN_MAX, FollowUp, TaskId};
 pub use pipeline::{
     ForecastCategory, PIPELINE_STAGES_MAX, Pipeline, PipelineError, Stage, StageKey, StageOutcome,
 };
@@ -52,6 +55,15 @@ pub enum OpportunityCommand {
     /// Reopens a won or lost deal at an open stage.
     Reopen {
         to: StageKey,
+    },
+    /// Schedules a follow-up task due on `due_on`; only while the deal is open.
+    ScheduleFollowUp {
+        task_id: TaskId,
+        due_on: NaiveDate,
+        subject: String,
+    },
+    CompleteFollowUp {
+        task_id: TaskId,
     },
 }
 
@@ -102,6 +114,16 @@ pub enum OpportunityEvent {
         forecast_category: ForecastCategory,
         at: DateTime<Utc>,
     },
+    FollowUpScheduled {
+        task_id: TaskId,
+        due_on: NaiveDate,
+        subject: String,
+        at: DateTime<Utc>,
+    },
+    FollowUpCompleted {
+        task_id: TaskId,
+        at: DateTime<Utc>,
+    },
 }
 
 impl OpportunityEvent {
@@ -115,6 +137,8 @@ impl OpportunityEvent {
             OpportunityEvent::Won { .. } => "OpportunityWon",
             OpportunityEvent::Lost { .. } => "OpportunityLost",
             OpportunityEvent::Reopened { .. } => "OpportunityReopened",
+            OpportunityEvent::FollowUpScheduled { .. } => "OpportunityFollowUpScheduled",
+            OpportunityEvent::FollowUpCompleted { .. } => "OpportunityFollowUpCompleted",
         }
     }
 }
@@ -146,6 +170,8 @@ pub struct Opportunity {
     pub status: Status,
     /// Every stage entered, in order; the last is the current one.
     pub stage_history: Vec<StageVisit>,
+    /// Every follow-up task scheduled, open or completed, in order; at most `FOLLOW_UPS_MAX`.
+    pub follow_ups: Vec<FollowUp>,
 }
 
 impl Opportunity {
@@ -188,6 +214,24 @@ pub enum OpportunityError {
     Pipeline(#[from] PipelineError),
     #[error("a {role:?} may not change this opportunity")]
     Forbidden { role: Role },
+    /// The task id was already used for another follow-up: a new task needs a new id.
+    #[error("task {0:?} was already scheduled with another subject or due date")]
+    TaskIdReused(TaskId),
+    #[error("the opportunity has no task {0:?}")]
+    UnknownTask(TaskId),
+    /// A task is completed once. Retries of one command are answered by its command id before
+    /// they reach the rules, so a second completion is someone else doing it again: tell them.
+    #[error("task {0:?} is already completed")]
+    FollowUpAlreadyCompleted(TaskId),
+    /// A follow-up cannot fall due before the day it is scheduled.
+    #[error("a follow-up scheduled on {scheduled_on} cannot be due on {due_on}")]
+    FollowUpDueInPast { due_on: NaiveDate, scheduled_on: NaiveDate },
+    /// `FOLLOW_UPS_OPEN_MAX` tasks are open: complete some first.
+    #[error("the opportunity has {FOLLOW_UPS_OPEN_MAX} open follow-ups already")]
+    TooManyOpenFollowUps,
+    /// The opportunity has recorded `FOLLOW_UPS_MAX` follow-ups; ask an admin.
+    #[error("the opportunity has recorded {FOLLOW_UPS_MAX} follow-ups")]
+    FollowUpsExhausted,
 }
 
 /// The opportunity decider.
@@ -250,6 +294,7 @@ fn evolve(state: OpportunityState, event: &OpportunityEvent) -> OpportunityState
                     probability: *probability,
                     entered_at: *at,
                 }],
+                follow_ups: Vec::new(),
             });
         }
         (OpportunityState::Opened(opportunity), _) => opportunity,
@@ -284,6 +329,9 @@ fn record(mut opportunity: Opportunity, event: &OpportunityEvent) -> Opportunity
         OpportunityEvent::Reopened { to, probability, at, .. } => {
             enter(&mut opportunity, to, *probability, *at);
             opportunity.status = Status::Open;
+        }
+        OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } => {
+            follow_up::record(&mut opportunity, event);
         }
     }
     opportunity

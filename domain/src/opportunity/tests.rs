@@ -1,6 +1,8 @@
 //! The opportunity's rules as given / when / then: given these past events, when this command
 //! arrives from this actor, then exactly these events (or this rejection).
 
+mod follow_up;
+
 use crate::testing::*;
 use chrono::{DateTime, NaiveDate, Utc};
 use proptest::prelude::*;

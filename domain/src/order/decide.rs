@@ -72,6 +72,9 @@ pub(super) fn decide(
         OrderCommand::CancelLines { cancellation_id, lines, reason } => {
             cancel(order, *cancellation_id, lines, reason, context)
         }
+        OrderCommand::RecordPaid { settlements } => {
+            super::paid::record_paid(order, settlements, context)
+        }
         OrderCommand::CancelRest { cancellation_id, reason } => {
             require_sales(order, context)?;
             let rest: Vec<LineQuantity> = (0..)
@@ -159,10 +162,10 @@ fn invoice(
     if !matches!(context.actor.role, Role::Finance | Role::Admin) {
         return Err(OrderError::Forbidden { role: context.actor.role });
     }
-    if let Some((_, recorded)) = order.invoices.iter().find(|(id, _)| *id == invoice_id) {
+    if let Some(recorded) = order.invoices.iter().find(|recorded| recorded.id == invoice_id) {
         // Lines of zero quantity bill nothing and are not recorded; compare without them.
         let requested: Vec<&LineQuantity> = lines.iter().filter(|line| line.quantity > 0).collect();
-        return if recorded.iter().collect::<Vec<_>>() == requested {
+        return if recorded.lines.iter().collect::<Vec<_>>() == requested {
             Ok(vec![])
         } else {
             Err(OrderError::InvoiceIdReused(invoice_id))
@@ -257,7 +260,7 @@ fn require_confirmed(order: &Order) -> Result<(), OrderError> {
     Ok(())
 }
 
-fn require_not_cancelled(order: &Order) -> Result<(), OrderError> {
+pub(super) fn require_not_cancelled(order: &Order) -> Result<(), OrderError> {
     if order.status() == OrderStatus::Cancelled {
         return Err(OrderError::Cancelled);
     }
@@ -278,7 +281,10 @@ fn require_room(n_documents: usize, what: &'static str) -> Result<(), OrderError
     Ok(())
 }
 
-fn require_currency(expected: crate::money::Currency, amount: Money) -> Result<(), OrderError> {
+pub(super) fn require_currency(
+    expected: crate::money::Currency,
+    amount: Money,
+) -> Result<(), OrderError> {
     if amount.currency != expected {
         return Err(OrderError::CurrencyMismatch { expected, got: amount.currency });
     }

@@ -1,10 +1,12 @@
 //! Order: what the customer bought, placed only from an accepted quote. It is confirmed, then
 //! fulfilled and invoiced line by line, in parts, and what is neither fulfilled nor invoiced can
-//! be cancelled. Its status is never stored: it is derived from how much is fulfilled and how
-//! much is invoiced (see [`OrderStatus`]).
+//! be cancelled. Once everything is invoiced and every invoice's receivable is settled by the
+//! customer's money, it is recorded as paid. Its status is never stored: it is derived from how
+//! much is fulfilled and invoiced and whether it was paid (see [`OrderStatus`]).
 
 mod accepted;
 mod decide;
+mod paid;
 mod state;
 mod terms;
 #[cfg(test)]
@@ -19,7 +21,7 @@ use crate::decider::{Context, Decider};
 use crate::ids::{CustomerId, OrderId, QuoteId, TeamId, UserId};
 use crate::money::{Currency, Money};
 
-pub use state::{Order, OrderLine, OrderState, OrderStatus, status_of};
+pub use state::{IssuedInvoice, Order, OrderLine, OrderState, OrderStatus, status_of};
 pub use terms::{
     INSTALMENTS_MAX, Instalment, PaymentTerms, PaymentTermsError, TERM_DAYS_MAX, TermPart,
 };
@@ -98,6 +100,18 @@ pub struct LineAmount {
     pub amount: Money,
 }
 
+/// How one invoice of the order was settled, as its receivable records it (copied by the shell).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceSettlement {
+    pub invoice_id: InvoiceId,
+    /// The customer's receipts applied to the invoice; credit beyond what was owed not included.
+    pub received: Money,
+    /// Credit notes that reduced what was owed.
+    pub credited: Money,
+    /// The business date the receivable was settled.
+    pub settled_on: NaiveDate,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OrderCommand {
     Place {
@@ -126,6 +140,12 @@ pub enum OrderCommand {
     CancelRest {
         cancellation_id: CancellationId,
         reason: String,
+    },
+    /// Records that the customer paid the whole order: everything is invoiced, and `settlements`
+    /// names each invoice that asked for money once, with what settled it. Receipts and credit
+    /// notes must add up to each invoice's amount: an invoice settled by a write-off was not paid.
+    RecordPaid {
+        settlements: Vec<InvoiceSettlement>,
     },
 }
 
@@ -166,6 +186,15 @@ pub enum OrderEvent {
         reason: String,
         at: DateTime<Utc>,
     },
+    /// `received` plus `credited` is exactly what was invoiced; `paid_on` is the latest
+    /// settlement date.
+    Paid {
+        settlements: Vec<InvoiceSettlement>,
+        received: Money,
+        credited: Money,
+        paid_on: NaiveDate,
+        at: DateTime<Utc>,
+    },
 }
 
 impl OrderEvent {
@@ -177,6 +206,7 @@ impl OrderEvent {
             OrderEvent::Fulfilled { .. } => "OrderFulfilled",
             OrderEvent::Invoiced { .. } => "OrderInvoiced",
             OrderEvent::LinesCancelled { .. } => "OrderLinesCancelled",
+            OrderEvent::Paid { .. } => "OrderPaid",
         }
     }
 }
@@ -248,6 +278,27 @@ pub enum OrderError {
     PaymentTerms(#[from] PaymentTermsError),
     #[error("a {role:?} may not do this to this order")]
     Forbidden { role: Role },
+    /// An order is paid only once everything still ordered is invoiced; `open` is what line
+    /// `line` has left to invoice. Invoice or cancel it first.
+    #[error("line {line} still has {open} to invoice")]
+    NotFullyInvoiced { line: u32, open: u32 },
+    /// The settlement names an invoice this order never issued.
+    #[error("invoice {0:?} is not an invoice of this order")]
+    UnknownInvoice(InvoiceId),
+    /// Name each invoice once.
+    #[error("invoice {0:?} is named twice")]
+    InvoiceNamedTwice(InvoiceId),
+    /// An invoice that asked for money is missing from the settlement: wait until its
+    /// receivable is settled.
+    #[error("invoice {0:?} is not settled")]
+    InvoiceUnsettled(InvoiceId),
+    /// What settled the invoice does not add up to its amount (for instance, part of it was
+    /// written off): the order was not paid in full.
+    #[error("invoice {invoice_id:?} asked for {invoiced}, {settled} was received or credited")]
+    SettlementMismatch { invoice_id: InvoiceId, invoiced: Money, settled: Money },
+    /// The order was already recorded as paid with other settlements; the record stands.
+    #[error("the order was already recorded as paid with other settlements")]
+    AlreadyPaid,
 }
 
 /// The order decider.
@@ -272,11 +323,15 @@ impl Decider for OrderDecider {
         state::evolve(state, event)
     }
 
-    /// Terminal once nothing is left to fulfil, invoice or cancel: completed or cancelled.
+    /// Terminal once wholly cancelled, or once nothing is left to fulfil, invoice or cancel and
+    /// the order is paid. A completed order not yet paid still waits for `RecordPaid`.
     fn is_terminal(state: &OrderState) -> bool {
         match state {
             OrderState::NotPlaced => false,
-            OrderState::Placed(order) => order.nothing_open(),
+            OrderState::Placed(order) => {
+                order.status() == OrderStatus::Cancelled
+                    || (order.nothing_open() && order.paid_on.is_some())
+            }
         }
     }
 }

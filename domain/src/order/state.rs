@@ -1,8 +1,8 @@
 //! The order as its events leave it: per line, how much was ordered, fulfilled, invoiced and
-//! cancelled. Percentages and the status are computed from those facts, never stored, so they
-//! cannot drift from them.
+//! cancelled, and whether it was paid. Percentages and the status are computed from those facts,
+//! never stored, so they cannot drift from them.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Ownership;
@@ -10,8 +10,8 @@ use crate::ids::{CustomerId, OrderId, QuoteId};
 use crate::money::{Bps, Currency, Money};
 
 use super::{
-    CancellationId, FulfilmentId, InvoiceId, LineAmount, LineQuantity, OrderEvent, PaymentTerms,
-    PricedLine,
+    CancellationId, FulfilmentId, InvoiceId, InvoiceSettlement, LineAmount, LineQuantity,
+    OrderEvent, PaymentTerms, PricedLine,
 };
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,7 +32,11 @@ pub enum OrderStatus {
     ToBill,
     /// Everything invoiced, not everything delivered.
     ToDeliver,
+    /// Everything delivered and invoiced, not yet paid.
     Completed,
+    /// Everything delivered, invoiced and paid. An order paid ahead of delivery stays
+    /// `ToDeliver`: delivery is what is left to do.
+    Paid,
     /// Every quantity was cancelled.
     Cancelled,
 }
@@ -77,6 +81,14 @@ impl OrderLine {
     }
 }
 
+/// An invoice the order issued: the quantities it billed and its amount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedInvoice {
+    pub id: InvoiceId,
+    pub lines: Vec<LineQuantity>,
+    pub amount: Money,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
     pub id: OrderId,
@@ -95,9 +107,13 @@ pub struct Order {
     pub cancelled: Money,
     /// Each fulfilment's id with the quantities it moved, so a repeat can be told from a reuse.
     pub fulfilments: Vec<(FulfilmentId, Vec<LineQuantity>)>,
-    /// Each invoice's id with the quantities it billed.
-    pub invoices: Vec<(InvoiceId, Vec<LineQuantity>)>,
+    /// Each invoice with the quantities it billed and its amount.
+    pub invoices: Vec<IssuedInvoice>,
     pub cancellation_ids: Vec<CancellationId>,
+    /// The settlements the order was recorded paid with; empty until then.
+    pub settlements: Vec<InvoiceSettlement>,
+    /// The day the last invoice was settled, once the order is recorded as paid.
+    pub paid_on: Option<NaiveDate>,
 }
 
 impl Order {
@@ -130,7 +146,13 @@ impl Order {
             self.effective_quantity() == 0,
             self.percent_fulfilled_bps(),
             self.percent_invoiced_bps(),
+            self.paid_on.is_some(),
         )
+    }
+
+    /// Everything still ordered is invoiced: nothing is left to bill on any line.
+    pub fn fully_invoiced(&self) -> bool {
+        self.lines.iter().all(|line| line.open_to_invoice() == 0)
     }
 
     /// Nothing left to fulfil, invoice or cancel on any line.
@@ -143,13 +165,14 @@ impl Order {
     }
 }
 
-/// The status as a pure function of the facts: confirmed, all cancelled, and the two
-/// percentages.
+/// The status as a pure function of the facts: confirmed, all cancelled, the two percentages,
+/// and paid.
 pub fn status_of(
     confirmed: bool,
     all_cancelled: bool,
     fulfilled: Bps,
     invoiced: Bps,
+    paid: bool,
 ) -> OrderStatus {
     if all_cancelled {
         return OrderStatus::Cancelled;
@@ -161,6 +184,7 @@ pub fn status_of(
         (false, false) => OrderStatus::ToDeliverAndBill,
         (true, false) => OrderStatus::ToBill,
         (false, true) => OrderStatus::ToDeliver,
+        (true, true) if paid => OrderStatus::Paid,
         (true, true) => OrderStatus::Completed,
     }
 }
@@ -216,6 +240,8 @@ pub(super) fn evolve(state: OrderState, event: &OrderEvent) -> OrderState {
                 fulfilments: vec![],
                 invoices: vec![],
                 cancellation_ids: vec![],
+                settlements: vec![],
+                paid_on: None,
             }));
         }
         (OrderState::Placed(order), _) => order,
@@ -236,7 +262,11 @@ pub(super) fn evolve(state: OrderState, event: &OrderEvent) -> OrderState {
             let billed = lines
                 .iter()
                 .map(|billed| LineQuantity { line: billed.line, quantity: billed.quantity });
-            order.invoices.push((*invoice_id, billed.collect()));
+            order.invoices.push(IssuedInvoice {
+                id: *invoice_id,
+                lines: billed.collect(),
+                amount: *amount,
+            });
             order.invoiced.amount_minor += amount.amount_minor;
             for LineAmount { line, quantity, .. } in lines {
                 line_mut(&mut order, *line).invoiced += quantity;
@@ -248,6 +278,10 @@ pub(super) fn evolve(state: OrderState, event: &OrderEvent) -> OrderState {
             for LineAmount { line, quantity, .. } in lines {
                 line_mut(&mut order, *line).cancelled += quantity;
             }
+        }
+        OrderEvent::Paid { settlements, paid_on, .. } => {
+            order.settlements = settlements.clone();
+            order.paid_on = Some(*paid_on);
         }
     }
     OrderState::Placed(order)

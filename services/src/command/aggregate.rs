@@ -31,7 +31,7 @@ pub trait Aggregate:
 
 impl Aggregate for OpportunityDecider {
     const KIND: &'static str = "opportunity";
-    const STATE_SCHEMA: &'static str = "OpportunityState v1";
+    const STATE_SCHEMA: &'static str = "OpportunityState v2: follow-up tasks";
 
     fn event_type(event: &OpportunityEvent) -> &'static str {
         event.event_type()
@@ -58,7 +58,8 @@ impl Aggregate for CustomerDecider {
 
 impl Aggregate for OrderDecider {
     const KIND: &'static str = "order";
-    const STATE_SCHEMA: &'static str = "OrderState v2: fulfilments and invoices keep their lines";
+    const STATE_SCHEMA: &'static str =
+        "OrderState v3: invoices keep their amounts; settlements once paid";
 
     fn event_type(event: &OrderEvent) -> &'static str {
         event.event_type()

@@ -151,6 +151,10 @@ fn opportunity_words(event: &OpportunityEvent) -> String {
             None => format!("opportunity lost: {reason}"),
         },
         OpportunityEvent::Reopened { to, .. } => format!("opportunity reopened in {to}"),
+        OpportunityEvent::FollowUpScheduled { subject, due_on, .. } => {
+            format!("follow-up scheduled for {due_on}: {subject}")
+        }
+        OpportunityEvent::FollowUpCompleted { .. } => "follow-up done".into(),
     }
 }
 
@@ -214,6 +218,9 @@ fn order_words(event: &OrderEvent) -> String {
         }
         OrderEvent::LinesCancelled { amount, reason, .. } => {
             format!("order lines cancelled ({amount}): {reason}")
+        }
+        OrderEvent::Paid { received, paid_on, .. } => {
+            format!("order PAID in full: {received} received, the last on {paid_on}")
         }
     }
 }

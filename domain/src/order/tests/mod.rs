@@ -5,6 +5,7 @@
 mod cancel;
 mod fulfil;
 mod invoice;
+mod paid;
 mod place;
 mod properties;
 mod status;

@@ -1,28 +1,30 @@
 //! The status is a pure function of the facts: confirmation, whether anything is still ordered,
-//! and the percentages fulfilled and invoiced.
+//! the percentages fulfilled and invoiced, and whether the order was paid.
 
 use super::*;
 
 #[test]
-fn the_status_follows_from_confirmation_and_the_two_percentages() {
+fn the_status_follows_from_confirmation_the_two_percentages_and_payment() {
     let full = Bps::HUNDRED_PERCENT;
     let part = Bps(9_999);
     let cases = [
-        (false, false, Bps::ZERO, Bps::ZERO, OrderStatus::ToConfirm),
-        (true, false, Bps::ZERO, Bps::ZERO, OrderStatus::ToDeliverAndBill),
-        (true, false, part, part, OrderStatus::ToDeliverAndBill),
-        (true, false, full, part, OrderStatus::ToBill),
-        (true, false, part, full, OrderStatus::ToDeliver),
-        (true, false, full, full, OrderStatus::Completed),
-        (true, true, Bps::ZERO, Bps::ZERO, OrderStatus::Cancelled),
-        (false, true, Bps::ZERO, Bps::ZERO, OrderStatus::Cancelled),
+        (false, false, Bps::ZERO, Bps::ZERO, false, OrderStatus::ToConfirm),
+        (true, false, Bps::ZERO, Bps::ZERO, false, OrderStatus::ToDeliverAndBill),
+        (true, false, part, part, false, OrderStatus::ToDeliverAndBill),
+        (true, false, full, part, false, OrderStatus::ToBill),
+        (true, false, part, full, false, OrderStatus::ToDeliver),
+        (true, false, part, full, true, OrderStatus::ToDeliver),
+        (true, false, full, full, false, OrderStatus::Completed),
+        (true, false, full, full, true, OrderStatus::Paid),
+        (true, true, Bps::ZERO, Bps::ZERO, false, OrderStatus::Cancelled),
+        (false, true, Bps::ZERO, Bps::ZERO, false, OrderStatus::Cancelled),
     ];
-    for (confirmed, all_cancelled, fulfilled, invoiced, expected) in cases {
+    for (confirmed, all_cancelled, fulfilled, invoiced, paid, expected) in cases {
         assert_eq!(
-            status_of(confirmed, all_cancelled, fulfilled, invoiced),
+            status_of(confirmed, all_cancelled, fulfilled, invoiced, paid),
             expected,
             "confirmed {confirmed}, all cancelled {all_cancelled}, {fulfilled} fulfilled, \
-             {invoiced} invoiced"
+             {invoiced} invoiced, paid {paid}"
         );
     }
 }
