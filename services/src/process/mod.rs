@@ -2,21 +2,32 @@
 //! derived from the event that caused it, so running a process manager again over events it has
 //! already handled (after a crash, or from position 1) is answered as a duplicate and appends
 //! nothing: they are idempotent and restart-safe without a checkpoint of their own.
+//!
+//! What a process manager decides is read from the log as it stood at the causing event (the
+//! causing stream with [`state_as_of`], other streams with [`state_at`]), so a rerun from
+//! position 1 issues exactly the commands the first run issued, and those are answered as
+//! duplicates.
 
 mod conversion;
+mod follow_up;
 mod invoicing;
+mod placement;
+mod settlement;
 #[cfg(test)]
 mod tests;
 
 use ltc_domain::actor::{Actor, Role};
 use ltc_domain::ids::UserId;
-use ltc_eventstore::{CodecError, EventStore, ReadError, RecordedEvent, codec};
+use ltc_eventstore::{CodecError, EventStore, Position, ReadError, RecordedEvent, StreamId, codec};
 use uuid::Uuid;
 
 use crate::command::Aggregate;
 
 pub use conversion::{Conversion, ConversionDefaults, ConversionError};
+pub use follow_up::{FollowUpError, FollowUpSettings, FollowUps};
 pub use invoicing::{Invoicing, InvoicingError};
+pub use placement::{PaymentTermsPolicy, Placement, PlacementError, PlacementSettings};
+pub use settlement::{Settlement, SettlementError};
 
 use crate::command::CommandMeta;
 
@@ -47,6 +58,25 @@ pub fn state_as_of<A: Aggregate>(
     let mut state = A::State::default();
     for recorded in store.read_stream(&cause.stream, 1)? {
         if recorded.version > cause.version {
+            break;
+        }
+        let event: A::Event = codec::decode(recorded.codec, &recorded.payload)?;
+        state = A::evolve(state, &event);
+    }
+    Ok(state)
+}
+
+/// The state of aggregate `id` as it stood at log position `position`, events after it unseen:
+/// what a process manager reacting to the event at `position` knew of another stream.
+pub fn state_at<A: Aggregate>(
+    store: &EventStore,
+    id: Uuid,
+    position: Position,
+) -> Result<A::State, StateAsOfError> {
+    let stream = StreamId::new(A::KIND, id).expect("aggregate kinds are valid stream kinds");
+    let mut state = A::State::default();
+    for recorded in store.read_stream(&stream, 1)? {
+        if recorded.position > position {
             break;
         }
         let event: A::Event = codec::decode(recorded.codec, &recorded.payload)?;

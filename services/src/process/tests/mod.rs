@@ -1,5 +1,11 @@
-//! The invoicing process manager against a real store: an invoice opens its receivable with the
-//! invoice's instalments, and running it again opens nothing twice.
+//! The process managers against a real store: each does its job once, and running it again from
+//! position 1 appends nothing. This file holds invoicing and conversion and the cast the others
+//! share (`world.rs`); placement, settlement and follow-ups have a file each.
+
+mod follow_up;
+mod placement;
+mod settlement;
+mod world;
 
 use std::sync::Arc;
 
