@@ -1,10 +1,10 @@
-//! The order side of a won deal: placed from the accepted quote's priced lines, confirmed,
-//! delivered in two parts, and invoiced in one to three invoices under the deal's payment terms.
+//! The order side of a won deal: placed by the placement process manager from the accepted
+//! quote under the customer's payment terms, then confirmed, delivered in two parts, and invoiced
+//! in one to three invoices.
 
-use ltc_domain::ids::OrderId;
 use ltc_domain::money::Bps;
 use ltc_domain::order::{
-    AcceptedQuote, FulfilmentId, InvoiceId, LineQuantity, OrderCommand, PaymentTerms, TermPart,
+    FulfilmentId, InvoiceId, LineQuantity, OrderCommand, PaymentTerms, TermPart,
 };
 use rand::Rng;
 
@@ -14,7 +14,7 @@ use super::plan::{Step, after_confirm};
 
 /// The payment terms the company offers: everything net 30; 30 % on order and 70 % net 30;
 /// everything net 45; half up front and half net 60.
-fn draw_terms(pick: u32) -> PaymentTerms {
+pub(super) fn draw_terms(pick: u32) -> PaymentTerms {
     let part = |share, days_after| TermPart { share: Bps(share), days_after };
     let parts = match pick {
         0 => vec![part(10_000, 30)],
@@ -32,15 +32,10 @@ fn chunk(quantity: u32, k: u32, n: u32) -> u32 {
 }
 
 impl Engine {
-    /// Places the order from the accepted version of deal `n`'s quote.
+    /// Takes up the order the placement process manager placed from deal `n`'s accepted quote.
     pub(super) async fn place_order(&mut self, n: usize) -> Result<(), GeneratorError> {
-        let quote = self.quote_state(n)?;
-        let accepted = AcceptedQuote::from_quote(&quote).expect("the deal's quote was accepted");
-        let lines = accepted.lines.clone();
-        let order_id = OrderId(self.ids.next("order"));
-        let pick = self.rng.random_range(0..4);
-        let command =
-            OrderCommand::Place { order_id, quote: accepted, payment_terms: draw_terms(pick) };
+        let quote = self.deals[n].quote.expect("a won deal has a quote");
+        let (order_id, quantities) = self.placed_order(quote).await?;
         let invoices = match self.rng.random_range(0..100) {
             0..50 => 1,
             50..85 => 2,
@@ -49,10 +44,9 @@ impl Engine {
         let plan = after_confirm(&mut self.rng, invoices);
         let deal = &mut self.deals[n];
         deal.order = Some(order_id);
-        deal.quantities = lines.iter().map(|line| line.quantity).collect();
+        deal.quantities = quantities;
         deal.invoices_planned = invoices;
         deal.after_confirm = plan;
-        self.order_command(n, command, false).await?;
         self.counts.orders += 1;
         self.then(n, Step::Confirm, 1, 3)
     }

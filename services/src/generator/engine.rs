@@ -18,6 +18,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
+use super::automation::Automation;
 use super::catalog::{REGIONS, pricing_data};
 use super::ids::IdSource;
 use super::people::People;
@@ -64,6 +65,8 @@ pub(super) struct Engine {
     invoicing: Invoicing,
     /// Where the invoicing process manager resumes.
     checkpoint: Position,
+    /// The other process managers the simulation lets work.
+    pub automation: Automation,
     pub rng: StdRng,
     pub ids: IdSource,
     pub people: People,
@@ -91,6 +94,7 @@ impl Engine {
             payments: Arc::new(CommandPath::new(store.clone(), dyn_clock)),
         };
         let invoicing = Invoicing::new(store.clone(), paths.payments.clone());
+        let automation = Automation::new(&store, &paths);
         let mut ids = IdSource::new(seed);
         let mut rng = StdRng::seed_from_u64(seed);
         let people = People::new(&mut ids);
@@ -102,6 +106,7 @@ impl Engine {
             paths,
             invoicing,
             checkpoint: Position::START,
+            automation,
             pricing: pricing_data(start.year()),
             today: start,
             end,
@@ -172,6 +177,7 @@ impl Engine {
             while let Some(action) = self.agenda.get_mut(&self.today).and_then(VecDeque::pop_front)
             {
                 self.act(action).await?;
+                self.run_automation().await?;
             }
             self.agenda.remove(&self.today);
             self.today += TimeDelta::days(1);
@@ -199,6 +205,9 @@ impl Engine {
             }
             Action::Refund(receivable) => self.refund(receivable).await,
             Action::WriteOff(receivable) => self.write_off(receivable).await,
+            Action::CompleteFollowUp { opportunity, task } => {
+                self.complete_follow_up(opportunity, task).await
+            }
         }
     }
 

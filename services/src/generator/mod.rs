@@ -2,13 +2,16 @@
 //! team, driven day by day through the real command path (never by appending events directly).
 //! Customers are created, opportunities opened, moved, won or lost; quotes priced from a catalog
 //! and price books, approved or rejected by a manager, sent, accepted or declined; orders placed
-//! from accepted quotes, confirmed, fulfilled and invoiced; the invoicing process manager opens
-//! the receivables; customers pay on time, late, in part, too much, or never.
+//! from accepted quotes by the placement process manager, confirmed, fulfilled and invoiced; the
+//! invoicing process manager opens the receivables; customers pay on time, late, in part, too
+//! much, or never; the settlement process manager records orders paid (and wins the deals reps
+//! left open), and the follow-up process manager gives reps tasks after each stage change.
 //!
 //! The same seed and scale give the same log, byte for byte, and so the same chain head hash:
 //! every id comes from the seed, every time from the simulated business day, and the store's
 //! `recorded_at` from the [`ManualClock`] the simulation advances.
 
+mod automation;
 mod cash;
 mod catalog;
 mod delivery;
@@ -75,6 +78,8 @@ pub enum GeneratorError {
     Command { kind: &'static str, id: uuid::Uuid, day: NaiveDate, error: String },
     #[error("the invoicing process manager failed: {0}")]
     Invoicing(#[from] crate::process::InvoicingError),
+    #[error(transparent)]
+    Automation(#[from] automation::AutomationError),
     /// An aggregate the simulation reads back could not be loaded.
     #[error("loading {kind} {id}: {error}")]
     Load { kind: &'static str, id: uuid::Uuid, error: String },

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use ltc_domain::customer::Tier;
 use ltc_domain::ids::{CustomerId, OpportunityId, OrderId, PaymentId, QuoteId};
+use ltc_domain::opportunity::TaskId;
 use ltc_domain::quote::LineInput;
 use rand::Rng;
 use rand::rngs::StdRng;
@@ -24,6 +25,11 @@ pub(super) enum Action {
     Refund(usize),
     /// Write off what is still outstanding.
     WriteOff(usize),
+    /// The deal's owner does follow-up `task`.
+    CompleteFollowUp {
+        opportunity: OpportunityId,
+        task: TaskId,
+    },
 }
 
 /// How a customer pays its invoices.
@@ -128,6 +134,12 @@ pub(super) fn draw_outcome(rng: &mut StdRng) -> Outcome {
         30..58 => Outcome::LostEarly,
         _ => Outcome::LostAfterQuote,
     }
+}
+
+/// Whether the rep records the win when the quote is signed. One in four leaves it to the
+/// payment: the settlement process manager wins the deal once its order is paid.
+pub(super) fn draw_rep_records_win(rng: &mut StdRng) -> bool {
+    !rng.random_ratio(1, 4)
 }
 
 /// One in this many working days a customer of the tier starts a new deal.

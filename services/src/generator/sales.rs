@@ -15,7 +15,7 @@ use rand::Rng;
 use super::GeneratorError;
 use super::catalog::{ANALYTICS, ONBOARDING, SEAT, SUPPORT, eur, euros};
 use super::engine::Engine;
-use super::plan::{Action, Deal, Outcome, Step, draw_loss, draw_outcome};
+use super::plan::{Action, Deal, Outcome, Step, draw_loss, draw_outcome, draw_rep_records_win};
 
 /// Days a quote stays valid after it is priced.
 const QUOTE_VALID_DAYS: i64 = 75;
@@ -350,9 +350,12 @@ impl Engine {
             self.quote_command(n, command, false).await?;
             let quote = quote.expect("a won deal has a quote");
             self.accepted_quote_of.insert(opportunity, quote);
-            self.opportunity_command(n, OpportunityCommand::Win).await?;
-            self.counts.won += 1;
-            return self.place_order(n).await;
+            self.place_order(n).await?;
+            if draw_rep_records_win(&mut self.rng) {
+                self.opportunity_command(n, OpportunityCommand::Win).await?;
+                self.counts.won += 1;
+            }
+            return Ok(());
         }
         if self.deals[n].quote_sent && self.rng.random_bool(0.7) {
             let reason = "the customer declined the offer".to_owned();

@@ -3,8 +3,9 @@
 //! receivables themselves at the end date.
 
 use chrono::{NaiveDate, TimeDelta};
-use ltc_domain::ids::{CustomerId, OpportunityId};
+use ltc_domain::ids::{CustomerId, OpportunityId, OrderId};
 use ltc_domain::money::Money;
+use ltc_domain::order::OrderState;
 use ltc_domain::payment::{outstanding_as_of, overdue_as_of};
 use ltc_eventstore::ChainHash;
 
@@ -22,7 +23,11 @@ pub(super) struct Counts {
     pub quotes: u64,
     pub quotes_needing_approval: u64,
     pub orders: u64,
+    pub orders_paid: u64,
     pub invoices: u64,
+    /// Follow-up tasks the process manager scheduled, and those the reps did.
+    pub follow_ups: u64,
+    pub follow_ups_done: u64,
     pub invoiced_minor: i64,
     pub received_minor: i64,
     pub refunded_minor: i64,
@@ -44,7 +49,12 @@ pub struct Summary {
     /// Quotes that went to a manager for approval at least once.
     pub quotes_needing_approval: u64,
     pub orders: u64,
+    /// Orders fully invoiced and settled by the customer's money, recorded as paid.
+    pub orders_paid: u64,
     pub invoices: u64,
+    /// Follow-up tasks scheduled after stage changes, and how many the reps did.
+    pub follow_ups: u64,
+    pub follow_ups_done: u64,
     pub invoiced: Money,
     pub cash_received: Money,
     pub refunded: Money,
@@ -60,10 +70,20 @@ pub struct Summary {
 }
 
 impl Engine {
+    fn order_paid(&self, order: OrderId) -> Result<bool, GeneratorError> {
+        let state = self.paths.orders.state_of(order.0).map_err(|error| GeneratorError::Load {
+            kind: "order",
+            id: order.0,
+            error: error.to_string(),
+        })?;
+        Ok(matches!(state, OrderState::Placed(order) if order.paid_on.is_some()))
+    }
+
     pub(super) fn summary(&self) -> Result<Summary, GeneratorError> {
         let end = self.end - TimeDelta::days(1);
         let (mut outstanding, mut overdue) = (0, 0);
-        // How far each deal got towards cash: 3 paid in full, 2 some cash, 1 an order.
+        // How far each deal got towards cash: 4 its order recorded paid, 3 every invoice so far
+        // paid in full, 2 some cash, 1 an order.
         let mut progress: Vec<u8> =
             self.deals.iter().map(|deal| u8::from(deal.order.is_some())).collect();
         let mut paid_in_full = vec![true; self.deals.len()];
@@ -80,6 +100,11 @@ impl Engine {
         for (n, deal) in self.deals.iter().enumerate() {
             if !deal.receivables.is_empty() && paid_in_full[n] {
                 progress[n] = 3;
+            }
+            if let Some(order) = deal.order
+                && self.order_paid(order)?
+            {
+                progress[n] = 4;
             }
         }
         // The first deal that got furthest.
@@ -104,7 +129,10 @@ impl Engine {
             quotes: counts.quotes,
             quotes_needing_approval: counts.quotes_needing_approval,
             orders: counts.orders,
+            orders_paid: counts.orders_paid,
             invoices: counts.invoices,
+            follow_ups: counts.follow_ups,
+            follow_ups_done: counts.follow_ups_done,
             invoiced: euros(counts.invoiced_minor),
             cash_received: euros(counts.received_minor),
             refunded: euros(counts.refunded_minor),

@@ -1,8 +1,8 @@
 //! The generator against a real SQLite store in a temporary directory: the same seed gives the
-//! same log, every stream replays through its decider, money is conserved, and the summary
-//! agrees with the log.
+//! same log, every stream replays through its decider, money is conserved, the summary agrees
+//! with the log, and the process managers do their part.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::TimeZone;
@@ -158,7 +158,10 @@ async fn the_summary_counts_what_the_log_holds() {
         .collect();
     assert_eq!(summary.quotes_needing_approval, approvals.len() as u64);
     assert_eq!(summary.orders, count("OrderPlaced"));
+    assert_eq!(summary.orders_paid, count("OrderPaid"));
     assert_eq!(summary.invoices, count("OrderInvoiced"));
+    assert_eq!(summary.follow_ups, count("OpportunityFollowUpScheduled"));
+    assert_eq!(summary.follow_ups_done, count("OpportunityFollowUpCompleted"));
     let invoiced = sum("OrderInvoiced", &|event| match decode::<OrderEvent>(event) {
         OrderEvent::Invoiced { amount, .. } => amount.amount_minor,
         _ => 0,
@@ -195,4 +198,32 @@ async fn the_story_follows_one_customer_from_opportunity_to_cash() {
     ] {
         assert!(text.contains(step), "{step} missing from\n{text}");
     }
+}
+
+#[tokio::test]
+async fn process_managers_place_every_order_record_payments_and_follow_up_every_stage_change() {
+    let (_dir, store, summary) = generated(7).await;
+    let events = all_events(&store);
+    let by_id: HashMap<uuid::Uuid, &RecordedEvent> =
+        events.iter().map(|event| (event.event_id.0, event)).collect();
+    let cause_of = |event: &RecordedEvent| -> String {
+        let cause = event.metadata.causation_id.expect("a process manager names the cause");
+        by_id[&cause].event_type.clone()
+    };
+    let of_type = |event_type: &'static str| {
+        events.iter().filter(move |event| event.event_type == event_type)
+    };
+    for placed in of_type("OrderPlaced") {
+        assert_eq!(cause_of(placed), "QuoteAccepted");
+    }
+    for paid in of_type("OrderPaid") {
+        let cause = cause_of(paid);
+        let triggers = ["ReceivableSettled", "OrderInvoiced", "OrderLinesCancelled"];
+        assert!(triggers.contains(&cause.as_str()), "an order paid on {cause}");
+    }
+    assert!(summary.orders_paid > 0, "three months see some orders paid: {summary:?}");
+    let stage_changes =
+        of_type("OpportunityStageMoved").count() + of_type("OpportunityReopened").count();
+    assert_eq!(of_type("OpportunityFollowUpScheduled").count(), stage_changes);
+    assert!(summary.follow_ups_done > 0 && summary.follow_ups_done < summary.follow_ups);
 }
