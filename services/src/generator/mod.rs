@@ -10,7 +10,7 @@
 //! `recorded_at` from the [`ManualClock`] the simulation advances.
 
 mod cash;
-mod catalog;
+pub(crate) mod catalog;
 mod delivery;
 mod engine;
 mod ids;

@@ -1,0 +1,88 @@
+//! Payment requests. Refunds, credit notes and write-offs happen today; a payment's received date
+//! may lie in the past (money often arrives before it is booked) but never in the future.
+//! Receivables are opened only by the invoicing process manager from the order's own invoice,
+//! so no request opens one.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ltc_domain::ids::PaymentId;
+use ltc_domain::money::Money;
+use ltc_domain::payment::{PaymentCommand, PaymentMethod, ReceiptId};
+use serde::{Deserialize, Serialize};
+
+use super::{Engine, EngineError, Rejection};
+use crate::command::{CommandMeta, Executed};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+// Unknown fields are refused: a client sending `pricing` or `on` learns that those are not its
+// to send, instead of having them silently dropped.
+#[serde(deny_unknown_fields)]
+pub enum PaymentRequest {
+    /// Records money received; `received_on` defaults to today.
+    ReceivePayment {
+        receipt_id: ReceiptId,
+        amount: Money,
+        method: PaymentMethod,
+        reference: String,
+        received_on: Option<NaiveDate>,
+    },
+    RefundCredit {
+        amount: Money,
+        reference: String,
+    },
+    IssueCreditNote {
+        amount: Money,
+        reason: String,
+    },
+    WriteOff {
+        amount: Money,
+        reason: String,
+    },
+}
+
+impl Engine {
+    pub(super) async fn payment(
+        &self,
+        receivable_id: PaymentId,
+        request: PaymentRequest,
+        meta: &CommandMeta,
+        now: DateTime<Utc>,
+    ) -> Result<Executed, EngineError> {
+        let today = Engine::today(now);
+        let command = match request {
+            PaymentRequest::ReceivePayment {
+                receipt_id,
+                amount,
+                method,
+                reference,
+                received_on,
+            } => {
+                let received_on = received_on.unwrap_or(today);
+                if received_on > today {
+                    return Err(EngineError::FutureDate {
+                        field: "received_on",
+                        date: received_on,
+                        today,
+                    });
+                }
+                PaymentCommand::ReceivePayment {
+                    receipt_id,
+                    amount,
+                    method,
+                    reference,
+                    received_on,
+                }
+            }
+            PaymentRequest::RefundCredit { amount, reference } => {
+                PaymentCommand::RefundCredit { amount, reference, refunded_on: today }
+            }
+            PaymentRequest::IssueCreditNote { amount, reason } => {
+                PaymentCommand::IssueCreditNote { amount, reason, issued_on: today }
+            }
+            PaymentRequest::WriteOff { amount, reason } => {
+                PaymentCommand::WriteOff { amount, reason, written_off_on: today }
+            }
+        };
+        let path = &self.paths.payments;
+        self.run(path, receivable_id.0, &command, meta, now, Rejection::Payment).await
+    }
+}
