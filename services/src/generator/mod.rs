@@ -34,6 +34,14 @@ pub fn start_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 1, 5).expect("a calendar date")
 }
 
+/// The demo company's settings: the catalog and price books the simulation sells from, with the
+/// documented defaults for everything else.
+pub fn demo_settings() -> crate::engine::Settings {
+    crate::engine::Settings::with_pricing(catalog::pricing_data(chrono::Datelike::year(
+        &start_date(),
+    )))
+}
+
 /// The tenant every generated command belongs to.
 pub const TENANT: &str = "demo";
 

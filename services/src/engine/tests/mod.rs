@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{Command, Engine, OpportunityRequest, QuoteRequest, Settings};
 use crate::command::{Aggregate, CommandMeta, Executed};
-use crate::generator::catalog::{SEAT, pricing_data};
+use crate::generator::catalog::SEAT;
 
 const ALICE: UserId = UserId(Uuid::from_u128(0xa11ce));
 const MARA: UserId = UserId(Uuid::from_u128(0x3a7a));
@@ -67,7 +67,7 @@ fn fixture_with(adjust: impl FnOnce(&mut Settings)) -> Fixture {
     let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap()));
     let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
     let store = EventStore::open(dir.path().join("events.db"), options).expect("the store opens");
-    let mut settings = Settings::with_pricing(pricing_data(2026));
+    let mut settings = crate::generator::demo_settings();
     adjust(&mut settings);
     let engine = Engine::open(store.clone(), clock.clone(), settings).expect("the engine opens");
     Fixture { engine, store, clock, next_command: 0, _dir: dir }
