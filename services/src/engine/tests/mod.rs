@@ -1,6 +1,7 @@
 //! The engine against a real store: what a client sends is completed with what the shell knows,
 //! never with what the client claims, and every refusal is typed and appends nothing.
 
+mod authorization;
 mod orders;
 mod quotes;
 mod wire;
