@@ -6,7 +6,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::ids::PaymentId;
 use ltc_domain::money::Money;
-use ltc_domain::payment::{PaymentCommand, PaymentMethod, ReceiptId};
+use ltc_domain::payment::{
+    CreditNoteId, PaymentCommand, PaymentMethod, ReceiptId, RefundId, WriteOffId,
+};
 use serde::{Deserialize, Serialize};
 
 use super::{Engine, EngineError, Rejection};
@@ -26,14 +28,17 @@ pub enum PaymentRequest {
         received_on: Option<NaiveDate>,
     },
     RefundCredit {
+        refund_id: RefundId,
         amount: Money,
         reference: String,
     },
     IssueCreditNote {
+        credit_note_id: CreditNoteId,
         amount: Money,
         reason: String,
     },
     WriteOff {
+        write_off_id: WriteOffId,
         amount: Money,
         reason: String,
     },
@@ -72,14 +77,14 @@ impl Engine {
                     received_on,
                 }
             }
-            PaymentRequest::RefundCredit { amount, reference } => {
-                PaymentCommand::RefundCredit { amount, reference, refunded_on: today }
+            PaymentRequest::RefundCredit { refund_id, amount, reference } => {
+                PaymentCommand::RefundCredit { refund_id, amount, reference, refunded_on: today }
             }
-            PaymentRequest::IssueCreditNote { amount, reason } => {
-                PaymentCommand::IssueCreditNote { amount, reason, issued_on: today }
+            PaymentRequest::IssueCreditNote { credit_note_id, amount, reason } => {
+                PaymentCommand::IssueCreditNote { credit_note_id, amount, reason, issued_on: today }
             }
-            PaymentRequest::WriteOff { amount, reason } => {
-                PaymentCommand::WriteOff { amount, reason, written_off_on: today }
+            PaymentRequest::WriteOff { write_off_id, amount, reason } => {
+                PaymentCommand::WriteOff { write_off_id, amount, reason, written_off_on: today }
             }
         };
         let path = &self.paths.payments;

@@ -3,6 +3,7 @@
 
 mod authorization;
 mod orders;
+mod payments;
 mod quotes;
 mod wire;
 
