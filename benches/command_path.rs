@@ -1,9 +1,10 @@
 //! Criterion benchmarks of the embedded command path, durable (`synchronous=FULL`): commands/s
-//! through `CommandPath::execute` on distinct opportunities at 1 and 64 concurrent senders, and
+//! through `Engine::execute` on distinct opportunities at 1 and 64 concurrent senders, and
 //! the cost of one command on a single opportunity whose stream holds 100, 500 and 1,000 events
 //! (which must stay flat: hot aggregates are cached, cold ones start from a snapshot).
 //!
-//! Estimate: a warm command costs the command-id look-up (~7 µs), `decide` and `evolve` on a
+//! Estimate: the engine adds only a match on the request (an opportunity's amount change needs no
+//! fact from another stream). A warm command costs the command-id look-up (~7 µs), `decide` and `evolve` on a
 //! cached state (~2 µs plus a state clone), encoding (~1 µs) and one append through group commit.
 //! At 1 sender that append is the whole story: ~3k commands/s, as one-event appends measured in
 //! `benches/eventstore.rs`. At 64 senders the store's ~19k events/s bounds it, less the ~10 µs of
@@ -17,16 +18,19 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use ltc_benches::Sizes;
 use ltc_domain::actor::{Actor, Role};
+use ltc_domain::customer::{CustomerCommand, CustomerProfile, Origin, Tier};
 use ltc_domain::ids::{CustomerId, OpportunityId, TeamId, UserId};
 use ltc_domain::money::{Currency, Money};
-use ltc_domain::opportunity::{OpportunityCommand, OpportunityDecider, Pipeline};
 use ltc_eventstore::{EventStore, ManualClock, StoreOptions};
-use ltc_services::command::{CommandMeta, CommandPath};
+use ltc_services::command::CommandMeta;
+use ltc_services::engine::{Command, Engine, OpportunityRequest};
+use ltc_services::generator::demo_settings;
 use tokio::runtime::Runtime;
 use uuid::Uuid;
 
 const OWNER: UserId = UserId(Uuid::from_u128(0xa11ce));
 const TEAM: TeamId = TeamId(Uuid::from_u128(0x7ea3));
+const CUSTOMER: CustomerId = CustomerId(Uuid::from_u128(0xc0ffee));
 
 fn main() {
     let sizes = Sizes::from_args();
@@ -38,9 +42,9 @@ fn main() {
     criterion.final_summary();
 }
 
-/// A durable store in a temporary directory, with a command path for opportunities.
+/// A durable store in a temporary directory, with an engine and one customer.
 struct Bench {
-    path: Arc<CommandPath<OpportunityDecider>>,
+    engine: Engine,
     store: EventStore,
     clock: Arc<ManualClock>,
     next_command: std::sync::atomic::AtomicU64,
@@ -53,8 +57,27 @@ impl Bench {
         let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap()));
         let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
         let store = EventStore::open(dir.path().join("events.db"), options).expect("store");
-        let path = Arc::new(CommandPath::new(store.clone(), clock.clone()));
-        Bench { path, store, clock, next_command: 0.into(), _dir: dir }
+        let engine = Engine::open(store.clone(), clock.clone(), demo_settings()).expect("engine");
+        Bench { engine, store, clock, next_command: 0.into(), _dir: dir }
+    }
+
+    async fn execute(&self, command: Command) {
+        self.engine.execute(command, &self.meta()).await.expect("the command is accepted");
+    }
+
+    async fn create_customer(&self) {
+        let profile = CustomerProfile {
+            name: "Bench customer".into(),
+            industry: "manufacturing".into(),
+            region: "north".into(),
+            tier: Tier::Normal,
+            owner: OWNER,
+            team: Some(TEAM),
+            credit_limit: eur(100_000_000),
+        };
+        let create =
+            CustomerCommand::Create { customer_id: CUSTOMER, profile, origin: Origin::Direct };
+        self.execute(Command::Customer { customer_id: CUSTOMER, command: create }).await;
     }
 
     fn meta(&self) -> CommandMeta {
@@ -70,17 +93,21 @@ impl Bench {
     }
 }
 
-fn open(id: Uuid) -> OpportunityCommand {
-    OpportunityCommand::Open {
-        opportunity_id: OpportunityId(id),
-        customer_id: CustomerId(Uuid::from_u128(0xc0ffee)),
+fn open(id: Uuid) -> Command {
+    let command = OpportunityRequest::Open {
+        customer_id: CUSTOMER,
         name: "Bench deal".into(),
         owner: OWNER,
         team: Some(TEAM),
         amount: eur(1_000_000),
         expected_close: NaiveDate::from_ymd_opt(2026, 6, 30).unwrap(),
-        pipeline: Pipeline::default_sales(),
-    }
+    };
+    Command::Opportunity { opportunity_id: OpportunityId(id), command }
+}
+
+fn change_amount(id: Uuid, amount_minor: i64) -> Command {
+    let command = OpportunityRequest::ChangeAmount { amount: eur(amount_minor) };
+    Command::Opportunity { opportunity_id: OpportunityId(id), command }
 }
 
 fn eur(amount_minor: i64) -> Money {
@@ -97,8 +124,9 @@ fn bench_distinct_aggregates(criterion: &mut Criterion, runtime: &Runtime, sizes
         let ids: Vec<Uuid> =
             (0..senders).map(|n| Uuid::from_u64_pair(0x0192_0000_0000_7000, n)).collect();
         runtime.block_on(async {
+            bench.create_customer().await;
             for id in &ids {
-                bench.path.execute(*id, &open(*id), &bench.meta()).await.expect("open");
+                bench.execute(open(*id)).await;
             }
         });
         let mut amount = 1_000_000;
@@ -114,14 +142,8 @@ fn bench_distinct_aggregates(criterion: &mut Criterion, runtime: &Runtime, sizes
                             let (bench, id) = (bench.clone(), *id);
                             tokio::spawn(async move {
                                 for step in 0..iters {
-                                    let command = OpportunityCommand::ChangeAmount {
-                                        amount: eur(amount * 10_000 + step as i64),
-                                    };
-                                    bench
-                                        .path
-                                        .execute(id, &command, &bench.meta())
-                                        .await
-                                        .expect("command");
+                                    let amount_minor = amount * 10_000 + step as i64;
+                                    bench.execute(change_amount(id, amount_minor)).await;
                                 }
                             })
                         })
@@ -143,7 +165,7 @@ fn bench_distinct_aggregates(criterion: &mut Criterion, runtime: &Runtime, sizes
 }
 
 /// One command on one opportunity whose stream already holds `length` events; measured warm
-/// (cached) and cold (a new command path: latest snapshot plus what follows).
+/// (cached) and cold (a new engine: latest snapshot plus what follows).
 fn bench_stream_length(criterion: &mut Criterion, runtime: &Runtime, sizes: &Sizes) {
     let mut group = criterion.benchmark_group("command_path/one_stream");
     group
@@ -155,18 +177,17 @@ fn bench_stream_length(criterion: &mut Criterion, runtime: &Runtime, sizes: &Siz
         let bench = Bench::new();
         let id = Uuid::from_u64_pair(0x0192_0000_0000_7000, length);
         runtime.block_on(async {
-            bench.path.execute(id, &open(id), &bench.meta()).await.expect("open");
+            bench.create_customer().await;
+            bench.execute(open(id)).await;
             for step in 1..length {
-                let command = OpportunityCommand::ChangeAmount { amount: eur(step as i64) };
-                bench.path.execute(id, &command, &bench.meta()).await.expect("fill");
+                bench.execute(change_amount(id, step as i64)).await;
             }
         });
         let mut amount = 10_000_000;
         group.bench_function(BenchmarkId::new("warm", length), |bencher| {
             bencher.iter(|| {
                 amount += 1;
-                let command = OpportunityCommand::ChangeAmount { amount: eur(amount) };
-                runtime.block_on(bench.path.execute(id, &command, &bench.meta())).expect("command")
+                runtime.block_on(bench.execute(change_amount(id, amount)))
             })
         });
         group.bench_function(BenchmarkId::new("cold", length), |bencher| {
@@ -174,11 +195,13 @@ fn bench_stream_length(criterion: &mut Criterion, runtime: &Runtime, sizes: &Siz
                 let mut elapsed = Duration::ZERO;
                 for _ in 0..iters {
                     amount += 1;
-                    let cold: CommandPath<OpportunityDecider> =
-                        CommandPath::new(bench.store.clone(), bench.clock.clone());
-                    let command = OpportunityCommand::ChangeAmount { amount: eur(amount) };
+                    let cold =
+                        Engine::open(bench.store.clone(), bench.clock.clone(), demo_settings())
+                            .expect("engine");
                     let started = Instant::now();
-                    runtime.block_on(cold.execute(id, &command, &bench.meta())).expect("command");
+                    runtime
+                        .block_on(cold.execute(change_amount(id, amount), &bench.meta()))
+                        .expect("command");
                     elapsed += started.elapsed();
                 }
                 elapsed

@@ -4,5 +4,6 @@
 pub mod cli;
 pub mod command;
 pub mod data_dir;
+pub mod engine;
 pub mod generator;
 pub mod process;

@@ -20,8 +20,14 @@ pub(super) fn decide(
         (CustomerState::NotCreated, CustomerCommand::Create { customer_id, profile, origin }) => {
             return create(*customer_id, profile, *origin, context);
         }
-        (CustomerState::Created(customer), CustomerCommand::Create { customer_id, .. }) => {
-            return if *customer_id == customer.id {
+        (
+            CustomerState::Created(customer),
+            CustomerCommand::Create { customer_id, profile, origin },
+        ) => {
+            let repeat = *customer_id == customer.id
+                && *profile == customer.created_with
+                && *origin == customer.origin;
+            return if repeat {
                 // A repeat of the command that created it: nothing new to record.
                 Ok(vec![])
             } else {

@@ -109,7 +109,8 @@ pub enum CustomerError {
     /// The command needs a created customer.
     #[error("the customer has not been created")]
     NotCreated,
-    /// Another customer already lives in this stream; create the new one under its own id.
+    /// This stream already holds a customer, under another id or created with another profile
+    /// or origin: create a new customer under its own id, or resend the original exactly.
     #[error("customer {0} already exists")]
     AlreadyCreated(CustomerId),
     /// A text field is blank or too long; `bytes_max` is its limit.

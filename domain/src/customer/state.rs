@@ -9,7 +9,7 @@ use crate::actor::Ownership;
 use crate::ids::CustomerId;
 use crate::money::Money;
 
-use super::{Contact, ContactId, CustomerEvent, Origin, Tier};
+use super::{Contact, ContactId, CustomerEvent, CustomerProfile, Origin, Tier};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CustomerState {
@@ -29,6 +29,9 @@ pub struct Customer {
     pub ownership: Ownership,
     pub credit_limit: Money,
     pub origin: Origin,
+    /// The profile as created, kept so that a repeated `Create` can be told from another one:
+    /// tier, owner and credit limit may have changed since.
+    pub created_with: CustomerProfile,
     pub created_at: DateTime<Utc>,
     /// In the order they were added.
     pub contacts: Vec<(ContactId, Contact)>,
@@ -64,6 +67,7 @@ pub(super) fn evolve(state: CustomerState, event: &CustomerEvent) -> CustomerSta
                 ownership: Ownership { owner: profile.owner, team: profile.team },
                 credit_limit: profile.credit_limit,
                 origin: *origin,
+                created_with: profile.clone(),
                 created_at: *at,
                 contacts: vec![],
                 tags: BTreeSet::new(),

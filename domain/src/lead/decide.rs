@@ -19,9 +19,9 @@ pub(super) fn decide(
 ) -> Result<Vec<LeadEvent>, LeadError> {
     let lead = match (state, command) {
         (LeadState::NotCaptured, LeadCommand::Capture { .. }) => return capture(command, context),
-        (LeadState::Captured(lead), LeadCommand::Capture { lead_id, .. }) => {
+        (LeadState::Captured(lead), LeadCommand::Capture { .. }) => {
             // A repeat of the command that captured it records nothing new.
-            return if *lead_id == lead.id {
+            return if captured_by(lead, command, context) {
                 Ok(vec![])
             } else {
                 Err(LeadError::AlreadyCaptured(lead.id))
@@ -146,6 +146,64 @@ pub(super) fn decide(
 }
 
 fn capture(command: &LeadCommand, context: &Context) -> Result<Vec<LeadEvent>, LeadError> {
+    let LeadCommand::Capture { owner, duplicate_of, .. } = command else {
+        unreachable!("only called with Capture")
+    };
+    let may_capture = match owner {
+        Some(ownership) => context.actor.may_change_sales_record(*ownership),
+        None => matches!(context.actor.role, Role::SalesRep | Role::SalesManager | Role::Admin),
+    };
+    if !may_capture {
+        return Err(LeadError::Forbidden { role: context.actor.role });
+    }
+    let captured = captured_event(command, context)?;
+    if let Some(survivor) = duplicate_of {
+        // A duplicate is not scored or worked: it waits to be merged into its survivor.
+        return Ok(vec![captured, LeadEvent::CapturedAsDuplicate { survivor: *survivor }]);
+    }
+    Ok(with_rescore(&LeadState::NotCaptured, captured, context))
+}
+
+/// Whether `command` (a `Capture`) asks for exactly the capture `lead` recorded: normalised the
+/// same way, it gives the same facts, and names the same survivor if any. The lead's own fields
+/// may have changed since (assignment, merges), so the facts are compared with `as_captured`.
+fn captured_by(lead: &Lead, command: &LeadCommand, context: &Context) -> bool {
+    let LeadCommand::Capture { duplicate_of, .. } = command else {
+        unreachable!("only called with Capture")
+    };
+    let Ok(LeadEvent::Captured {
+        lead_id,
+        channel,
+        contact,
+        company,
+        industry,
+        region,
+        company_size,
+        source,
+        ownership,
+        scoring_model,
+        at: _,
+    }) = captured_event(command, context)
+    else {
+        return false;
+    };
+    let recorded = &lead.as_captured;
+    lead_id == lead.id
+        && channel == lead.channel
+        && source == lead.source
+        && scoring_model == lead.scoring_model
+        && contact == recorded.contact
+        && company == recorded.company
+        && industry == recorded.industry
+        && region == recorded.region
+        && company_size == recorded.company_size
+        && ownership == recorded.ownership
+        && *duplicate_of == recorded.duplicate_of
+}
+
+/// The `Captured` event for `command`, with its contact and company data checked and
+/// normalised; who may capture is checked by the caller.
+fn captured_event(command: &LeadCommand, context: &Context) -> Result<LeadEvent, LeadError> {
     let LeadCommand::Capture {
         lead_id,
         channel,
@@ -163,13 +221,6 @@ fn capture(command: &LeadCommand, context: &Context) -> Result<Vec<LeadEvent>, L
     else {
         unreachable!("only called with Capture")
     };
-    let may_capture = match owner {
-        Some(ownership) => context.actor.may_change_sales_record(*ownership),
-        None => matches!(context.actor.role, Role::SalesRep | Role::SalesManager | Role::Admin),
-    };
-    if !may_capture {
-        return Err(LeadError::Forbidden { role: context.actor.role });
-    }
     if *duplicate_of == Some(*lead_id) {
         return Err(LeadError::SelfDuplicate);
     }
@@ -199,7 +250,7 @@ fn capture(command: &LeadCommand, context: &Context) -> Result<Vec<LeadEvent>, L
         name: optional(company_name.as_deref(), |name| name.trim().to_owned()),
         domain: company_domain(website.as_deref(), email.as_deref()),
     };
-    let captured = LeadEvent::Captured {
+    Ok(LeadEvent::Captured {
         lead_id: *lead_id,
         channel: *channel,
         contact: Contact { name: contact.name.trim().to_owned(), email, phone },
@@ -211,12 +262,7 @@ fn capture(command: &LeadCommand, context: &Context) -> Result<Vec<LeadEvent>, L
         ownership: *owner,
         scoring_model: scoring_model.clone(),
         at: context.occurred_at,
-    };
-    if let Some(survivor) = duplicate_of {
-        // A duplicate is not scored or worked: it waits to be merged into its survivor.
-        return Ok(vec![captured, LeadEvent::CapturedAsDuplicate { survivor: *survivor }]);
-    }
-    Ok(with_rescore(&LeadState::NotCaptured, captured, context))
+    })
 }
 
 /// `event`, followed by `Scored` when the lead's score after it differs from its score before

@@ -50,7 +50,24 @@ pub struct Lead {
     pub merged_duplicates: Vec<LeadId>,
     /// What a converted lead became.
     pub conversion: Option<Conversion>,
+    /// The facts of the capture that later events may change, kept so that a repeated
+    /// `Capture` can be told from another one.
+    pub as_captured: AsCaptured,
     pub captured_at: DateTime<Utc>,
+}
+
+/// A lead's contact, company, owner and survivor as captured, before any assignment or merge.
+/// (Channel, source and scoring model never change, so the lead's own fields serve.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AsCaptured {
+    pub contact: Contact,
+    pub company: Company,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    pub company_size: Option<CompanySize>,
+    pub ownership: Option<Ownership>,
+    /// The survivor named at capture (`CapturedAsDuplicate`), not one merged into later.
+    pub duplicate_of: Option<LeadId>,
 }
 
 /// The customer, contact and opportunity a lead was converted into.
@@ -126,6 +143,15 @@ pub(super) fn evolve(state: LeadState, event: &LeadEvent) -> LeadState {
                 duplicate_of: None,
                 merged_duplicates: Vec::new(),
                 conversion: None,
+                as_captured: AsCaptured {
+                    contact: contact.clone(),
+                    company: company.clone(),
+                    industry: industry.clone(),
+                    region: region.clone(),
+                    company_size: *company_size,
+                    ownership: *ownership,
+                    duplicate_of: None,
+                },
                 captured_at: *at,
             }));
         }
@@ -143,6 +169,7 @@ fn record(mut lead: Lead, event: &LeadEvent) -> Lead {
         LeadEvent::CapturedAsDuplicate { survivor } => {
             lead.status = Status::Duplicate;
             lead.duplicate_of = Some(*survivor);
+            lead.as_captured.duplicate_of = Some(*survivor);
         }
         LeadEvent::Scored { score, .. } => lead.score = score.clone(),
         LeadEvent::Assigned { ownership, .. } => lead.ownership = Some(*ownership),

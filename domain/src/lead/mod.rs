@@ -26,7 +26,7 @@ use crate::actor::{Ownership, Role};
 use crate::decider::{Context, Decider};
 use crate::ids::{CustomerId, LeadId, OpportunityId, TeamId, UserId};
 
-pub use evolve::{Conversion, Lead, LeadState, Status};
+pub use evolve::{AsCaptured, Conversion, Lead, LeadState, Status};
 use scoring::{Score, ScoringInputs, ScoringModel, ScoringModelError};
 
 /// The longest name, reason, note, industry, region or source field, in bytes.
@@ -329,7 +329,8 @@ pub enum LeadError {
     /// The command needs a captured lead: capture it first.
     #[error("the lead has not been captured")]
     NotCaptured,
-    /// Another lead already has this stream: capture under a new id.
+    /// This stream already holds a lead, under another id or captured with other details:
+    /// capture a new lead under its own id, or resend the original exactly.
     #[error("lead {0} is already captured")]
     AlreadyCaptured(LeadId),
     /// Outside the actor's role: nothing is recorded.

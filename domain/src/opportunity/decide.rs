@@ -18,11 +18,8 @@ pub(super) fn decide(
         (OpportunityState::NotOpened, OpportunityCommand::Open { .. }) => {
             return open(command, context);
         }
-        (
-            OpportunityState::Opened(opportunity),
-            OpportunityCommand::Open { opportunity_id, .. },
-        ) => {
-            return if *opportunity_id == opportunity.id {
+        (OpportunityState::Opened(opportunity), OpportunityCommand::Open { .. }) => {
+            return if opened_by(opportunity, command) {
                 // A repeat of the command that opened it: nothing new to record.
                 Ok(vec![])
             } else {
@@ -156,6 +153,32 @@ fn open(
         forecast_category: first.forecast_category,
         at: context.occurred_at,
     }])
+}
+
+/// Whether `command` (an `Open`) asks for exactly the opportunity as it was opened.
+fn opened_by(opportunity: &Opportunity, command: &OpportunityCommand) -> bool {
+    let OpportunityCommand::Open {
+        opportunity_id,
+        customer_id,
+        name,
+        owner,
+        team,
+        amount,
+        expected_close,
+        pipeline,
+    } = command
+    else {
+        unreachable!("only called with Open")
+    };
+    // Id, customer, name, owner and pipeline never change after opening; the amount and the
+    // expected close do, so they are compared with the values kept from the opening.
+    *opportunity_id == opportunity.id
+        && *customer_id == opportunity.customer_id
+        && *name == opportunity.name
+        && Ownership { owner: *owner, team: *team } == opportunity.ownership
+        && *amount == opportunity.opened_amount
+        && *expected_close == opportunity.opened_expected_close
+        && *pipeline == opportunity.pipeline
 }
 
 pub(super) fn require_open(opportunity: &Opportunity) -> Result<(), OpportunityError> {

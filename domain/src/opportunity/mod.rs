@@ -170,6 +170,10 @@ pub struct Opportunity {
     pub status: Status,
     /// Every stage entered, in order; the last is the current one.
     pub stage_history: Vec<StageVisit>,
+    /// The amount and expected close as opened, kept so that a repeated `Open` can be told from
+    /// another one: both may have changed since.
+    pub opened_amount: Money,
+    pub opened_expected_close: NaiveDate,
     /// Every follow-up task scheduled, open or completed, in order; at most `FOLLOW_UPS_MAX`.
     pub follow_ups: Vec<FollowUp>,
 }
@@ -192,6 +196,8 @@ pub enum OpportunityError {
     /// The command needs an opened opportunity.
     #[error("the opportunity has not been opened")]
     NotOpened,
+    /// This stream already holds an opportunity, under another id or opened with other
+    /// details: open a new deal under its own id, or resend the original exactly.
     #[error("opportunity {0} is already open")]
     AlreadyOpened(OpportunityId),
     /// Won and lost deals change only by reopening them.
@@ -294,6 +300,8 @@ fn evolve(state: OpportunityState, event: &OpportunityEvent) -> OpportunityState
                     probability: *probability,
                     entered_at: *at,
                 }],
+                opened_amount: *amount,
+                opened_expected_close: *expected_close,
                 follow_ups: Vec::new(),
             });
         }

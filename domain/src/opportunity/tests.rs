@@ -106,13 +106,49 @@ fn open_starts_at_the_first_stage_with_its_probability_and_forecast_category() {
 }
 
 #[test]
-fn opening_again_is_a_no_op_for_the_same_id_and_rejected_for_another() {
+fn opening_again_with_the_same_id_and_details_is_a_no_op_even_after_changes() {
     check(&[opened()], open_command(), rep(ALICE), Ok(vec![]));
-    let mut other = open_command();
-    if let OpportunityCommand::Open { opportunity_id, .. } = &mut other {
-        *opportunity_id = OpportunityId(Uuid::from_u128(0x07e4));
-    }
-    check(&[opened()], other, rep(ALICE), Err(OpportunityError::AlreadyOpened(DEAL)));
+    let changed = [
+        opened(),
+        OpportunityEvent::AmountChanged { from: eur(1_200_000), to: eur(1_500_000) },
+        OpportunityEvent::ExpectedCloseChanged {
+            from: close_date(),
+            to: NaiveDate::from_ymd_opt(2026, 9, 30).unwrap(),
+        },
+    ];
+    check(&changed, open_command(), rep(ALICE), Ok(vec![]));
+}
+
+#[test]
+fn opening_again_with_another_id_or_other_details_is_rejected() {
+    let already = Err(OpportunityError::AlreadyOpened(DEAL));
+    let with = |edit: fn(&mut OpportunityCommand)| {
+        let mut command = open_command();
+        edit(&mut command);
+        command
+    };
+    let other_id = with(|c| {
+        if let OpportunityCommand::Open { opportunity_id, .. } = c {
+            *opportunity_id = OpportunityId(Uuid::from_u128(0x07e4));
+        }
+    });
+    check(&[opened()], other_id, rep(ALICE), already.clone());
+    let other_name = with(|c| {
+        if let OpportunityCommand::Open { name, .. } = c {
+            *name = "ACME expansion".into();
+        }
+    });
+    check(&[opened()], other_name, rep(ALICE), already.clone());
+    let other_amount = with(|c| {
+        if let OpportunityCommand::Open { amount, .. } = c {
+            *amount = eur(1_500_000);
+        }
+    });
+    // Also after the amount was changed to exactly that: the opening asked for another one.
+    let raised =
+        [opened(), OpportunityEvent::AmountChanged { from: eur(1_200_000), to: eur(1_500_000) }];
+    check(&raised, other_amount.clone(), rep(ALICE), already.clone());
+    check(&[opened()], other_amount, rep(ALICE), already);
 }
 
 #[test]

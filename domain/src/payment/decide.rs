@@ -1,5 +1,6 @@
 //! The receivable's rules: who may move money, what a schedule must look like, where a receipt
-//! goes, and what a refund, credit note or write-off may not exceed.
+//! goes, what a refund, credit note or write-off may not exceed, and how a repeated document is
+//! told from a reused id.
 
 use chrono::NaiveDate;
 
@@ -9,8 +10,9 @@ use crate::money::Money;
 
 use super::allocation::{Split, oldest_first};
 use super::{
-    ADJUSTMENTS_MAX, AMOUNT_MINOR_MAX, INSTALMENTS_MAX, InstalmentDue, PaymentCommand,
-    PaymentError, PaymentEvent, PaymentState, RECEIPTS_MAX, Receipt, Receivable, TEXT_BYTES_MAX,
+    ADJUSTMENTS_MAX, AMOUNT_MINOR_MAX, CreditNote, INSTALMENTS_MAX, InstalmentDue, PaymentCommand,
+    PaymentError, PaymentEvent, PaymentState, RECEIPTS_MAX, Receipt, Receivable, Refund,
+    TEXT_BYTES_MAX, WriteOff,
 };
 
 pub(super) fn decide(
@@ -27,11 +29,8 @@ pub(super) fn decide(
         (PaymentState::NotOpened, PaymentCommand::OpenReceivable { .. }) => {
             return open(command, context);
         }
-        (
-            PaymentState::Opened(receivable),
-            PaymentCommand::OpenReceivable { receivable_id, .. },
-        ) => {
-            return if *receivable_id == receivable.id {
+        (PaymentState::Opened(receivable), PaymentCommand::OpenReceivable { .. }) => {
+            return if opened_by(receivable, command) {
                 // A repeat of the command that opened it: nothing new to record.
                 Ok(vec![])
             } else {
@@ -56,11 +55,7 @@ pub(super) fn decide(
             };
             if let Some(recorded) = receivable.receipt(*receipt_id) {
                 let recorded = Receipt { credit: receipt.credit, ..recorded.clone() };
-                return if recorded == receipt {
-                    Ok(vec![])
-                } else {
-                    Err(PaymentError::ReceiptIdReused(*receipt_id))
-                };
+                return repeat(recorded == receipt, PaymentError::ReceiptIdReused(*receipt_id));
             }
             check_amount(receivable, *amount)?;
             check_text("reference", reference, false)?;
@@ -83,7 +78,16 @@ pub(super) fn decide(
             let settles = amount.amount_minor >= receivable.outstanding().amount_minor;
             Ok(settling(receivable, received, settles, *received_on, context))
         }
-        PaymentCommand::RefundCredit { amount, reference, refunded_on } => {
+        PaymentCommand::RefundCredit { refund_id, amount, reference, refunded_on } => {
+            let refund = Refund {
+                refund_id: *refund_id,
+                amount: *amount,
+                reference: reference.clone(),
+                refunded_on: *refunded_on,
+            };
+            if let Some(recorded) = receivable.refund(*refund_id) {
+                return repeat(recorded == &refund, PaymentError::RefundIdReused(*refund_id));
+            }
             check_amount(receivable, *amount)?;
             check_text("reference", reference, false)?;
             check_adjustments(receivable)?;
@@ -93,15 +97,27 @@ pub(super) fn decide(
                 });
             }
             Ok(vec![PaymentEvent::CreditRefunded {
+                refund_id: *refund_id,
                 amount: *amount,
                 reference: reference.clone(),
                 refunded_on: *refunded_on,
                 at,
             }])
         }
-        PaymentCommand::IssueCreditNote { amount, reason, issued_on } => {
+        PaymentCommand::IssueCreditNote { credit_note_id, amount, reason, issued_on } => {
+            let credit_note = CreditNote {
+                credit_note_id: *credit_note_id,
+                amount: *amount,
+                reason: reason.clone(),
+                issued_on: *issued_on,
+            };
+            if let Some(recorded) = receivable.credit_note(*credit_note_id) {
+                let reused = PaymentError::CreditNoteIdReused(*credit_note_id);
+                return repeat(recorded == &credit_note, reused);
+            }
             let allocations = reduce(receivable, *amount, reason)?;
             let issued = PaymentEvent::CreditNoteIssued {
+                credit_note_id: *credit_note_id,
                 amount: *amount,
                 reason: reason.clone(),
                 issued_on: *issued_on,
@@ -111,9 +127,22 @@ pub(super) fn decide(
             let settles = amount.amount_minor == receivable.outstanding().amount_minor;
             Ok(settling(receivable, issued, settles, *issued_on, context))
         }
-        PaymentCommand::WriteOff { amount, reason, written_off_on } => {
+        PaymentCommand::WriteOff { write_off_id, amount, reason, written_off_on } => {
+            let write_off = WriteOff {
+                write_off_id: *write_off_id,
+                amount: *amount,
+                reason: reason.clone(),
+                written_off_on: *written_off_on,
+            };
+            if let Some(recorded) = receivable.write_off(*write_off_id) {
+                return repeat(
+                    recorded == &write_off,
+                    PaymentError::WriteOffIdReused(*write_off_id),
+                );
+            }
             let allocations = reduce(receivable, *amount, reason)?;
             let written_off = PaymentEvent::WrittenOff {
+                write_off_id: *write_off_id,
                 amount: *amount,
                 reason: reason.clone(),
                 written_off_on: *written_off_on,
@@ -150,6 +179,38 @@ fn open(command: &PaymentCommand, context: &Context) -> Result<Vec<PaymentEvent>
         schedule: schedule.clone(),
         at: context.occurred_at,
     }])
+}
+
+/// Whether `command` (an `OpenReceivable`) asks for exactly the receivable that is open.
+fn opened_by(receivable: &Receivable, command: &PaymentCommand) -> bool {
+    let PaymentCommand::OpenReceivable {
+        receivable_id,
+        invoice_reference,
+        order_id,
+        customer_id,
+        total,
+        schedule,
+    } = command
+    else {
+        unreachable!("only called with OpenReceivable")
+    };
+    // Nothing after the opening changes these fields or the instalments' dates and amounts.
+    let same_schedule = schedule.len() == receivable.instalments.len()
+        && schedule.iter().zip(&receivable.instalments).all(|(due, instalment)| {
+            (due.due_on, due.amount) == (instalment.due_on, instalment.amount)
+        });
+    *receivable_id == receivable.id
+        && *invoice_reference == receivable.invoice_reference
+        && *order_id == receivable.order_id
+        && *customer_id == receivable.customer_id
+        && *total == receivable.total
+        && same_schedule
+}
+
+/// The answer to a document id already recorded: nothing new when the command repeats the
+/// recorded document, else `reused`, since one id names one document.
+fn repeat(same: bool, reused: PaymentError) -> Result<Vec<PaymentEvent>, PaymentError> {
+    if same { Ok(vec![]) } else { Err(reused) }
 }
 
 /// The instalments: 1 to [`INSTALMENTS_MAX`], each a positive amount in the total's currency,
@@ -235,7 +296,7 @@ fn check_range(amount: Money) -> Result<(), PaymentError> {
 }
 
 fn check_adjustments(receivable: &Receivable) -> Result<(), PaymentError> {
-    if receivable.n_adjustments as usize >= ADJUSTMENTS_MAX {
+    if receivable.n_adjustments() >= ADJUSTMENTS_MAX {
         return Err(PaymentError::TooManyAdjustments);
     }
     Ok(())

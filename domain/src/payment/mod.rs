@@ -24,7 +24,10 @@ use crate::ids::{CustomerId, OrderId, PaymentId};
 use crate::money::{Currency, Money};
 
 pub use aging::{Aging, AgingBucket, aging_as_of, outstanding_as_of, overdue_as_of};
-pub use state::{Application, ApplicationKind, Instalment, PaymentState, Receipt, Receivable};
+pub use state::{
+    Application, ApplicationKind, CreditNote, Instalment, PaymentState, Receipt, Receivable,
+    Refund, WriteOff,
+};
 
 /// The longest invoice reference, payment reference or reason, in bytes.
 pub const TEXT_BYTES_MAX: usize = 256;
@@ -43,17 +46,39 @@ const _: () = assert!(
         < i64::MAX as i128
 );
 
-/// One payment received from the customer. The shell mints it once per real-world payment, so
-/// a retried `ReceivePayment` is recognised and records nothing twice. (A payment's id; the
-/// receivable itself is identified by [`PaymentId`].)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct ReceiptId(pub Uuid);
+// The documents that move money on a receivable. The shell mints each id once per real-world
+// document, so a retried command is recognised and records nothing twice, while a second
+// document of the same amount gets its own id and is recorded. (The receivable itself is
+// identified by `PaymentId`.)
+macro_rules! document_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub struct $name(pub Uuid);
 
-impl std::fmt::Display for ReceiptId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
 }
+document_id!(
+    /// One payment received from the customer.
+    ReceiptId
+);
+document_id!(
+    /// One refund of customer credit.
+    RefundId
+);
+document_id!(
+    /// One credit note reducing what is owed.
+    CreditNoteId
+);
+document_id!(
+    /// One write-off of what cannot be collected.
+    WriteOffId
+);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -102,11 +127,16 @@ pub enum PaymentCommand {
         received_on: NaiveDate,
     },
     /// Pays customer credit back; never more than the credit balance.
-    RefundCredit { amount: Money, reference: String, refunded_on: NaiveDate },
+    RefundCredit { refund_id: RefundId, amount: Money, reference: String, refunded_on: NaiveDate },
     /// Reduces what is owed, oldest instalment first; never more than is outstanding.
-    IssueCreditNote { amount: Money, reason: String, issued_on: NaiveDate },
+    IssueCreditNote {
+        credit_note_id: CreditNoteId,
+        amount: Money,
+        reason: String,
+        issued_on: NaiveDate,
+    },
     /// Gives up on collecting part of what is owed; never more than is outstanding.
-    WriteOff { amount: Money, reason: String, written_off_on: NaiveDate },
+    WriteOff { write_off_id: WriteOffId, amount: Money, reason: String, written_off_on: NaiveDate },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +163,7 @@ pub enum PaymentEvent {
         at: DateTime<Utc>,
     },
     CreditRefunded {
+        refund_id: RefundId,
         amount: Money,
         reference: String,
         refunded_on: NaiveDate,
@@ -140,6 +171,7 @@ pub enum PaymentEvent {
     },
     /// `allocations` add up to exactly `amount`.
     CreditNoteIssued {
+        credit_note_id: CreditNoteId,
         amount: Money,
         reason: String,
         issued_on: NaiveDate,
@@ -148,6 +180,7 @@ pub enum PaymentEvent {
     },
     /// `allocations` add up to exactly `amount`.
     WrittenOff {
+        write_off_id: WriteOffId,
         amount: Money,
         reason: String,
         written_off_on: NaiveDate,
@@ -155,10 +188,7 @@ pub enum PaymentEvent {
         at: DateTime<Utc>,
     },
     /// Nothing is outstanding any more; emitted with the fact that brought it to zero.
-    ReceivableSettled {
-        settled_on: NaiveDate,
-        at: DateTime<Utc>,
-    },
+    ReceivableSettled { settled_on: NaiveDate, at: DateTime<Utc> },
 }
 
 impl PaymentEvent {
@@ -183,7 +213,8 @@ pub enum PaymentError {
     /// Open the receivable for the invoice first.
     #[error("the receivable has not been opened")]
     NotOpened,
-    /// This stream already holds another receivable: use a new id for a new invoice.
+    /// This stream already holds a receivable, under another id or opened with other details:
+    /// use a new id for a new invoice, or resend the original opening exactly.
     #[error("receivable {0} is already open")]
     AlreadyOpened(PaymentId),
     /// Convert at a rate outside ltc and send the amount in the receivable's currency.
@@ -209,6 +240,18 @@ pub enum PaymentError {
     /// different payment a new id.
     #[error("receipt {0} was already recorded with different details")]
     ReceiptIdReused(ReceiptId),
+    /// This refund id was recorded with other details. Resend the original exactly, or give a
+    /// different refund a new id.
+    #[error("refund {0} was already recorded with different details")]
+    RefundIdReused(RefundId),
+    /// This credit note id was recorded with other details. Resend the original exactly, or
+    /// give a different credit note a new id.
+    #[error("credit note {0} was already issued with different details")]
+    CreditNoteIdReused(CreditNoteId),
+    /// This write-off id was recorded with other details. Resend the original exactly, or give
+    /// a different write-off a new id.
+    #[error("write-off {0} was already recorded with different details")]
+    WriteOffIdReused(WriteOffId),
     /// Only credit (money received beyond what was owed) can be refunded.
     #[error("cannot refund more than the credit balance of {credit}")]
     RefundExceedsCredit { credit: Money },

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{CustomerId, OrderId, PaymentId};
 use crate::money::{Currency, Money};
 
-use super::{Allocation, PaymentEvent, PaymentMethod, ReceiptId};
+use super::{
+    Allocation, CreditNoteId, PaymentEvent, PaymentMethod, ReceiptId, RefundId, WriteOffId,
+};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[allow(clippy::large_enum_variant, reason = "one per stream: a box adds only an allocation")]
@@ -34,8 +36,11 @@ pub struct Receivable {
     /// The sum of credit notes.
     pub credited: Money,
     pub written_off: Money,
-    /// Refunds, credit notes and write-offs recorded, bounded by `ADJUSTMENTS_MAX`.
-    pub n_adjustments: u32,
+    /// Refunds, credit notes and write-offs, each kept whole so a repeat can be recognised;
+    /// together bounded by `ADJUSTMENTS_MAX`.
+    pub refunds: Vec<Refund>,
+    pub credit_notes: Vec<CreditNote>,
+    pub write_offs: Vec<WriteOff>,
     /// The business date of the fact that left nothing outstanding.
     pub settled_on: Option<NaiveDate>,
     pub opened_at: DateTime<Utc>,
@@ -77,6 +82,34 @@ pub struct Receipt {
     pub credit: Money,
 }
 
+/// A recorded refund of customer credit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refund {
+    pub refund_id: RefundId,
+    pub amount: Money,
+    pub reference: String,
+    pub refunded_on: NaiveDate,
+}
+
+/// A recorded credit note. Its allocations are not kept here: they are in the instalments'
+/// applications, and a repeat is recognised without them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreditNote {
+    pub credit_note_id: CreditNoteId,
+    pub amount: Money,
+    pub reason: String,
+    pub issued_on: NaiveDate,
+}
+
+/// A recorded write-off; like a credit note, without its allocations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteOff {
+    pub write_off_id: WriteOffId,
+    pub amount: Money,
+    pub reason: String,
+    pub written_off_on: NaiveDate,
+}
+
 impl Receivable {
     pub fn currency(&self) -> Currency {
         self.total.currency
@@ -103,6 +136,23 @@ impl Receivable {
 
     pub fn receipt(&self, receipt_id: ReceiptId) -> Option<&Receipt> {
         self.receipts.iter().find(|receipt| receipt.receipt_id == receipt_id)
+    }
+
+    pub fn refund(&self, refund_id: RefundId) -> Option<&Refund> {
+        self.refunds.iter().find(|refund| refund.refund_id == refund_id)
+    }
+
+    pub fn credit_note(&self, credit_note_id: CreditNoteId) -> Option<&CreditNote> {
+        self.credit_notes.iter().find(|note| note.credit_note_id == credit_note_id)
+    }
+
+    pub fn write_off(&self, write_off_id: WriteOffId) -> Option<&WriteOff> {
+        self.write_offs.iter().find(|write_off| write_off.write_off_id == write_off_id)
+    }
+
+    /// Refunds, credit notes and write-offs recorded, bounded by `ADJUSTMENTS_MAX`.
+    pub fn n_adjustments(&self) -> usize {
+        self.refunds.len() + self.credit_notes.len() + self.write_offs.len()
     }
 
     fn applied(&self, kind: ApplicationKind) -> Money {
@@ -180,7 +230,9 @@ pub(super) fn evolve(state: PaymentState, event: &PaymentEvent) -> PaymentState 
                 refunded: zero,
                 credited: zero,
                 written_off: zero,
-                n_adjustments: 0,
+                refunds: Vec::new(),
+                credit_notes: Vec::new(),
+                write_offs: Vec::new(),
                 settled_on: None,
                 opened_at: *at,
             });
@@ -221,20 +273,49 @@ fn record(mut receivable: Receivable, event: &PaymentEvent) -> Receivable {
                 credit: *credit,
             });
         }
-        PaymentEvent::CreditRefunded { amount, .. } => {
+        PaymentEvent::CreditRefunded { refund_id, amount, reference, refunded_on, .. } => {
             receivable.credit_balance = checked(receivable.credit_balance.checked_sub(*amount));
             receivable.refunded = checked(receivable.refunded.checked_add(*amount));
-            receivable.n_adjustments += 1;
+            receivable.refunds.push(Refund {
+                refund_id: *refund_id,
+                amount: *amount,
+                reference: reference.clone(),
+                refunded_on: *refunded_on,
+            });
         }
-        PaymentEvent::CreditNoteIssued { amount, issued_on, allocations, .. } => {
+        PaymentEvent::CreditNoteIssued {
+            credit_note_id,
+            amount,
+            reason,
+            issued_on,
+            allocations,
+            ..
+        } => {
             apply(&mut receivable, allocations, *issued_on, ApplicationKind::CreditNote);
             receivable.credited = checked(receivable.credited.checked_add(*amount));
-            receivable.n_adjustments += 1;
+            receivable.credit_notes.push(CreditNote {
+                credit_note_id: *credit_note_id,
+                amount: *amount,
+                reason: reason.clone(),
+                issued_on: *issued_on,
+            });
         }
-        PaymentEvent::WrittenOff { amount, written_off_on, allocations, .. } => {
+        PaymentEvent::WrittenOff {
+            write_off_id,
+            amount,
+            reason,
+            written_off_on,
+            allocations,
+            ..
+        } => {
             apply(&mut receivable, allocations, *written_off_on, ApplicationKind::WriteOff);
             receivable.written_off = checked(receivable.written_off.checked_add(*amount));
-            receivable.n_adjustments += 1;
+            receivable.write_offs.push(WriteOff {
+                write_off_id: *write_off_id,
+                amount: *amount,
+                reason: reason.clone(),
+                written_off_on: *written_off_on,
+            });
         }
         PaymentEvent::ReceivableSettled { settled_on, .. } => {
             receivable.settled_on = Some(*settled_on);

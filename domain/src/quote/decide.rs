@@ -19,8 +19,8 @@ pub(super) fn decide(
 ) -> Result<Vec<QuoteEvent>, QuoteError> {
     let quote = match (state, command) {
         (QuoteState::NotCreated, QuoteCommand::Create { .. }) => return create(command, context),
-        (QuoteState::Created(quote), QuoteCommand::Create { quote_id, .. }) => {
-            return if *quote_id == quote.id {
+        (QuoteState::Created(quote), QuoteCommand::Create { .. }) => {
+            return if created_by(quote, command) {
                 // A repeat of the command that created it: nothing new to record.
                 Ok(vec![])
             } else {
@@ -159,6 +159,47 @@ fn create(command: &QuoteCommand, context: &Context) -> Result<Vec<QuoteEvent>, 
         total: priced.total,
         at: context.occurred_at,
     }])
+}
+
+/// Whether `command` (a `Create`) asks for exactly the quote's first version as recorded: the
+/// same id, opportunity, customer and owner, and the same terms priced to the same lines and
+/// total from the same catalog. Pricing is a pure function, so pricing the command again tells
+/// whether it is a repeat; pricing data that would price differently makes it another quote.
+fn created_by(quote: &Quote, command: &QuoteCommand) -> bool {
+    let QuoteCommand::Create {
+        quote_id,
+        opportunity_id,
+        customer_id,
+        owner,
+        team,
+        terms,
+        valid_until,
+        lines,
+        pricing,
+    } = command
+    else {
+        unreachable!("only called with Create")
+    };
+    let header =
+        (*quote_id, *opportunity_id, *customer_id, Ownership { owner: *owner, team: *team });
+    if header != (quote.id, quote.opportunity_id, quote.customer_id, quote.ownership) {
+        return false;
+    }
+    // Revisions only push versions: the first one is always the one created.
+    let first = &quote.versions[0];
+    match price(terms, *valid_until, lines, pricing) {
+        Ok((priced, catalog_version)) => {
+            (terms, *valid_until, catalog_version.as_str(), priced.lines.as_slice(), priced.total)
+                == (
+                    &first.terms,
+                    first.valid_until,
+                    first.catalog_version.as_str(),
+                    first.lines.as_slice(),
+                    first.total,
+                )
+        }
+        Err(_) => false,
+    }
 }
 
 /// Sales records follow the owner and team rules; approving and rejecting also need a sales

@@ -284,7 +284,8 @@ pub enum QuoteError {
     /// A free text, region or tier is empty or too long.
     #[error("{field} is empty or too long")]
     Text { field: &'static str },
-    /// Another id was sent to an existing stream: the shell picked the wrong stream.
+    /// Another id, or other details than the quote was created with, were sent to an existing
+    /// stream: create a new quote under its own id, or resend the original exactly.
     #[error("quote {0} already exists")]
     AlreadyCreated(QuoteId),
     /// Nothing changes an accepted quote; start a new quote for further business.

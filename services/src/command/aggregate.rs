@@ -31,7 +31,8 @@ pub trait Aggregate:
 
 impl Aggregate for OpportunityDecider {
     const KIND: &'static str = "opportunity";
-    const STATE_SCHEMA: &'static str = "OpportunityState v2: follow-up tasks";
+    const STATE_SCHEMA: &'static str =
+        "OpportunityState v3: the amount and expected close as opened kept; follow-up tasks";
 
     fn event_type(event: &OpportunityEvent) -> &'static str {
         event.event_type()
@@ -40,7 +41,8 @@ impl Aggregate for OpportunityDecider {
 
 impl Aggregate for PaymentDecider {
     const KIND: &'static str = "payment";
-    const STATE_SCHEMA: &'static str = "PaymentState v1";
+    const STATE_SCHEMA: &'static str =
+        "PaymentState v2: refunds, credit notes and write-offs kept whole";
 
     fn event_type(event: &PaymentEvent) -> &'static str {
         event.event_type()
@@ -49,7 +51,7 @@ impl Aggregate for PaymentDecider {
 
 impl Aggregate for CustomerDecider {
     const KIND: &'static str = "customer";
-    const STATE_SCHEMA: &'static str = "CustomerState v1";
+    const STATE_SCHEMA: &'static str = "CustomerState v2: the profile as created kept";
 
     fn event_type(event: &CustomerEvent) -> &'static str {
         event.event_type()
@@ -77,7 +79,7 @@ impl Aggregate for QuoteDecider {
 
 impl Aggregate for LeadDecider {
     const KIND: &'static str = "lead";
-    const STATE_SCHEMA: &'static str = "LeadState v1";
+    const STATE_SCHEMA: &'static str = "LeadState v2: the lead as captured kept";
 
     fn event_type(event: &LeadEvent) -> &'static str {
         event.event_type()

@@ -5,7 +5,9 @@
 use chrono::TimeDelta;
 use ltc_domain::ids::PaymentId;
 use ltc_domain::order::InvoiceId;
-use ltc_domain::payment::{PaymentCommand, PaymentMethod, PaymentState, ReceiptId, Receivable};
+use ltc_domain::payment::{
+    PaymentCommand, PaymentMethod, PaymentState, ReceiptId, Receivable, RefundId, WriteOffId,
+};
 use rand::Rng;
 
 use super::GeneratorError;
@@ -145,6 +147,7 @@ impl Engine {
             return Ok(());
         };
         let command = PaymentCommand::RefundCredit {
+            refund_id: RefundId(self.ids.next("refund")),
             amount: credit,
             reference: "refund of overpayment".into(),
             refunded_on: self.today,
@@ -162,6 +165,7 @@ impl Engine {
             return Ok(());
         };
         let command = PaymentCommand::WriteOff {
+            write_off_id: WriteOffId(self.ids.next("write-off")),
             amount: outstanding,
             reason: format!("uncollectable {WRITE_OFF_AFTER_DAYS} days after the last due date"),
             written_off_on: self.today,

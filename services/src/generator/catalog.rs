@@ -9,10 +9,10 @@ use ltc_domain::quote::{
 };
 
 pub(super) const REGIONS: [&str; 3] = ["north", "central", "south"];
-pub(super) const SEAT: &str = "CRM-SEAT";
+pub(crate) const SEAT: &str = "CRM-SEAT";
 pub(super) const ANALYTICS: &str = "ANALYTICS";
 pub(super) const ONBOARDING: &str = "ONBOARDING";
-pub(super) const SUPPORT: &str = "SUPPORT";
+pub(crate) const SUPPORT: &str = "SUPPORT";
 /// Years the price books and promotions cover, from the first simulated year on.
 const YEARS: i32 = 5;
 
@@ -54,7 +54,7 @@ fn seat_volume() -> Option<VolumeSchedule> {
 }
 
 /// The pricing data every quote of the simulation carries, valid from `first_year` on.
-pub(super) fn pricing_data(first_year: i32) -> PricingData {
+pub(crate) fn pricing_data(first_year: i32) -> PricingData {
     let catalog = Catalog {
         version: format!("{first_year}.1"),
         products: vec![

@@ -13,7 +13,7 @@
 
 mod automation;
 mod cash;
-mod catalog;
+pub(crate) mod catalog;
 mod delivery;
 mod engine;
 mod ids;
@@ -35,6 +35,14 @@ pub use summary::Summary;
 /// The first simulated business day.
 pub fn start_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 1, 5).expect("a calendar date")
+}
+
+/// The demo company's settings: the catalog and price books the simulation sells from, with the
+/// documented defaults for everything else.
+pub fn demo_settings() -> crate::engine::Settings {
+    crate::engine::Settings::with_pricing(catalog::pricing_data(chrono::Datelike::year(
+        &start_date(),
+    )))
 }
 
 /// The tenant every generated command belongs to.

@@ -33,14 +33,34 @@ fn converting_a_lead_records_the_lead_as_origin() {
 }
 
 #[test]
-fn creating_again_is_a_no_op_for_the_same_id_and_rejected_for_another() {
+fn creating_again_with_the_same_id_profile_and_origin_is_a_no_op_even_after_changes() {
     check(&[created()], create_command(), rep(ALICE), Ok(vec![]));
-    let other = CustomerCommand::Create {
+    let changed = [
+        created(),
+        CustomerEvent::TierChanged { from: Tier::Key, to: Tier::Strategic },
+        CustomerEvent::CreditLimitChanged { from: eur(5_000_000), to: eur(1) },
+    ];
+    check(&changed, create_command(), rep(ALICE), Ok(vec![]));
+}
+
+#[test]
+fn creating_again_with_another_id_profile_or_origin_is_rejected() {
+    let already = Err(CustomerError::AlreadyCreated(ACME));
+    let other_id = CustomerCommand::Create {
         customer_id: CustomerId(Uuid::from_u128(0x07e4)),
         profile: profile(),
         origin: Origin::Direct,
     };
-    check(&[created()], other, rep(ALICE), Err(CustomerError::AlreadyCreated(ACME)));
+    check(&[created()], other_id, rep(ALICE), already.clone());
+    check(&[created()], create_with(|p| p.name = "ACME AG".into()), rep(ALICE), already.clone());
+    check(&[created()], create_with(|p| p.tier = Tier::Normal), rep(ALICE), already.clone());
+    check(&[created()], create_with(|p| p.credit_limit = eur(1)), rep(ALICE), already.clone());
+    let converted = CustomerCommand::Create {
+        customer_id: ACME,
+        profile: profile(),
+        origin: Origin::ConvertedLead(LEAD),
+    };
+    check(&[created()], converted, rep(ALICE), already);
 }
 
 #[test]

@@ -26,14 +26,74 @@ fn capture_records_normalised_contact_and_company_data_and_the_first_score() {
 }
 
 #[test]
-fn capturing_again_is_a_no_op_for_the_same_id_and_rejected_for_another() {
-    check(&[captured(), scored()], capture_command(), manager(EAST), Ok(vec![]));
-    let other = capture_with(|c| {
+fn capturing_again_with_the_same_details_is_a_no_op_even_after_assignment_and_merging() {
+    let history = [captured(), scored()];
+    check(&history, capture_command(), manager(EAST), Ok(vec![]));
+    // Written differently but normalised to the same facts: still the same capture.
+    let tidy = capture_with(|c| {
+        if let LeadCommand::Capture { contact, .. } = c {
+            contact.email = Some("ada@example.com".into());
+        }
+    });
+    check(&history, tidy, manager(EAST), Ok(vec![]));
+    let later = [
+        captured(),
+        scored(),
+        assigned(ALICE, EAST, 1),
+        LeadEvent::MergedInto { survivor: SURVIVOR, at: t(2) },
+    ];
+    check(&later, capture_command(), manager(EAST), Ok(vec![]));
+}
+
+#[test]
+fn capturing_again_with_another_id_or_other_details_is_rejected() {
+    let history = [captured(), scored()];
+    let already = Err(LeadError::AlreadyCaptured(LEAD));
+    let other_id = capture_with(|c| {
         if let LeadCommand::Capture { lead_id, .. } = c {
             *lead_id = SURVIVOR;
         }
     });
-    check(&[captured(), scored()], other, manager(EAST), Err(LeadError::AlreadyCaptured(LEAD)));
+    check(&history, other_id, manager(EAST), already.clone());
+    let other_email = capture_with(|c| {
+        if let LeadCommand::Capture { contact, .. } = c {
+            contact.email = Some("ada@example.org".into());
+        }
+    });
+    check(&history, other_email, manager(EAST), already.clone());
+    let other_channel = capture_with(|c| {
+        if let LeadCommand::Capture { channel, .. } = c {
+            *channel = Channel::Referral;
+        }
+    });
+    check(&history, other_channel, manager(EAST), already.clone());
+    let as_duplicate = capture_with(|c| {
+        if let LeadCommand::Capture { duplicate_of, .. } = c {
+            *duplicate_of = Some(SURVIVOR);
+        }
+    });
+    check(&history, as_duplicate, manager(EAST), already.clone());
+    let invalid = capture_with(|c| {
+        if let LeadCommand::Capture { contact, .. } = c {
+            contact.email = Some("not an email".into());
+        }
+    });
+    check(&history, invalid, manager(EAST), already);
+}
+
+#[test]
+fn a_duplicate_captured_again_is_a_no_op_only_when_it_names_the_same_survivor() {
+    let as_duplicate = |survivor: Option<LeadId>| {
+        capture_with(|c| {
+            if let LeadCommand::Capture { duplicate_of, .. } = c {
+                *duplicate_of = survivor;
+            }
+        })
+    };
+    let history = [captured(), LeadEvent::CapturedAsDuplicate { survivor: SURVIVOR }];
+    check(&history, as_duplicate(Some(SURVIVOR)), manager(EAST), Ok(vec![]));
+    let already = Err(LeadError::AlreadyCaptured(LEAD));
+    check(&history, as_duplicate(None), manager(EAST), already);
 }
 
 #[test]

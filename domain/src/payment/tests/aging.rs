@@ -25,6 +25,7 @@ fn outstanding_as_of_counts_only_facts_dated_on_or_before_that_day() {
         received(1, 30_000, day(3, 5), vec![alloc(0, 30_000)], 0, 5),
         received(2, 20_000, day(4, 10), vec![alloc(0, 10_000), alloc(1, 10_000)], 0, 6),
         PaymentEvent::WrittenOff {
+            write_off_id: write_off_id(1),
             amount: eur(5_000),
             reason: "bad debt".into(),
             written_off_on: day(5, 1),

@@ -7,6 +7,7 @@ mod aging;
 mod open;
 mod properties;
 mod receipts;
+mod repeats;
 
 use crate::testing::*;
 use chrono::NaiveDate;
@@ -25,6 +26,18 @@ const FINN: UserId = UserId(Uuid::from_u128(0xf1));
 
 fn receipt_id(n: u128) -> ReceiptId {
     ReceiptId(Uuid::from_u128(0x7ec0_0000 + n))
+}
+
+fn refund_id(n: u128) -> RefundId {
+    RefundId(Uuid::from_u128(0x4ef0_0000 + n))
+}
+
+fn credit_note_id(n: u128) -> CreditNoteId {
+    CreditNoteId(Uuid::from_u128(0xc4ed_0000 + n))
+}
+
+fn write_off_id(n: u128) -> WriteOffId {
+    WriteOffId(Uuid::from_u128(0x0ff0_0000 + n))
 }
 
 fn with_role(role: Role) -> Actor {

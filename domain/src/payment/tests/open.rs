@@ -25,13 +25,34 @@ fn opening_records_the_invoice_its_total_and_its_due_schedule() {
 }
 
 #[test]
-fn opening_again_is_a_no_op_for_the_same_id_and_rejected_for_another() {
+fn opening_again_with_the_same_id_and_details_is_a_no_op_even_after_payments() {
     check(&[opened()], open_command(), finance(), Ok(vec![]));
-    let mut other = open_command();
-    if let PaymentCommand::OpenReceivable { receivable_id, .. } = &mut other {
+    let paid = [opened(), received(1, 30_000, day(3, 5), vec![alloc(0, 30_000)], 0, 5)];
+    check(&paid, open_command(), finance(), Ok(vec![]));
+}
+
+#[test]
+fn opening_again_with_another_id_or_other_details_is_rejected() {
+    let already = Err(PaymentError::AlreadyOpened(RECEIVABLE));
+    let mut other_id = open_command();
+    if let PaymentCommand::OpenReceivable { receivable_id, .. } = &mut other_id {
         *receivable_id = PaymentId(Uuid::from_u128(0x07e4));
     }
-    check(&[opened()], other, finance(), Err(PaymentError::AlreadyOpened(RECEIVABLE)));
+    check(&[opened()], other_id, finance(), already.clone());
+    let other_reference = open_with(|_, _, reference| *reference = "INV-2026-0043".into());
+    check(&[opened()], other_reference, finance(), already.clone());
+    let other_total = open_with(|total, schedule, _| {
+        *total = eur(100_001);
+        schedule[1].amount = eur(60_001);
+    });
+    check(&[opened()], other_total, finance(), already.clone());
+    let other_date = open_with(|_, schedule, _| schedule[1].due_on = day(5, 31));
+    check(&[opened()], other_date, finance(), already.clone());
+    let mut other_customer = open_command();
+    if let PaymentCommand::OpenReceivable { customer_id, .. } = &mut other_customer {
+        *customer_id = CustomerId(Uuid::from_u128(0xbeef));
+    }
+    check(&[opened()], other_customer, finance(), already);
 }
 
 #[test]
@@ -103,17 +124,9 @@ fn the_invoice_reference_is_required_and_bounded() {
 fn every_command_but_open_needs_an_opened_receivable() {
     for command in [
         receive(1, eur(100), day(3, 1)),
-        PaymentCommand::RefundCredit {
-            amount: eur(1),
-            reference: String::new(),
-            refunded_on: day(3, 1),
-        },
-        PaymentCommand::IssueCreditNote {
-            amount: eur(1),
-            reason: "x".into(),
-            issued_on: day(3, 1),
-        },
-        PaymentCommand::WriteOff { amount: eur(1), reason: "x".into(), written_off_on: day(3, 1) },
+        adjustments::refund(1, 1),
+        adjustments::credit_note(1, 1),
+        adjustments::write_off(1, 1),
     ] {
         check(&[], command, finance(), Err(PaymentError::NotOpened));
     }
@@ -125,30 +138,9 @@ fn only_finance_and_admins_including_the_process_manager_may_move_money() {
         [
             (vec![], open_command()),
             (vec![opened()], receive(1, eur(100), day(3, 1))),
-            (
-                overpaid(),
-                PaymentCommand::RefundCredit {
-                    amount: eur(1),
-                    reference: String::new(),
-                    refunded_on: day(3, 21),
-                },
-            ),
-            (
-                vec![opened()],
-                PaymentCommand::IssueCreditNote {
-                    amount: eur(1),
-                    reason: "damaged".into(),
-                    issued_on: day(3, 1),
-                },
-            ),
-            (
-                vec![opened()],
-                PaymentCommand::WriteOff {
-                    amount: eur(1),
-                    reason: "uncollectable".into(),
-                    written_off_on: day(3, 1),
-                },
-            ),
+            (overpaid(), adjustments::refund(1, 1)),
+            (vec![opened()], adjustments::credit_note(1, 1)),
+            (vec![opened()], adjustments::write_off(1, 1)),
         ]
     };
     for role in [Role::SalesRep, Role::SalesManager, Role::Auditor] {

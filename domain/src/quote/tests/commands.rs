@@ -33,14 +33,37 @@ fn create_records_version_1_priced_with_its_waterfall_and_the_catalog_used() {
 }
 
 #[test]
-fn creating_again_is_a_no_op_for_the_same_id_and_rejected_for_another() {
+fn creating_again_with_the_same_id_and_details_is_a_no_op_even_after_a_revision() {
     let history = given(&[(create(), rep(ALICE))]);
     check(&history, create(), rep(ALICE), Ok(vec![]));
-    let mut other = create();
-    if let QuoteCommand::Create { quote_id, .. } = &mut other {
+    let revised =
+        given(&[(create(), rep(ALICE)), (revise_with(vec![line("SEAT", 5, 0)]), rep(ALICE))]);
+    check(&revised, create(), rep(ALICE), Ok(vec![]));
+}
+
+#[test]
+fn creating_again_with_another_id_or_other_details_is_rejected() {
+    let history = given(&[(create(), rep(ALICE))]);
+    let already = Err(QuoteError::AlreadyCreated(QUOTE));
+    let mut other_id = create();
+    if let QuoteCommand::Create { quote_id, .. } = &mut other_id {
         *quote_id = OTHER_QUOTE;
     }
-    check(&history, other, rep(ALICE), Err(QuoteError::AlreadyCreated(QUOTE)));
+    check(&history, other_id, rep(ALICE), already.clone());
+    let other_lines = create_with(vec![line("SEAT", 21, 1_200), line("SUPPORT", 1, 0)]);
+    check(&history, other_lines, rep(ALICE), already.clone());
+    let mut other_validity = create();
+    if let QuoteCommand::Create { valid_until, .. } = &mut other_validity {
+        *valid_until = day(2026, 6, 30);
+    }
+    check(&history, other_validity, rep(ALICE), already.clone());
+    let mut other_owner = create();
+    if let QuoteCommand::Create { team, .. } = &mut other_owner {
+        *team = None;
+    }
+    check(&history, other_owner, rep(ALICE), already.clone());
+    let unpriceable = create_with(vec![line("GADGET", 1, 0)]);
+    check(&history, unpriceable, rep(ALICE), already);
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use ltc_domain::actor::Role;
 use ltc_domain::opportunity::{OpportunityCommand, Status};
 use ltc_domain::order::{CancellationId, FulfilmentId, LineQuantity, OrderCommand, OrderStatus};
-use ltc_domain::payment::PaymentCommand;
+use ltc_domain::payment::{PaymentCommand, WriteOffId};
 use ltc_eventstore::{Position, StreamId};
 use uuid::Uuid;
 
@@ -157,6 +157,7 @@ async fn a_receivable_settled_by_a_write_off_leaves_the_order_unpaid_and_the_dea
     world.pay(1, 200_000, april(20)).await;
     let receivable = Invoicing::receivable_of(super::world::invoice_id(1).0);
     let write_off = PaymentCommand::WriteOff {
+        write_off_id: WriteOffId(Uuid::from_u128(0x0ff)),
         amount: eur(100_000),
         reason: "uncollectable".into(),
         written_off_on: april(28),
