@@ -185,6 +185,7 @@ impl Opportunity {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(clippy::large_enum_variant, reason = "one per stream: a box adds only an allocation")]
 pub enum OpportunityState {
     #[default]
     NotOpened,
