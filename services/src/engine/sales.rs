@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::ids::{CustomerId, OpportunityId, TeamId, UserId};
 use ltc_domain::money::Money;
-use ltc_domain::opportunity::{OpportunityCommand, StageKey};
+use ltc_domain::opportunity::{OpportunityCommand, StageKey, TaskId};
 use serde::{Deserialize, Serialize};
 
 use super::{Engine, EngineError, Rejection};
@@ -40,6 +40,15 @@ pub enum OpportunityRequest {
     },
     Reopen {
         to: StageKey,
+    },
+    /// A task for the deal's owner, due on `due_on` (today or later).
+    ScheduleFollowUp {
+        task_id: TaskId,
+        due_on: NaiveDate,
+        subject: String,
+    },
+    CompleteFollowUp {
+        task_id: TaskId,
     },
 }
 
@@ -77,6 +86,12 @@ impl Engine {
                 OpportunityCommand::Lose { reason, competitor }
             }
             OpportunityRequest::Reopen { to } => OpportunityCommand::Reopen { to },
+            OpportunityRequest::ScheduleFollowUp { task_id, due_on, subject } => {
+                OpportunityCommand::ScheduleFollowUp { task_id, due_on, subject }
+            }
+            OpportunityRequest::CompleteFollowUp { task_id } => {
+                OpportunityCommand::CompleteFollowUp { task_id }
+            }
         };
         let path = &self.paths.opportunities;
         self.run(path, opportunity_id.0, &command, meta, now, Rejection::Opportunity).await
