@@ -22,8 +22,8 @@ pub(super) fn decide(
         (OrderState::NotPlaced, OrderCommand::Place { order_id, quote, payment_terms }) => {
             return place(*order_id, quote, payment_terms, context);
         }
-        (OrderState::Placed(order), OrderCommand::Place { order_id, .. }) => {
-            return if *order_id == order.id {
+        (OrderState::Placed(order), OrderCommand::Place { order_id, quote, payment_terms }) => {
+            return if *order_id == order.id && placed_as(order, quote, payment_terms) {
                 // A repeat of the command that placed it: nothing new to record.
                 Ok(vec![])
             } else {
@@ -92,6 +92,18 @@ pub(super) fn decide(
             cancel(order, *cancellation_id, &rest, reason, context)
         }
     }
+}
+
+/// Whether `order` was placed from exactly this quote version, with these lines and terms.
+fn placed_as(order: &Order, quote: &AcceptedQuote, payment_terms: &PaymentTerms) -> bool {
+    order.quote_id == quote.quote_id
+        && order.quote_version == quote.version
+        && order.customer_id == quote.customer_id
+        && order.currency == quote.currency
+        && order.total == quote.total
+        && order.payment_terms == *payment_terms
+        && order.lines.len() == quote.lines.len()
+        && order.lines.iter().zip(&quote.lines).all(|(line, priced)| line.priced == *priced)
 }
 
 fn place(

@@ -11,8 +11,23 @@ fn placing_from_an_accepted_quote_copies_its_lines_total_owner_and_payment_terms
 }
 
 #[test]
-fn placing_again_is_a_no_op_for_the_same_id_and_rejected_for_another() {
+fn placing_again_is_a_no_op_for_the_same_id_and_details_and_rejected_for_any_other() {
     check(&[placed()], place_command(), rep(ALICE), Ok(vec![]));
+    let already = Err(OrderError::AlreadyPlaced(ORDER));
+    let other_version = place_with(|quote| quote.version += 1);
+    check(&[placed()], other_version, rep(ALICE), already.clone());
+    let other_price = place_with(|quote| {
+        quote.lines[0].line_total = eur(90_000);
+        quote.total = eur(180_000);
+    });
+    check(&[placed()], other_price, rep(ALICE), already.clone());
+    let OrderCommand::Place { order_id, quote, .. } = place_command() else { unreachable!() };
+    let other_terms = OrderCommand::Place {
+        order_id,
+        quote,
+        payment_terms: PaymentTerms { parts: vec![TermPart { share: Bps(10_000), days_after: 30 }] },
+    };
+    check(&[placed()], other_terms, rep(ALICE), already);
     let other = OrderCommand::Place {
         order_id: OrderId(Uuid::from_u128(0x07e4)),
         quote: accepted_quote(),
