@@ -5,4 +5,5 @@ pub mod cli;
 pub mod command;
 pub mod data_dir;
 pub mod generator;
+pub mod leads;
 pub mod process;
