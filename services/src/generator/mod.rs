@@ -1,9 +1,12 @@
 //! The deterministic history generator: a seeded simulation of a small software company's sales
 //! team, driven day by day through the real command path (never by appending events directly).
-//! Customers are created, opportunities opened, moved, won or lost; quotes priced from a catalog
-//! and price books, approved or rejected by a manager, sent, accepted or declined; orders placed
-//! from accepted quotes, confirmed, fulfilled and invoiced; the invoicing process manager opens
-//! the receivables; customers pay on time, late, in part, too much, or never.
+//! Leads arrive from the channels through lead intake, some of them duplicates, and are worked,
+//! qualified or disqualified, merged, or converted by the conversion process manager into
+//! customers whose opportunities join the deal flow. Customers are created, opportunities opened,
+//! moved, won or lost; quotes priced from a catalog and price books, approved or rejected by a
+//! manager, sent, accepted or declined; orders placed from accepted quotes, confirmed, fulfilled
+//! and invoiced; the invoicing process manager opens the receivables; customers pay on time,
+//! late, in part, too much, or never.
 //!
 //! The same seed and scale give the same log, byte for byte, and so the same chain head hash:
 //! every id comes from the seed, every time from the simulated business day, and the store's
@@ -14,6 +17,7 @@ mod catalog;
 mod delivery;
 mod engine;
 mod ids;
+mod leads;
 mod people;
 mod plan;
 mod sales;
@@ -27,6 +31,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use ltc_eventstore::{EventStore, ManualClock};
 
+pub use leads::{ChannelCount, LeadSummary};
 pub use summary::Summary;
 
 /// The first simulated business day.
@@ -75,6 +80,11 @@ pub enum GeneratorError {
     Command { kind: &'static str, id: uuid::Uuid, day: NaiveDate, error: String },
     #[error("the invoicing process manager failed: {0}")]
     Invoicing(#[from] crate::process::InvoicingError),
+    #[error("the conversion process manager failed: {0}")]
+    Conversion(#[from] crate::process::ConversionError),
+    /// Lead intake refused or failed a capture, assignment or merge.
+    #[error("lead intake failed on {day}: {error}")]
+    Intake { day: NaiveDate, error: crate::leads::IntakeError },
     /// An aggregate the simulation reads back could not be loaded.
     #[error("loading {kind} {id}: {error}")]
     Load { kind: &'static str, id: uuid::Uuid, error: String },

@@ -24,6 +24,8 @@ pub(super) enum Action {
     Refund(usize),
     /// Write off what is still outstanding.
     WriteOff(usize),
+    /// The next step of lead `n`.
+    Lead(usize),
 }
 
 /// How a customer pays its invoices.
