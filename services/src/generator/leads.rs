@@ -5,44 +5,43 @@
 //! or disqualify with a reason; a manager merges most duplicates into their survivors; and the
 //! qualified leads meant to buy are converted, after which the conversion process manager creates
 //! the customer, contact and opportunity, and that opportunity joins the normal deal flow.
+//! Arrival, capture and assignment are here; the work after capture is in `lead_work.rs`.
 
 use std::sync::Arc;
 
 use ltc_domain::actor::{Actor, Ownership, Role};
-use ltc_domain::customer::{CustomerCommand, Tier};
-use ltc_domain::ids::{ContactId, CustomerId, LeadId};
+use ltc_domain::ids::LeadId;
 use ltc_domain::lead::assignment::AssignmentRule;
 use ltc_domain::lead::scoring::ScoringModel;
-use ltc_domain::lead::{
-    ActivityKind, Channel, Contact, ConvertTo, Lead, LeadCommand, LeadDecider, LeadState, Status,
-};
+use ltc_domain::lead::{Channel, Contact, LeadCommand, LeadDecider};
 use ltc_domain::opportunity::Pipeline;
-use ltc_eventstore::{Clock, EventStore, ManualClock, Position};
+use ltc_eventstore::{Clock, EventStore, ManualClock};
 use rand::Rng;
 
-use super::catalog::{REGIONS, eur, euros};
+use super::catalog::{REGIONS, eur};
 use super::engine::{Engine, Paths};
 use super::people::{
     LeadPerson, People, REPS_PER_TEAM, draw_person, draw_size, resubmission, source_of,
 };
-use super::plan::{Action, CustomerFile, Step, draw_payer};
+use super::plan::Action;
 use super::{GeneratorError, Scale};
 use crate::command::CommandPath;
-use crate::leads::RepCapacity;
-use crate::leads::{Assignment, AssignmentSettings, CaptureRequest, IntakeError, LeadIntake};
+use crate::leads::{
+    Assignment, AssignmentSettings, CaptureRequest, IntakeError, LeadIntake, RepCapacity,
+};
 use crate::process::{Conversion, ConversionDefaults, SYSTEM_USER};
 
 /// Each channel with its share of arrivals and the chance, in percent, that one of its leads is
 /// meant to buy. Referrals are rare and convert best; imports and social the other way round.
 pub(super) const CHANNELS: [(Channel, u32, u32); 8] = [
-    (Channel::WebForm, 34, 18),
-    (Channel::Email, 24, 12),
-    (Channel::Event, 10, 30),
-    (Channel::Social, 10, 8),
-    (Channel::Phone, 8, 22),
-    (Channel::Import, 5, 5),
-    (Channel::Api, 4, 12),
-    (Channel::Referral, 5, 50),
+    (Channel::WebForm, 34, 20),
+    (Channel::Email, 24, 14),
+    (Channel::Event, 10, 32),
+    (Channel::Social, 10, 9),
+    (Channel::Phone, 8, 24),
+    (Channel::Import, 6, 5),
+    (Channel::Api, 5, 14),
+    (Channel::Referral, 3, 52),
 ];
 const _: () = {
     let mut share = 0;
@@ -65,8 +64,6 @@ const RESUBMIT_PERCENT: u32 = 15;
 const RESUBMIT_WINDOW: usize = 12;
 /// Times a lead waiting in the queue is offered to the rules again before it is left there.
 const QUEUE_TRIES_MAX: u32 = 4;
-/// The credit limit finance gives a customer won from a lead, in cents.
-const CONVERTED_CREDIT_LIMIT_MINOR: i64 = 5_000_000;
 
 const QUICK_REASONS: [&str; 5] = [
     "no budget",
@@ -90,7 +87,7 @@ pub(super) enum Fate {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LeadStep {
+pub(super) enum LeadStep {
     Capture,
     /// Offer a lead from the queue to the rules again.
     Assign,
@@ -103,18 +100,18 @@ enum LeadStep {
 }
 
 #[derive(Debug)]
-struct LeadFile {
-    id: LeadId,
-    channel: Channel,
-    person: LeadPerson,
-    fate: Fate,
-    next: LeadStep,
-    activities_left: u32,
+pub(super) struct LeadFile {
+    pub id: LeadId,
+    pub channel: Channel,
+    pub person: LeadPerson,
+    pub fate: Fate,
+    pub next: LeadStep,
+    pub activities_left: u32,
     /// The owner, as an index into the reps.
-    owner: Option<usize>,
+    pub owner: Option<usize>,
     /// The survivor intake found, when the lead was captured as a duplicate.
-    survivor: Option<LeadId>,
-    queue_tries: u32,
+    pub survivor: Option<LeadId>,
+    pub queue_tries: u32,
 }
 
 /// Leads captured and converted through one channel.
@@ -143,13 +140,13 @@ pub struct LeadSummary {
 /// leads it follows.
 #[derive(Debug)]
 pub(super) struct LeadFlow {
-    path: Arc<CommandPath<LeadDecider>>,
-    intake: LeadIntake,
-    conversion: Conversion,
-    files: Vec<LeadFile>,
+    pub path: Arc<CommandPath<LeadDecider>>,
+    pub intake: LeadIntake,
+    pub conversion: Conversion,
+    pub files: Vec<LeadFile>,
     /// The fewest and most leads a working day brings.
     arrivals: (u32, u32),
-    summary: LeadSummary,
+    pub summary: LeadSummary,
 }
 
 impl LeadFlow {
@@ -199,7 +196,7 @@ impl LeadFlow {
         self.summary.clone()
     }
 
-    fn channel_count(&mut self, channel: Channel) -> &mut ChannelCount {
+    pub fn channel_count(&mut self, channel: Channel) -> &mut ChannelCount {
         let index = CHANNELS.iter().position(|&(listed, ..)| listed == channel);
         &mut self.summary.by_channel[index.expect("every channel is listed")]
     }
@@ -262,7 +259,7 @@ pub(super) fn draw_fate(rng: &mut impl Rng, channel: Channel) -> Fate {
     }
 }
 
-fn system() -> Actor {
+pub(super) fn system() -> Actor {
     Actor { user: SYSTEM_USER, role: Role::Admin, team: None }
 }
 
@@ -354,13 +351,13 @@ impl Engine {
         }
     }
 
-    fn lead_then(&mut self, n: usize, next: LeadStep, min: i64, max: i64) {
+    pub(super) fn lead_then(&mut self, n: usize, next: LeadStep, min: i64, max: i64) {
         self.lead_flow.files[n].next = next;
         let days = self.rng.random_range(min..=max);
         self.schedule_in(days, Action::Lead(n));
     }
 
-    fn intake_error(&self, error: IntakeError) -> GeneratorError {
+    pub(super) fn intake_error(&self, error: IntakeError) -> GeneratorError {
         GeneratorError::Intake { day: self.today, error }
     }
 
@@ -421,7 +418,7 @@ impl Engine {
         Ok(())
     }
 
-    fn after_assignment(&mut self, n: usize, assignment: &Assignment) {
+    pub(super) fn after_assignment(&mut self, n: usize, assignment: &Assignment) {
         let owner = match assignment {
             Assignment::Assigned { owner, .. } => *owner,
             Assignment::AlreadyOwned(ownership) => ownership.owner,
@@ -445,7 +442,7 @@ impl Engine {
     }
 
     /// The next piece of work on an owned lead: an activity, or what its fate says.
-    fn work_lead(&mut self, n: usize) {
+    pub(super) fn work_lead(&mut self, n: usize) {
         let file = &self.lead_flow.files[n];
         match (file.activities_left, file.fate) {
             (1.., _) => self.lead_then(n, LeadStep::Activity, 0, 2),
@@ -455,125 +452,5 @@ impl Engine {
             (0, Fate::GoQuiet) => self.lead_then(n, LeadStep::Disqualify, 20, 40),
             (0, Fate::Disqualify(_)) => self.lead_then(n, LeadStep::Disqualify, 0, 2),
         }
-    }
-
-    async fn assign_from_queue(&mut self, n: usize) -> Result<(), GeneratorError> {
-        let lead = self.lead_flow.files[n].id;
-        let (meta, at) = self.moment(&system(), lead.0);
-        let assignment = self.lead_flow.intake.assign_at(lead, &meta, at).await;
-        let assignment = assignment.map_err(|error| self.intake_error(error))?;
-        self.after_assignment(n, &assignment);
-        Ok(())
-    }
-
-    async fn log_activity(&mut self, n: usize) -> Result<(), GeneratorError> {
-        let (kind, summary) = match self.rng.random_range(0..100) {
-            0..40 => (ActivityKind::Call, "discovery call"),
-            40..75 => (ActivityKind::Email, "sent the product overview and pricing"),
-            75..90 => (ActivityKind::Meeting, "product demo with the buying team"),
-            _ => (ActivityKind::Note, "noted requirements and timeline"),
-        };
-        let command = LeadCommand::LogActivity { kind, summary: summary.into() };
-        self.lead_command(n, command).await?;
-        self.lead_flow.files[n].activities_left -= 1;
-        self.work_lead(n);
-        Ok(())
-    }
-
-    /// Sends `command` to lead `n` as its owner.
-    async fn lead_command(&mut self, n: usize, command: LeadCommand) -> Result<(), GeneratorError> {
-        let file = &self.lead_flow.files[n];
-        let rep = file.owner.expect("only owned leads are worked");
-        let (actor, id) = (self.people.reps[rep].actor.clone(), file.id.0);
-        let path = self.lead_flow.path.clone();
-        self.exec(&path, id, &command, &actor, id).await?;
-        Ok(())
-    }
-
-    async fn merge_lead(&mut self, n: usize) -> Result<(), GeneratorError> {
-        self.lead_flow.files[n].next = LeadStep::Done;
-        let (duplicate, survivor) = (self.lead_flow.files[n].id, self.lead_flow.files[n].survivor);
-        let survivor = survivor.expect("only duplicates are merged");
-        let survivor_lead = self.lead(survivor)?;
-        // A survivor converted or disqualified since no longer absorbs anything.
-        if !matches!(survivor_lead.status, Status::Open | Status::Qualified) {
-            return Ok(());
-        }
-        // The manager whose team holds both leads merges them; across teams, sales operations
-        // (the system user) does.
-        let teams = [survivor_lead.ownership, self.lead(duplicate)?.ownership]
-            .map(|ownership| ownership.map(|ownership| ownership.team));
-        let merger = self
-            .people
-            .managers
-            .iter()
-            .find(|manager| {
-                teams.iter().all(|team| team.is_none_or(|team| team == manager.actor.team))
-            })
-            .map_or_else(system, |manager| manager.actor.clone());
-        let (meta, at) = self.moment(&merger, survivor.0);
-        let merged = self.lead_flow.intake.merge_at(duplicate, survivor, &meta, at).await;
-        merged.map_err(|error| self.intake_error(error))?;
-        self.lead_flow.summary.merged += 1;
-        Ok(())
-    }
-
-    fn lead(&self, lead: LeadId) -> Result<Box<Lead>, GeneratorError> {
-        let state = self.lead_flow.path.state_of(lead.0).map_err(|error| GeneratorError::Load {
-            kind: "lead",
-            id: lead.0,
-            error: error.to_string(),
-        })?;
-        match state {
-            LeadState::Captured(lead) => Ok(lead),
-            LeadState::NotCaptured => unreachable!("only captured leads are read back"),
-        }
-    }
-
-    /// Converts lead `n` into a new customer; the conversion process manager creates it, its
-    /// contact and the opportunity, which then goes through the pipeline like any other deal.
-    async fn convert_lead(&mut self, n: usize) -> Result<(), GeneratorError> {
-        let file = &self.lead_flow.files[n];
-        let rep = file.owner.expect("a converted lead has an owner");
-        let person = &file.person;
-        let customer_id = CustomerId(self.ids.next("customer"));
-        self.customers.push(CustomerFile {
-            id: customer_id,
-            name: person.company.clone().unwrap_or_else(|| person.name.clone()),
-            tier: Tier::Normal,
-            region: person.region.expect("a lead meant to buy has a region"),
-            rep,
-            payer: draw_payer(&mut self.rng),
-            created: false,
-            deals: 0,
-        });
-        let customer = self.customers.len() - 1;
-        let deal = self.new_deal(customer);
-        let command = LeadCommand::Convert {
-            customer: ConvertTo::NewCustomer(customer_id),
-            contact_id: ContactId(self.ids.next("contact")),
-            opportunity_id: self.deals[deal].opportunity,
-        };
-        let (lead, channel) = (self.lead_flow.files[n].id, self.lead_flow.files[n].channel);
-        let actor = self.people.reps[rep].actor.clone();
-        let path = self.lead_flow.path.clone();
-        let converted = self.exec(&path, lead.0, &command, &actor, lead.0).await?;
-        let position = converted.position.expect("the lead was converted now");
-        self.lead_flow.conversion.run_from(Position(position)).await?;
-        self.lead_flow.files[n].next = LeadStep::Done;
-        self.lead_flow.summary.converted += 1;
-        self.lead_flow.channel_count(channel).converted += 1;
-        self.customers[customer].created = true;
-        self.counts.customers += 1;
-        self.counts.opportunities += 1;
-        // Finance sets a first credit limit; the process manager opened the account at zero.
-        let limit = CustomerCommand::ChangeCreditLimit {
-            credit_limit: euros(CONVERTED_CREDIT_LIMIT_MINOR),
-        };
-        let finance = self.people.finance.actor.clone();
-        let customers = self.paths.customers.clone();
-        self.exec(&customers, customer_id.0, &limit, &finance, customer_id.0).await?;
-        // The process manager opened the opportunity in qualification.
-        self.then(deal, Step::NeedsAnalysis, 2, 7)
     }
 }

@@ -17,6 +17,7 @@ mod catalog;
 mod delivery;
 mod engine;
 mod ids;
+mod lead_work;
 mod leads;
 mod people;
 mod plan;
