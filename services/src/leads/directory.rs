@@ -122,11 +122,6 @@ impl LeadDirectory {
         self.next
     }
 
-    /// The number of leads captured so far.
-    pub fn n_leads(&self) -> usize {
-        self.leads.len()
-    }
-
     /// The lead's status as the directory last read it; `None` if it was never captured.
     pub fn status_of(&self, lead: LeadId) -> Option<Status> {
         self.leads.get(&lead).map(|entry| entry.status)
