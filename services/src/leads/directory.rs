@@ -52,6 +52,8 @@ struct Entry {
     owner: Option<UserId>,
     /// The lead this one duplicates or was merged into: its keys lead there.
     lives_on_in: Option<LeadId>,
+    /// The survivor named when the lead was captured, which merges never change.
+    captured_as_duplicate_of: Option<LeadId>,
 }
 
 impl Entry {
@@ -127,6 +129,11 @@ impl LeadDirectory {
         self.leads.get(&lead).map(|entry| entry.status)
     }
 
+    /// The survivor `lead` was captured as a duplicate of, if it was.
+    pub fn captured_as_duplicate_of(&self, lead: LeadId) -> Option<LeadId> {
+        self.leads.get(&lead).and_then(|entry| entry.captured_as_duplicate_of)
+    }
+
     /// The open or qualified lead a new lead with these keys duplicates: the same email, else
     /// the same phone, else the same company domain and name. A key whose lead was merged leads
     /// to the survivor. A lead that is converted, disqualified or otherwise closed no longer
@@ -186,6 +193,7 @@ impl LeadDirectory {
                 status: Status::Open,
                 owner: ownership.map(|ownership| ownership.owner),
                 lives_on_in: None,
+                captured_as_duplicate_of: None,
             };
             self.change(lead, entry);
             // A key stays with its holder while that holder (or its survivor) is worked; once
@@ -205,6 +213,7 @@ impl LeadDirectory {
             LeadEvent::CapturedAsDuplicate { survivor } => {
                 entry.status = Status::Duplicate;
                 entry.lives_on_in = Some(*survivor);
+                entry.captured_as_duplicate_of = Some(*survivor);
             }
             LeadEvent::Assigned { ownership, rule, .. } => {
                 entry.owner = Some(ownership.owner);

@@ -75,8 +75,8 @@ pub enum Assignment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Captured {
     pub lead_id: LeadId,
-    /// The survivor the lead was recorded as duplicating, read back from the lead itself (so a
-    /// retried capture reports what the first one recorded).
+    /// The survivor the lead was recorded as duplicating, read back from the log (so a retried
+    /// capture reports what the first one recorded).
     pub duplicate_of: Option<LeadId>,
     pub assignment: Assignment,
 }
@@ -159,9 +159,10 @@ impl LeadIntake {
     ) -> Result<Captured, IntakeError> {
         let mut directory = self.directory.lock().await;
         directory.catch_up(&self.store)?;
-        // A lead already captured (a retry) is not looked up: it would find itself.
+        // A lead already captured (a retry under a new command id) is not looked up, which would
+        // find itself: the repeat names the survivor the capture named, so it matches it.
         let duplicate_of = match directory.status_of(request.lead_id) {
-            Some(_) => None,
+            Some(_) => directory.captured_as_duplicate_of(request.lead_id),
             None => directory.survivor_for(&duplicate_keys(
                 request.contact.email.as_deref(),
                 request.contact.phone.as_deref(),
@@ -188,8 +189,8 @@ impl LeadIntake {
         let assign_meta = system_meta(meta, "lead-intake/assign");
         let assignment =
             self.assign_locked(&mut directory, request.lead_id, &assign_meta, at).await?;
-        let lead = self.lead(request.lead_id)?;
-        Ok(Captured { lead_id: request.lead_id, duplicate_of: lead.duplicate_of, assignment })
+        let duplicate_of = directory.captured_as_duplicate_of(request.lead_id);
+        Ok(Captured { lead_id: request.lead_id, duplicate_of, assignment })
     }
 
     /// Assigns an open lead that has no owner by the rules, as the system user with `meta`'s

@@ -293,6 +293,23 @@ async fn a_retried_capture_reports_what_the_first_recorded_and_appends_nothing()
 }
 
 #[tokio::test]
+async fn a_capture_repeated_under_a_new_command_id_names_the_same_survivor_and_appends_nothing() {
+    let mut fixture = Fixture::new();
+    let intake = fixture.intake(everyone());
+    fixture.capture(&intake, &request(1, Some("ada@example.com"), None)).await;
+    let duplicate = request(2, Some("ADA@example.com"), None);
+    let first = fixture.capture(&intake, &duplicate).await;
+    // The decider answers a repeated capture only if it names the same survivor, merge or not.
+    let meta = fixture.meta(MANAGER, Role::SalesManager);
+    intake.merge_at(lead_id(2), lead_id(1), &meta, fixture.clock.now()).await.unwrap();
+    let head = fixture.store.head();
+    let repeated = fixture.capture(&intake, &duplicate).await;
+    assert_eq!(repeated.duplicate_of, first.duplicate_of);
+    assert_eq!(repeated.assignment, Assignment::Closed(Status::Merged));
+    assert_eq!(fixture.store.head(), head);
+}
+
+#[tokio::test]
 async fn a_merge_folds_the_duplicate_into_its_survivor_once_and_closes_it() {
     let mut fixture = Fixture::new();
     let intake = fixture.intake(everyone());
