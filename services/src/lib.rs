@@ -6,4 +6,5 @@ pub mod command;
 pub mod data_dir;
 pub mod engine;
 pub mod generator;
+pub mod leads;
 pub mod process;

@@ -37,6 +37,10 @@ fn demo_generates_a_history_tells_a_story_and_reports_an_intact_log() {
     let report = text(&output);
     for expected in [
         "through the command path",
+        "of them duplicates",
+        "of new leads)",
+        "leads by channel",
+        "converted from leads",
         "win rate",
         "needed a manager's approval",
         "cash received",

@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::TimeZone;
+use ltc_domain::lead::Channel;
 use ltc_domain::money::Money;
 use ltc_eventstore::{Durability, EventStore, ManualClock, StoreOptions};
 
@@ -95,7 +96,31 @@ fn print_summary(summary: &Summary) {
     };
     println!();
     println!("From {} to {}:", summary.start, summary.end);
-    println!("  customers         {}", summary.customers);
+    let leads = &summary.leads;
+    let new_leads = leads.captured - leads.duplicates;
+    println!(
+        "  leads             {} captured, {} of them duplicates ({} merged); {} qualified, {} \
+         disqualified, {} converted ({} of new leads)",
+        leads.captured,
+        leads.duplicates,
+        leads.merged,
+        leads.qualified,
+        leads.disqualified,
+        leads.converted,
+        percent((leads.converted * 10_000).checked_div(new_leads).unwrap_or(0) as u32)
+    );
+    let by_channel: Vec<String> = leads
+        .by_channel
+        .iter()
+        .map(|count| {
+            format!("{} {}/{}", channel_words(count.channel), count.captured, count.converted)
+        })
+        .collect();
+    println!("  leads by channel  {} (captured/converted)", by_channel.join(", "));
+    println!(
+        "  customers         {} ({} of them converted from leads)",
+        summary.customers, leads.converted
+    );
     println!(
         "  opportunities     {} won, {} lost, {} still open; win rate {}",
         summary.opportunities_won,
@@ -121,4 +146,17 @@ fn print_summary(summary: &Summary) {
     );
     println!("  written off       {}", summary.written_off);
     println!("  head              position {}, hash {}", summary.head_position, summary.head_hash);
+}
+
+fn channel_words(channel: Channel) -> &'static str {
+    match channel {
+        Channel::WebForm => "web form",
+        Channel::Email => "email",
+        Channel::Event => "event",
+        Channel::Social => "social",
+        Channel::Referral => "referral",
+        Channel::Phone => "phone",
+        Channel::Import => "import",
+        Channel::Api => "API",
+    }
 }

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::automation::Automation;
 use super::catalog::{REGIONS, pricing_data};
 use super::ids::IdSource;
+use super::leads::LeadFlow;
 use super::people::People;
 use super::plan::{Action, CustomerFile, Deal, days_between_deals, draw_payer, draw_tier};
 use super::summary::Counts;
@@ -81,6 +82,7 @@ pub(super) struct Engine {
     pub receivables: Vec<super::cash::ReceivableFile>,
     pub accepted_quote_of: HashMap<OpportunityId, QuoteId>,
     pub counts: Counts,
+    pub lead_flow: LeadFlow,
 }
 
 impl Engine {
@@ -98,6 +100,7 @@ impl Engine {
         let mut ids = IdSource::new(seed);
         let mut rng = StdRng::seed_from_u64(seed);
         let people = People::new(&mut ids);
+        let lead_flow = LeadFlow::new(&store, clock.clone(), &paths, &people, scale);
         let start = start_date();
         let end = start + Months::new(scale.months());
         let mut engine = Engine {
@@ -117,6 +120,7 @@ impl Engine {
             receivables: Vec::new(),
             accepted_quote_of: HashMap::new(),
             counts: Counts::default(),
+            lead_flow,
             people,
             ids: IdSource::new(0),
             rng: StdRng::seed_from_u64(0),
@@ -173,6 +177,7 @@ impl Engine {
         while self.today < self.end {
             if !matches!(self.today.weekday(), Weekday::Sat | Weekday::Sun) {
                 self.open_new_deals();
+                self.leads_arrive();
             }
             while let Some(action) = self.agenda.get_mut(&self.today).and_then(VecDeque::pop_front)
             {
@@ -208,6 +213,7 @@ impl Engine {
             Action::CompleteFollowUp { opportunity, task } => {
                 self.complete_follow_up(opportunity, task).await
             }
+            Action::Lead(n) => self.lead_step(n).await,
         }
     }
 
@@ -220,6 +226,22 @@ impl Engine {
         actor: &Actor,
         correlation: Uuid,
     ) -> Result<Executed, GeneratorError> {
+        let (meta, at) = self.moment(actor, correlation);
+        path.execute_at(id, command, &meta, at).await.map_err(|error| GeneratorError::Command {
+            kind: A::KIND,
+            id,
+            day: self.today,
+            error: error.to_string(),
+        })
+    }
+
+    /// The next moment of today, with the clock set to it, and the meta of a command sent then
+    /// by `actor`.
+    pub fn moment(
+        &mut self,
+        actor: &Actor,
+        correlation: Uuid,
+    ) -> (CommandMeta, chrono::DateTime<chrono::Utc>) {
         // The working day starts at 08:00 and commands come a few minutes apart; after 17:00 a
         // very busy day packs the rest seconds apart, so it still ends well before midnight.
         let opening = self.today.and_hms_opt(8, 0, 0).expect("08:00 exists").and_utc();
@@ -236,12 +258,7 @@ impl Engine {
             actor: actor.clone(),
             tenant: TENANT.into(),
         };
-        path.execute_at(id, command, &meta, at).await.map_err(|error| GeneratorError::Command {
-            kind: A::KIND,
-            id,
-            day: self.today,
-            error: error.to_string(),
-        })
+        (meta, at)
     }
 
     /// Lets the invoicing process manager handle everything recorded since it last ran.

@@ -1,11 +1,14 @@
 //! The deterministic history generator: a seeded simulation of a small software company's sales
 //! team, driven day by day through the real command path (never by appending events directly).
-//! Customers are created, opportunities opened, moved, won or lost; quotes priced from a catalog
-//! and price books, approved or rejected by a manager, sent, accepted or declined; orders placed
-//! from accepted quotes by the placement process manager, confirmed, fulfilled and invoiced; the
-//! invoicing process manager opens the receivables; customers pay on time, late, in part, too
-//! much, or never; the settlement process manager records orders paid (and wins the deals reps
-//! left open), and the follow-up process manager gives reps tasks after each stage change.
+//! Leads arrive from the channels through lead intake, some of them duplicates, and are worked,
+//! qualified or disqualified, merged, or converted by the conversion process manager into
+//! customers whose opportunities join the deal flow. Customers are created, opportunities opened,
+//! moved, won or lost; quotes priced from a catalog and price books, approved or rejected by a
+//! manager, sent, accepted or declined; orders placed from accepted quotes by the placement
+//! process manager, confirmed, fulfilled and invoiced; the invoicing process manager opens the
+//! receivables; customers pay on time, late, in part, too much, or never; the settlement process
+//! manager records orders paid (and wins the deals reps left open), and the follow-up process
+//! manager gives reps tasks after each stage change.
 //!
 //! The same seed and scale give the same log, byte for byte, and so the same chain head hash:
 //! every id comes from the seed, every time from the simulated business day, and the store's
@@ -17,6 +20,8 @@ pub(crate) mod catalog;
 mod delivery;
 mod engine;
 mod ids;
+mod lead_work;
+mod leads;
 mod people;
 mod plan;
 mod sales;
@@ -30,6 +35,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use ltc_eventstore::{EventStore, ManualClock};
 
+pub use leads::{ChannelCount, LeadSummary};
 pub use summary::Summary;
 
 /// The first simulated business day.
@@ -88,6 +94,11 @@ pub enum GeneratorError {
     Invoicing(#[from] crate::process::InvoicingError),
     #[error(transparent)]
     Automation(#[from] automation::AutomationError),
+    #[error("the conversion process manager failed: {0}")]
+    Conversion(#[from] crate::process::ConversionError),
+    /// Lead intake refused or failed a capture, assignment or merge.
+    #[error("lead intake failed on {day}: {error}")]
+    Intake { day: NaiveDate, error: crate::leads::IntakeError },
     /// An aggregate the simulation reads back could not be loaded.
     #[error("loading {kind} {id}: {error}")]
     Load { kind: &'static str, id: uuid::Uuid, error: String },

@@ -30,6 +30,8 @@ pub(super) enum Action {
         opportunity: OpportunityId,
         task: TaskId,
     },
+    /// The next step of lead `n`.
+    Lead(usize),
 }
 
 /// How a customer pays its invoices.

@@ -12,6 +12,7 @@ use ltc_eventstore::ChainHash;
 use super::GeneratorError;
 use super::catalog::euros;
 use super::engine::Engine;
+use super::leads::LeadSummary;
 
 /// Running counts kept by the simulation.
 #[derive(Debug, Default)]
@@ -39,7 +40,9 @@ pub struct Summary {
     pub start: NaiveDate,
     /// The last simulated day: outstanding and overdue are as of it.
     pub end: NaiveDate,
+    /// Customers created directly and converted from leads.
     pub customers: u64,
+    pub leads: LeadSummary,
     pub opportunities_open: u64,
     pub opportunities_won: u64,
     pub opportunities_lost: u64,
@@ -122,6 +125,7 @@ impl Engine {
             start: super::start_date(),
             end,
             customers: counts.customers,
+            leads: self.lead_flow.summary(),
             opportunities_open: counts.opportunities - closed,
             opportunities_won: counts.won,
             opportunities_lost: counts.lost,

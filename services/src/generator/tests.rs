@@ -1,18 +1,25 @@
 //! The generator against a real SQLite store in a temporary directory: the same seed gives the
 //! same log, every stream replays through its decider, money is conserved, the summary agrees
-//! with the log, and the process managers do their part.
+//! with the log, the process managers do their part, and leads arrive, duplicate and convert as a
+//! sales team sees them do.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::TimeZone;
-use ltc_domain::customer::{CustomerDecider, CustomerEvent};
+use ltc_domain::customer::{CustomerDecider, CustomerEvent, Origin};
 use ltc_domain::decider::Decider;
+use ltc_domain::lead::normalize::normalize_company_name;
+use ltc_domain::lead::{Channel, LeadDecider, LeadEvent, LeadState};
 use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent, OpportunityState};
 use ltc_domain::order::{OrderDecider, OrderEvent, OrderState};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent, PaymentState};
 use ltc_domain::quote::{QuoteDecider, QuoteEvent, QuoteState};
-use ltc_eventstore::{EventStore, ManualClock, Position, RecordedEvent, StoreOptions, codec};
+use ltc_eventstore::{
+    EventStore, ManualClock, Position, RecordedEvent, StoreOptions, StreamId, codec,
+};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 use super::{Scale, Summary, generate};
 
@@ -84,10 +91,14 @@ async fn the_log_is_intact_and_every_stream_replays_through_its_decider() {
                 let events: Vec<PaymentEvent> = events.iter().map(decode).collect();
                 assert!(matches!(PaymentDecider::replay(&events), PaymentState::Opened(_)));
             }
+            "lead" => {
+                let events: Vec<LeadEvent> = events.iter().map(decode).collect();
+                assert!(matches!(LeadDecider::replay(&events), LeadState::Captured(_)));
+            }
             other => panic!("unexpected stream kind {other}"),
         }
     }
-    let expected = ["customer", "opportunity", "quote", "order", "payment"];
+    let expected = ["lead", "customer", "opportunity", "quote", "order", "payment"];
     assert_eq!(kinds, expected.iter().map(|kind| kind.to_string()).collect());
 }
 
@@ -179,6 +190,115 @@ async fn the_summary_counts_what_the_log_holds() {
     assert_eq!(summary.written_off.amount_minor, written_off);
     assert!(summary.opportunities_won > 0 && summary.opportunities_lost > 0, "{summary:?}");
     assert!(summary.overdue.amount_minor <= summary.outstanding.amount_minor);
+    let leads = &summary.leads;
+    assert_eq!(leads.captured, count("LeadCaptured"));
+    assert_eq!(leads.duplicates, count("LeadCapturedAsDuplicate"));
+    assert_eq!(leads.merged, count("LeadMergedInto"));
+    assert_eq!(leads.qualified, count("LeadQualified"));
+    assert_eq!(leads.disqualified, count("LeadDisqualified"));
+    assert_eq!(leads.converted, count("LeadConverted"));
+    let by_channel =
+        |field: fn(&super::ChannelCount) -> u64| leads.by_channel.iter().map(field).sum::<u64>();
+    assert_eq!(by_channel(|count| count.captured), leads.captured);
+    assert_eq!(by_channel(|count| count.converted), leads.converted);
+}
+
+#[tokio::test]
+async fn a_tenth_to_a_quarter_of_new_leads_convert_into_customers_whose_deals_move_on() {
+    let (_dir, store, summary) = generated(5).await;
+    let events = all_events(&store);
+    let new_leads = summary.leads.captured - summary.leads.duplicates;
+    let share_bps = summary.leads.converted * 10_000 / new_leads;
+    assert!((1_000..=2_500).contains(&share_bps), "{share_bps} bps of {new_leads} new leads");
+    let mut converted = HashSet::new();
+    let mut from_leads = HashSet::new();
+    let mut moved = HashSet::new();
+    for event in &events {
+        match event.stream.kind.as_str() {
+            "lead" => {
+                if let LeadEvent::Converted { opportunity_id, .. } = decode(event) {
+                    converted.insert((event.stream.id, opportunity_id.0));
+                }
+            }
+            "customer" => {
+                if let CustomerEvent::Created { origin: Origin::ConvertedLead(lead), .. } =
+                    decode(event)
+                {
+                    from_leads.insert(lead.0);
+                }
+            }
+            "opportunity" => {
+                if let OpportunityEvent::StageMoved { .. } = decode(event) {
+                    moved.insert(event.stream.id);
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(converted.len() as u64, summary.leads.converted);
+    for (lead, opportunity) in &converted {
+        assert!(from_leads.contains(lead), "lead {lead} converted without a customer");
+        let opened = StreamId::new("opportunity", *opportunity).unwrap();
+        assert!(!store.read_stream(&opened, 1).unwrap().is_empty(), "no opportunity {opportunity}");
+    }
+    let moving = converted.iter().filter(|(_, opportunity)| moved.contains(opportunity)).count();
+    assert!(moving * 2 >= converted.len(), "{moving} of {} converted deals moved", converted.len());
+}
+
+#[tokio::test]
+async fn every_duplicate_shares_a_normalised_key_with_the_open_lead_it_duplicates() {
+    let (_dir, store, summary) = generated(7).await;
+    let mut captured = BTreeMap::new();
+    let mut duplicates = Vec::new();
+    for event in all_events(&store).iter().filter(|event| event.stream.kind.as_str() == "lead") {
+        match decode::<LeadEvent>(event) {
+            LeadEvent::Captured { contact, company, .. } => {
+                let name = company.name.as_deref().map(normalize_company_name);
+                captured
+                    .insert(event.stream.id, (contact.email, contact.phone, company.domain, name));
+            }
+            LeadEvent::CapturedAsDuplicate { survivor } => {
+                duplicates.push((event.stream.id, survivor.0));
+            }
+            _ => {}
+        }
+    }
+    assert!(!duplicates.is_empty(), "{summary:?}");
+    for (duplicate, survivor) in duplicates {
+        let (dup, first) = (&captured[&duplicate], &captured[&survivor]);
+        let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+        let shared = same(&dup.0, &first.0)
+            || same(&dup.1, &first.1)
+            || (same(&dup.2, &first.2) && same(&dup.3, &first.3));
+        assert!(shared, "{dup:?} duplicates {first:?} on no key");
+    }
+}
+
+#[test]
+fn web_forms_and_email_bring_most_leads_and_referrals_the_fewest_but_convert_best() {
+    use super::leads::{Fate, draw_channel, draw_fate};
+    let mut rng = StdRng::seed_from_u64(1);
+    let (mut arrivals, mut converts) = (BTreeMap::new(), BTreeMap::new());
+    for _ in 0..20_000 {
+        let channel = draw_channel(&mut rng);
+        *arrivals.entry(format!("{channel:?}")).or_insert(0_u32) += 1;
+        if draw_fate(&mut rng, channel) == Fate::Convert {
+            *converts.entry(format!("{channel:?}")).or_insert(0_u32) += 1;
+        }
+    }
+    let share = |channel: Channel| arrivals[&format!("{channel:?}")];
+    let rate = |channel: Channel| {
+        converts.get(&format!("{channel:?}")).copied().unwrap_or(0) * 1_000 / share(channel)
+    };
+    let mut by_arrivals: Vec<(u32, String)> =
+        arrivals.iter().map(|(channel, n)| (*n, channel.clone())).collect();
+    by_arrivals.sort();
+    let top: Vec<&str> = by_arrivals.iter().rev().take(2).map(|(_, c)| c.as_str()).collect();
+    assert_eq!(top, ["WebForm", "Email"]);
+    assert_eq!(by_arrivals[0].1, "Referral", "{by_arrivals:?}");
+    let best = [Channel::Event, Channel::WebForm, Channel::Email, Channel::Social, Channel::Import]
+        .map(rate);
+    assert!(best.iter().all(|&other| rate(Channel::Referral) > other), "{best:?}");
 }
 
 #[tokio::test]

@@ -25,7 +25,9 @@ fn placing_again_is_a_no_op_for_the_same_id_and_details_and_rejected_for_any_oth
     let other_terms = OrderCommand::Place {
         order_id,
         quote,
-        payment_terms: PaymentTerms { parts: vec![TermPart { share: Bps(10_000), days_after: 30 }] },
+        payment_terms: PaymentTerms {
+            parts: vec![TermPart { share: Bps(10_000), days_after: 30 }],
+        },
     };
     check(&[placed()], other_terms, rep(ALICE), already);
     let other = OrderCommand::Place {
