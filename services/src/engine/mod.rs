@@ -10,6 +10,7 @@
 
 mod accepted_quotes;
 mod error;
+mod lead;
 mod order;
 mod payment;
 mod quote;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::customer::{CustomerCommand, CustomerDecider, CustomerState};
 use ltc_domain::ids::{CustomerId, LeadId, OpportunityId, OrderId, PaymentId, QuoteId};
-use ltc_domain::lead::{LeadCommand, LeadDecider};
+use ltc_domain::lead::LeadDecider;
 use ltc_domain::opportunity::OpportunityDecider;
 use ltc_domain::order::OrderDecider;
 use ltc_domain::payment::PaymentDecider;
@@ -33,22 +34,24 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::command::{Aggregate, CommandMeta, CommandPath, Executed};
+use crate::leads::LeadIntake;
 use accepted_quotes::AcceptedQuotes;
 
 pub use error::{EngineError, Rejection};
+pub use lead::LeadRequest;
 pub use order::OrderRequest;
 pub use payment::PaymentRequest;
 pub use quote::QuoteRequest;
 pub use sales::OpportunityRequest;
 pub use settings::{QUOTE_VALID_DAYS_DEFAULT, Settings, net_30};
 
-/// A command as a client sends it: the aggregate it targets and what to do. Customer and lead
-/// commands hold nothing the engine fills in, so they are the domain's own commands.
+/// A command as a client sends it: the aggregate it targets and what to do. Customer commands
+/// hold nothing the engine fills in, so they are the domain's own commands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(clippy::large_enum_variant, reason = "read once per request, then consumed")]
 pub enum Command {
-    Lead { lead_id: LeadId, command: LeadCommand },
+    Lead { lead_id: LeadId, command: LeadRequest },
     Customer { customer_id: CustomerId, command: CustomerCommand },
     Opportunity { opportunity_id: OpportunityId, command: OpportunityRequest },
     Quote { quote_id: QuoteId, command: QuoteRequest },
@@ -87,6 +90,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     settings: Settings,
     paths: Paths,
+    intake: LeadIntake,
     accepted_quotes: tokio::sync::Mutex<AcceptedQuotes>,
 }
 
@@ -101,11 +105,19 @@ impl Engine {
         let mut accepted_quotes = AcceptedQuotes::default();
         accepted_quotes.catch_up(&store)?;
         let paths = Paths::new(&store, &clock);
+        let intake = LeadIntake::new(
+            store.clone(),
+            paths.leads.clone(),
+            clock.clone(),
+            settings.assignment.clone(),
+            settings.scoring.clone(),
+        );
         Ok(Engine {
             store,
             clock,
             settings,
             paths,
+            intake,
             accepted_quotes: tokio::sync::Mutex::new(accepted_quotes),
         })
     }
@@ -134,9 +146,7 @@ impl Engine {
         // agree even across midnight.
         let now = self.clock.now();
         match command {
-            Command::Lead { lead_id, command } => {
-                self.run(&self.paths.leads, lead_id.0, &command, meta, now, Rejection::Lead).await
-            }
+            Command::Lead { lead_id, command } => self.lead(lead_id, command, meta, now).await,
             Command::Customer { customer_id, command } => {
                 if let CustomerCommand::Create { customer_id: created, .. } = &command
                     && *created != customer_id

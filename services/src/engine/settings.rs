@@ -10,6 +10,8 @@ use ltc_domain::opportunity::Pipeline;
 use ltc_domain::order::{PaymentTerms, TermPart};
 use ltc_domain::quote::{ApprovalPolicy, PricingData};
 
+use crate::leads::AssignmentSettings;
+
 /// Days a quote stays valid when the request names no validity date.
 pub const QUOTE_VALID_DAYS_DEFAULT: u32 = 30;
 
@@ -23,6 +25,8 @@ pub struct Settings {
     pub pipeline: Pipeline,
     /// How new leads are scored.
     pub scoring: ScoringModel,
+    /// Who gets new leads: rules tried in order, reps with their caps.
+    pub assignment: AssignmentSettings,
     /// Terms for an order whose request names none.
     pub payment_terms: PaymentTerms,
     pub quote_valid_days: u32,
@@ -30,13 +34,15 @@ pub struct Settings {
 
 impl Settings {
     /// The documented defaults around `pricing`: the default approval table, the default sales
-    /// pipeline, the default scoring model (no target industries), and 100 % net 30.
+    /// pipeline, the default scoring model (no target industries), no assignment rules (new leads
+    /// wait for a manager to assign them), and 100 % net 30.
     pub fn with_pricing(pricing: PricingData) -> Settings {
         Settings {
             pricing,
             approval: ApprovalPolicy::default(),
             pipeline: Pipeline::default_sales(),
             scoring: ScoringModel::default_model(vec![], vec![]),
+            assignment: AssignmentSettings::default(),
             payment_terms: net_30(),
             quote_valid_days: QUOTE_VALID_DAYS_DEFAULT,
         }

@@ -34,7 +34,7 @@ use uuid::Uuid;
 
 use super::directory::{DirectoryError, LeadDirectory};
 use super::settings::AssignmentSettings;
-use crate::command::{CommandMeta, CommandPath, ExecuteError};
+use crate::command::{CommandMeta, CommandPath, ExecuteError, Executed};
 use crate::process::SYSTEM_USER;
 
 /// A lead as it arrives: everything of `LeadCommand::Capture` except what intake decides (the
@@ -78,14 +78,18 @@ pub struct Captured {
     /// The survivor the lead was recorded as duplicating, read back from the log (so a retried
     /// capture reports what the first one recorded).
     pub duplicate_of: Option<LeadId>,
+    /// What the capture command itself did.
+    pub capture: Executed,
     pub assignment: Assignment,
 }
 
 /// What a merge did: false where the step had already been done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merged {
     pub absorbed_now: bool,
     pub merged_now: bool,
+    /// What the command that closed the duplicate did.
+    pub merge_into: Executed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -184,13 +188,13 @@ impl LeadIntake {
             duplicate_of,
             scoring_model: self.scoring_model.clone(),
         };
-        self.leads.execute_at(request.lead_id.0, &command, meta, at).await?;
+        let capture = self.leads.execute_at(request.lead_id.0, &command, meta, at).await?;
         directory.catch_up(&self.store)?;
         let assign_meta = system_meta(meta, "lead-intake/assign");
         let assignment =
             self.assign_locked(&mut directory, request.lead_id, &assign_meta, at).await?;
         let duplicate_of = directory.captured_as_duplicate_of(request.lead_id);
-        Ok(Captured { lead_id: request.lead_id, duplicate_of, assignment })
+        Ok(Captured { lead_id: request.lead_id, duplicate_of, capture, assignment })
     }
 
     /// Assigns an open lead that has no owner by the rules, as the system user with `meta`'s
@@ -235,7 +239,11 @@ impl LeadIntake {
         let merge_meta = derived_meta(meta, "lead-intake/merge-into");
         let merged = self.leads.execute_at(duplicate.0, &merge, &merge_meta, at).await?;
         directory.catch_up(&self.store)?;
-        Ok(Merged { absorbed_now: absorbed.appended_now(), merged_now: merged.appended_now() })
+        Ok(Merged {
+            absorbed_now: absorbed.appended_now(),
+            merged_now: merged.appended_now(),
+            merge_into: merged,
+        })
     }
 
     async fn assign_locked(

@@ -23,7 +23,8 @@ pub struct RepCapacity {
 }
 
 /// The assignment rules and the reps they draw from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The default has no rules and no reps: every new lead waits unassigned for a manager.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AssignmentSettings {
     rules: Vec<AssignmentRule>,
     reps: Vec<RepCapacity>,

@@ -2,6 +2,7 @@
 //! never with what the client claims, and every refusal is typed and appends nothing.
 
 mod authorization;
+mod leads;
 mod orders;
 mod payments;
 mod quotes;
