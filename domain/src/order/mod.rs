@@ -11,6 +11,7 @@ mod terms;
 mod tests;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -43,6 +44,7 @@ macro_rules! document_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(JsonSchema)]
         pub struct $name(pub Uuid);
     };
 }
@@ -61,6 +63,7 @@ document_id!(
 
 /// A priced line as the accepted quote has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct PricedLine {
     pub sku: String,
     pub quantity: u32,
@@ -85,6 +88,7 @@ pub struct AcceptedQuote {
 
 /// A quantity of one order line, the line named by its position (0-based) in the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct LineQuantity {
     pub line: u32,
     pub quantity: u32,
@@ -92,6 +96,7 @@ pub struct LineQuantity {
 
 /// A quantity of one order line and the part of the line total it carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct LineAmount {
     pub line: u32,
     pub quantity: u32,
@@ -130,6 +135,7 @@ pub enum OrderCommand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum OrderEvent {
     Placed {
         order_id: OrderId,

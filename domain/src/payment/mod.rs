@@ -15,6 +15,7 @@ mod state;
 mod tests;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -47,6 +48,7 @@ const _: () = assert!(
 /// a retried `ReceivePayment` is recognised and records nothing twice. (A payment's id; the
 /// receivable itself is identified by [`PaymentId`].)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct ReceiptId(pub Uuid);
 
 impl std::fmt::Display for ReceiptId {
@@ -56,6 +58,7 @@ impl std::fmt::Display for ReceiptId {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
     BankTransfer,
@@ -67,6 +70,7 @@ pub enum PaymentMethod {
 
 /// One line of a due schedule: this much is due on this date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct InstalmentDue {
     pub due_on: NaiveDate,
     pub amount: Money,
@@ -74,6 +78,7 @@ pub struct InstalmentDue {
 
 /// The part of a receipt, credit note or write-off applied to one instalment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Allocation {
     /// The instalment's position in the schedule, from 0.
     pub instalment_idx: u32,
@@ -110,6 +115,7 @@ pub enum PaymentCommand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum PaymentEvent {
     ReceivableOpened {
         receivable_id: PaymentId,
