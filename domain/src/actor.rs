@@ -1,6 +1,7 @@
 //! Who issues a command, and what their role lets them do. Every command is decided with its
 //! actor; one outside the role is a typed `Forbidden` rejection and appends nothing.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{TeamId, UserId};
@@ -28,6 +29,7 @@ pub struct Actor {
 
 /// The owner and team of a sales record, which sales roles are checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Ownership {
     pub owner: UserId,
     pub team: Option<TeamId>,

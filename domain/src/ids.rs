@@ -1,6 +1,7 @@
 //! Identifiers of the aggregates and of the people who act on them. Each is its own type, so a
 //! lead id can never be passed where an opportunity id is expected.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -8,6 +9,7 @@ macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(JsonSchema)]
         pub struct $name(pub Uuid);
 
         impl std::fmt::Display for $name {

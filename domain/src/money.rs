@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// An ISO 4217 code such as `EUR`: three uppercase ASCII letters.
@@ -50,8 +51,26 @@ impl fmt::Display for Currency {
     }
 }
 
+// Written by hand because the JSON form is the code as a string (`try_from`/`into` above), and
+// the schema should say which strings `Currency::new` accepts, not just "a string".
+impl JsonSchema for Currency {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Currency".into()
+    }
+
+    fn json_schema(_generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "An ISO 4217 code such as `EUR`: three uppercase ASCII letters.",
+            "type": "string",
+            "pattern": "^[A-Z]{3}$",
+            "examples": ["EUR"],
+        })
+    }
+}
+
 /// A rate in basis points: 10,000 bps = 100 %.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Bps(pub u32);
 
 impl Bps {
@@ -67,6 +86,7 @@ impl fmt::Display for Bps {
 
 /// An amount of one currency, in its minor unit (cents for EUR, yen for JPY).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Money {
     pub amount_minor: i64,
     pub currency: Currency,

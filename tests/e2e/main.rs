@@ -1,5 +1,6 @@
 //! ltc's cross-crate end-to-end tests, in one binary (so they link once).
 
 mod crash;
+mod schemas;
 mod seed;
 mod tidy;

@@ -9,6 +9,7 @@ mod tests;
 mod text;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Ownership, Role};
@@ -28,6 +29,7 @@ pub use crate::ids::ContactId;
 
 /// How much attention the account gets: it drives service levels and discount policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {
     Strategic,
@@ -36,6 +38,7 @@ pub enum Tier {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct CustomerProfile {
     pub name: String,
     pub industry: String,
@@ -49,6 +52,7 @@ pub struct CustomerProfile {
 
 /// Where the customer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
     Direct,
@@ -56,6 +60,7 @@ pub enum Origin {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Contact {
     pub name: String,
     pub email: String,
@@ -65,6 +70,7 @@ pub struct Contact {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum CustomerCommand {
     Create { customer_id: CustomerId, profile: CustomerProfile, origin: Origin },
     AddContact { contact_id: ContactId, contact: Contact },
@@ -77,6 +83,7 @@ pub enum CustomerCommand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum CustomerEvent {
     Created { customer_id: CustomerId, profile: CustomerProfile, origin: Origin, at: DateTime<Utc> },
     ContactAdded { contact_id: ContactId, contact: Contact },

@@ -20,6 +20,7 @@ pub mod scoring;
 mod tests;
 
 use chrono::{DateTime, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Ownership, Role};
@@ -40,6 +41,7 @@ pub use crate::ids::ContactId;
 
 /// Where a lead came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     WebForm,
@@ -54,6 +56,7 @@ pub enum Channel {
 
 /// Company size by employees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CompanySize {
     /// 1 to 9.
@@ -69,6 +72,7 @@ pub enum CompanySize {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
     Call,
@@ -84,6 +88,7 @@ impl ActivityKind {
 
 /// How many activities of each kind a lead has had.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct ActivityTally {
     pub calls: u32,
     pub emails: u32,
@@ -129,6 +134,7 @@ impl ActivityTally {
 
 /// The person, as captured (raw) or as recorded (normalised).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Contact {
     pub name: String,
     pub email: Option<String>,
@@ -138,6 +144,7 @@ pub struct Contact {
 /// The company: in a command `website` may be any URL; recorded, `domain` is normalised and
 /// falls back to the email's domain.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Company {
     pub name: Option<String>,
     pub domain: Option<String>,
@@ -145,6 +152,7 @@ pub struct Company {
 
 /// Campaign attribution, as given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Source {
     pub utm_source: Option<String>,
     pub utm_medium: Option<String>,
@@ -156,6 +164,7 @@ pub struct Source {
 
 /// The customer a lead converts into: one the shell will create, or one that exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ConvertTo {
     NewCustomer(CustomerId),
@@ -164,6 +173,7 @@ pub enum ConvertTo {
 
 /// A duplicate's data, as the shell read it from the duplicate's stream for a merge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct DuplicateData {
     pub contact: Contact,
     pub company: Company,
@@ -175,6 +185,7 @@ pub struct DuplicateData {
 
 /// What a survivor took from a duplicate: only what it lacked; its own data always wins.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct AdoptedFields {
     pub email: Option<String>,
     pub phone: Option<String>,
@@ -188,6 +199,7 @@ pub struct AdoptedFields {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 // Built once per command and then serialised: boxing the capture would only add noise.
 #[allow(clippy::large_enum_variant, reason = "built once, then serialised")]
 pub enum LeadCommand {
@@ -241,6 +253,7 @@ pub enum LeadCommand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 // Built once per decision and then serialised: boxing the capture would only add noise.
 #[allow(clippy::large_enum_variant, reason = "built once, then serialised")]
 pub enum LeadEvent {

@@ -3,6 +3,7 @@
 //! up to at most [`SCORE_MAX`], so every score lies in `0..=SCORE_MAX`. The `LeadScored` event
 //! records the inputs and each rule's points, so a score can always be explained.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::normalize::normalize_key;
@@ -15,6 +16,7 @@ pub const MODEL_INDUSTRIES_MAX: usize = 64;
 
 /// One scoring rule; a score has one line per rule, in this order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreRule {
     Channel,
@@ -26,6 +28,7 @@ pub enum ScoreRule {
 
 /// How well the lead's industry fits the ideal customer profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IndustryFit {
     Target,
@@ -36,6 +39,7 @@ pub enum IndustryFit {
 
 /// The points of one channel, company size or activity kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Points<K> {
     pub key: K,
     pub points: u32,
@@ -44,6 +48,7 @@ pub struct Points<K> {
 /// The configured scoring rules. It is recorded when a lead is captured, so a later change of the
 /// configuration never rewrites how an old lead was scored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct ScoringModel {
     /// Channels not listed score 0.
     pub channel_points: Vec<Points<Channel>>,
@@ -66,6 +71,7 @@ pub const COMPLETENESS_FIELDS: u32 = 7;
 
 /// The facts a score is computed from, recorded beside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct ScoringInputs {
     pub channel: Channel,
     pub industry_fit: IndustryFit,
@@ -76,6 +82,7 @@ pub struct ScoringInputs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct ScoreLine {
     pub rule: ScoreRule,
     pub points: u32,
@@ -83,6 +90,7 @@ pub struct ScoreLine {
 
 /// A score: the points of every rule, and their sum.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Score {
     pub lines: Vec<ScoreLine>,
     pub total: u32,

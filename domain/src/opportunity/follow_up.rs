@@ -3,6 +3,7 @@
 //! a bounded number of them, open and in all.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -20,6 +21,7 @@ const _: () = assert!(FOLLOW_UPS_OPEN_MAX <= FOLLOW_UPS_MAX);
 /// A follow-up task. It lives here rather than in `ids.rs` because only the opportunity names
 /// tasks so far; a repeated schedule under the same id is a no-op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct TaskId(pub Uuid);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,6 +10,7 @@ mod pipeline;
 mod tests;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Ownership, Role};
@@ -68,6 +69,7 @@ pub enum OpportunityCommand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum OpportunityEvent {
     Opened {
         opportunity_id: OpportunityId,

@@ -2,6 +2,7 @@
 //! an optional stall threshold. The pipeline an opportunity opens with is recorded in its opening
 //! event, so later changes to the configured pipeline never rewrite an old deal's history.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::money::Bps;
@@ -11,6 +12,7 @@ pub const PIPELINE_STAGES_MAX: usize = 32;
 
 /// A stage's name within its pipeline, such as `proposal`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct StageKey(pub String);
 
 impl StageKey {
@@ -27,6 +29,7 @@ impl std::fmt::Display for StageKey {
 
 /// How a stage counts in a forecast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ForecastCategory {
     Pipeline,
@@ -38,6 +41,7 @@ pub enum ForecastCategory {
 
 /// Whether a stage is still being worked, or closes the deal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StageOutcome {
     Open,
@@ -46,6 +50,7 @@ pub enum StageOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Stage {
     pub key: StageKey,
     pub probability: Bps,
@@ -56,6 +61,7 @@ pub struct Stage {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Pipeline {
     pub stages: Vec<Stage>,
 }

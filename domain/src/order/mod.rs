@@ -13,6 +13,7 @@ mod terms;
 mod tests;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -45,6 +46,7 @@ macro_rules! document_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(JsonSchema)]
         pub struct $name(pub Uuid);
     };
 }
@@ -63,6 +65,7 @@ document_id!(
 
 /// A priced line as the accepted quote has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct PricedLine {
     pub sku: String,
     pub quantity: u32,
@@ -87,6 +90,7 @@ pub struct AcceptedQuote {
 
 /// A quantity of one order line, the line named by its position (0-based) in the order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct LineQuantity {
     pub line: u32,
     pub quantity: u32,
@@ -94,6 +98,7 @@ pub struct LineQuantity {
 
 /// A quantity of one order line and the part of the line total it carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct LineAmount {
     pub line: u32,
     pub quantity: u32,
@@ -102,6 +107,7 @@ pub struct LineAmount {
 
 /// How one invoice of the order was settled, as its receivable records it (copied by the shell).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct InvoiceSettlement {
     pub invoice_id: InvoiceId,
     /// The customer's receipts applied to the invoice; credit beyond what was owed not included.
@@ -150,6 +156,7 @@ pub enum OrderCommand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum OrderEvent {
     Placed {
         order_id: OrderId,

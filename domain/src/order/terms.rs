@@ -3,6 +3,7 @@
 //! split uses `Money::allocate`, so the instalments always add up to exactly the invoiced amount.
 
 use chrono::{Days, NaiveDate};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Bps, Money, MoneyError};
@@ -14,18 +15,21 @@ pub const TERM_DAYS_MAX: u32 = 730;
 
 /// One part of the terms: this share of the amount is due this many days after the base date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct TermPart {
     pub share: Bps,
     pub days_after: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct PaymentTerms {
     pub parts: Vec<TermPart>,
 }
 
 /// One amount of an invoice and the day it falls due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Instalment {
     pub share: Bps,
     pub amount: Money,

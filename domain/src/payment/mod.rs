@@ -15,6 +15,7 @@ mod state;
 mod tests;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -54,6 +55,7 @@ macro_rules! document_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(JsonSchema)]
         pub struct $name(pub Uuid);
 
         impl std::fmt::Display for $name {
@@ -81,6 +83,7 @@ document_id!(
 );
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
     BankTransfer,
@@ -92,6 +95,7 @@ pub enum PaymentMethod {
 
 /// One line of a due schedule: this much is due on this date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct InstalmentDue {
     pub due_on: NaiveDate,
     pub amount: Money,
@@ -99,6 +103,7 @@ pub struct InstalmentDue {
 
 /// The part of a receipt, credit note or write-off applied to one instalment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Allocation {
     /// The instalment's position in the schedule, from 0.
     pub instalment_idx: u32,
@@ -140,6 +145,7 @@ pub enum PaymentCommand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum PaymentEvent {
     ReceivableOpened {
         receivable_id: PaymentId,

@@ -2,6 +2,7 @@
 //! total above a threshold. The limits arrive in the submit command; [`ApprovalPolicy::default`]
 //! is the documented fallback table (sales rep 1,000 bps, sales manager 2,500 bps, admin any).
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::pricing::PricedLine;
@@ -9,6 +10,7 @@ use crate::actor::Role;
 use crate::money::{Bps, Money};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct ApprovalPolicy {
     pub sales_rep_discount_bps_max: Bps,
     pub sales_manager_discount_bps_max: Bps,
@@ -28,6 +30,7 @@ impl Default for ApprovalPolicy {
 
 /// Why a submitted quote waits for approval.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum ApprovalReason {
     DiscountAboveLimit { line_no: u32, discount_bps: Bps, discount_bps_max: Bps },
     TotalAboveThreshold { total: Money, total_max: Money },

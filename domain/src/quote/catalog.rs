@@ -2,6 +2,7 @@
 //! units and options, which option requires or excludes another, and the quantities a line may
 //! order. The shell passes the catalog inside each command that prices; the domain reads nothing.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Bps, Money};
@@ -18,6 +19,7 @@ pub const CATALOG_TEXT_BYTES_MAX: usize = 256;
 
 /// A stock-keeping unit: a product's code, such as `CRM-SEAT`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Sku(pub String);
 
 impl Sku {
@@ -34,6 +36,7 @@ impl std::fmt::Display for Sku {
 
 /// An option of a product, such as `sso` or `premium_support`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct OptionKey(pub String);
 
 impl OptionKey {
@@ -82,6 +85,7 @@ pub struct Catalog {
 
 /// One line as the seller configures it, before pricing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct LineInput {
     pub sku: Sku,
     pub quantity: u32,

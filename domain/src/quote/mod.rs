@@ -18,6 +18,7 @@ pub mod pricing;
 mod tests;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::{Ownership, Role};
@@ -89,6 +90,7 @@ pub enum QuoteCommand {
 
 /// How a version came to be approved.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum ApprovalBasis {
     /// Submitted within the submitter's limits under this policy.
     WithinLimits { policy: ApprovalPolicy },
@@ -97,6 +99,7 @@ pub enum ApprovalBasis {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum QuoteEvent {
     Created {
         quote_id: QuoteId,

@@ -2,6 +2,7 @@
 //! deterministic choice of which book applies to a quote's currency, region, tier and date.
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::Sku;
@@ -19,20 +20,25 @@ pub const ID_BYTES_MAX: usize = 128;
 
 /// A sales region, such as `emea`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct Region(pub String);
 
 /// A customer tier, such as `gold`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct CustomerTier(pub String);
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct PriceBookId(pub String);
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct PromotionId(pub String);
 
 /// What a quote is priced for: the price books and promotions are chosen by these.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct PricingTerms {
     pub currency: Currency,
     pub region: Region,
@@ -100,6 +106,7 @@ pub struct Promotion {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum PromotionBenefit {
     /// A percentage off the line amount.
     PercentOff(Bps),

@@ -5,6 +5,7 @@
 //! minor units; every percentage rounds half away from zero through [`Money::times_bps`], and the
 //! quote total is the exact sum of its lines.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::catalog::{ConfigurationError, LineInput, OptionKey, Sku};
@@ -19,6 +20,7 @@ pub const QUOTE_LINES_MAX: usize = 200;
 
 /// The six steps, in the order they apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {
     List,
@@ -32,6 +34,7 @@ pub enum StepKind {
 /// What a step's `before` and `after` measure: the first three steps set the price of one unit,
 /// the last three reduce the line amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PriceBasis {
     UnitPrice,
@@ -40,6 +43,7 @@ pub enum PriceBasis {
 
 /// Why a step did what it did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum StepReason {
     ListPrice {
         catalog_version: String,
@@ -87,6 +91,7 @@ pub enum StepReason {
 
 /// The units of a slab-priced line that fall in one tier, and the price each of them got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct SlabBand {
     /// The tier's first unit; 1 for the units below the first tier.
     pub quantity_from: u32,
@@ -96,6 +101,7 @@ pub struct SlabBand {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct PricingStep {
     pub step: StepKind,
     pub basis: PriceBasis,
@@ -106,6 +112,7 @@ pub struct PricingStep {
 
 /// One line as priced: what was ordered, the product facts used, and how the price came about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub struct PricedLine {
     /// 1-based position on the quote.
     pub line_no: u32,

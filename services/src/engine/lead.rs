@@ -9,6 +9,7 @@ use ltc_domain::ids::{ContactId, LeadId, OpportunityId, TeamId, UserId};
 use ltc_domain::lead::{
     ActivityKind, Channel, CompanySize, Contact, ConvertTo, LeadCommand, Source,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Engine, EngineError, Rejection};
@@ -16,6 +17,7 @@ use crate::command::{CommandMeta, Executed};
 use crate::leads::{CaptureRequest, IntakeError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 // Unknown fields are refused: a client sending `duplicate_of` or a scoring model learns that
 // those are not its to send, instead of having them silently dropped.
 #[serde(deny_unknown_fields)]

@@ -30,6 +30,7 @@ use ltc_domain::order::OrderDecider;
 use ltc_domain::payment::PaymentDecider;
 use ltc_domain::quote::QuoteDecider;
 use ltc_eventstore::{Clock, EventStore};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -48,6 +49,7 @@ pub use settings::{QUOTE_VALID_DAYS_DEFAULT, Settings, net_30};
 /// A command as a client sends it: the aggregate it targets and what to do. Customer commands
 /// hold nothing the engine fills in, so they are the domain's own commands.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(clippy::large_enum_variant, reason = "read once per request, then consumed")]
 pub enum Command {

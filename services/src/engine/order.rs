@@ -7,12 +7,14 @@ use ltc_domain::order::{
     AcceptedQuote, CancellationId, FulfilmentId, InvoiceId, LineQuantity, OrderCommand,
     PaymentTerms,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Engine, EngineError, Rejection};
 use crate::command::{CommandMeta, Executed};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 // Unknown fields are refused: a client sending `pricing` or `on` learns that those are not its
 // to send, instead of having them silently dropped.
 #[serde(deny_unknown_fields)]

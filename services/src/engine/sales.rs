@@ -5,12 +5,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::ids::{CustomerId, OpportunityId, TeamId, UserId};
 use ltc_domain::money::Money;
 use ltc_domain::opportunity::{OpportunityCommand, StageKey, TaskId};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Engine, EngineError, Rejection};
 use crate::command::{CommandMeta, Executed};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 // Unknown fields are refused: a client sending `pricing` or `on` learns that those are not its
 // to send, instead of having them silently dropped.
 #[serde(deny_unknown_fields)]

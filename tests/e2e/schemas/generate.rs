@@ -1,0 +1,162 @@
+//! Generating the schema files from the Rust types: the events of each aggregate as serde
+//! writes them, and the client's [`Command`] as the engine reads it.
+
+use std::collections::BTreeMap;
+
+use ltc_domain::customer::CustomerDecider;
+use ltc_domain::lead::LeadDecider;
+use ltc_domain::opportunity::OpportunityDecider;
+use ltc_domain::order::OrderDecider;
+use ltc_domain::payment::PaymentDecider;
+use ltc_domain::quote::QuoteDecider;
+use ltc_services::command::Aggregate;
+use ltc_services::engine::Command;
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema};
+use serde_json::{Value, json};
+
+use super::instance;
+
+/// The command that rewrites the schema files; every failure message names it.
+pub const REGENERATE: &str = "LTC_UPDATE_SCHEMAS=1 cargo test -p ltc-tests schemas";
+
+/// Where the contracts live, relative to the workspace root.
+pub const SCHEMAS_DIR: &str = "schemas";
+
+/// The root keyword that maps each event type (as stored in the envelope) to the variant name
+/// that tags its JSON payload.
+pub const EVENT_TYPES_KEY: &str = "x-ltc-event-types";
+
+/// The root keyword holding the aggregate's `EVENT_SCHEMA_VERSION`.
+pub const EVENT_SCHEMA_VERSION_KEY: &str = "x-ltc-event-schema-version";
+
+/// One generated schema and the file it is committed as.
+pub struct SchemaFile {
+    /// Relative to the workspace root, such as `schemas/events/quote.json`.
+    pub path: String,
+    pub schema: Value,
+}
+
+/// Every contract ltc publishes, generated from today's types.
+pub fn generated() -> Vec<SchemaFile> {
+    vec![
+        event_schema::<LeadDecider>(),
+        event_schema::<CustomerDecider>(),
+        event_schema::<OpportunityDecider>(),
+        event_schema::<QuoteDecider>(),
+        event_schema::<OrderDecider>(),
+        event_schema::<PaymentDecider>(),
+        command_schema(),
+    ]
+}
+
+/// The schema of one aggregate's events in their JSON form (externally tagged, as serde writes
+/// them), described as they are written: every field is always present.
+pub fn event_schema<A>() -> SchemaFile
+where
+    A: Aggregate,
+    A::Event: JsonSchema,
+{
+    let generator = SchemaSettings::draft2020_12()
+        .for_serialize()
+        .with_transform(closed_objects as fn(&mut Schema))
+        .into_generator();
+    let mut schema = generator.into_root_schema_for::<A::Event>().to_value();
+    let event_types = event_types_of::<A>(&schema);
+    let root = schema.as_object_mut().expect("a root schema is an object");
+    root.insert(
+        "$comment".into(),
+        json!(format!(
+            "Generated from {} by `{REGENERATE}`; do not edit. The JSON form of the events of \
+             stream kind `{}`, event schema version {}. `{EVENT_TYPES_KEY}` maps each event type \
+             (the envelope's `event_type`) to the variant that tags its payload.",
+            std::any::type_name::<A::Event>(),
+            A::KIND,
+            A::EVENT_SCHEMA_VERSION,
+        )),
+    );
+    root.insert("x-ltc-stream-kind".into(), json!(A::KIND));
+    root.insert(EVENT_SCHEMA_VERSION_KEY.into(), json!(A::EVENT_SCHEMA_VERSION));
+    root.insert(EVENT_TYPES_KEY.into(), json!(event_types));
+    SchemaFile { path: event_schema_path(A::KIND), schema }
+}
+
+/// Closes every object schema to the properties it names. An event's fields are fixed for its
+/// event type and schema version (bincode at rest reads fields by position, so a stored event
+/// cannot gain one), and serde writes exactly those: any other property is not this event.
+fn closed_objects(schema: &mut Schema) {
+    if schema.get("properties").is_some() && schema.get("additionalProperties").is_none() {
+        schema.insert("additionalProperties".into(), false.into());
+    }
+    schemars::transform::transform_subschemas(&mut closed_objects, schema);
+}
+
+/// The schema of [`Command`], the JSON a client sends, described as the engine reads it.
+pub fn command_schema() -> SchemaFile {
+    let generator = SchemaSettings::draft2020_12().for_deserialize().into_generator();
+    let mut schema = generator.into_root_schema_for::<Command>().to_value();
+    let root = schema.as_object_mut().expect("a root schema is an object");
+    root.insert(
+        "$comment".into(),
+        json!(format!(
+            "Generated from {} by `{REGENERATE}`; do not edit. A command as a client sends it: \
+             the aggregate it targets and what to do.",
+            std::any::type_name::<Command>(),
+        )),
+    );
+    SchemaFile { path: command_schema_path(), schema }
+}
+
+pub fn event_schema_path(kind: &str) -> String {
+    format!("{SCHEMAS_DIR}/events/{kind}.json")
+}
+
+pub fn command_schema_path() -> String {
+    format!("{SCHEMAS_DIR}/commands.json")
+}
+
+/// Event type → variant tag, for every variant of `A::Event`. Each variant's minimal instance
+/// (built from the schema alone) is read back as an event and asked its `event_type()`, so a new
+/// variant is named here without anyone listing it.
+pub fn event_types_of<A: Aggregate>(schema: &Value) -> BTreeMap<&'static str, String> {
+    let instances = instance::each_variant(schema)
+        .unwrap_or_else(|error| panic!("{} events: {error}", A::KIND));
+    let mut event_types = BTreeMap::new();
+    for instance in instances {
+        let tag = match &instance {
+            Value::String(unit) => unit.clone(),
+            Value::Object(tagged) if tagged.len() == 1 => tagged.keys().next().cloned().unwrap(),
+            other => panic!("{} events: {other} is not an externally tagged variant", A::KIND),
+        };
+        let event: A::Event = serde_json::from_value(instance.clone()).unwrap_or_else(|error| {
+            panic!(
+                "{} event variant {tag}: its schema's minimal instance {instance} does not read \
+                 back as an event ({error}); the schema does not match the type's serde form",
+                A::KIND
+            )
+        });
+        let previous = event_types.insert(A::event_type(&event), tag.clone());
+        assert!(previous.is_none(), "{} event type {} is used twice", A::KIND, tag);
+    }
+    event_types
+}
+
+/// The file's text: sorted keys, two-space indents, a trailing newline. Keys are sorted here
+/// rather than left to serde_json, whose order depends on a cargo feature any crate may enable.
+pub fn render(schema: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(&sorted(schema)).expect("JSON always renders");
+    text.push('\n');
+    text
+}
+
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(object) => {
+            let entries: BTreeMap<&String, Value> =
+                object.iter().map(|(key, value)| (key, sorted(value))).collect();
+            Value::Object(entries.into_iter().map(|(key, value)| (key.clone(), value)).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        scalar => scalar.clone(),
+    }
+}
