@@ -347,3 +347,19 @@ async fn process_managers_place_every_order_record_payments_and_follow_up_every_
     assert_eq!(of_type("OpportunityFollowUpScheduled").count(), stage_changes);
     assert!(summary.follow_ups_done > 0 && summary.follow_ups_done < summary.follow_ups);
 }
+
+#[tokio::test]
+async fn no_opportunity_of_any_generated_history_has_two_accepted_quotes() {
+    for seed in [3, 5, 9] {
+        let (_dir, store, _summary) = generated(seed).await;
+        let mut accepted = std::collections::HashMap::new();
+        for event in all_events(&store).iter().filter(|event| event.event_type == "QuoteAccepted") {
+            let QuoteEvent::Accepted { opportunity_id, .. } = decode(event) else {
+                unreachable!("a QuoteAccepted event decodes as Accepted")
+            };
+            let earlier = accepted.insert(opportunity_id, event.stream.id);
+            assert_eq!(earlier, None, "seed {seed}: {opportunity_id} accepted a second quote");
+        }
+        assert!(!accepted.is_empty(), "seed {seed} accepts some quotes");
+    }
+}
