@@ -1,0 +1,102 @@
+//! Feeds: where the runner's envelopes come from. One projection code, several feeds.
+//!
+//! - [`StoreFeed`]: the store's catch-up subscription, history then live. The embedded default.
+//! - [`HistoryFeed`]: a bounded range of the log read directly; what a rebuild uses.
+//! - In step 4, a JetStream consumer: the same [`Feed`] trait, so the same projections.
+//!
+//! A feed promises nothing about order or completeness: the runner checks every position against
+//! its checkpoints, skips what it has applied and refetches what a feed skipped.
+
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use ltc_eventstore::{EventStore, Position, ReadAll, RecordedEvent, Subscription};
+
+use crate::error::FeedError;
+
+/// What a feed had when asked.
+#[derive(Debug)]
+pub enum Delivery {
+    Event(RecordedEvent),
+    /// Nothing right now; more may come.
+    Idle,
+    /// Nothing now and nothing ever: a bounded feed is exhausted or a live one closed.
+    Ended,
+}
+
+/// A source of envelopes, polled by one runner thread.
+pub trait Feed {
+    /// The next envelope. With `wait`, blocks a short while (well under a second) for one to
+    /// arrive before answering [`Delivery::Idle`], so a caller can check for a stop request in
+    /// between; without it, answers at once.
+    fn poll(&mut self, wait: bool) -> Result<Delivery, FeedError>;
+}
+
+/// The store's catch-up subscription as a feed. Its blocking waits run on a private
+/// current-thread runtime, so it must not be polled from inside another async runtime.
+#[derive(Debug)]
+pub struct StoreFeed {
+    subscription: Subscription,
+    runtime: tokio::runtime::Runtime,
+    wait: Duration,
+}
+
+impl StoreFeed {
+    /// How long a waiting poll blocks before it answers [`Delivery::Idle`].
+    pub const WAIT: Duration = Duration::from_millis(100);
+
+    /// Every event from `from` on: pass [`crate::Projector::next_position`].
+    pub fn new(store: &EventStore, from: Position) -> std::io::Result<StoreFeed> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
+        Ok(StoreFeed { subscription: store.subscribe(from), runtime, wait: StoreFeed::WAIT })
+    }
+}
+
+impl Feed for StoreFeed {
+    fn poll(&mut self, wait: bool) -> Result<Delivery, FeedError> {
+        let next = if wait {
+            let (subscription, wait) = (&mut self.subscription, self.wait);
+            match self.runtime.block_on(tokio::time::timeout(wait, subscription.next())) {
+                Ok(next) => next,
+                Err(_elapsed) => return Ok(Delivery::Idle),
+            }
+        } else {
+            // One poll with a waker that does nothing: the channel answers at once whether an
+            // event is buffered, and the subscription's `recv` may be abandoned safely.
+            let mut next = std::pin::pin!(self.subscription.next());
+            match next.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+                Poll::Ready(next) => next,
+                Poll::Pending => return Ok(Delivery::Idle),
+            }
+        };
+        match next {
+            Some(Ok(event)) => Ok(Delivery::Event(event)),
+            Some(Err(error)) => Err(error.into()),
+            None => Ok(Delivery::Ended),
+        }
+    }
+}
+
+/// Positions `from..=upto` of the log, read page by page, then [`Delivery::Ended`].
+#[derive(Debug)]
+pub struct HistoryFeed {
+    events: ReadAll,
+}
+
+impl HistoryFeed {
+    pub fn new(store: &EventStore, from: Position, upto: Position) -> HistoryFeed {
+        let n_events = (upto.0 + 1).saturating_sub(from.0.max(1));
+        HistoryFeed { events: store.read_all(from, n_events) }
+    }
+}
+
+impl Feed for HistoryFeed {
+    fn poll(&mut self, _wait: bool) -> Result<Delivery, FeedError> {
+        match self.events.next() {
+            Some(Ok(event)) => Ok(Delivery::Event(event)),
+            Some(Err(error)) => Err(error.into()),
+            None => Ok(Delivery::Ended),
+        }
+    }
+}
