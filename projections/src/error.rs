@@ -15,12 +15,16 @@ pub enum ProjectorError {
     Migrate { projection: &'static str, reason: String },
     /// The read model was built by another schema version of the projection: rebuild it
     /// (`rebuild` with this projection, then `ReadModels::swap`) before running it.
-    #[error("projection {projection} is stored at schema version {stored}, this build has {current}: rebuild it")]
+    #[error(
+        "projection {projection} is stored at schema version {stored}, this build has {current}: rebuild it"
+    )]
     SchemaChanged { projection: &'static str, stored: u32, current: u32 },
     /// The feed delivered position `delivered` where `expected` was due, and the store could not
     /// supply the missing range (it ends at `store_head`): the feed is ahead of this store, or
     /// the store lost events. Nothing was applied past `expected - 1`.
-    #[error("hole: position {expected} was due, the feed delivered {delivered}, the store ends at {store_head}")]
+    #[error(
+        "hole: position {expected} was due, the feed delivered {delivered}, the store ends at {store_head}"
+    )]
     Hole { expected: u64, delivered: u64, store_head: u64 },
     /// Two projections share a name, a name breaks the rules, or there are too many: fix the
     /// program.

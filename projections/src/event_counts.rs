@@ -47,7 +47,11 @@ impl Projection for EventCounts {
         Ok(())
     }
 
-    fn apply(&mut self, tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
         let kind = event.stream.kind.as_str();
         let payload_bytes = event.payload.len() as i64;
         let mut by_kind = tx.prepare_cached(
@@ -64,7 +68,12 @@ impl Projection for EventCounts {
              VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT (stream_id) DO UPDATE SET \
              n_events = n_events + 1, last_version = ?3, last_position = ?4",
         )?;
-        by_stream.execute(params![event.stream.id.as_bytes().as_slice(), kind, version, position])?;
+        by_stream.execute(params![
+            event.stream.id.as_bytes().as_slice(),
+            kind,
+            version,
+            position
+        ])?;
         Ok(())
     }
 }

@@ -57,7 +57,11 @@ impl Feed for StoreFeed {
     fn poll(&mut self, wait: bool) -> Result<Delivery, FeedError> {
         let next = if wait {
             let (subscription, wait) = (&mut self.subscription, self.wait);
-            match self.runtime.block_on(tokio::time::timeout(wait, subscription.next())) {
+            // The timer must be made inside the runtime, which owns the clock it runs on.
+            let waited = self
+                .runtime
+                .block_on(async { tokio::time::timeout(wait, subscription.next()).await });
+            match waited {
                 Ok(next) => next,
                 Err(_elapsed) => return Ok(Delivery::Idle),
             }

@@ -57,7 +57,8 @@ pub trait Projection: Send {
 
     /// Applies one event. Called exactly once per event in position order, inside the batch's
     /// transaction; an error rolls the whole batch back.
-    fn apply(&mut self, tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError>;
+    fn apply(&mut self, tx: &Transaction<'_>, event: &RecordedEvent)
+    -> Result<(), ProjectionError>;
 }
 
 /// Why a projection could not apply an event. The runner rolls the batch back and reports it

@@ -287,9 +287,11 @@ fn apply_event(
         assert_eq!(slot.checkpoint + 1, position, "projection {} skipped", slot.projection.name());
         if slot.projection.wants(event) {
             let projection = slot.projection.name();
-            slot.projection
-                .apply(tx, event)
-                .map_err(|source| ProjectorError::Apply { projection, position, source })?;
+            slot.projection.apply(tx, event).map_err(|source| ProjectorError::Apply {
+                projection,
+                position,
+                source,
+            })?;
         }
         slot.checkpoint = position;
         slot.event_recorded_us = Some(event.recorded_at.timestamp_micros());

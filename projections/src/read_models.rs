@@ -85,7 +85,10 @@ impl ReadModels {
     /// Opens the directory (creating it and a first, empty generation if need be) and removes
     /// generations other than the current one, left by earlier swaps or abandoned rebuilds.
     /// `clock` stamps checkpoints' `updated_at`.
-    pub fn open(dir: impl AsRef<Path>, clock: Arc<dyn Clock>) -> Result<ReadModels, ProjectorError> {
+    pub fn open(
+        dir: impl AsRef<Path>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<ReadModels, ProjectorError> {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&dir)?;
         let current = match std::fs::read_to_string(dir.join(POINTER_FILE)) {

@@ -67,8 +67,8 @@ pub struct Progress {
 impl Progress {
     fn new(events_done: u64, events_total: u64, elapsed: Duration) -> Progress {
         let micros = elapsed.as_micros().max(1);
-        let events_per_second = u64::try_from(u128::from(events_done) * 1_000_000 / micros)
-            .unwrap_or(u64::MAX);
+        let events_per_second =
+            u64::try_from(u128::from(events_done) * 1_000_000 / micros).unwrap_or(u64::MAX);
         let remaining = events_total.saturating_sub(events_done);
         let eta = (events_per_second > 0).then(|| {
             Duration::from_micros(

@@ -31,7 +31,9 @@ impl std::fmt::Debug for Slot {
 }
 
 /// Checks the set's names and size: a wrong set is refused before anything is written.
-pub(crate) fn slots_for(projections: Vec<Box<dyn Projection>>) -> Result<Vec<Slot>, ProjectorError> {
+pub(crate) fn slots_for(
+    projections: Vec<Box<dyn Projection>>,
+) -> Result<Vec<Slot>, ProjectorError> {
     if projections.is_empty() || projections.len() > PROJECTIONS_MAX {
         return Err(ProjectorError::InvalidSet(format!(
             "{} projections; a runner drives 1 to {PROJECTIONS_MAX}",
