@@ -32,8 +32,7 @@ use ltc_benches::fixture::{Prefilled, STREAM_KIND, prefill};
 use ltc_benches::{Sizes, per_second};
 use ltc_eventstore::{EventStore, Position, SystemClock};
 use ltc_projections::{
-    EventCounts, ProjectorOptions, ReadModels, RebuildOptions, RebuildScope, RebuildTarget,
-    rebuild,
+    EventCounts, ProjectorOptions, ReadModels, RebuildOptions, RebuildScope, RebuildTarget, rebuild,
 };
 
 /// The log the rebuild replays: streams of ten events, each written by one append.

@@ -43,6 +43,9 @@ pub enum ProjectorError {
     /// The read-model database failed; nothing of the batch was kept. Retry later.
     #[error("read-model storage failure: {0}")]
     Storage(#[from] rusqlite::Error),
+    /// A thread (a rebuild's reader) could not be started: the process is out of resources.
+    #[error("cannot start a thread: {0}")]
+    Thread(std::io::Error),
     /// The read-model directory or its `CURRENT` pointer could not be read or written.
     #[error("read-model directory: {0}")]
     Directory(#[from] std::io::Error),

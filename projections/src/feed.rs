@@ -8,10 +8,11 @@
 //! its checkpoints, skips what it has applied and refetches what a feed skipped.
 
 use std::future::Future;
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use ltc_eventstore::{EventStore, Position, ReadAll, RecordedEvent, Subscription};
+use ltc_eventstore::{EventStore, Position, ReadError, RecordedEvent, Subscription};
 
 use crate::error::FeedError;
 
@@ -82,25 +83,72 @@ impl Feed for StoreFeed {
     }
 }
 
-/// Positions `from..=upto` of the log, read page by page, then [`Delivery::Ended`].
+/// Positions `from..=upto` of the log, then [`Delivery::Ended`]. A thread of its own reads the
+/// range a page ahead of the consumer, so reading envelopes and applying them overlap on two
+/// cores; at most [`HistoryFeed::PAGES_AHEAD`] pages wait in between. Dropping the feed stops
+/// the thread at its next page.
 #[derive(Debug)]
 pub struct HistoryFeed {
-    events: ReadAll,
+    pages: Receiver<Result<Vec<RecordedEvent>, ReadError>>,
+    page: std::vec::IntoIter<RecordedEvent>,
 }
 
 impl HistoryFeed {
-    pub fn new(store: &EventStore, from: Position, upto: Position) -> HistoryFeed {
+    /// Envelopes per page handed from the reading thread to the consumer.
+    pub const PAGE_EVENTS: usize = 1024;
+    /// Pages read but not yet consumed: the bound on what the feed holds in memory.
+    pub const PAGES_AHEAD: usize = 2;
+
+    pub fn new(store: &EventStore, from: Position, upto: Position) -> std::io::Result<HistoryFeed> {
         let n_events = (upto.0 + 1).saturating_sub(from.0.max(1));
-        HistoryFeed { events: store.read_all(from, n_events) }
+        let (sender, pages) = sync_channel(HistoryFeed::PAGES_AHEAD);
+        let store = store.clone();
+        std::thread::Builder::new()
+            .name("ltc-projections-history".into())
+            .spawn(move || read_ahead(&store, from, n_events, &sender))?;
+        Ok(HistoryFeed { pages, page: Vec::new().into_iter() })
     }
 }
 
 impl Feed for HistoryFeed {
     fn poll(&mut self, _wait: bool) -> Result<Delivery, FeedError> {
-        match self.events.next() {
-            Some(Ok(event)) => Ok(Delivery::Event(event)),
-            Some(Err(error)) => Err(error.into()),
-            None => Ok(Delivery::Ended),
+        loop {
+            if let Some(event) = self.page.next() {
+                return Ok(Delivery::Event(event));
+            }
+            match self.pages.recv() {
+                Ok(Ok(page)) => self.page = page.into_iter(),
+                Ok(Err(error)) => return Err(error.into()),
+                // The reader has sent everything and hung up.
+                Err(_) => return Ok(Delivery::Ended),
+            }
         }
+    }
+}
+
+fn read_ahead(
+    store: &EventStore,
+    from: Position,
+    n_events: u64,
+    sender: &SyncSender<Result<Vec<RecordedEvent>, ReadError>>,
+) {
+    let mut page = Vec::with_capacity(HistoryFeed::PAGE_EVENTS);
+    for event in store.read_all(from, n_events) {
+        match event {
+            Ok(event) => page.push(event),
+            Err(error) => {
+                let _ = sender.send(Err(error));
+                return;
+            }
+        }
+        if page.len() == HistoryFeed::PAGE_EVENTS {
+            let full = std::mem::replace(&mut page, Vec::with_capacity(HistoryFeed::PAGE_EVENTS));
+            if sender.send(Ok(full)).is_err() {
+                return; // The feed was dropped.
+            }
+        }
+    }
+    if !page.is_empty() {
+        let _ = sender.send(Ok(page));
     }
 }

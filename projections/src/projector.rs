@@ -189,9 +189,9 @@ impl Projector {
         self.follow_swap()?;
         let result = self.try_batch(feed, wait);
         if result.is_err() {
-            // The transaction rolled back when it was dropped; forget what memory assumed.
+            // The transaction rolled back when it was dropped; memory goes back with it.
+            self.slots.iter_mut().for_each(Slot::roll_back);
             self.hole.refetch = None;
-            slot::prepare(&self.conn, &mut self.slots, self.clock.now())?;
             self.reset_position();
         }
         result
@@ -203,7 +203,8 @@ impl Projector {
         wait: bool,
     ) -> Result<BatchOutcome, ProjectorError> {
         let mut outcome = BatchOutcome::default();
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        // Begun at the first event, so an idle poll takes no write lock and commits nothing.
+        let mut tx: Option<Transaction<'_>> = None;
         let mut n_delivered = 0;
         while n_delivered < self.batch_events {
             let owed = self.hole.next_owed(self.next_position, &self.store, &mut outcome)?;
@@ -228,11 +229,19 @@ impl Projector {
             } else if position > self.next_position {
                 self.hole.held = Some(event);
             } else {
-                apply_event(&tx, &mut self.slots, &event)?;
+                let tx = match &tx {
+                    Some(tx) => tx,
+                    None => tx.insert(Transaction::new_unchecked(
+                        &self.conn,
+                        TransactionBehavior::Immediate,
+                    )?),
+                };
+                apply_event(tx, &mut self.slots, &event)?;
                 self.next_position += 1;
                 outcome.applied += 1;
             }
         }
+        let Some(tx) = tx else { return Ok(outcome) };
         let now = self.clock.now();
         for slot in self.slots.iter_mut().filter(|slot| slot.dirty) {
             let projection = &slot.projection;
@@ -240,7 +249,7 @@ impl Projector {
             checkpoint::store(&tx, name, version, slot.checkpoint, slot.event_recorded_us, now)?;
         }
         tx.commit()?;
-        self.slots.iter_mut().for_each(|slot| slot.dirty = false);
+        self.slots.iter_mut().for_each(Slot::committed);
         Ok(outcome)
     }
 

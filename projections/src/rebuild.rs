@@ -149,7 +149,7 @@ fn build(
     )?;
     let from = projector.next_position();
     let events_total = (upto + 1).saturating_sub(from.0);
-    let mut feed = HistoryFeed::new(store, from, Position(upto));
+    let mut feed = HistoryFeed::new(store, from, Position(upto)).map_err(ProjectorError::Thread)?;
     let mut events_done = 0;
     loop {
         let outcome = projector.apply_batch(&mut feed, false)?;

@@ -18,6 +18,21 @@ pub(crate) struct Slot {
     pub(crate) event_recorded_us: Option<i64>,
     /// The checkpoint moved in this batch and must be written before the commit.
     pub(crate) dirty: bool,
+    /// `checkpoint` and `event_recorded_us` as last committed: what a rolled-back batch
+    /// returns to.
+    pub(crate) committed: (u64, Option<i64>),
+}
+
+impl Slot {
+    pub(crate) fn committed(&mut self) {
+        self.committed = (self.checkpoint, self.event_recorded_us);
+        self.dirty = false;
+    }
+
+    pub(crate) fn roll_back(&mut self) {
+        (self.checkpoint, self.event_recorded_us) = self.committed;
+        self.dirty = false;
+    }
 }
 
 impl std::fmt::Debug for Slot {
@@ -57,7 +72,13 @@ pub(crate) fn slots_for(
     }
     Ok(projections
         .into_iter()
-        .map(|projection| Slot { projection, checkpoint: 0, event_recorded_us: None, dirty: false })
+        .map(|projection| Slot {
+            projection,
+            checkpoint: 0,
+            event_recorded_us: None,
+            dirty: false,
+            committed: (0, None),
+        })
         .collect())
 }
 
@@ -71,7 +92,6 @@ pub(crate) fn prepare(
     for slot in slots.iter_mut() {
         let name = slot.projection.name();
         let current = slot.projection.schema_version();
-        slot.dirty = false;
         match checkpoint::load(conn, name)? {
             Some(stored) if stored.schema_version != current => {
                 return Err(ProjectorError::SchemaChanged {
@@ -90,6 +110,7 @@ pub(crate) fn prepare(
                 slot.event_recorded_us = None;
             }
         }
+        slot.committed();
     }
     Ok(())
 }

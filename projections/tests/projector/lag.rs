@@ -11,7 +11,9 @@ fn lag_is_the_head_minus_each_projections_checkpoint() {
     let mut world = World::new();
     world.append_events(60);
     let mut projector = world.projector(10);
-    projector.catch_up(&mut HistoryFeed::new(&world.store, Position(1), Position(45))).unwrap();
+    projector
+        .catch_up(&mut HistoryFeed::new(&world.store, Position(1), Position(45)).unwrap())
+        .unwrap();
     world.append_events(20);
 
     let expected = vec![Lag {

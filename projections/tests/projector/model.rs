@@ -134,7 +134,9 @@ fn check(ops: &[Op]) {
     let mut projector = projector.unwrap_or_else(|| world.projector(16));
     let head = world.head();
     projector
-        .catch_up(&mut HistoryFeed::new(&world.store, projector.next_position(), Position(head)))
+        .catch_up(
+            &mut HistoryFeed::new(&world.store, projector.next_position(), Position(head)).unwrap(),
+        )
         .unwrap();
     assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, head)]);
     assert_eq!(world.render(), one_shot(&world), "after {ops:?}");

@@ -16,7 +16,9 @@ fn rebuilding_up_to_a_position_gives_the_state_the_live_models_had_there() {
     let mut world = World::new();
     world.append_events(120);
     let mut projector = world.projector(16);
-    projector.catch_up(&mut HistoryFeed::new(&world.store, Position(1), Position(77))).unwrap();
+    projector
+        .catch_up(&mut HistoryFeed::new(&world.store, Position(1), Position(77)).unwrap())
+        .unwrap();
     let at_77 = world.render();
     projector.catch_up(&mut world.history(78)).unwrap();
     assert_ne!(world.render(), at_77);

@@ -129,7 +129,7 @@ impl World {
 
     /// A feed of the log from `from` to the head.
     pub fn history(&self, from: u64) -> HistoryFeed {
-        HistoryFeed::new(&self.store, Position(from), Position(self.head()))
+        HistoryFeed::new(&self.store, Position(from), Position(self.head())).expect("history feed")
     }
 }
 
