@@ -16,12 +16,14 @@
 //! - the runner: a position check and a checkpoint kept in memory, written once per batch:
 //!   ~0.05 µs; one commit per 4,096 events with `synchronous=OFF` is noise.
 //!
-//! So ~3.8 µs per event on one thread: ~260k events/s, about 0.55× the `read_all` floor, and
-//! 1M events in ~4 s. The 500k events/s target of step 3 is therefore out of reach while one
-//! thread both reads and applies; overlapping the two on two cores would give at best
-//! 1 / max(2.2, 1.6) µs ≈ 450k. Memory: the read-model connection's 32 MiB page cache, the
-//! store reader's 16 MiB, one page of 1,024 envelopes (~0.5 MiB) and the store's file mapped
-//! for reading (up to its size, counted as resident file pages, not as heap).
+//! On one thread that is ~3.8 µs per event, ~260k events/s. The rebuild's feed reads on a
+//! thread of its own, a page ahead, so on two cores reading and applying overlap and the slower
+//! of the two bounds it: 1 / max(2.2, 1.7) µs ≈ 450k events/s, just below the `read_all` floor
+//! this benchmark measures beside it (so rebuild / floor ≈ 0.9 would be the overlap working).
+//! The 500k events/s target of step 3 needs both sides faster than 2 µs. Memory: the read-model
+//! connection's 32 MiB page cache, the store reader's 16 MiB, at most three pages of 1,024
+//! envelopes (~1.5 MiB) between the threads, and the store's file mapped for reading (up to its
+//! size, counted by the kernel as resident file pages, not heap).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -146,6 +148,7 @@ fn bench_rebuild(
     // `None` when criterion's filter skipped the benchmark.
     if let Some(position_sum) = floor {
         assert_eq!(position_sum, u128::from(n) * u128::from(n + 1) / 2, "positions 1..=n, once");
+        println!("rebuild read_all_floor: {n} events, Σposition {position_sum} (= n(n+1)/2)");
     }
     if let Some((n_events, bytes)) = counted {
         assert_eq!((n_events, bytes), (n, payload_bytes), "the read model counts what was written");

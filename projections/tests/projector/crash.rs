@@ -1,9 +1,10 @@
 //! Crashes: a runner dropped between batches resumes from its checkpoints, and a batch that
 //! fails half-way leaves nothing of itself behind.
 
-use ltc_projections::{EventCounts, Projector, ProjectorError};
+use ltc_eventstore::Position;
+use ltc_projections::{EventCounts, Projector, ProjectorError, RebuildTarget, rebuild};
 
-use crate::support::{FailingCounts, World, one_shot};
+use crate::support::{FailingCounts, World, one_shot, rebuild_options, render};
 
 #[test]
 fn a_runner_dropped_midway_and_reopened_continues_to_the_same_state() {
@@ -37,13 +38,16 @@ fn a_batch_that_fails_half_way_keeps_neither_its_updates_nor_its_checkpoint() {
     // Batches 1..=16 and 17..=32 committed; 33..=48 rolled back as a whole.
     assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 32)]);
     drop(projector);
-    let at_32 = {
-        let partial = World::new();
-        let mut copy = partial;
-        copy.append_events(32);
-        copy.projector(100).catch_up(&mut copy.history(1)).unwrap();
-        copy.render()
-    };
+    let options = rebuild_options(RebuildTarget::Position(Position(32)));
+    let at_32 = rebuild(
+        &world.store,
+        &world.read_models,
+        vec![Box::new(EventCounts)],
+        options,
+        &mut |_| {},
+    )
+    .unwrap();
+    let at_32 = render(&at_32.reader().unwrap());
     assert_eq!(world.render(), at_32, "the read model is exactly the state at position 32");
 
     let mut projector: Projector = world.projector(16);
