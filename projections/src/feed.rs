@@ -18,10 +18,7 @@ use crate::error::FeedError;
 
 /// What a feed had when asked.
 #[derive(Debug)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "boxing the envelope would cost an allocation per event on the rebuild's hot path"
-)]
+#[allow(clippy::large_enum_variant, reason = "a boxed envelope is one allocation per event")]
 pub enum Delivery {
     Event(RecordedEvent),
     /// Nothing right now; more may come.
