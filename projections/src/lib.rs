@@ -1,2 +1,41 @@
-//! Read models (360° customer view, funnel, forecasts, collections) built from event envelopes,
-//! each with its checkpoint stored in the same transaction as its updates. Step 3 fills this crate.
+//! Read models built from event envelopes: the runtime that keeps them, not the read models
+//! themselves.
+//!
+//! - `projection.rs`: [`Projection`], a function from envelopes to updates of its own tables,
+//!   and [`ProjectionError`].
+//! - `read_models.rs`: [`ReadModels`], the read-model directory: numbered generations of one
+//!   SQLite database (not the event store's file) and the `CURRENT` pointer a swap rewrites.
+//! - `checkpoint.rs`: the `projection_checkpoints` table ([`Checkpoint`]) and connection
+//!   settings.
+//! - `projector.rs`: [`Projector`], the runner: batches, checkpoints in the same transaction,
+//!   duplicates skipped, holes refetched or reported. `slot.rs`: its per-projection set-up.
+//! - `feed.rs`: [`Feed`] and the store's two feeds, [`StoreFeed`] (catch-up subscription) and
+//!   [`HistoryFeed`] (a bounded range); JetStream joins in step 4.
+//! - `rebuild.rs`: [`rebuild`] into a side-by-side generation, up to a position or a recorded
+//!   time, with [`Progress`]; [`ReadModels::swap_to`] puts it in service.
+//! - `event_counts.rs`: [`EventCounts`], events and payload bytes per stream kind, a read model
+//!   that needs no domain types (operators' statistics, and the benchmark's projection).
+//!
+//! **Invariant:** a projection's updates and its checkpoint commit in one transaction, so an
+//! event is applied once or not at all, whatever crashes. **Invariant:** no event is applied
+//! unless every event before it was. Neither the event store nor the domain is written here.
+
+mod checkpoint;
+mod error;
+mod event_counts;
+mod feed;
+pub mod limits;
+mod projection;
+mod projector;
+mod read_models;
+mod rebuild;
+mod slot;
+
+pub use checkpoint::Checkpoint;
+pub use error::{FeedError, ProjectorError};
+pub use event_counts::EventCounts;
+pub use feed::{Delivery, Feed, HistoryFeed, StoreFeed};
+pub use projection::{Projection, ProjectionError};
+pub use projector::{BatchOutcome, FeedState, Projector, ProjectorOptions};
+pub use read_models::{Generation, Lag, ReadModels};
+pub use rebuild::{Progress, RebuildOptions, RebuildScope, RebuildTarget, Rebuilt, rebuild};

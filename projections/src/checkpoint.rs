@@ -1,0 +1,144 @@
+//! The `projection_checkpoints` table and the connection settings of a read-model database.
+//!
+//! A checkpoint row says how far one projection has applied the log: the position of the last
+//! event it applied, that event's recorded time (so "as of when" is answerable), the projection's
+//! schema version, and when the row was last written. The runner writes it in the same
+//! transaction as the updates it stands for.
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+/// Pages the WAL holds before SQLite copies it back into the database. Read models are written
+/// in big batches, so a larger WAL checkpoints less often, as in the event store.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 16 * 1024;
+
+const DDL: &str = "
+CREATE TABLE IF NOT EXISTS projection_checkpoints (
+    name              TEXT    PRIMARY KEY,
+    schema_version    INTEGER NOT NULL,
+    position          INTEGER NOT NULL,
+    event_recorded_us INTEGER,
+    updated_at_us     INTEGER NOT NULL
+) WITHOUT ROWID;
+";
+
+/// How far one projection has applied the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub name: String,
+    pub schema_version: u32,
+    /// The last applied event's position; 0 before the first.
+    pub position: u64,
+    /// The last applied event's `recorded_at`: the read model shows the log as of this time.
+    pub event_recorded_at: Option<DateTime<Utc>>,
+    /// When the runner last wrote this row (its clock).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// How synchronously a connection writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteMode {
+    /// WAL with `synchronous=NORMAL`: a commit survives a process crash; a power cut may lose
+    /// the last commits, which the runner then re-applies from the event store, because the
+    /// checkpoint is lost with them.
+    Live,
+    /// No fsync at all while a rebuild writes a file nobody reads yet; the rebuild makes it
+    /// durable once, before the swap.
+    Rebuild,
+}
+
+/// Opens a read-write connection to a read-model file (creating it) with the checkpoint table.
+pub(crate) fn open_writer(path: &Path, mode: WriteMode) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let synchronous = match mode {
+        WriteMode::Live => "NORMAL",
+        WriteMode::Rebuild => "OFF",
+    };
+    conn.pragma_update(None, "synchronous", synchronous)?;
+    conn.pragma_update(None, "cache_size", -32 * 1024)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+    conn.execute_batch(DDL)?;
+    Ok(conn)
+}
+
+/// Opens a connection that can only read: what dashboards and queries use.
+pub(crate) fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+pub(crate) fn load_all(conn: &Connection) -> rusqlite::Result<Vec<Checkpoint>> {
+    let mut statement = conn.prepare(
+        "SELECT name, schema_version, position, event_recorded_us, updated_at_us \
+         FROM projection_checkpoints ORDER BY name",
+    )?;
+    let rows = statement.query_map([], row_to_checkpoint)?;
+    rows.collect()
+}
+
+pub(crate) fn load(conn: &Connection, name: &str) -> rusqlite::Result<Option<Checkpoint>> {
+    conn.query_row(
+        "SELECT name, schema_version, position, event_recorded_us, updated_at_us \
+         FROM projection_checkpoints WHERE name = ?1",
+        params![name],
+        row_to_checkpoint,
+    )
+    .optional()
+}
+
+/// Writes a projection's checkpoint; inside the batch's transaction.
+pub(crate) fn store(
+    conn: &Connection,
+    name: &str,
+    schema_version: u32,
+    position: u64,
+    event_recorded_us: Option<i64>,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare_cached(
+        "INSERT INTO projection_checkpoints \
+         (name, schema_version, position, event_recorded_us, updated_at_us) \
+         VALUES (?1, ?2, ?3, ?4, ?5) \
+         ON CONFLICT (name) DO UPDATE SET schema_version = ?2, position = ?3, \
+         event_recorded_us = ?4, updated_at_us = ?5",
+    )?;
+    statement.execute(params![
+        name,
+        schema_version,
+        to_sql_int(position),
+        event_recorded_us,
+        now.timestamp_micros()
+    ])?;
+    Ok(())
+}
+
+/// Forgets a projection's checkpoint, so the next runner migrates it afresh (a rebuild of it
+/// alone, in a copy).
+pub(crate) fn forget(conn: &Connection, name: &str) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM projection_checkpoints WHERE name = ?1", params![name])?;
+    Ok(())
+}
+
+fn row_to_checkpoint(row: &rusqlite::Row<'_>) -> rusqlite::Result<Checkpoint> {
+    let micros = |value: i64| DateTime::from_timestamp_micros(value).unwrap_or_default();
+    Ok(Checkpoint {
+        name: row.get(0)?,
+        schema_version: row.get(1)?,
+        position: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+        event_recorded_at: row.get::<_, Option<i64>>(3)?.map(micros),
+        updated_at: micros(row.get(4)?),
+    })
+}
+
+/// Positions are `u64` in the API and `INTEGER` (i64) in SQLite; none reaches 2^63.
+pub(crate) fn to_sql_int(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,80 @@
+//! [`Projection`]: a function from event envelopes to updates of its own tables, and the error
+//! it returns.
+//!
+//! A projection is handed every envelope in position order, inside the runner's transaction,
+//! and writes its tables through that transaction only. It never commits, never writes its own
+//! checkpoint and never reads the event store: the runner does all three, so that an event's
+//! effects and the checkpoint that says it was applied commit together or not at all.
+//!
+//! Decoding is the projection's business, and it is the expensive part. A projection over
+//! domain events should look at the envelope's header first (`stream.kind`, `event_type`,
+//! `schema_version`, all already in memory) and decode only what it uses:
+//!
+//! ```text
+//! fn wants(&self, event: &RecordedEvent) -> bool {
+//!     event.stream.kind.as_str() == "opportunity"
+//! }
+//! fn apply(&mut self, tx: &Transaction, event: &RecordedEvent) -> Result<(), ProjectionError> {
+//!     match event.event_type.as_str() {
+//!         "OpportunityWon" => { let won: Won = codec::decode(event.codec, &event.payload)?; .. }
+//!         _ => Ok(()), // Not one this read model shows: no decode at all.
+//!     }
+//! }
+//! ```
+
+use ltc_eventstore::{CodecError, RecordedEvent};
+use rusqlite::Transaction;
+
+/// One read model: its tables in the read-model database and how each event changes them.
+///
+/// State kept in `self` must survive a rolled-back batch unchanged in meaning: a cache of
+/// something the tables also say, or a decoded lookup, never a running total that only the
+/// committed tables may hold. (Prepared statements need no field: `tx.prepare_cached` keeps them
+/// in the connection.)
+pub trait Projection: Send {
+    /// The projection's stable name: the key of its checkpoint, and how an operator names it.
+    /// 1 to [`crate::limits::PROJECTION_NAME_BYTES_MAX`] of `a-z`, `0-9` and `_`.
+    fn name(&self) -> &'static str;
+
+    /// Bumped whenever what `migrate` creates or what `apply` writes changes meaning. A read
+    /// model stored with another version is not served on: the runner refuses to start until it
+    /// is rebuilt.
+    fn schema_version(&self) -> u32;
+
+    /// Every table `migrate` creates. Rebuilding this projection alone drops exactly these; the
+    /// runner checks after `migrate` that no other table appeared.
+    fn tables(&self) -> &'static [&'static str];
+
+    /// Creates its tables (and indexes) in an empty read-model database.
+    fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError>;
+
+    /// A cheap look at the envelope's header before `apply`. An event it does not want is not
+    /// handed to `apply`, and its checkpoint moves past it all the same.
+    fn wants(&self, event: &RecordedEvent) -> bool {
+        let _ = event;
+        true
+    }
+
+    /// Applies one event. Called exactly once per event in position order, inside the batch's
+    /// transaction; an error rolls the whole batch back.
+    fn apply(&mut self, tx: &Transaction<'_>, event: &RecordedEvent)
+    -> Result<(), ProjectionError>;
+}
+
+/// Why a projection could not apply an event. The runner rolls the batch back and reports it
+/// with the projection's name and the event's position ([`crate::ProjectorError::Apply`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectionError {
+    /// The read-model database failed (disk full, I/O error): retry later; nothing of the batch
+    /// was kept.
+    #[error("read-model storage failure: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// The payload does not decode as the event its header names: a writer and this projection
+    /// disagree on the event's shape. Fix the projection (a new schema version), then rebuild.
+    #[error("payload does not decode: {0}")]
+    Decode(#[from] CodecError),
+    /// The event decodes but makes no sense to this read model (an unknown schema version, a
+    /// reference to something never seen). Fix the projection, then rebuild.
+    #[error("{0}")]
+    Unexpected(String),
+}

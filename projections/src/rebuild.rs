@@ -1,0 +1,228 @@
+//! [`rebuild`]: replays the log from position 1 into a new generation beside the live one,
+//! while the live one keeps serving, up to the head, a position or a recorded time (the state a
+//! dashboard showed then). [`crate::ReadModels::swap_to`] then puts it in service.
+//!
+//! The new file is written without fsyncs (nobody reads it yet, and a crash just leaves a file
+//! the next [`crate::ReadModels::open`] removes) and made durable once at the end, before the
+//! caller can swap it in. After a swap the live runner carries each projection on from the
+//! rebuilt checkpoint to the head: the events committed during the rebuild reach it as a hole
+//! and are refetched from the store.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use ltc_eventstore::{EventStore, Position};
+use rusqlite::Connection;
+
+use crate::checkpoint::{self, WriteMode};
+use crate::error::ProjectorError;
+use crate::feed::HistoryFeed;
+use crate::projection::Projection;
+use crate::projector::{FeedState, Projector, ProjectorOptions};
+use crate::read_models::{Generation, ReadModels};
+use crate::slot;
+
+/// How far a rebuild replays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebuildTarget {
+    /// The store's head when the rebuild starts.
+    Head,
+    /// Up to and including this position.
+    Position(Position),
+    /// Every event recorded at or before this time: what the read models showed then, once
+    /// caught up.
+    RecordedAt(DateTime<Utc>),
+}
+
+/// Which projections the new generation holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RebuildScope {
+    /// An empty database holding only the given projections.
+    Everything,
+    /// A copy of the generation in service in which the given projections are rebuilt from
+    /// scratch; every other projection is copied as it stands.
+    OnlyThese,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RebuildOptions {
+    pub target: RebuildTarget,
+    pub scope: RebuildScope,
+    pub runner: ProjectorOptions,
+}
+
+/// Where a rebuild stands, reported after every batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub events_done: u64,
+    pub events_total: u64,
+    pub elapsed: Duration,
+    /// Over the whole rebuild so far.
+    pub events_per_second: u64,
+    /// At the rate so far; `None` until there is a rate.
+    pub eta: Option<Duration>,
+}
+
+impl Progress {
+    fn new(events_done: u64, events_total: u64, elapsed: Duration) -> Progress {
+        let micros = elapsed.as_micros().max(1);
+        let events_per_second =
+            u64::try_from(u128::from(events_done) * 1_000_000 / micros).unwrap_or(u64::MAX);
+        let remaining = events_total.saturating_sub(events_done);
+        let eta = (events_per_second > 0).then(|| {
+            Duration::from_micros(
+                u64::try_from(u128::from(remaining) * 1_000_000 / u128::from(events_per_second))
+                    .unwrap_or(u64::MAX),
+            )
+        });
+        Progress { events_done, events_total, elapsed, events_per_second, eta }
+    }
+}
+
+/// A finished rebuild, durable on disk and not yet in service.
+#[derive(Debug, Clone)]
+pub struct Rebuilt {
+    pub generation: Generation,
+    pub path: PathBuf,
+    /// The last position the rebuilt projections applied.
+    pub upto: Position,
+    pub events_applied: u64,
+    pub elapsed: Duration,
+}
+
+impl Rebuilt {
+    /// A read-only connection to the rebuilt database, to look at it before (or instead of)
+    /// swapping it in.
+    pub fn reader(&self) -> Result<Connection, ProjectorError> {
+        Ok(checkpoint::open_reader(&self.path)?)
+    }
+}
+
+/// Rebuilds `projections` (fresh instances, not the live runner's) into a new generation.
+/// `progress` hears after every batch. On error the new generation's files are removed.
+pub fn rebuild(
+    store: &EventStore,
+    read_models: &ReadModels,
+    projections: Vec<Box<dyn Projection>>,
+    options: RebuildOptions,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Rebuilt, ProjectorError> {
+    let started = Instant::now();
+    let upto = resolve_target(store, options.target)?;
+    let (generation, path) = read_models.new_generation()?;
+    let built = build(store, read_models, projections, options, upto, &path, progress);
+    match built {
+        Ok(events_applied) => {
+            let elapsed = started.elapsed();
+            Ok(Rebuilt { generation, path, upto: Position(upto), events_applied, elapsed })
+        }
+        Err(error) => {
+            // The half-built file is of no use to anyone; the error is what the caller needs.
+            let _ = read_models.discard(generation);
+            Err(error)
+        }
+    }
+}
+
+fn build(
+    store: &EventStore,
+    read_models: &ReadModels,
+    projections: Vec<Box<dyn Projection>>,
+    options: RebuildOptions,
+    upto: u64,
+    path: &std::path::Path,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<u64, ProjectorError> {
+    let started = Instant::now();
+    if options.scope == RebuildScope::OnlyThese {
+        copy_without(read_models, &projections, path)?;
+    }
+    let clock = read_models.clock().clone();
+    let mut projector = Projector::on_file(
+        store.clone(),
+        path.to_path_buf(),
+        WriteMode::Rebuild,
+        clock,
+        projections,
+        options.runner,
+    )?;
+    let from = projector.next_position();
+    let events_total = (upto + 1).saturating_sub(from.0);
+    let mut feed = HistoryFeed::new(store, from, Position(upto)).map_err(ProjectorError::Thread)?;
+    let mut events_done = 0;
+    loop {
+        let outcome = projector.apply_batch(&mut feed, false)?;
+        events_done += outcome.applied;
+        progress(&Progress::new(events_done, events_total, started.elapsed()));
+        if outcome.feed != FeedState::Busy {
+            break;
+        }
+    }
+    let short = projector.checkpoints().into_iter().find(|(_, position)| *position < upto);
+    if let Some((_, position)) = short {
+        // The history feed reads positions up to `upto`, and every one at or below the head
+        // exists, so a projection left short means the log changed under the rebuild.
+        return Err(ProjectorError::Hole {
+            expected: position + 1,
+            delivered: upto,
+            store_head: store.head().position,
+        });
+    }
+    projector.make_durable()?;
+    Ok(events_done)
+}
+
+/// Copies the generation in service into `path`, then drops the given projections' tables and
+/// checkpoints from the copy so they start from nothing.
+fn copy_without(
+    read_models: &ReadModels,
+    projections: &[Box<dyn Projection>],
+    path: &std::path::Path,
+) -> Result<(), ProjectorError> {
+    let live = Connection::open(read_models.current_path())?;
+    live.busy_timeout(Duration::from_secs(5))?;
+    // VACUUM INTO reads one consistent snapshot while the live runner goes on committing.
+    let target = path.to_str().ok_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "read-model path is not UTF-8")
+    })?;
+    live.execute("VACUUM INTO ?1", [target])?;
+    drop(live);
+    let copy = checkpoint::open_writer(path, WriteMode::Rebuild)?;
+    for projection in projections {
+        slot::drop_tables(&copy, projection.tables())?;
+        checkpoint::forget(&copy, projection.name())?;
+    }
+    Ok(())
+}
+
+/// The position a target stands for. A time is found by bisection over positions, which is
+/// valid because `recorded_at` never decreases along positions.
+fn resolve_target(store: &EventStore, target: RebuildTarget) -> Result<u64, ProjectorError> {
+    let head = store.head().position;
+    match target {
+        RebuildTarget::Head => Ok(head),
+        RebuildTarget::Position(position) if position.0 > head => {
+            Err(ProjectorError::TargetBeyondHead { target: position.0, head })
+        }
+        RebuildTarget::Position(position) => Ok(position.0),
+        RebuildTarget::RecordedAt(at) => {
+            // Invariant: position `low` is recorded at or before `at` (0 stands for "none"),
+            // and every position above `high` after it.
+            let (mut low, mut high) = (0u64, head);
+            while low < high {
+                let middle = low + (high - low).div_ceil(2);
+                let event = store.read_all(Position(middle), 1).next().transpose()?;
+                let recorded_at = event.map(|event| event.recorded_at).ok_or_else(|| {
+                    ProjectorError::Hole { expected: middle, delivered: middle, store_head: head }
+                })?;
+                if recorded_at <= at {
+                    low = middle;
+                } else {
+                    high = middle - 1;
+                }
+            }
+            Ok(low)
+        }
+    }
+}

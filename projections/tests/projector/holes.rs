@@ -1,0 +1,63 @@
+//! Holes: a position the feed skips is refetched from the store before anything after it is
+//! applied; one the store cannot supply stops the runner with a typed error.
+
+use ltc_eventstore::{Position, RecordedEvent};
+use ltc_projections::{EventCounts, ProjectorError};
+
+use crate::support::{ScriptedFeed, World, one_shot};
+
+#[test]
+fn positions_the_feed_skips_are_refetched_from_the_store() {
+    let mut world = World::new();
+    world.append_events(150);
+    // The feed loses positions 10..=20 and 55, as a lossy transport might.
+    let delivered: Vec<RecordedEvent> = world
+        .events(1)
+        .into_iter()
+        .filter(|event| !(10..=20).contains(&event.position.0) && event.position.0 != 55)
+        .collect();
+    let mut projector = world.projector(8);
+    let mut feed = ScriptedFeed::new(delivered);
+    let mut n_refetched = 0;
+    while !feed.events.is_empty() {
+        n_refetched += projector.apply_batch(&mut feed, false).unwrap().refetched;
+    }
+    assert_eq!(n_refetched, 12);
+    assert_eq!(world.render(), one_shot(&world));
+}
+
+#[test]
+fn a_feed_starting_past_the_checkpoint_is_filled_in_from_the_store() {
+    let mut world = World::new();
+    world.append_events(90);
+    let mut projector = world.projector(16);
+    let outcome_total = {
+        let mut feed = world.history(40);
+        projector.catch_up(&mut feed).unwrap();
+        projector.checkpoints()
+    };
+    assert_eq!(outcome_total, vec![(EventCounts::NAME, 90)]);
+    assert_eq!(world.render(), one_shot(&world));
+}
+
+#[test]
+fn an_event_the_store_does_not_have_is_a_hole_and_is_never_applied() {
+    let mut world = World::new();
+    world.append_events(30);
+    let mut projector = world.projector(100);
+    projector.catch_up(&mut world.history(1)).unwrap();
+    let before = world.render();
+
+    // A feed ahead of this store (a replica that has not caught up, or a lost tail).
+    let mut ahead = world.events(30).remove(0);
+    ahead.position = Position(35);
+    let error = projector.catch_up(&mut ScriptedFeed::new([ahead])).unwrap_err();
+    match error {
+        ProjectorError::Hole { expected, delivered, store_head } => {
+            assert_eq!((expected, delivered, store_head), (31, 35, 30));
+        }
+        other => panic!("expected a hole, got {other}"),
+    }
+    assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 30)]);
+    assert_eq!(world.render(), before, "nothing past the hole was applied");
+}

@@ -1,0 +1,198 @@
+//! Rebuilds: side by side with the live generation, up to the head, a position or a recorded
+//! time, for every projection or only some, with progress.
+
+use chrono::TimeDelta;
+use ltc_eventstore::Position;
+use ltc_projections::{
+    EventCounts, HistoryFeed, Progress, Projection, ProjectionError, ProjectorError,
+    RebuildOptions, RebuildScope, RebuildTarget, rebuild,
+};
+use rusqlite::Transaction;
+
+use crate::support::{QuoteCounts, World, rebuild_options, render, t0};
+
+#[test]
+fn rebuilding_up_to_a_position_gives_the_state_the_live_models_had_there() {
+    let mut world = World::new();
+    world.append_events(120);
+    let mut projector = world.projector(16);
+    projector
+        .catch_up(&mut HistoryFeed::new(&world.store, Position(1), Position(77)).unwrap())
+        .unwrap();
+    let at_77 = world.render();
+    projector.catch_up(&mut world.history(78)).unwrap();
+    assert_ne!(world.render(), at_77);
+
+    let options = rebuild_options(RebuildTarget::Position(Position(77)));
+    let rebuilt = rebuild(
+        &world.store,
+        &world.read_models,
+        vec![Box::new(EventCounts)],
+        options,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(rebuilt.upto, Position(77));
+    assert_eq!(render(&rebuilt.reader().unwrap()), at_77);
+    assert!(world.render().contains("checkpoint event_counts 120"), "the live one is untouched");
+}
+
+#[test]
+fn rebuilding_up_to_a_recorded_time_applies_exactly_the_events_recorded_by_then() {
+    let mut world = World::new();
+    world.append_events(100);
+    let events = world.events(1);
+    // One second per append: cut in the middle of the history, and at both ends.
+    let cases = [
+        (t0() + TimeDelta::seconds(20), None),
+        (t0() - TimeDelta::seconds(1), Some(0)),
+        (t0() + TimeDelta::days(1), Some(100)),
+    ];
+    for (at, expected) in cases {
+        let last_by_then =
+            events.iter().filter(|e| e.recorded_at <= at).map(|e| e.position.0).max();
+        let expected = expected.unwrap_or_else(|| last_by_then.expect("some event by then"));
+        assert_eq!(last_by_then.unwrap_or(0), expected);
+        let options = rebuild_options(RebuildTarget::RecordedAt(at));
+        let rebuilt = rebuild(
+            &world.store,
+            &world.read_models,
+            vec![Box::new(EventCounts)],
+            options,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(rebuilt.upto, Position(expected), "as of {at}");
+        let text = render(&rebuilt.reader().unwrap());
+        assert!(text.contains(&format!("checkpoint event_counts {expected}\n")), "{text}");
+    }
+}
+
+#[test]
+fn a_rebuild_target_beyond_the_head_is_refused_and_leaves_no_file() {
+    let mut world = World::new();
+    world.append_events(10);
+    let options = rebuild_options(RebuildTarget::Position(Position(11)));
+    let error = rebuild(
+        &world.store,
+        &world.read_models,
+        vec![Box::new(EventCounts)],
+        options,
+        &mut |_| {},
+    )
+    .unwrap_err();
+    assert!(matches!(error, ProjectorError::TargetBeyondHead { target: 11, head: 10 }), "{error}");
+    let files: Vec<String> = std::fs::read_dir(world.read_models.dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("gen-") && !name.starts_with("gen-000001"))
+        .collect();
+    assert!(files.is_empty(), "{files:?}");
+}
+
+#[test]
+fn a_rebuild_reports_progress_after_every_batch_up_to_its_total() {
+    let mut world = World::new();
+    world.append_events(200);
+    let mut reports: Vec<Progress> = Vec::new();
+    rebuild(
+        &world.store,
+        &world.read_models,
+        vec![Box::new(EventCounts)],
+        rebuild_options(RebuildTarget::Head),
+        &mut |progress| reports.push(*progress),
+    )
+    .unwrap();
+    assert!(reports.len() >= 200 / 64, "{} reports for batches of 64", reports.len());
+    assert!(reports.windows(2).all(|pair| pair[0].events_done <= pair[1].events_done));
+    assert!(reports.iter().all(|report| report.events_total == 200));
+    let last = reports.last().unwrap();
+    assert_eq!(last.events_done, 200);
+    assert!(last.events_per_second > 0);
+    assert_eq!(last.eta, Some(std::time::Duration::ZERO));
+}
+
+#[test]
+fn rebuilding_one_projection_keeps_the_others_as_they_stand() {
+    let mut world = World::new();
+    world.append_events(80);
+    let mut projector = world.projector_of(vec![Box::new(EventCounts), Box::new(QuoteCounts)], 16);
+    projector.catch_up(&mut world.history(1)).unwrap();
+    let live = world.render();
+
+    let options =
+        RebuildOptions { scope: RebuildScope::OnlyThese, ..rebuild_options(RebuildTarget::Head) };
+    let mut reports = Vec::new();
+    let rebuilt =
+        rebuild(&world.store, &world.read_models, vec![Box::new(QuoteCounts)], options, &mut |p| {
+            reports.push(*p)
+        })
+        .unwrap();
+    assert_eq!(render(&rebuilt.reader().unwrap()), live);
+    let quote_rows: i64 = rebuilt
+        .reader()
+        .unwrap()
+        .query_row("SELECT count(*) FROM quote_counts", [], |row| row.get(0))
+        .unwrap();
+    let n_quotes = world.events(1).iter().filter(|e| e.stream.kind.as_str() == "quote").count();
+    assert_eq!(quote_rows as usize, n_quotes, "the rebuilt projection counted each quote once");
+    assert_eq!(reports.last().unwrap().events_done, 80);
+}
+
+/// [`EventCounts`] at schema version 2: same name and tables, a new meaning.
+struct EventCountsV2;
+
+impl Projection for EventCountsV2 {
+    fn name(&self) -> &'static str {
+        EventCounts::NAME
+    }
+    fn schema_version(&self) -> u32 {
+        2
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        EventCounts::TABLES
+    }
+    fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        EventCounts.migrate(tx)
+    }
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        event: &ltc_eventstore::RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        EventCounts.apply(tx, event)
+    }
+}
+
+#[test]
+fn a_new_schema_version_is_refused_until_the_projection_is_rebuilt() {
+    let mut world = World::new();
+    world.append_events(30);
+    world.projector(16).catch_up(&mut world.history(1)).unwrap();
+
+    let refused = ltc_projections::Projector::open(
+        world.store.clone(),
+        &world.read_models,
+        vec![Box::new(EventCountsV2)],
+        Default::default(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(refused, ProjectorError::SchemaChanged { stored: 1, current: 2, .. }),
+        "{refused}"
+    );
+
+    let options =
+        RebuildOptions { scope: RebuildScope::OnlyThese, ..rebuild_options(RebuildTarget::Head) };
+    let rebuilt = rebuild(
+        &world.store,
+        &world.read_models,
+        vec![Box::new(EventCountsV2)],
+        options,
+        &mut |_| {},
+    )
+    .unwrap();
+    world.read_models.swap_to(rebuilt.generation).unwrap();
+    let projector = world.projector_of(vec![Box::new(EventCountsV2)], 16);
+    assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 30)]);
+}
