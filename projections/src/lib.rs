@@ -1,5 +1,5 @@
-//! Read models built from event envelopes: the runtime that keeps them, not the read models
-//! themselves.
+//! Read models built from event envelopes: the runtime that keeps them, and (in [`models`]) the
+//! lead-to-cash read models themselves.
 //!
 //! - `projection.rs`: [`Projection`], a function from envelopes to updates of its own tables,
 //!   and [`ProjectionError`].
@@ -25,6 +25,7 @@ mod error;
 mod event_counts;
 mod feed;
 pub mod limits;
+pub mod models;
 mod projection;
 mod projector;
 mod read_models;

@@ -24,4 +24,10 @@ impl DataDir {
     pub fn event_store(&self) -> PathBuf {
         self.root.join("events.db")
     }
+
+    /// The read models' directory: generations of one SQLite database and the `CURRENT` file
+    /// that names the one in service (see `ltc_projections::ReadModels`).
+    pub fn read_models(&self) -> PathBuf {
+        self.root.join("read-models")
+    }
 }
