@@ -17,6 +17,7 @@ pub mod money;
 pub mod opportunity;
 pub mod order;
 pub mod payment;
+pub mod quota;
 pub mod quote;
 #[cfg(test)]
 mod testing;

@@ -25,6 +25,7 @@ use ltc_domain::money::Currency;
 use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent};
 use ltc_domain::order::{OrderDecider, OrderEvent};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent};
+use ltc_domain::quota::{QuotaDecider, QuotaEvent};
 use ltc_domain::quote::{QuoteDecider, QuoteEvent};
 use ltc_services::command::Aggregate;
 use ltc_services::engine::Command;
@@ -211,6 +212,7 @@ fn every_variant_a_schema_describes_reads_back_as_its_rust_type() {
         check::<QuoteEvent>(event_schema::<QuoteDecider>()),
         check::<OrderEvent>(event_schema::<OrderDecider>()),
         check::<PaymentEvent>(event_schema::<PaymentDecider>()),
+        check::<QuotaEvent>(event_schema::<QuotaDecider>()),
         check::<Command>(command_schema()),
     ]
     .concat();

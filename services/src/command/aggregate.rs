@@ -7,6 +7,7 @@ use ltc_domain::lead::{LeadDecider, LeadEvent};
 use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent};
 use ltc_domain::order::{OrderDecider, OrderEvent};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent};
+use ltc_domain::quota::{QuotaDecider, QuotaEvent};
 use ltc_domain::quote::{QuoteDecider, QuoteEvent};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -82,6 +83,15 @@ impl Aggregate for LeadDecider {
     const STATE_SCHEMA: &'static str = "LeadState v2: the lead as captured kept";
 
     fn event_type(event: &LeadEvent) -> &'static str {
+        event.event_type()
+    }
+}
+
+impl Aggregate for QuotaDecider {
+    const KIND: &'static str = "quota";
+    const STATE_SCHEMA: &'static str = "QuotaState v1";
+
+    fn event_type(event: &QuotaEvent) -> &'static str {
         event.event_type()
     }
 }

@@ -8,6 +8,7 @@ use ltc_domain::lead::LeadError;
 use ltc_domain::opportunity::OpportunityError;
 use ltc_domain::order::OrderError;
 use ltc_domain::payment::PaymentError;
+use ltc_domain::quota::QuotaError;
 use ltc_domain::quote::QuoteError;
 use ltc_eventstore::{AppendError, StreamId};
 use serde::Serialize;
@@ -30,6 +31,8 @@ pub enum Rejection {
     Order(OrderError),
     #[error(transparent)]
     Payment(PaymentError),
+    #[error(transparent)]
+    Quota(QuotaError),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,6 +116,7 @@ impl Rejection {
             Rejection::Quote(error) => ("quote", variant_name(error)),
             Rejection::Order(error) => ("order", variant_name(error)),
             Rejection::Payment(error) => ("payment", variant_name(error)),
+            Rejection::Quota(error) => ("quota", variant_name(error)),
         };
         format!("{aggregate}.{}", snake_case(&variant))
     }

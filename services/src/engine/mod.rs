@@ -28,6 +28,7 @@ use ltc_domain::lead::LeadDecider;
 use ltc_domain::opportunity::OpportunityDecider;
 use ltc_domain::order::OrderDecider;
 use ltc_domain::payment::PaymentDecider;
+use ltc_domain::quota::{QuotaCommand, QuotaDecider, QuotaId};
 use ltc_domain::quote::QuoteDecider;
 use ltc_eventstore::{Clock, EventStore};
 use schemars::JsonSchema;
@@ -53,12 +54,34 @@ pub use settings::{QUOTE_VALID_DAYS_DEFAULT, Settings, net_30};
 #[serde(deny_unknown_fields)]
 #[allow(clippy::large_enum_variant, reason = "read once per request, then consumed")]
 pub enum Command {
-    Lead { lead_id: LeadId, command: LeadRequest },
-    Customer { customer_id: CustomerId, command: CustomerCommand },
-    Opportunity { opportunity_id: OpportunityId, command: OpportunityRequest },
-    Quote { quote_id: QuoteId, command: QuoteRequest },
-    Order { order_id: OrderId, command: OrderRequest },
-    Payment { receivable_id: PaymentId, command: PaymentRequest },
+    Lead {
+        lead_id: LeadId,
+        command: LeadRequest,
+    },
+    Customer {
+        customer_id: CustomerId,
+        command: CustomerCommand,
+    },
+    Opportunity {
+        opportunity_id: OpportunityId,
+        command: OpportunityRequest,
+    },
+    Quote {
+        quote_id: QuoteId,
+        command: QuoteRequest,
+    },
+    Order {
+        order_id: OrderId,
+        command: OrderRequest,
+    },
+    Payment {
+        receivable_id: PaymentId,
+        command: PaymentRequest,
+    },
+    /// A rep's quota for a period; its stream follows from the rep and the period.
+    Quota {
+        command: QuotaCommand,
+    },
 }
 
 /// One command path per aggregate kind, over one store and clock. Shared with the process
@@ -71,6 +94,7 @@ pub struct Paths {
     pub quotes: Arc<CommandPath<QuoteDecider>>,
     pub orders: Arc<CommandPath<OrderDecider>>,
     pub payments: Arc<CommandPath<PaymentDecider>>,
+    pub quotas: Arc<CommandPath<QuotaDecider>>,
 }
 
 impl Paths {
@@ -82,6 +106,7 @@ impl Paths {
             quotes: Arc::new(CommandPath::new(store.clone(), clock.clone())),
             orders: Arc::new(CommandPath::new(store.clone(), clock.clone())),
             payments: Arc::new(CommandPath::new(store.clone(), clock.clone())),
+            quotas: Arc::new(CommandPath::new(store.clone(), clock.clone())),
         }
     }
 }
@@ -168,6 +193,11 @@ impl Engine {
             Command::Order { order_id, command } => self.order(order_id, command, meta, now).await,
             Command::Payment { receivable_id, command } => {
                 self.payment(receivable_id, command, meta, now).await
+            }
+            Command::Quota { command } => {
+                let QuotaCommand::Set { rep, period, .. } = &command;
+                let stream = QuotaId::of(*rep, period).0;
+                self.run(&self.paths.quotas, stream, &command, meta, now, Rejection::Quota).await
             }
         }
     }

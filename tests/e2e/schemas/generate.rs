@@ -8,6 +8,7 @@ use ltc_domain::lead::LeadDecider;
 use ltc_domain::opportunity::OpportunityDecider;
 use ltc_domain::order::OrderDecider;
 use ltc_domain::payment::PaymentDecider;
+use ltc_domain::quota::QuotaDecider;
 use ltc_domain::quote::QuoteDecider;
 use ltc_services::command::Aggregate;
 use ltc_services::engine::Command;
@@ -46,6 +47,7 @@ pub fn generated() -> Vec<SchemaFile> {
         event_schema::<QuoteDecider>(),
         event_schema::<OrderDecider>(),
         event_schema::<PaymentDecider>(),
+        event_schema::<QuotaDecider>(),
         command_schema(),
     ]
 }

@@ -18,6 +18,7 @@ use ltc_domain::money::{Bps, Currency, Money};
 use ltc_domain::opportunity::{OpportunityDecider, StageKey};
 use ltc_domain::order::OrderDecider;
 use ltc_domain::payment::PaymentDecider;
+use ltc_domain::quota::QuotaDecider;
 use ltc_domain::quote::{LineInput, QuoteDecider, Sku};
 use ltc_eventstore::{EventStore, ManualClock, Position, RecordedEvent, StoreOptions, codec};
 use ltc_services::command::Aggregate;
@@ -59,6 +60,7 @@ pub async fn generated_history() -> Vec<SampleEvent> {
                 "quote" => payload_json::<QuoteDecider>(&recorded),
                 "order" => payload_json::<OrderDecider>(&recorded),
                 "payment" => payload_json::<PaymentDecider>(&recorded),
+                "quota" => payload_json::<QuotaDecider>(&recorded),
                 other => panic!("stream kind {other} has no event schema"),
             };
             SampleEvent {

@@ -98,3 +98,27 @@ async fn finance_bills_but_neither_sells_nor_attests_delivery_and_sales_does_not
     let error = fixture.send(rep(), by_rep).await.expect_err("sales does not book cash");
     assert_eq!(error.code(), "rejected.payment.forbidden");
 }
+
+#[tokio::test]
+async fn a_manager_sets_a_reps_quota_in_the_stream_of_rep_and_period_and_the_rep_cannot() {
+    use ltc_domain::quota::{QuotaCommand, QuotaId, QuotaPeriod, QuotaState};
+    let mut fixture = fixture();
+    let period = QuotaPeriod("2026-Q2".into());
+    let set = |amount_minor| Command::Quota {
+        command: QuotaCommand::Set {
+            rep: ALICE,
+            team: Some(EAST),
+            period: period.clone(),
+            amount: eur(amount_minor),
+            commission_bps: ltc_domain::money::Bps(500),
+        },
+    };
+    let error = fixture.send(rep(), set(99_000_000)).await.expect_err("no one sets their own");
+    assert_eq!(error.code(), "rejected.quota.forbidden");
+    fixture.ok(manager(), set(50_000_000)).await;
+    let stream = QuotaId::of(ALICE, &period).0;
+    let QuotaState::Set(quota) = fixture.engine.paths().quotas.state_of(stream).unwrap() else {
+        panic!("the quota was not set");
+    };
+    assert_eq!(quota.amount, eur(50_000_000));
+}
