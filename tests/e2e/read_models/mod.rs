@@ -1,0 +1,3 @@
+//! The read models against generated histories.
+
+mod equivalence;
