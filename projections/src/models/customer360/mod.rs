@@ -1,0 +1,101 @@
+//! customer360: everything about one customer in one place. The profile, tags, tier, owner and
+//! contacts; the leads converted into it; its opportunities, quotes, orders, invoices with their
+//! receivables, and credits; lifetime value, open pipeline, open AR and last activity; and the
+//! timeline of everything that happened to it, in log order, in words.
+//!
+//! Events of other streams reach a customer through ids: an opportunity, quote, order and
+//! receivable name their customer in their first event, and their rows (looked up by stream id)
+//! route every later event; a lead reaches a customer only when it converts.
+//!
+//! - `schema.rs`: the tables. `update_customer.rs`, `update_deals.rs`, `update_cash.rs`: how
+//!   each stream's events change them. `timeline.rs` and `words.rs`: the timeline.
+//! - `query.rs` ([`customer`]), `money.rs` (receivables and cash as of a date), `list.rs`
+//!   ([`list`]), `render.rs` ([`render`], [`render_list`]); `parse.rs` ([`QueryError`]).
+//!
+//! As of a date, money is computed at query time from dated facts (see `query.rs`), because
+//! receipts may be back-dated and aging needs nothing but dates; a whole past view comes from
+//! the runtime's rebuild up to a recorded time.
+
+mod codes;
+mod envelope;
+mod list;
+mod money;
+mod parse;
+mod query;
+mod render;
+mod schema;
+mod timeline;
+mod update_cash;
+mod update_customer;
+mod update_deals;
+mod words;
+
+#[cfg(test)]
+mod tests;
+
+use ltc_eventstore::RecordedEvent;
+use rusqlite::Transaction;
+
+use crate::{Projection, ProjectionError};
+use envelope::Envelope;
+
+pub use list::{CustomerListRow, list};
+pub use money::{CreditRow, InstalmentRow, ReceivableRow};
+pub use parse::QueryError;
+pub use query::{
+    ContactRow, Customer360, Figures, LeadRow, OpportunityRow, OrderRow, Profile, QuoteRow,
+    customer,
+};
+pub use render::{render, render_list};
+pub use timeline::{TIMELINE_LIMIT_MAX, TimelineEntry, timeline};
+
+/// The customer360 projection. It keeps nothing in memory: every lookup reads the tables.
+#[derive(Debug, Default)]
+pub struct Customer360Projection;
+
+impl Customer360Projection {
+    pub const NAME: &'static str = "customer360";
+}
+
+impl Projection for Customer360Projection {
+    fn name(&self) -> &'static str {
+        Customer360Projection::NAME
+    }
+
+    fn schema_version(&self) -> u32 {
+        1
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        schema::TABLES
+    }
+
+    fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        schema::migrate(tx)
+    }
+
+    /// Every stream that belongs to a customer; quotas (a rep's targets) do not.
+    fn wants(&self, event: &RecordedEvent) -> bool {
+        matches!(
+            event.stream.kind.as_str(),
+            "customer" | "lead" | "opportunity" | "quote" | "order" | "payment"
+        )
+    }
+
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        let envelope = Envelope::of(event);
+        match envelope.stream_kind {
+            "customer" => update_customer::customer(tx, event, &envelope),
+            "lead" => update_customer::lead(tx, event, &envelope),
+            "opportunity" => update_deals::opportunity(tx, event, &envelope),
+            "quote" => update_deals::quote(tx, event, &envelope),
+            "order" => update_cash::order(tx, event, &envelope),
+            "payment" => update_cash::payment(tx, event, &envelope),
+            _ => Ok(()),
+        }
+    }
+}

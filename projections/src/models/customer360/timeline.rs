@@ -1,0 +1,163 @@
+//! The customer's timeline: one line per event that reached the customer, in log order, in
+//! words ([`super::words`]). Written by every event's update ([`record`]); read by [`timeline`].
+//!
+//! A lead's lines are written before anyone knows which customer the lead will become: they
+//! wait with `customer_id` NULL under the lead's id, move to the customer when the lead converts
+//! ([`claim_lead`]), follow a duplicate into its survivor ([`pass_lead`]), and go when the lead
+//! is disqualified ([`drop_lead`]). Each keeps its own position, so the timeline stays in log
+//! order whenever the lines joined it.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Transaction, params};
+use serde::Serialize;
+
+use super::envelope::Envelope;
+use super::parse::{QueryError, parse_time};
+use crate::ProjectionError;
+
+/// The most lines one [`timeline`] call returns.
+pub const TIMELINE_LIMIT_MAX: u32 = 10_000;
+
+/// One line of a customer's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimelineEntry {
+    /// The event's log position: the timeline's order.
+    pub position: u64,
+    pub occurred_at: DateTime<Utc>,
+    /// Who acted, in words: "sales rep", "finance", "automation", ….
+    pub actor: String,
+    /// The stream kind the event belongs to: customer, lead, opportunity, quote, order, payment.
+    pub stream_kind: String,
+    pub event_type: String,
+    pub text: String,
+}
+
+/// Whose timeline a line joins.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Owner<'a> {
+    Customer(&'a str),
+    /// A lead's line, waiting for the lead's customer.
+    Lead(&'a str),
+    /// A line of a converted lead, already the customer's.
+    LeadOf {
+        lead_id: &'a str,
+        customer_id: &'a str,
+    },
+}
+
+/// Adds the event's line to its owner's timeline.
+pub(super) fn record(
+    tx: &Transaction<'_>,
+    envelope: &Envelope<'_>,
+    owner: Owner<'_>,
+    text: &str,
+) -> Result<(), ProjectionError> {
+    let (customer_id, lead_id) = match owner {
+        Owner::Customer(customer_id) => (Some(customer_id), None),
+        Owner::Lead(lead_id) => (None, Some(lead_id)),
+        Owner::LeadOf { lead_id, customer_id } => (Some(customer_id), Some(lead_id)),
+    };
+    tx.prepare_cached(
+        "INSERT INTO c360_timeline \
+         (position, customer_id, lead_id, occurred_at, actor, stream_kind, event_type, text) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        envelope.position,
+        customer_id,
+        lead_id,
+        envelope.occurred_at,
+        envelope.actor,
+        envelope.stream_kind,
+        envelope.event_type,
+        text
+    ])?;
+    Ok(())
+}
+
+/// The converted lead's waiting lines become the customer's.
+pub(super) fn claim_lead(
+    tx: &Transaction<'_>,
+    lead_id: &str,
+    customer_id: &str,
+) -> Result<(), ProjectionError> {
+    tx.prepare_cached(
+        "UPDATE c360_timeline SET customer_id = ?2 WHERE lead_id = ?1 AND customer_id IS NULL",
+    )?
+    .execute(params![lead_id, customer_id])?;
+    Ok(())
+}
+
+/// A merged duplicate's waiting lines wait on under its survivor.
+pub(super) fn pass_lead(
+    tx: &Transaction<'_>,
+    duplicate_id: &str,
+    survivor_id: &str,
+) -> Result<(), ProjectionError> {
+    tx.prepare_cached(
+        "UPDATE c360_timeline SET lead_id = ?2 WHERE lead_id = ?1 AND customer_id IS NULL",
+    )?
+    .execute(params![duplicate_id, survivor_id])?;
+    Ok(())
+}
+
+/// A disqualified lead reaches no customer: its waiting lines go.
+pub(super) fn drop_lead(tx: &Transaction<'_>, lead_id: &str) -> Result<(), ProjectionError> {
+    tx.prepare_cached("DELETE FROM c360_timeline WHERE lead_id = ?1 AND customer_id IS NULL")?
+        .execute(params![lead_id])?;
+    Ok(())
+}
+
+/// The customer's last `limit` lines (at most [`TIMELINE_LIMIT_MAX`]), oldest first: what
+/// happened lately, read in the order it happened. Empty for an unknown customer.
+pub fn timeline(
+    conn: &Connection,
+    customer_id: uuid::Uuid,
+    limit: u32,
+) -> Result<Vec<TimelineEntry>, QueryError> {
+    let limit = limit.min(TIMELINE_LIMIT_MAX);
+    let mut statement = conn.prepare_cached(
+        "SELECT position, occurred_at, actor, stream_kind, event_type, text FROM \
+         (SELECT * FROM c360_timeline WHERE customer_id = ?1 ORDER BY position DESC LIMIT ?2) \
+         ORDER BY position",
+    )?;
+    let rows = statement.query_map(params![customer_id.to_string(), limit], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, String>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, String>(4)?,
+            row.get::<_, String>(5)?,
+        ))
+    })?;
+    let mut entries = Vec::new();
+    for row in rows {
+        let (position, occurred_at, actor, stream_kind, event_type, text) = row?;
+        entries.push(TimelineEntry {
+            position: u64::try_from(position).unwrap_or_default(),
+            occurred_at: parse_time("c360_timeline.occurred_at", &occurred_at)?,
+            actor,
+            stream_kind,
+            event_type,
+            text,
+        });
+    }
+    Ok(entries)
+}
+
+/// When the customer's last line happened: the customer's last activity.
+pub(super) fn last_activity(
+    conn: &Connection,
+    customer_id: &str,
+) -> Result<Option<DateTime<Utc>>, QueryError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT occurred_at FROM c360_timeline WHERE customer_id = ?1 \
+         ORDER BY position DESC LIMIT 1",
+    )?;
+    let mut rows = statement.query(params![customer_id])?;
+    match rows.next()? {
+        Some(row) => Ok(Some(parse_time("c360_timeline.occurred_at", &row.get::<_, String>(0)?)?)),
+        None => Ok(None),
+    }
+}

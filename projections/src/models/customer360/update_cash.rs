@@ -1,0 +1,341 @@
+//! How order and payment events change the tables: orders' quantities and amounts, each
+//! invoice's receivable with its instalments, every application of money to an instalment with
+//! its business date (what as-of figures are computed from), and the money documents (receipts,
+//! refunds, credit notes, write-offs).
+
+use ltc_domain::money::Money;
+use ltc_domain::order::OrderEvent;
+use ltc_domain::payment::{Allocation, PaymentEvent};
+use ltc_eventstore::RecordedEvent;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::codes::document;
+use super::envelope::{Envelope, date_text, id_text, time_text};
+use super::timeline::{self, Owner};
+use super::update_deals::routed;
+use super::words;
+use crate::ProjectionError;
+use crate::models::decode::decode;
+
+pub(super) fn order(
+    tx: &Transaction<'_>,
+    recorded: &RecordedEvent,
+    envelope: &Envelope<'_>,
+) -> Result<(), ProjectionError> {
+    let event: OrderEvent = decode(recorded)?;
+    let id = envelope.stream_id.as_str();
+    let (customer_id, deal) = match &event {
+        OrderEvent::Placed { quote_id, customer_id, currency, lines, total, at, .. } => {
+            let customer_id = id_text(customer_id.0);
+            let quote_id = id_text(quote_id.0);
+            let deal: Option<String> = tx
+                .prepare_cached("SELECT deal FROM c360_quotes WHERE quote_id = ?1")?
+                .query_row(params![quote_id], |row| row.get(0))
+                .optional()?
+                .flatten();
+            let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
+            tx.prepare_cached(
+                "INSERT INTO c360_orders (order_id, customer_id, quote_id, deal, currency, \
+                 total_minor, cancelled_minor, invoiced_minor, ordered_units, cancelled_units, \
+                 fulfilled_units, invoiced_units, placed_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, 0, 0, 0, ?8)",
+            )?
+            .execute(params![
+                id,
+                customer_id,
+                quote_id,
+                deal,
+                currency.code(),
+                total.amount_minor,
+                units,
+                time_text(*at)
+            ])?;
+            (customer_id, deal)
+        }
+        OrderEvent::Confirmed { at } => routed(
+            tx,
+            id,
+            "UPDATE c360_orders SET confirmed_at = ?2 WHERE order_id = ?1 \
+             RETURNING customer_id, deal",
+            params![id, time_text(*at)],
+        )?,
+        OrderEvent::Fulfilled { lines, .. } => {
+            let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
+            routed(
+                tx,
+                id,
+                "UPDATE c360_orders SET fulfilled_units = fulfilled_units + ?2 \
+                 WHERE order_id = ?1 RETURNING customer_id, deal",
+                params![id, units],
+            )?
+        }
+        OrderEvent::Invoiced { lines, amount, .. } => {
+            let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
+            routed(
+                tx,
+                id,
+                "UPDATE c360_orders SET invoiced_units = invoiced_units + ?2, \
+                 invoiced_minor = invoiced_minor + ?3 WHERE order_id = ?1 \
+                 RETURNING customer_id, deal",
+                params![id, units, amount.amount_minor],
+            )?
+        }
+        OrderEvent::LinesCancelled { lines, amount, .. } => {
+            let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
+            routed(
+                tx,
+                id,
+                "UPDATE c360_orders SET cancelled_units = cancelled_units + ?2, \
+                 cancelled_minor = cancelled_minor + ?3 WHERE order_id = ?1 \
+                 RETURNING customer_id, deal",
+                params![id, units, amount.amount_minor],
+            )?
+        }
+        OrderEvent::Paid { paid_on, .. } => routed(
+            tx,
+            id,
+            "UPDATE c360_orders SET paid_on = ?2 WHERE order_id = ?1 \
+             RETURNING customer_id, deal",
+            params![id, date_text(*paid_on)],
+        )?,
+    };
+    let text = words::order(&event, &words::deal(deal.as_deref()));
+    timeline::record(tx, envelope, Owner::Customer(&customer_id), &text)
+}
+
+pub(super) fn payment(
+    tx: &Transaction<'_>,
+    recorded: &RecordedEvent,
+    envelope: &Envelope<'_>,
+) -> Result<(), ProjectionError> {
+    let event: PaymentEvent = decode(recorded)?;
+    let id = envelope.stream_id.as_str();
+    let (customer_id, invoice) = match &event {
+        PaymentEvent::ReceivableOpened {
+            invoice_reference,
+            order_id,
+            customer_id,
+            total,
+            schedule,
+            at,
+            ..
+        } => {
+            let customer_id = id_text(customer_id.0);
+            let order_id = id_text(order_id.0);
+            let deal: Option<String> = tx
+                .prepare_cached("SELECT deal FROM c360_orders WHERE order_id = ?1")?
+                .query_row(params![order_id], |row| row.get(0))
+                .optional()?
+                .flatten();
+            tx.prepare_cached(
+                "INSERT INTO c360_receivables (receivable_id, customer_id, order_id, deal, \
+                 invoice_reference, currency, total_minor, received_minor, credited_minor, \
+                 written_off_minor, outstanding_minor, credit_minor, refunded_minor, opened_on) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, 0, 0, ?7, 0, 0, ?8)",
+            )?
+            .execute(params![
+                id,
+                customer_id,
+                order_id,
+                deal,
+                invoice_reference,
+                total.currency.code(),
+                total.amount_minor,
+                date_text(at.date_naive())
+            ])?;
+            let mut instalment = tx.prepare_cached(
+                "INSERT INTO c360_instalments (receivable_id, instalment_idx, due_on, \
+                 amount_minor) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (instalment_idx, due) in schedule.iter().enumerate() {
+                instalment.execute(params![
+                    id,
+                    instalment_idx as i64,
+                    date_text(due.due_on),
+                    due.amount.amount_minor
+                ])?;
+            }
+            (customer_id, Some(invoice_reference.clone()))
+        }
+        PaymentEvent::PaymentReceived {
+            receipt_id,
+            amount,
+            reference,
+            received_on,
+            allocations,
+            credit,
+            ..
+        } => {
+            let allocated = amount.amount_minor - credit.amount_minor;
+            let row = routed(
+                tx,
+                id,
+                "UPDATE c360_receivables SET received_minor = received_minor + ?2, \
+                 outstanding_minor = outstanding_minor - ?2, credit_minor = credit_minor + ?3 \
+                 WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference",
+                params![id, allocated, credit.amount_minor],
+            )?;
+            let on = date_text(*received_on);
+            apply_allocations(tx, envelope, allocations, document::RECEIPT, &on)?;
+            let document = Document {
+                kind: document::RECEIPT,
+                document_id: id_text(receipt_id.0),
+                on,
+                amount: *amount,
+                credit_minor: credit.amount_minor,
+                note: reference,
+            };
+            record_document(tx, envelope, &row.0, &document)?;
+            row
+        }
+        PaymentEvent::CreditRefunded { refund_id, amount, reference, refunded_on, .. } => {
+            let row = routed(
+                tx,
+                id,
+                "UPDATE c360_receivables SET refunded_minor = refunded_minor + ?2 \
+                 WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference",
+                params![id, amount.amount_minor],
+            )?;
+            let document = Document {
+                kind: document::REFUND,
+                document_id: id_text(refund_id.0),
+                on: date_text(*refunded_on),
+                amount: *amount,
+                credit_minor: 0,
+                note: reference,
+            };
+            record_document(tx, envelope, &row.0, &document)?;
+            row
+        }
+        PaymentEvent::CreditNoteIssued {
+            credit_note_id,
+            amount,
+            reason,
+            issued_on,
+            allocations,
+            ..
+        } => {
+            let row = routed(
+                tx,
+                id,
+                "UPDATE c360_receivables SET credited_minor = credited_minor + ?2, \
+                 outstanding_minor = outstanding_minor - ?2 \
+                 WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference",
+                params![id, amount.amount_minor],
+            )?;
+            let on = date_text(*issued_on);
+            apply_allocations(tx, envelope, allocations, document::CREDIT_NOTE, &on)?;
+            let document = Document {
+                kind: document::CREDIT_NOTE,
+                document_id: id_text(credit_note_id.0),
+                on,
+                amount: *amount,
+                credit_minor: 0,
+                note: reason,
+            };
+            record_document(tx, envelope, &row.0, &document)?;
+            row
+        }
+        PaymentEvent::WrittenOff {
+            write_off_id,
+            amount,
+            reason,
+            written_off_on,
+            allocations,
+            ..
+        } => {
+            let row = routed(
+                tx,
+                id,
+                "UPDATE c360_receivables SET written_off_minor = written_off_minor + ?2, \
+                 outstanding_minor = outstanding_minor - ?2 \
+                 WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference",
+                params![id, amount.amount_minor],
+            )?;
+            let on = date_text(*written_off_on);
+            apply_allocations(tx, envelope, allocations, document::WRITE_OFF, &on)?;
+            let document = Document {
+                kind: document::WRITE_OFF,
+                document_id: id_text(write_off_id.0),
+                on,
+                amount: *amount,
+                credit_minor: 0,
+                note: reason,
+            };
+            record_document(tx, envelope, &row.0, &document)?;
+            row
+        }
+        PaymentEvent::ReceivableSettled { settled_on, .. } => routed(
+            tx,
+            id,
+            "UPDATE c360_receivables SET settled_on = ?2 WHERE receivable_id = ?1 \
+             RETURNING customer_id, invoice_reference",
+            params![id, date_text(*settled_on)],
+        )?,
+    };
+    let text = words::payment(&event, invoice.as_deref().unwrap_or_default());
+    timeline::record(tx, envelope, Owner::Customer(&customer_id), &text)
+}
+
+/// One receipt, refund, credit note or write-off.
+struct Document<'a> {
+    kind: &'static str,
+    document_id: String,
+    on: String,
+    amount: Money,
+    /// The part of a receipt kept as customer credit; zero for the other kinds.
+    credit_minor: i64,
+    /// The payment reference or the reason.
+    note: &'a str,
+}
+
+fn record_document(
+    tx: &Transaction<'_>,
+    envelope: &Envelope<'_>,
+    customer_id: &str,
+    document: &Document<'_>,
+) -> Result<(), ProjectionError> {
+    tx.prepare_cached(
+        "INSERT INTO c360_documents (position, customer_id, receivable_id, kind, document_id, \
+         on_date, amount_minor, credit_minor, currency, note) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        envelope.position,
+        customer_id,
+        envelope.stream_id,
+        document.kind,
+        document.document_id,
+        document.on,
+        document.amount.amount_minor,
+        document.credit_minor,
+        document.amount.currency.code(),
+        document.note
+    ])?;
+    Ok(())
+}
+
+/// Each allocation to an instalment, dated by its document's business date.
+fn apply_allocations(
+    tx: &Transaction<'_>,
+    envelope: &Envelope<'_>,
+    allocations: &[Allocation],
+    kind: &str,
+    on: &str,
+) -> Result<(), ProjectionError> {
+    let mut statement = tx.prepare_cached(
+        "INSERT INTO c360_applications (receivable_id, instalment_idx, position, kind, on_date, \
+         amount_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for allocation in allocations {
+        statement.execute(params![
+            envelope.stream_id,
+            allocation.instalment_idx,
+            envelope.position,
+            kind,
+            on,
+            allocation.amount.amount_minor
+        ])?;
+    }
+    Ok(())
+}
