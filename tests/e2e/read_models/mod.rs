@@ -1,3 +1,4 @@
 //! The read models against generated histories.
 
+mod customer360;
 mod equivalence;

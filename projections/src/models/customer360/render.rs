@@ -183,7 +183,13 @@ pub fn render_list(rows: &[CustomerListRow]) -> String {
             ]
         })
         .collect();
-    table(&mut out, &["ID", "NAME", "TIER", "OWNER", "OPEN PIPELINE", "OPEN AR"], &[4, 5], body);
+    table(
+        &mut out,
+        "",
+        &["ID", "NAME", "TIER", "OWNER", "OPEN PIPELINE", "OPEN AR"],
+        &[4, 5],
+        body,
+    );
     out
 }
 
@@ -196,12 +202,18 @@ fn section(
 ) {
     let _ = writeln!(out, "\n{title} ({})", rows.len());
     if !rows.is_empty() {
-        table(out, headers, right, rows);
+        table(out, "  ", headers, right, rows);
     }
 }
 
 /// Columns as wide as their widest cell; the columns in `right` aligned right (amounts).
-fn table(out: &mut String, headers: &[&str], right: &[usize], rows: Vec<Vec<String>>) {
+fn table(
+    out: &mut String,
+    indent: &str,
+    headers: &[&str],
+    right: &[usize],
+    rows: Vec<Vec<String>>,
+) {
     let mut widths: Vec<usize> = headers.iter().map(|header| header.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -210,13 +222,14 @@ fn table(out: &mut String, headers: &[&str], right: &[usize], rows: Vec<Vec<Stri
     }
     let header_row: Vec<String> = headers.iter().map(|header| (*header).to_owned()).collect();
     for row in std::iter::once(&header_row).chain(&rows) {
-        let mut line = String::from(" ");
+        let mut line = String::from(indent);
         for (column, (cell, width)) in row.iter().zip(&widths).enumerate() {
+            let gap = if column == 0 { "" } else { " " };
             let pad = " ".repeat(width - cell.chars().count());
             if right.contains(&column) {
-                let _ = write!(line, " {pad}{cell}");
+                let _ = write!(line, "{gap}{pad}{cell}");
             } else {
-                let _ = write!(line, " {cell}{pad}");
+                let _ = write!(line, "{gap}{cell}{pad}");
             }
         }
         let _ = writeln!(out, "{}", line.trim_end());
@@ -235,9 +248,11 @@ fn percent(bps: u32) -> String {
     Bps(bps).to_string()
 }
 
-/// The first 8 hex digits: enough to tell a customer's records apart on screen.
+/// The last 8 hex digits: enough to tell a customer's records apart on screen. (The first
+/// digits of a time-ordered UUID are its timestamp, shared by ids minted together.)
 fn short(id: Uuid) -> String {
-    id.simple().to_string()[..8].to_owned()
+    let hex = id.simple().to_string();
+    hex[hex.len() - 8..].to_owned()
 }
 
 fn time(at: DateTime<Utc>) -> String {

@@ -173,7 +173,7 @@ CREATE TABLE c360_timeline (
     event_type  TEXT    NOT NULL,
     text        TEXT    NOT NULL
 );
-CREATE INDEX c360_timeline_by_customer ON c360_timeline (customer_id, position)
+CREATE INDEX c360_timeline_by_customer ON c360_timeline (customer_id, occurred_at, position)
     WHERE customer_id IS NOT NULL;
 CREATE INDEX c360_timeline_waiting ON c360_timeline (lead_id) WHERE customer_id IS NULL;
 ";

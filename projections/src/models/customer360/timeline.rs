@@ -1,11 +1,13 @@
-//! The customer's timeline: one line per event that reached the customer, in log order, in
-//! words ([`super::words`]). Written by every event's update ([`record`]); read by [`timeline`].
+//! The customer's timeline: one line per event that reached the customer, in words
+//! ([`super::words`]), in the order things happened: by business time (to the second), events of
+//! the same second in log order. (Log order alone would put a process manager's reaction, which
+//! carries the time of its cause, after whatever a person did in between.) Written by every event's update ([`record`]); read by [`timeline`].
 //!
 //! A lead's lines are written before anyone knows which customer the lead will become: they
 //! wait with `customer_id` NULL under the lead's id, move to the customer when the lead converts
 //! ([`claim_lead`]), follow a duplicate into its survivor ([`pass_lead`]), and go when the lead
-//! is disqualified ([`drop_lead`]). Each keeps its own position, so the timeline stays in log
-//! order whenever the lines joined it.
+//! is disqualified ([`drop_lead`]). Each keeps its own time and position, so the timeline stays
+//! in order whenever the lines joined it.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, params};
@@ -21,7 +23,7 @@ pub const TIMELINE_LIMIT_MAX: u32 = 10_000;
 /// One line of a customer's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TimelineEntry {
-    /// The event's log position: the timeline's order.
+    /// The event's log position: the order of events of the same second.
     pub position: u64,
     pub occurred_at: DateTime<Utc>,
     /// Who acted, in words: "sales rep", "finance", "automation", ….
@@ -118,8 +120,9 @@ pub fn timeline(
     let limit = limit.min(TIMELINE_LIMIT_MAX);
     let mut statement = conn.prepare_cached(
         "SELECT position, occurred_at, actor, stream_kind, event_type, text FROM \
-         (SELECT * FROM c360_timeline WHERE customer_id = ?1 ORDER BY position DESC LIMIT ?2) \
-         ORDER BY position",
+         (SELECT * FROM c360_timeline WHERE customer_id = ?1 \
+          ORDER BY occurred_at DESC, position DESC LIMIT ?2) \
+         ORDER BY occurred_at, position",
     )?;
     let rows = statement.query_map(params![customer_id.to_string(), limit], |row| {
         Ok((
@@ -146,14 +149,14 @@ pub fn timeline(
     Ok(entries)
 }
 
-/// When the customer's last line happened: the customer's last activity.
+/// When the customer's latest line happened: the customer's last activity.
 pub(super) fn last_activity(
     conn: &Connection,
     customer_id: &str,
 ) -> Result<Option<DateTime<Utc>>, QueryError> {
     let mut statement = conn.prepare_cached(
         "SELECT occurred_at FROM c360_timeline WHERE customer_id = ?1 \
-         ORDER BY position DESC LIMIT 1",
+         ORDER BY occurred_at DESC, position DESC LIMIT 1",
     )?;
     let mut rows = statement.query(params![customer_id])?;
     match rows.next()? {
