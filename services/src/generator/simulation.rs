@@ -1,6 +1,7 @@
-//! The simulation's core: the engine its commands go through, the agenda of what happens on which day, the day
-//! loop, and the one door every command goes through (which sets the business time and the
-//! clock, derives the command id from the seed, and turns a refusal into an error).
+//! The simulation's core: the engine its commands go through, the agenda of what happens on
+//! which day, the day loop, and the one door every command goes through (which sets the
+//! business time and the clock, derives the command id from the seed, and turns a refusal into
+//! an error).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
