@@ -173,10 +173,11 @@ fn the_same_history_ages_into_each_bucket_as_the_as_of_date_moves() {
     let eur_row =
         |as_of| aging(&conn, as_of).unwrap().into_iter().find(|row| row.currency == "EUR").unwrap();
     // Bert's 500 EUR, due 03-03, is all that is open in EUR from 03-10 on.
-    // On 03-03 Anna still owes 50 of her first instalment and all 600 of her second.
+    // On 03-03 Anna still owes 50 of her first instalment (due 01-31, 31 days ago) and all 600
+    // of her second (due 02-28, 3 days ago).
     assert_eq!(
         buckets(&eur_row(day(2026, 3, 3))),
-        [50_000, 65_000, 0, 0, 0, 0],
+        [50_000, 60_000, 5_000, 0, 0, 0],
         "due today is current"
     );
     assert_eq!(buckets(&eur_row(day(2026, 4, 2))), [0, 50_000, 0, 0, 0, 0], "30 days");
