@@ -8,10 +8,11 @@
 pub mod collections;
 pub mod decode;
 pub mod period;
+pub mod reps;
 
 use crate::Projection;
 
 /// Every read model, in the order a rebuild applies them.
 pub fn all() -> Vec<Box<dyn Projection>> {
-    vec![Box::new(collections::Collections)]
+    vec![Box::new(collections::Collections), Box::new(reps::Reps)]
 }

@@ -46,10 +46,6 @@ impl<D: Decider> TestStream<D> {
     ) -> Self {
         TestStream { kind, id, state: D::State::default(), event_type }
     }
-
-    pub(crate) fn state(&self) -> &D::State {
-        &self.state
-    }
 }
 
 impl TestWorld {
