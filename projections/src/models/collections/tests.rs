@@ -116,6 +116,7 @@ impl History {
 ///   03-15.
 /// - Bert, EUR 500.00 invoiced 2026-02-01, due 03-03: 200.00 written off on 06-30.
 /// - Bert, USD 700.00 invoiced 2026-03-01, due 03-31: never paid.
+///
 /// The world is returned too: its temporary directory holds the read-model file.
 fn given_the_history() -> (TestWorld, Connection) {
     let mut history = History { world: TestWorld::new(), n_documents: 0 };
