@@ -5,12 +5,14 @@
 //! Shared by all of them: [`period`] (months and quarters as stable keys) and [`decode`] (one
 //! place that turns an envelope into a domain event).
 
+pub mod collections;
 pub mod decode;
 pub mod period;
+pub mod reps;
 
 use crate::Projection;
 
 /// Every read model, in the order a rebuild applies them.
 pub fn all() -> Vec<Box<dyn Projection>> {
-    vec![]
+    vec![Box::new(collections::Collections), Box::new(reps::Reps)]
 }

@@ -1,3 +1,5 @@
-//! The read models against generated histories.
+//! The read models held to the log of a generated history, and to a rebuild from scratch.
 
+mod collections;
 mod equivalence;
+mod reps;
