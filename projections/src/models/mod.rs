@@ -6,11 +6,14 @@
 //! place that turns an envelope into a domain event).
 
 pub mod decode;
+pub mod funnel;
+pub mod leads;
 pub mod period;
+pub mod stalled;
 
 use crate::Projection;
 
 /// Every read model, in the order a rebuild applies them.
 pub fn all() -> Vec<Box<dyn Projection>> {
-    vec![]
+    vec![Box::new(funnel::Funnel), Box::new(leads::Leads), Box::new(stalled::Stalled)]
 }
