@@ -27,10 +27,11 @@ use uuid::Uuid;
 
 use crate::{HistoryFeed, Projection, Projector, ProjectorOptions, ReadModels};
 
-pub const EAST: TeamId = TeamId(Uuid::from_u128(0xea57));
-pub const WEST: TeamId = TeamId(Uuid::from_u128(0x3e57));
-pub const ANA: UserId = UserId(Uuid::from_u128(0xa2a));
-pub const BEN: UserId = UserId(Uuid::from_u128(0xbe2));
+// Ids differ in their first eight characters, which the text tables show.
+pub const EAST: TeamId = TeamId(Uuid::from_u128(0xea57_0000 << 96));
+pub const WEST: TeamId = TeamId(Uuid::from_u128(0x3e57_0000 << 96));
+pub const ANA: UserId = UserId(Uuid::from_u128(0x0a2a_0000 << 96));
+pub const BEN: UserId = UserId(Uuid::from_u128(0x0be2_0000 << 96));
 
 /// A store and a read-model directory side by side.
 pub struct World {
@@ -164,19 +165,19 @@ pub fn owned(owner: UserId, team: TeamId) -> Ownership {
 }
 
 pub fn lead_id(n: u128) -> LeadId {
-    LeadId(Uuid::from_u128(0x1ead << 64 | n))
+    LeadId(Uuid::from_u128((0x1ead_0000 | n) << 96))
 }
 
 pub fn opportunity_id(n: u128) -> OpportunityId {
-    OpportunityId(Uuid::from_u128(0x0990 << 64 | n))
+    OpportunityId(Uuid::from_u128((0x0990_0000 | n) << 96))
 }
 
 pub fn customer_id(n: u128) -> CustomerId {
-    CustomerId(Uuid::from_u128(0xc057 << 64 | n))
+    CustomerId(Uuid::from_u128((0xc057_0000 | n) << 96))
 }
 
 pub fn quote_id(n: u128) -> QuoteId {
-    QuoteId(Uuid::from_u128(0x9007 << 64 | n))
+    QuoteId(Uuid::from_u128((0x9007_0000 | n) << 96))
 }
 
 pub fn captured(id: LeadId, channel: Channel, owner: Option<Ownership>, date: &str) -> LeadEvent {
@@ -236,7 +237,7 @@ pub fn opened(
     OpportunityEvent::Opened {
         opportunity_id: id,
         customer_id: customer,
-        name: format!("deal {}", id.0.as_u128() & 0xff),
+        name: format!("deal {}", id.0.as_u128() >> 96 & 0xff),
         ownership: owner,
         amount,
         expected_close: day(date),

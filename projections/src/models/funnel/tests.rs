@@ -3,8 +3,8 @@
 
 use expect_test::expect;
 use ltc_domain::lead::{Channel, LeadEvent};
-use ltc_domain::opportunity::{ForecastCategory, OpportunityEvent, StageKey};
 use ltc_domain::money::Bps;
+use ltc_domain::opportunity::{ForecastCategory, OpportunityEvent, StageKey};
 use rusqlite::Connection;
 
 use super::testkit::*;
@@ -152,7 +152,9 @@ fn money_is_kept_per_currency_and_never_added_across() {
     let money: Vec<(&str, i64, Option<i64>)> = rows[0]
         .currencies
         .iter()
-        .map(|figures| (figures.currency.as_str(), figures.won_minor, figures.velocity_minor_per_day))
+        .map(|figures| {
+            (figures.currency.as_str(), figures.won_minor, figures.velocity_minor_per_day)
+        })
         .collect();
     // EUR: 1 deal × 100 % × 300 ÷ 1 day; USD: 1 × 100 % × 700 ÷ 3 days = 233.33, rounded.
     assert_eq!(money, [("EUR", 300, Some(300)), ("USD", 700, Some(233))]);
@@ -162,7 +164,8 @@ fn money_is_kept_per_currency_and_never_added_across() {
 /// A deal converted from a referral lead, whose customer is created after the deal opens, and
 /// whose quote is revised so that its main product changes.
 fn a_deal_with_every_dimension(world: &mut World) {
-    let (lead, deal, customer, quote) = (lead_id(1), opportunity_id(4), customer_id(2), quote_id(0));
+    let (lead, deal, customer, quote) =
+        (lead_id(1), opportunity_id(4), customer_id(2), quote_id(0));
     world.lead(lead, captured(lead, Channel::Referral, Some(owned(BEN, WEST)), "2026-02-01"));
     world.lead(lead, LeadEvent::Qualified { at: at("2026-02-02") });
     world.lead(lead, converted(deal, owned(BEN, WEST), "2026-02-03"));
