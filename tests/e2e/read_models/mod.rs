@@ -1,0 +1,5 @@
+//! The read models against generated histories.
+
+mod funnel;
+mod leads;
+mod stalled;
