@@ -67,6 +67,9 @@ struct Deal {
     opened_on: Option<chrono::NaiveDate>,
 }
 
+/// Deals, won, lost, won amount, Σ cycle days of the won deals.
+type Tally = (u64, u64, u64, i64, i64);
+
 #[tokio::test]
 async fn funnel_by_rep_and_quarter_agrees_with_the_deals_counted_from_the_log() {
     let history = generated().await;
@@ -107,7 +110,7 @@ async fn funnel_by_rep_and_quarter_agrees_with_the_deals_counted_from_the_log() 
     assert!(deals.len() >= 5, "the history has deals to check: {}", deals.len());
 
     // (quarter, rep) → (deals, won, lost, won amount, Σ cycle days).
-    let mut expected: BTreeMap<(String, String), (u64, u64, u64, i64, i64)> = BTreeMap::new();
+    let mut expected: BTreeMap<(String, String), Tally> = BTreeMap::new();
     for deal in deals.values() {
         let figures = expected.entry((deal.quarter.clone(), deal.owner.clone())).or_default();
         figures.0 += 1;
@@ -147,17 +150,17 @@ async fn every_dimension_splits_the_same_deals_and_region_follows_the_customer()
     let mut customer_regions: HashMap<Uuid, String> = HashMap::new();
     let mut n_deals = 0;
     for event in &history.events {
-        if event.event_type == "CustomerCreated" {
-            if let CustomerEvent::Created { customer_id, profile, .. } = decoded(event) {
-                customer_regions.insert(customer_id.0, profile.region);
-            }
+        if event.event_type == "CustomerCreated"
+            && let CustomerEvent::Created { customer_id, profile, .. } = decoded(event)
+        {
+            customer_regions.insert(customer_id.0, profile.region);
         }
-        if event.event_type == "OpportunityOpened" {
-            if let OpportunityEvent::Opened { customer_id, .. } = decoded(event) {
-                let region = customer_regions.get(&customer_id.0).cloned();
-                *by_region.entry(region.unwrap_or_else(|| "(none)".into())).or_default() += 1;
-                n_deals += 1;
-            }
+        if event.event_type == "OpportunityOpened"
+            && let OpportunityEvent::Opened { customer_id, .. } = decoded(event)
+        {
+            let region = customer_regions.get(&customer_id.0).cloned();
+            *by_region.entry(region.unwrap_or_else(|| "(none)".into())).or_default() += 1;
+            n_deals += 1;
         }
     }
     for by in Dimension::ALL {

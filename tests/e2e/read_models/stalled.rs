@@ -49,10 +49,10 @@ async fn the_deals_stalled_on_each_date_are_those_the_log_shows_over_their_stage
                 }
             }
             "quote" => {
-                if event.event_type == "QuoteCreated" {
-                    if let QuoteEvent::Created { opportunity_id, .. } = decoded(event) {
-                        quote_deal.insert(event.stream.id, opportunity_id.0);
-                    }
+                if event.event_type == "QuoteCreated"
+                    && let QuoteEvent::Created { opportunity_id, .. } = decoded(event)
+                {
+                    quote_deal.insert(event.stream.id, opportunity_id.0);
                 }
                 let counts = matches!(
                     event.event_type.as_str(),
