@@ -7,12 +7,21 @@
 
 pub mod collections;
 pub mod decode;
+pub mod funnel;
+pub mod leads;
 pub mod period;
 pub mod reps;
+pub mod stalled;
 
 use crate::Projection;
 
 /// Every read model, in the order a rebuild applies them.
 pub fn all() -> Vec<Box<dyn Projection>> {
-    vec![Box::new(collections::Collections), Box::new(reps::Reps)]
+    vec![
+        Box::new(collections::Collections),
+        Box::new(funnel::Funnel),
+        Box::new(leads::Leads),
+        Box::new(reps::Reps),
+        Box::new(stalled::Stalled),
+    ]
 }

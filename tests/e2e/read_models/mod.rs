@@ -2,4 +2,7 @@
 
 mod collections;
 mod equivalence;
+mod funnel;
+mod leads;
 mod reps;
+mod stalled;
