@@ -21,7 +21,8 @@ pub struct DirectoryLock {
 
 impl DirectoryLock {
     /// Takes the lock of the read-model directory `dir` (creating both if need be), waiting for
-    /// another process to let go of it and saying so on stderr.
+    /// another process to let go of it and saying so on stderr. The lock belongs to the open
+    /// file, not the process: a second acquire in the same process waits as well, so hold one.
     pub fn acquire(dir: &Path) -> std::io::Result<DirectoryLock> {
         std::fs::create_dir_all(dir)?;
         let file = OpenOptions::new()
@@ -38,5 +39,34 @@ impl DirectoryLock {
             Err(TryLockError::Error(error)) => return Err(error),
         }
         Ok(DirectoryLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn a_second_holder_waits_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = DirectoryLock::acquire(dir.path()).unwrap();
+        let acquired = Arc::new(AtomicBool::new(false));
+        let second = std::thread::spawn({
+            let (path, acquired) = (dir.path().to_path_buf(), acquired.clone());
+            move || {
+                let lock = DirectoryLock::acquire(&path).unwrap();
+                acquired.store(true, Ordering::SeqCst);
+                lock
+            }
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(!acquired.load(Ordering::SeqCst), "the second acquire went past a held lock");
+        drop(first);
+        drop(second.join().unwrap());
+        assert!(acquired.load(Ordering::SeqCst));
     }
 }

@@ -17,6 +17,8 @@ mod lock;
 mod rebuild;
 mod registry;
 mod table;
+#[cfg(test)]
+mod tests;
 
 use std::time::{Duration, Instant};
 
