@@ -93,10 +93,7 @@ pub(super) enum AsOf {
     /// directory: right for every read model, and costs a replay.
     Rebuild,
     /// The model's query computes the state at the date from dated facts in current tables.
-    #[allow(
-        dead_code,
-        reason = "for the models with dated facts (ar-aging, stalled), still to land"
-    )]
+    #[allow(dead_code, reason = "ar-aging and stalled use it; they land later")]
     AtQueryTime,
 }
 
