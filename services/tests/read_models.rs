@@ -221,3 +221,34 @@ fn read_model_commands_on_a_directory_without_a_store_say_so_and_create_nothing(
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn every_lead_to_cash_query_answers_and_the_cash_figures_agree_with_each_other() {
+    let dir = history();
+    let dir = dir.path();
+    for query in [
+        vec!["query", "funnel", "--by", "rep", "--period", "quarter"],
+        vec!["query", "funnel", "--by", "channel", "--period", "month"],
+        vec!["query", "leads", "--by", "score_band"],
+        vec!["query", "stalled", "--as-of", "2026-03-15"],
+        vec!["query", "reps", "--period", "2026-Q1"],
+    ] {
+        let answer = json(dir, &query);
+        assert!(answer["result"].is_array() || answer["result"].is_object(), "{query:?}: {answer}");
+    }
+    // The last day of the history: what ar-aging says is outstanding is what the collections'
+    // last period carries, and what DSO divides.
+    let last_day = "2026-04-04";
+    let aging = json(dir, &["query", "ar-aging", "--as-of", last_day]);
+    let outstanding =
+        aging["result"]["rows"][0]["outstanding_minor"].as_i64().expect("one currency");
+    let collections = json(dir, &["query", "collections", "--period", "month"]);
+    let periods = collections["result"].as_array().expect("periods");
+    let carried = periods.last().expect("a last period")["outstanding_minor"].as_i64().unwrap();
+    assert_eq!(outstanding, carried);
+    let dso = json(dir, &["query", "dso", "--as-of", last_day, "--days", "90"]);
+    assert_eq!(dso["result"][0]["outstanding_minor"].as_i64(), Some(outstanding));
+    let unknown = ltc(&["query", "funnel", "--by", "planet", "--data", dir.to_str().unwrap()]);
+    assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
+    assert!(text(&unknown).contains("not a dimension"), "{}", text(&unknown));
+}

@@ -4,6 +4,7 @@ mod demo;
 mod events;
 mod lag;
 mod query;
+mod query_models;
 mod rebuild;
 mod report;
 mod verify;

@@ -42,6 +42,9 @@ use ltc_projections::{EventCounts, Projection};
 use rusqlite::Connection;
 use serde::Serialize;
 
+use super::query_models::{
+    ArAgingQuery, CollectionsQuery, DsoQuery, FunnelQuery, LeadsQuery, RepsQuery, StalledQuery,
+};
 use super::rebuild::{ProgressDisplay, open_read_models};
 use crate::data_dir::{DEFAULT_DATA_DIR, DataDir};
 use crate::read_models::{EventCountsRow, query_event_counts, render_event_counts, thousands};
@@ -72,12 +75,34 @@ pub(super) struct CommonArgs {
 enum Model {
     /// Streams, events and payload bytes per stream kind: the shape of the log.
     Events(EventsQuery),
+    /// Leads and opportunities per period and dimension: cohort stage conversion, win rate,
+    /// deal size, cycle, days in stage, velocity.
+    Funnel(FunnelQuery),
+    /// Leads by channel, score band or owner: conversion and time to first touch.
+    Leads(LeadsQuery),
+    /// Open opportunities past their stage's stall threshold, with their last activity.
+    Stalled(StalledQuery),
+    /// Receivables by days past due (1–30, 31–60, 61–90, 91–120, over 120).
+    ArAging(ArAgingQuery),
+    /// Invoiced, collected and outstanding per period (and customer).
+    Collections(CollectionsQuery),
+    /// Days sales outstanding.
+    Dso(DsoQuery),
+    /// Targets against wins, commission and activities per rep for a period.
+    Reps(RepsQuery),
 }
 
 impl Model {
     fn run(&self, common: &CommonArgs) -> anyhow::Result<ExitCode> {
         match self {
             Model::Events(query) => answer(query, common),
+            Model::Funnel(query) => answer(query, common),
+            Model::Leads(query) => answer(query, common),
+            Model::Stalled(query) => answer(query, common),
+            Model::ArAging(query) => answer(query, common),
+            Model::Collections(query) => answer(query, common),
+            Model::Dso(query) => answer(query, common),
+            Model::Reps(query) => answer(query, common),
         }
     }
 }
@@ -93,7 +118,6 @@ pub(super) enum AsOf {
     /// directory: right for every read model, and costs a replay.
     Rebuild,
     /// The model's query computes the state at the date from dated facts in current tables.
-    #[allow(dead_code, reason = "ar-aging and stalled use it; they land later")]
     AtQueryTime,
 }
 
