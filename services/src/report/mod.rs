@@ -13,10 +13,10 @@ pub mod svg;
 use rusqlite::Connection;
 
 pub use page::{Body, Page, Section, render};
-pub use sections::{LogState, sections};
+pub use sections::{LogState, SectionError, sections};
 
 /// The report of the read models behind `conn`, which stand at `log`.
-pub fn build(conn: &Connection, log: &LogState) -> Result<String, rusqlite::Error> {
+pub fn build(conn: &Connection, log: &LogState) -> Result<String, SectionError> {
     let page = Page {
         title: "ltc — lead-to-cash report".to_owned(),
         subtitle: log.describe(),

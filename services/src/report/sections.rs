@@ -3,7 +3,7 @@
 //! one is a query and a chart call in its function below, e.g. for the funnel:
 //!
 //! ```text
-//! fn funnel_section(conn: &Connection) -> Result<Section, rusqlite::Error> {
+//! fn funnel_section(conn: &Connection) -> Result<Section, SectionError> {
 //!     let rows = ltc_projections::models::funnel::query(conn, ..)?;
 //!     let stages: Vec<Stage> = rows.iter().map(|row| Stage { label: .., value: .. }).collect();
 //!     Ok(Section { body: Body::Html(funnel("Lead-to-cash funnel", &stages, &Unit::Count)), .. })
@@ -13,8 +13,12 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
+use ltc_projections::models::collections;
+use ltc_projections::models::funnel::{self, DateRange, Dimension, FunnelRow};
+use ltc_projections::models::period::Period;
+
 use super::page::{Body, Section};
-use super::svg::{Bar, Unit, bar_chart, escape};
+use super::svg::{Bar, Stage, Unit, bar_chart, escape, funnel as funnel_chart};
 use crate::read_models::{EventCountsRow, query_event_counts, thousands};
 
 /// The state of the log the read models show: what the page says it reports on.
@@ -39,12 +43,12 @@ impl LogState {
 }
 
 /// Every section, in page order.
-pub fn sections(conn: &Connection, log: &LogState) -> Result<Vec<Section>, rusqlite::Error> {
+pub fn sections(conn: &Connection, log: &LogState) -> Result<Vec<Section>, SectionError> {
     Ok(vec![
         log_section(conn, log)?,
-        funnel_section(),
+        funnel_section(conn)?,
         forecast_section(),
-        aging_section(),
+        aging_section(conn, log)?,
         customer_section(),
     ])
 }
@@ -88,15 +92,46 @@ fn log_section(conn: &Connection, log: &LogState) -> Result<Section, rusqlite::E
     })
 }
 
-/// Leads → qualified → converted and opportunities per stage, as a `funnel` chart, from the
-/// funnel read model.
-fn funnel_section() -> Section {
-    Section {
+/// Leads → qualified → converted, and opportunities reaching each stage, as two `funnel`
+/// charts over every cohort the funnel read model holds.
+fn funnel_section(conn: &Connection) -> Result<Section, SectionError> {
+    let rows = funnel::funnel(conn, Period::Quarter, Dimension::Region, DateRange::ALL)
+        .map_err(query_failed)?;
+    let sum = |of: fn(&FunnelRow) -> u64| rows.iter().map(of).sum::<u64>();
+    let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+    let leads = [
+        Stage { label: "leads".into(), value: count(sum(|row| row.leads)) },
+        Stage { label: "qualified".into(), value: count(sum(|row| row.leads_qualified)) },
+        Stage { label: "converted".into(), value: count(sum(|row| row.leads_converted)) },
+    ];
+    // Stages in the order the read model lists them (the pipeline's), summed over cohorts;
+    // a lost deal reached "closed_lost", which is no step of the funnel.
+    let mut stages: Vec<Stage> = Vec::new();
+    for figures in rows.iter().flat_map(|row| &row.stages) {
+        if figures.stage == "closed_lost" {
+            continue;
+        }
+        match stages.iter_mut().find(|stage| stage.label == figures.stage) {
+            Some(stage) => stage.value += count(figures.reached),
+            None => {
+                stages.push(Stage { label: figures.stage.clone(), value: count(figures.reached) })
+            }
+        }
+    }
+    let (won, lost) = (sum(|row| row.won), sum(|row| row.lost));
+    let mut html = funnel_chart("Leads", &leads, &Unit::Count);
+    html.push_str(&funnel_chart("Opportunities reaching each stage", &stages, &Unit::Count));
+    Ok(Section {
         id: "funnel",
         title: "Funnel",
-        intro: "Leads to qualified to converted, and opportunities reaching each stage.".into(),
-        body: Body::NotBuilt { model: "funnel" },
-    }
+        intro: format!(
+            "Leads to qualified to converted, and opportunities reaching each stage, over every \
+             cohort: {} deals won and {} lost.",
+            thousands(won),
+            thousands(lost)
+        ),
+        body: Body::Html(html),
+    })
 }
 
 /// Each period's revenue: the P10–P90 band over what closed, as a `fan_chart`, from the
@@ -111,15 +146,49 @@ fn forecast_section() -> Section {
     }
 }
 
-/// Outstanding receivables per aging bucket (0–30, 31–60, 61–90, 91–120, >120 days), as a
-/// `bar_chart` in money, from the collections read model.
-fn aging_section() -> Section {
-    Section {
+/// Outstanding receivables per aging bucket as of the last recorded day, one `bar_chart` in
+/// money per currency, from the collections read model.
+fn aging_section(conn: &Connection, log: &LogState) -> Result<Section, SectionError> {
+    let as_of = log.recorded_at.map_or_else(|| Utc::now().date_naive(), |at| at.date_naive());
+    let rows = collections::aging(conn, as_of).map_err(query_failed)?;
+    let mut html = String::new();
+    for row in &rows {
+        let bar = |label: &str, value: i64| Bar { label: label.into(), value };
+        let bars = [
+            bar("not due", row.current_minor),
+            bar("1–30", row.days_1_30_minor),
+            bar("31–60", row.days_31_60_minor),
+            bar("61–90", row.days_61_90_minor),
+            bar("91–120", row.days_91_120_minor),
+            bar(">120", row.over_120_minor),
+        ];
+        let unit = Unit::Money { currency: row.currency.clone(), decimals: 2 };
+        html.push_str(&bar_chart(&format!("Days past due, {}", row.currency), &bars, &unit));
+    }
+    if rows.is_empty() {
+        html.push_str("<p>Nothing is owed.</p>\n");
+    }
+    Ok(Section {
         id: "ar-aging",
         title: "Receivables aging",
-        intro: "What customers owe, by how many days past due.".into(),
-        body: Body::NotBuilt { model: "collections" },
-    }
+        intro: format!("What customers owe on {as_of}, by how many days past due."),
+        body: Body::Html(html),
+    })
+}
+
+/// Why a section could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum SectionError {
+    /// The read-model database failed: rebuild the read models or check the disk.
+    #[error(transparent)]
+    Storage(#[from] rusqlite::Error),
+    /// A read model's query refused or failed.
+    #[error("querying a read model: {0}")]
+    Query(String),
+}
+
+fn query_failed(error: impl std::fmt::Display) -> SectionError {
+    SectionError::Query(error.to_string())
 }
 
 /// One customer's story from first contact to cash, as a `timeline`, from the customer360
