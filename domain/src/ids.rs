@@ -1,16 +1,14 @@
 //! Identifiers of the aggregates and of the people who act on them. Each is its own type, so a
 //! lead id can never be passed where an opportunity id is expected.
 
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-use uuid::Uuid;
-
+/// Declares an id newtype over a UUID with the derives every id needs. Also used by the
+/// aggregates for the ids of the documents only they name (invoices, receipts, tasks, …).
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[derive(JsonSchema)]
-        pub struct $name(pub Uuid);
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[derive(::serde::Serialize, ::serde::Deserialize, ::schemars::JsonSchema)]
+        pub struct $name(pub ::uuid::Uuid);
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -19,6 +17,8 @@ macro_rules! id_type {
         }
     };
 }
+
+pub(crate) use id_type;
 
 id_type!(
     /// A lead: a possible buyer before qualification.

@@ -42,7 +42,15 @@ pub struct StoreOptions {
     pub group_commit: bool,
     /// Where `recorded_at` comes from.
     pub clock: Arc<dyn Clock>,
+    /// How much of the file each reader maps into memory ([`READ_MMAP_BYTES_DEFAULT`]). Mapped
+    /// reads are the fastest, but the pages a long scan touches count in the process's resident
+    /// memory (the kernel may drop them at any time): a process that scans the whole log once,
+    /// like a read-model rebuild, can set 0 to read through SQLite's small page cache instead.
+    pub read_mmap_bytes: u64,
 }
+
+/// Readers map up to 1 GiB of the file: enough for point reads to stay in memory on a large log.
+pub const READ_MMAP_BYTES_DEFAULT: u64 = 1 << 30;
 
 impl Default for StoreOptions {
     fn default() -> StoreOptions {
@@ -50,6 +58,7 @@ impl Default for StoreOptions {
             durability: Durability::Full,
             group_commit: true,
             clock: Arc::new(SystemClock),
+            read_mmap_bytes: READ_MMAP_BYTES_DEFAULT,
         }
     }
 }
@@ -74,7 +83,7 @@ impl EventStore {
     pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<EventStore, OpenError> {
         let path = path.as_ref().to_path_buf();
         let conn = schema::open_writer(&path, options.durability)?;
-        let readers = Arc::new(ReaderPool::new(path.clone()));
+        let readers = Arc::new(ReaderPool::new(path.clone(), options.read_mmap_bytes));
         let head = readers.with(verify::read_head).map_err(|error| match error {
             ReadError::Storage(error) => OpenError::Storage(error),
             ReadError::Corrupt { position, reason } => OpenError::Corrupt { position, reason },

@@ -8,3 +8,5 @@ pub mod engine;
 pub mod generator;
 pub mod leads;
 pub mod process;
+pub mod read_models;
+pub mod report;

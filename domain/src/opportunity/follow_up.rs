@@ -3,9 +3,7 @@
 //! a bounded number of them, open and in all.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::decider::Context;
 
@@ -18,11 +16,11 @@ pub const FOLLOW_UPS_OPEN_MAX: u32 = 10;
 pub const FOLLOW_UPS_MAX: u32 = 200;
 const _: () = assert!(FOLLOW_UPS_OPEN_MAX <= FOLLOW_UPS_MAX);
 
-/// A follow-up task. It lives here rather than in `ids.rs` because only the opportunity names
-/// tasks so far; a repeated schedule under the same id is a no-op.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[derive(JsonSchema)]
-pub struct TaskId(pub Uuid);
+crate::ids::id_type!(
+    /// A follow-up task. It lives here rather than in `ids.rs` because only the opportunity
+    /// names tasks so far; a repeated schedule under the same id is a no-op.
+    TaskId
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowUp {

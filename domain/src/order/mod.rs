@@ -15,11 +15,10 @@ mod tests;
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::actor::{Ownership, Role};
 use crate::decider::{Context, Decider};
-use crate::ids::{CustomerId, OrderId, QuoteId, TeamId, UserId};
+use crate::ids::{CustomerId, OrderId, QuoteId, TeamId, UserId, id_type};
 use crate::money::{Currency, Money};
 
 pub use state::{IssuedInvoice, Order, OrderLine, OrderState, OrderStatus, status_of};
@@ -42,23 +41,15 @@ pub const DOCUMENTS_MAX: u32 = 200;
 
 // The three kinds of document that move quantities on an order. They live here rather than in
 // `ids.rs` because only the order names them so far; each makes a repeated command a no-op.
-macro_rules! document_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[derive(JsonSchema)]
-        pub struct $name(pub Uuid);
-    };
-}
-document_id!(
+id_type!(
     /// An invoice raised against an order.
     InvoiceId
 );
-document_id!(
+id_type!(
     /// One delivery (shipment, service hand-over) against an order.
     FulfilmentId
 );
-document_id!(
+id_type!(
     /// One cancellation of order quantities.
     CancellationId
 );

@@ -17,11 +17,10 @@ mod tests;
 use chrono::{DateTime, NaiveDate, Utc};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::actor::Role;
 use crate::decider::{Context, Decider};
-use crate::ids::{CustomerId, OrderId, PaymentId};
+use crate::ids::{CustomerId, OrderId, PaymentId, id_type};
 use crate::money::{Currency, Money};
 
 pub use aging::{Aging, AgingBucket, aging_as_of, outstanding_as_of, overdue_as_of};
@@ -51,33 +50,19 @@ const _: () = assert!(
 // document, so a retried command is recognised and records nothing twice, while a second
 // document of the same amount gets its own id and is recorded. (The receivable itself is
 // identified by `PaymentId`.)
-macro_rules! document_id {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[derive(JsonSchema)]
-        pub struct $name(pub Uuid);
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
-document_id!(
+id_type!(
     /// One payment received from the customer.
     ReceiptId
 );
-document_id!(
+id_type!(
     /// One refund of customer credit.
     RefundId
 );
-document_id!(
+id_type!(
     /// One credit note reducing what is owed.
     CreditNoteId
 );
-document_id!(
+id_type!(
     /// One write-off of what cannot be collected.
     WriteOffId
 );

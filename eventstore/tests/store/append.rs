@@ -1,6 +1,6 @@
 //! Appending and reading back: versions, positions and envelopes.
 
-use ltc_eventstore::{AppendError, ExpectedVersion, Position};
+use ltc_eventstore::{AppendError, EventStore, ExpectedVersion, Position, StoreOptions};
 
 use crate::support::{TestStore, append, stream, t0};
 
@@ -101,4 +101,27 @@ fn recorded_time_comes_from_the_injected_clock_and_never_goes_backwards() {
         second.recorded_at, first.recorded_at,
         "a clock stepping back does not reorder recorded time"
     );
+}
+
+#[test]
+fn readers_that_map_nothing_read_the_same_log_as_mapped_ones() {
+    let test = TestStore::new();
+    let lead = stream("lead", 1);
+    for command in 1..=5u64 {
+        let expected = if command == 1 {
+            ExpectedVersion::NoStream
+        } else {
+            ExpectedVersion::Exact(command - 1)
+        };
+        test.store.append_blocking(append(&lead, expected, u128::from(command), 1)).unwrap();
+    }
+    let mapped: Vec<_> =
+        test.store.read_all(Position::START, u64::MAX).map(Result::unwrap).collect();
+    let TestStore { store, clock, dir } = test;
+    drop(store);
+    let options = StoreOptions { clock, read_mmap_bytes: 0, ..StoreOptions::default() };
+    let unmapped = EventStore::open(dir.path().join("events.db"), options).unwrap();
+    let read: Vec<_> = unmapped.read_all(Position::START, u64::MAX).map(Result::unwrap).collect();
+    assert_eq!(read, mapped);
+    assert_eq!(unmapped.read_stream(&lead, 1).unwrap(), mapped);
 }

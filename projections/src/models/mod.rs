@@ -5,13 +5,25 @@
 //! Shared by all of them: [`period`] (months and quarters as stable keys) and [`decode`] (one
 //! place that turns an envelope into a domain event).
 
+pub mod collections;
 pub mod customer360;
 pub mod decode;
+pub mod funnel;
+pub mod leads;
 pub mod period;
+pub mod reps;
+pub mod stalled;
 
 use crate::Projection;
 
 /// Every read model, in the order a rebuild applies them.
 pub fn all() -> Vec<Box<dyn Projection>> {
-    vec![Box::new(customer360::Customer360Projection)]
+    vec![
+        Box::new(collections::Collections),
+        Box::new(customer360::Customer360Projection),
+        Box::new(funnel::Funnel),
+        Box::new(leads::Leads),
+        Box::new(reps::Reps),
+        Box::new(stalled::Stalled),
+    ]
 }

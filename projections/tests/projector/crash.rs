@@ -2,9 +2,9 @@
 //! fails half-way leaves nothing of itself behind.
 
 use ltc_eventstore::Position;
-use ltc_projections::{EventCounts, Projector, ProjectorError, RebuildTarget, rebuild};
+use ltc_projections::{EventCounts, Projector, ProjectorError, RebuildTarget};
 
-use crate::support::{FailingCounts, World, one_shot, rebuild_options, render};
+use crate::support::{FailingCounts, World, one_shot, render};
 
 #[test]
 fn a_runner_dropped_midway_and_reopened_continues_to_the_same_state() {
@@ -38,15 +38,7 @@ fn a_batch_that_fails_half_way_keeps_neither_its_updates_nor_its_checkpoint() {
     // Batches 1..=16 and 17..=32 committed; 33..=48 rolled back as a whole.
     assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 32)]);
     drop(projector);
-    let options = rebuild_options(RebuildTarget::Position(Position(32)));
-    let at_32 = rebuild(
-        &world.store,
-        &world.read_models,
-        vec![Box::new(EventCounts)],
-        options,
-        &mut |_| {},
-    )
-    .unwrap();
+    let at_32 = world.rebuild_counts(RebuildTarget::Position(Position(32)));
     let at_32 = render(&at_32.reader().unwrap());
     assert_eq!(world.render(), at_32, "the read model is exactly the state at position 32");
 

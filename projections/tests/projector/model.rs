@@ -8,14 +8,12 @@
 //! others. A shrunk failure is kept below as a named `#[test]` calling [`check`].
 
 use ltc_eventstore::Position;
-use ltc_projections::{
-    EventCounts, HistoryFeed, Projector, ProjectorError, RebuildTarget, rebuild,
-};
+use ltc_projections::{EventCounts, HistoryFeed, Projector, ProjectorError, RebuildTarget};
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::{RngSeed, TestRunner};
 
-use crate::support::{FailingCounts, World, one_shot, rebuild_options};
+use crate::support::{FailingCounts, World, one_shot};
 
 const OPS_MAX: usize = 24;
 /// The default seed; any other is chosen through `PROPTEST_RNG_SEED`.
@@ -117,15 +115,7 @@ fn check(ops: &[Op]) {
             }
             Op::RebuildAndSwap { percent } => {
                 let upto = world.head() * percent / 100;
-                let options = rebuild_options(RebuildTarget::Position(Position(upto)));
-                let rebuilt = rebuild(
-                    &world.store,
-                    &world.read_models,
-                    vec![Box::new(EventCounts)],
-                    options,
-                    &mut |_| {},
-                )
-                .unwrap();
+                let rebuilt = world.rebuild_counts(RebuildTarget::Position(Position(upto)));
                 world.read_models.swap_to(rebuilt.generation).unwrap();
             }
         }

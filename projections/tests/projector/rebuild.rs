@@ -23,15 +23,7 @@ fn rebuilding_up_to_a_position_gives_the_state_the_live_models_had_there() {
     projector.catch_up(&mut world.history(78)).unwrap();
     assert_ne!(world.render(), at_77);
 
-    let options = rebuild_options(RebuildTarget::Position(Position(77)));
-    let rebuilt = rebuild(
-        &world.store,
-        &world.read_models,
-        vec![Box::new(EventCounts)],
-        options,
-        &mut |_| {},
-    )
-    .unwrap();
+    let rebuilt = world.rebuild_counts(RebuildTarget::Position(Position(77)));
     assert_eq!(rebuilt.upto, Position(77));
     assert_eq!(render(&rebuilt.reader().unwrap()), at_77);
     assert!(world.render().contains("checkpoint event_counts 120"), "the live one is untouched");
@@ -53,15 +45,7 @@ fn rebuilding_up_to_a_recorded_time_applies_exactly_the_events_recorded_by_then(
             events.iter().filter(|e| e.recorded_at <= at).map(|e| e.position.0).max();
         let expected = expected.unwrap_or_else(|| last_by_then.expect("some event by then"));
         assert_eq!(last_by_then.unwrap_or(0), expected);
-        let options = rebuild_options(RebuildTarget::RecordedAt(at));
-        let rebuilt = rebuild(
-            &world.store,
-            &world.read_models,
-            vec![Box::new(EventCounts)],
-            options,
-            &mut |_| {},
-        )
-        .unwrap();
+        let rebuilt = world.rebuild_counts(RebuildTarget::RecordedAt(at));
         assert_eq!(rebuilt.upto, Position(expected), "as of {at}");
         let text = render(&rebuilt.reader().unwrap());
         assert!(text.contains(&format!("checkpoint event_counts {expected}\n")), "{text}");

@@ -112,6 +112,21 @@ impl World {
         .expect("open projector")
     }
 
+    /// Rebuilds [`EventCounts`] side by side up to `target`, without putting it in service.
+    pub fn rebuild_counts(
+        &self,
+        target: ltc_projections::RebuildTarget,
+    ) -> ltc_projections::Rebuilt {
+        ltc_projections::rebuild(
+            &self.store,
+            &self.read_models,
+            vec![Box::new(EventCounts)],
+            rebuild_options(target),
+            &mut |_| {},
+        )
+        .expect("rebuild")
+    }
+
     /// Drops the read-model handle and opens the directory again, as a restarted process does.
     pub fn reopen_read_models(&mut self) {
         self.read_models = open_read_models(&self.dir, &self.clock);

@@ -14,15 +14,7 @@ fn a_reader_opened_before_a_swap_keeps_reading_the_old_generation_whole() {
     let old_reader = world.read_models.reader().unwrap();
     let old = render(&old_reader);
 
-    let options = rebuild_options(RebuildTarget::Position(Position(25)));
-    let rebuilt = rebuild(
-        &world.store,
-        &world.read_models,
-        vec![Box::new(EventCounts)],
-        options,
-        &mut |_| {},
-    )
-    .unwrap();
+    let rebuilt = world.rebuild_counts(RebuildTarget::Position(Position(25)));
     world.read_models.swap_to(rebuilt.generation).unwrap();
 
     assert_eq!(render(&old_reader), old, "the old connection still reads the old generation");
@@ -37,15 +29,7 @@ fn the_live_runner_moves_to_a_swapped_generation_and_catches_up_from_its_checkpo
     let mut feed = world.history(1);
     projector.catch_up(&mut feed).unwrap();
 
-    let options = rebuild_options(RebuildTarget::Position(Position(20)));
-    let rebuilt = rebuild(
-        &world.store,
-        &world.read_models,
-        vec![Box::new(EventCounts)],
-        options,
-        &mut |_| {},
-    )
-    .unwrap();
+    let rebuilt = world.rebuild_counts(RebuildTarget::Position(Position(20)));
     world.read_models.swap_to(rebuilt.generation).unwrap();
     world.append_events(10);
 

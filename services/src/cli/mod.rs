@@ -2,6 +2,11 @@
 
 mod demo;
 mod events;
+mod lag;
+mod query;
+mod query_models;
+mod rebuild;
+mod report;
 mod verify;
 
 use std::ffi::OsString;
@@ -43,6 +48,14 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Print envelopes from the log in position order.
     Events(events::EventsArgs),
+    /// Ask a read model, caught up with the log first: a table, or JSON with --json.
+    Query(query::QueryArgs),
+    /// Per read model: its checkpoint, the log's head, and how far behind it is.
+    Lag(lag::LagArgs),
+    /// Rebuild one or every read model from the log beside the one in service, then swap it in.
+    Rebuild(rebuild::RebuildArgs),
+    /// Write one self-contained HTML page with pictures of the read models.
+    Report(report::ReportArgs),
 }
 
 /// Runs `ltc` with these arguments (the first is the program name).
@@ -61,5 +74,9 @@ pub fn run(
         Command::Demo(args) => demo::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Events(args) => events::run(&args),
+        Command::Query(args) => query::run(&args),
+        Command::Lag(args) => lag::run(&args),
+        Command::Rebuild(args) => rebuild::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }

@@ -84,6 +84,23 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// The kind and id of the aggregate the command goes to.
+    pub fn target(&self) -> (&'static str, Uuid) {
+        match self {
+            Command::Lead { lead_id, .. } => ("lead", lead_id.0),
+            Command::Customer { customer_id, .. } => ("customer", customer_id.0),
+            Command::Opportunity { opportunity_id, .. } => ("opportunity", opportunity_id.0),
+            Command::Quote { quote_id, .. } => ("quote", quote_id.0),
+            Command::Order { order_id, .. } => ("order", order_id.0),
+            Command::Payment { receivable_id, .. } => ("payment", receivable_id.0),
+            Command::Quota { command: QuotaCommand::Set { rep, period, .. } } => {
+                ("quota", QuotaId::of(*rep, period).0)
+            }
+        }
+    }
+}
+
 /// One command path per aggregate kind, over one store and clock. Shared with the process
 /// managers, so a command and the automation it triggers see the same cached aggregates.
 #[derive(Debug, Clone)]
@@ -117,7 +134,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     settings: Settings,
     paths: Paths,
-    intake: LeadIntake,
+    intake: Arc<LeadIntake>,
     accepted_quotes: tokio::sync::Mutex<AcceptedQuotes>,
 }
 
@@ -132,13 +149,13 @@ impl Engine {
         let mut accepted_quotes = AcceptedQuotes::default();
         accepted_quotes.catch_up(&store)?;
         let paths = Paths::new(&store, &clock);
-        let intake = LeadIntake::new(
+        let intake = Arc::new(LeadIntake::new(
             store.clone(),
             paths.leads.clone(),
             clock.clone(),
             settings.assignment.clone(),
             settings.scoring.clone(),
-        );
+        ));
         Ok(Engine {
             store,
             clock,
@@ -151,6 +168,12 @@ impl Engine {
 
     pub fn paths(&self) -> &Paths {
         &self.paths
+    }
+
+    /// The lead intake `Command::Lead` captures and merges go through, for callers that want
+    /// its fuller answer (where a new lead was assigned).
+    pub fn intake(&self) -> &Arc<LeadIntake> {
+        &self.intake
     }
 
     pub fn settings(&self) -> &Settings {

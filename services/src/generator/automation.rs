@@ -6,7 +6,7 @@
 //! little after; the rest they let slide.
 
 use ltc_domain::ids::{OpportunityId, QuoteId};
-use ltc_domain::opportunity::{OpportunityCommand, OpportunityEvent, OpportunityState, TaskId};
+use ltc_domain::opportunity::{OpportunityEvent, OpportunityState, TaskId};
 use ltc_domain::order::{OrderState, PaymentTerms};
 use ltc_domain::quote::Quote;
 use ltc_eventstore::{EventStore, Position, RecordedEvent, codec};
@@ -14,8 +14,9 @@ use rand::Rng;
 
 use super::GeneratorError;
 use super::delivery::draw_terms;
-use super::engine::{Engine, Paths};
 use super::plan::Action;
+use super::simulation::Simulation;
+use crate::engine::{Command, OpportunityRequest, Paths};
 use crate::process::{
     FollowUpError, FollowUpSettings, FollowUps, PaymentTermsPolicy, Placement, PlacementError,
     PlacementSettings, Settlement, SettlementError,
@@ -79,7 +80,7 @@ impl Automation {
     }
 }
 
-impl Engine {
+impl Simulation {
     /// Lets the placement process manager place the order of every quote accepted since it last
     /// ran; returns the order of `quote` and its quantity per line.
     pub(super) async fn placed_order(
@@ -162,9 +163,9 @@ impl Engine {
         let owner = deal.ownership.owner;
         let rep = self.people.reps.iter().find(|rep| rep.actor.user == owner);
         let actor = rep.expect("every generated deal is owned by a rep").actor.clone();
-        let path = self.paths.opportunities.clone();
-        let complete = OpportunityCommand::CompleteFollowUp { task_id: task };
-        self.exec(&path, opportunity.0, &complete, &actor, opportunity.0).await?;
+        let complete = OpportunityRequest::CompleteFollowUp { task_id: task };
+        let command = Command::Opportunity { opportunity_id: opportunity, command: complete };
+        self.send(command, &actor, opportunity.0).await?;
         self.counts.follow_ups_done += 1;
         Ok(())
     }

@@ -6,14 +6,15 @@ use chrono::TimeDelta;
 use ltc_domain::ids::PaymentId;
 use ltc_domain::order::InvoiceId;
 use ltc_domain::payment::{
-    PaymentCommand, PaymentMethod, PaymentState, ReceiptId, Receivable, RefundId, WriteOffId,
+    PaymentMethod, PaymentState, ReceiptId, Receivable, RefundId, WriteOffId,
 };
 use rand::Rng;
 
 use super::GeneratorError;
 use super::catalog::euros;
-use super::engine::Engine;
 use super::plan::{Action, Payer};
+use super::simulation::Simulation;
+use crate::engine::{Command, PaymentRequest};
 use crate::process::Invoicing;
 
 /// Days after the last due date before an unpaid balance is written off.
@@ -25,7 +26,7 @@ pub(super) struct ReceivableFile {
     pub deal: usize,
 }
 
-impl Engine {
+impl Simulation {
     /// A receivable as its stream leaves it (`None` if it was never opened).
     pub(super) fn receivable(&self, id: PaymentId) -> Result<Option<Receivable>, GeneratorError> {
         let state = self.paths.payments.state_of(id.0).map_err(|error| GeneratorError::Load {
@@ -56,7 +57,7 @@ impl Engine {
         let last = opened.instalments.len() - 1;
         for (i, instalment) in opened.instalments.iter().enumerate() {
             let (due, amount) = (instalment.due_on, instalment.amount.amount_minor);
-            let days = |engine: &mut Engine, min: i64, max: i64| {
+            let days = |engine: &mut Simulation, min: i64, max: i64| {
                 (due + TimeDelta::days(engine.rng.random_range(min..=max))).max(tomorrow)
             };
             match payer {
@@ -106,13 +107,12 @@ impl Engine {
     async fn payment_command(
         &mut self,
         index: usize,
-        command: PaymentCommand,
+        command: PaymentRequest,
     ) -> Result<(), GeneratorError> {
         let ReceivableFile { id, deal } = self.receivables[index];
         let finance = self.people.finance.actor.clone();
         let correlation = self.deals[deal].opportunity.0;
-        let path = self.paths.payments.clone();
-        self.exec(&path, id.0, &command, &finance, correlation).await?;
+        self.send(Command::Payment { receivable_id: id, command }, &finance, correlation).await?;
         Ok(())
     }
 
@@ -127,12 +127,12 @@ impl Engine {
             PaymentMethod::BankTransfer
         };
         let receipt_id = ReceiptId(self.ids.next("receipt"));
-        let command = PaymentCommand::ReceivePayment {
+        let command = PaymentRequest::ReceivePayment {
             receipt_id,
             amount: euros(amount_minor),
             method,
             reference: format!("remittance {}", receipt_id.0.simple()),
-            received_on: self.today,
+            received_on: Some(self.today),
         };
         self.payment_command(index, command).await?;
         self.counts.received_minor += amount_minor;
@@ -146,11 +146,10 @@ impl Engine {
         else {
             return Ok(());
         };
-        let command = PaymentCommand::RefundCredit {
+        let command = PaymentRequest::RefundCredit {
             refund_id: RefundId(self.ids.next("refund")),
             amount: credit,
             reference: "refund of overpayment".into(),
-            refunded_on: self.today,
         };
         self.payment_command(index, command).await?;
         self.counts.refunded_minor += credit.amount_minor;
@@ -164,11 +163,10 @@ impl Engine {
         else {
             return Ok(());
         };
-        let command = PaymentCommand::WriteOff {
+        let command = PaymentRequest::WriteOff {
             write_off_id: WriteOffId(self.ids.next("write-off")),
             amount: outstanding,
             reason: format!("uncollectable {WRITE_OFF_AFTER_DAYS} days after the last due date"),
-            written_off_on: self.today,
         };
         self.payment_command(index, command).await?;
         self.counts.written_off_minor += outstanding.amount_minor;

@@ -3,14 +3,13 @@
 //! in one to three invoices.
 
 use ltc_domain::money::Bps;
-use ltc_domain::order::{
-    FulfilmentId, InvoiceId, LineQuantity, OrderCommand, PaymentTerms, TermPart,
-};
+use ltc_domain::order::{FulfilmentId, InvoiceId, LineQuantity, PaymentTerms, TermPart};
 use rand::Rng;
 
 use super::GeneratorError;
-use super::engine::Engine;
 use super::plan::{Step, after_confirm};
+use super::simulation::Simulation;
+use crate::engine::{Command, OrderRequest};
 
 /// The payment terms the company offers: everything net 30; 30 % on order and 70 % net 30;
 /// everything net 45; half up front and half net 60.
@@ -31,7 +30,7 @@ fn chunk(quantity: u32, k: u32, n: u32) -> u32 {
     upto(k) - upto(k - 1)
 }
 
-impl Engine {
+impl Simulation {
     /// Takes up the order the placement process manager placed from deal `n`'s accepted quote.
     pub(super) async fn place_order(&mut self, n: usize) -> Result<(), GeneratorError> {
         let quote = self.deals[n].quote.expect("a won deal has a quote");
@@ -54,7 +53,7 @@ impl Engine {
     async fn order_command(
         &mut self,
         n: usize,
-        command: OrderCommand,
+        command: OrderRequest,
         by_manager: bool,
     ) -> Result<(), GeneratorError> {
         let deal = &self.deals[n];
@@ -63,10 +62,9 @@ impl Engine {
         } else {
             self.people.reps[deal.rep].actor.clone()
         };
-        let id = deal.order.expect("order commands follow the order's placement").0;
+        let order_id = deal.order.expect("order commands follow the order's placement");
         let correlation = deal.opportunity.0;
-        let path = self.paths.orders.clone();
-        self.exec(&path, id, &command, &actor, correlation).await?;
+        self.send(Command::Order { order_id, command }, &actor, correlation).await?;
         Ok(())
     }
 
@@ -76,19 +74,19 @@ impl Engine {
         step: Step,
     ) -> Result<(), GeneratorError> {
         match step {
-            Step::Confirm => self.order_command(n, OrderCommand::Confirm, false).await?,
+            Step::Confirm => self.order_command(n, OrderRequest::Confirm, false).await?,
             Step::FulfilPart => {
                 let lines = self.quantities(n, |quantity| quantity / 2);
                 if !lines.is_empty() {
                     let fulfilment_id = FulfilmentId(self.ids.next("fulfilment"));
-                    self.order_command(n, OrderCommand::Fulfil { fulfilment_id, lines }, true)
+                    self.order_command(n, OrderRequest::Fulfil { fulfilment_id, lines }, true)
                         .await?;
                 }
             }
             Step::FulfilRest => {
                 let lines = self.quantities(n, |quantity| quantity - quantity / 2);
                 let fulfilment_id = FulfilmentId(self.ids.next("fulfilment"));
-                self.order_command(n, OrderCommand::Fulfil { fulfilment_id, lines }, true).await?;
+                self.order_command(n, OrderRequest::Fulfil { fulfilment_id, lines }, true).await?;
             }
             Step::Invoice => self.invoice(n).await?,
             _ => unreachable!("only delivery steps come here"),
@@ -120,13 +118,12 @@ impl Engine {
             return Ok(());
         }
         let invoice_id = InvoiceId(self.ids.next("invoice"));
-        let command = OrderCommand::Invoice { invoice_id, lines, base_date: self.today };
+        let command = OrderRequest::Invoice { invoice_id, lines };
         let finance = self.people.finance.actor.clone();
         let deal = &self.deals[n];
-        let (id, correlation) =
-            (deal.order.expect("an invoiced deal has an order").0, deal.opportunity.0);
-        let path = self.paths.orders.clone();
-        self.exec(&path, id, &command, &finance, correlation).await?;
+        let (order_id, correlation) =
+            (deal.order.expect("an invoiced deal has an order"), deal.opportunity.0);
+        self.send(Command::Order { order_id, command }, &finance, correlation).await?;
         self.counts.invoices += 1;
         self.run_invoicing().await?;
         self.plan_collection(n, invoice_id).await

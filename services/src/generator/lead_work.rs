@@ -5,20 +5,21 @@
 
 use ltc_domain::customer::{CustomerCommand, Tier};
 use ltc_domain::ids::{ContactId, CustomerId, LeadId};
-use ltc_domain::lead::{ActivityKind, ConvertTo, Lead, LeadCommand, LeadState, Status};
+use ltc_domain::lead::{ActivityKind, ConvertTo, Lead, LeadState, Status};
 use ltc_eventstore::Position;
 use rand::Rng;
 
 use super::GeneratorError;
 use super::catalog::euros;
-use super::engine::Engine;
 use super::leads::{LeadStep, system};
 use super::plan::{CustomerFile, Step, draw_payer};
+use super::simulation::Simulation;
+use crate::engine::{Command, LeadRequest};
 
 /// The credit limit finance gives a customer won from a lead, in cents.
 const CONVERTED_CREDIT_LIMIT_MINOR: i64 = 5_000_000;
 
-impl Engine {
+impl Simulation {
     pub(super) async fn assign_from_queue(&mut self, n: usize) -> Result<(), GeneratorError> {
         let lead = self.lead_flow.files[n].id;
         let (meta, at) = self.moment(&system(), lead.0);
@@ -35,7 +36,7 @@ impl Engine {
             75..90 => (ActivityKind::Meeting, "product demo with the buying team"),
             _ => (ActivityKind::Note, "noted requirements and timeline"),
         };
-        let command = LeadCommand::LogActivity { kind, summary: summary.into() };
+        let command = LeadRequest::LogActivity { kind, summary: summary.into() };
         self.lead_command(n, command).await?;
         self.lead_flow.files[n].activities_left -= 1;
         self.work_lead(n);
@@ -46,13 +47,12 @@ impl Engine {
     pub(super) async fn lead_command(
         &mut self,
         n: usize,
-        command: LeadCommand,
+        command: LeadRequest,
     ) -> Result<(), GeneratorError> {
         let file = &self.lead_flow.files[n];
         let rep = file.owner.expect("only owned leads are worked");
-        let (actor, id) = (self.people.reps[rep].actor.clone(), file.id.0);
-        let path = self.lead_flow.path.clone();
-        self.exec(&path, id, &command, &actor, id).await?;
+        let (actor, lead_id) = (self.people.reps[rep].actor.clone(), file.id);
+        self.send(Command::Lead { lead_id, command }, &actor, lead_id.0).await?;
         Ok(())
     }
 
@@ -115,15 +115,14 @@ impl Engine {
         });
         let customer = self.customers.len() - 1;
         let deal = self.new_deal(customer);
-        let command = LeadCommand::Convert {
+        let command = LeadRequest::Convert {
             customer: ConvertTo::NewCustomer(customer_id),
             contact_id: ContactId(self.ids.next("contact")),
             opportunity_id: self.deals[deal].opportunity,
         };
         let (lead, channel) = (self.lead_flow.files[n].id, self.lead_flow.files[n].channel);
         let actor = self.people.reps[rep].actor.clone();
-        let path = self.lead_flow.path.clone();
-        let converted = self.exec(&path, lead.0, &command, &actor, lead.0).await?;
+        let converted = self.send(Command::Lead { lead_id: lead, command }, &actor, lead.0).await?;
         let position = converted.position.expect("the lead was converted now");
         self.lead_flow.conversion.run_from(Position(position)).await?;
         self.lead_flow.files[n].next = LeadStep::Done;
@@ -137,8 +136,8 @@ impl Engine {
             credit_limit: euros(CONVERTED_CREDIT_LIMIT_MINOR),
         };
         let finance = self.people.finance.actor.clone();
-        let customers = self.paths.customers.clone();
-        self.exec(&customers, customer_id.0, &limit, &finance, customer_id.0).await?;
+        let command = Command::Customer { customer_id, command: limit };
+        self.send(command, &finance, customer_id.0).await?;
         // The process manager opened the opportunity in qualification.
         self.then(deal, Step::NeedsAnalysis, 2, 7)
     }

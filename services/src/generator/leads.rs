@@ -13,19 +13,21 @@ use ltc_domain::actor::{Actor, Ownership, Role};
 use ltc_domain::ids::LeadId;
 use ltc_domain::lead::assignment::AssignmentRule;
 use ltc_domain::lead::scoring::ScoringModel;
-use ltc_domain::lead::{Channel, Contact, LeadCommand, LeadDecider};
+use ltc_domain::lead::{Channel, Contact, LeadDecider};
 use ltc_domain::opportunity::Pipeline;
-use ltc_eventstore::{Clock, EventStore, ManualClock};
+use ltc_eventstore::EventStore;
 use rand::Rng;
 
 use super::catalog::{REGIONS, eur};
-use super::engine::{Engine, Paths};
 use super::people::{
     LeadPerson, People, REPS_PER_TEAM, draw_person, draw_size, resubmission, source_of,
 };
 use super::plan::Action;
+use super::simulation::Simulation;
 use super::{GeneratorError, Scale};
 use crate::command::CommandPath;
+use crate::engine::Engine;
+use crate::engine::LeadRequest;
 use crate::leads::{
     Assignment, AssignmentSettings, CaptureRequest, IntakeError, LeadIntake, RepCapacity,
 };
@@ -141,7 +143,7 @@ pub struct LeadSummary {
 #[derive(Debug)]
 pub(super) struct LeadFlow {
     pub path: Arc<CommandPath<LeadDecider>>,
-    pub intake: LeadIntake,
+    pub intake: Arc<LeadIntake>,
     pub conversion: Conversion,
     pub files: Vec<LeadFile>,
     /// The fewest and most leads a working day brings.
@@ -150,20 +152,12 @@ pub(super) struct LeadFlow {
 }
 
 impl LeadFlow {
-    pub fn new(
-        store: &EventStore,
-        clock: Arc<ManualClock>,
-        paths: &Paths,
-        people: &People,
-        scale: Scale,
-    ) -> LeadFlow {
-        let clock: Arc<dyn Clock> = clock;
-        let path = Arc::new(CommandPath::new(store.clone(), clock.clone()));
-        let model = ScoringModel::default_model(
-            vec!["manufacturing".into(), "logistics".into()],
-            vec!["retail".into(), "healthcare".into()],
-        );
-        let intake = LeadIntake::new(store.clone(), path.clone(), clock, settings(people), model);
+    /// The lead side of a simulation whose commands go through `commands`, which was set up
+    /// with [`scoring_model`] and [`assignment_settings`].
+    pub fn new(store: &EventStore, commands: &Engine, scale: Scale) -> LeadFlow {
+        let paths = commands.paths();
+        let path = paths.leads.clone();
+        let intake = commands.intake().clone();
         let defaults = ConversionDefaults { currency: eur(), pipeline: Pipeline::default_sales() };
         let conversion = Conversion::new(
             store.clone(),
@@ -202,8 +196,16 @@ impl LeadFlow {
     }
 }
 
+/// How the simulated company scores leads: manufacturing and logistics are its target industries.
+pub(super) fn scoring_model() -> ScoringModel {
+    ScoringModel::default_model(
+        vec!["manufacturing".into(), "logistics".into()],
+        vec!["retail".into(), "healthcare".into()],
+    )
+}
+
 /// Hot leads to the senior rep of each team; then each team its territory; the rest to everyone.
-fn settings(people: &People) -> AssignmentSettings {
+pub(super) fn assignment_settings(people: &People) -> AssignmentSettings {
     let user = |rep: usize| people.reps[rep].actor.user;
     let rule = |name: &str, region: Option<&str>, score_min, reps: Vec<_>| AssignmentRule {
         name: name.into(),
@@ -263,7 +265,7 @@ pub(super) fn system() -> Actor {
     Actor { user: SYSTEM_USER, role: Role::Admin, team: None }
 }
 
-impl Engine {
+impl Simulation {
     /// Today's new leads, each captured later today.
     pub(super) fn leads_arrive(&mut self) {
         let (fewest, most) = self.lead_flow.arrivals;
@@ -323,7 +325,7 @@ impl Engine {
             LeadStep::Assign => self.assign_from_queue(n).await,
             LeadStep::Activity => self.log_activity(n).await,
             LeadStep::Qualify => {
-                self.lead_command(n, LeadCommand::Qualify).await?;
+                self.lead_command(n, LeadRequest::Qualify).await?;
                 self.lead_flow.summary.qualified += 1;
                 match self.lead_flow.files[n].fate {
                     Fate::Convert => self.lead_then(n, LeadStep::Convert, 1, 5),
@@ -339,7 +341,7 @@ impl Engine {
                         "bought from a competitor before a deal opened"
                     }
                 };
-                let command = LeadCommand::Disqualify { reason: reason.into() };
+                let command = LeadRequest::Disqualify { reason: reason.into() };
                 self.lead_command(n, command).await?;
                 self.lead_flow.summary.disqualified += 1;
                 self.lead_flow.files[n].next = LeadStep::Done;

@@ -18,13 +18,13 @@ mod automation;
 mod cash;
 pub(crate) mod catalog;
 mod delivery;
-mod engine;
 mod ids;
 mod lead_work;
 mod leads;
 mod people;
 mod plan;
 mod sales;
+mod simulation;
 pub mod story;
 mod summary;
 #[cfg(test)]
@@ -122,7 +122,7 @@ pub async fn generate(
     if head != 0 {
         return Err(GeneratorError::NotEmpty(head));
     }
-    let mut engine = engine::Engine::new(store.clone(), clock, seed, scale);
+    let mut engine = simulation::Simulation::new(store.clone(), clock, seed, scale);
     engine.run().await?;
     engine.summary()
 }

@@ -2,33 +2,24 @@
 //! pipeline, and its quote priced, approved (or rejected and revised), sent, and accepted or
 //! declined; then the deal is won or lost.
 
-use chrono::{NaiveDate, TimeDelta};
+use chrono::TimeDelta;
 use ltc_domain::customer::{Contact, ContactId, CustomerCommand, CustomerProfile, Origin, Tier};
 use ltc_domain::ids::{OpportunityId, QuoteId};
 use ltc_domain::money::Bps;
-use ltc_domain::opportunity::{OpportunityCommand, Pipeline, StageKey};
-use ltc_domain::quote::{
-    ApprovalPolicy, CustomerTier, LineInput, PricingTerms, QuoteCommand, QuoteState, Region, Sku,
-};
+use ltc_domain::opportunity::StageKey;
+use ltc_domain::quote::{LineInput, QuoteState, Sku};
 use rand::Rng;
 
 use super::GeneratorError;
-use super::catalog::{ANALYTICS, ONBOARDING, SEAT, SUPPORT, eur, euros};
-use super::engine::Engine;
+use super::catalog::{ANALYTICS, ONBOARDING, SEAT, SUPPORT, euros};
 use super::plan::{Action, Deal, Outcome, Step, draw_loss, draw_outcome, draw_rep_records_win};
+use super::simulation::Simulation;
+use crate::engine::{Command, OpportunityRequest, QuoteRequest};
 
 /// Days a quote stays valid after it is priced.
 const QUOTE_VALID_DAYS: i64 = 75;
 
-pub(super) fn tier_key(tier: Tier) -> &'static str {
-    match tier {
-        Tier::Strategic => "strategic",
-        Tier::Key => "key",
-        Tier::Normal => "normal",
-    }
-}
-
-impl Engine {
+impl Simulation {
     pub(super) async fn create_customer(&mut self, index: usize) -> Result<(), GeneratorError> {
         let customer = &self.customers[index];
         let rep = self.people.reps[customer.rep].clone();
@@ -49,8 +40,7 @@ impl Engine {
             credit_limit: euros(credit_minor),
         };
         let command = CustomerCommand::Create { customer_id: id, profile, origin: Origin::Direct };
-        let path = self.paths.customers.clone();
-        self.exec(&path, id.0, &command, &rep.actor, id.0).await?;
+        self.send(Command::Customer { customer_id: id, command }, &rep.actor, id.0).await?;
         let slug: String = name.to_lowercase().split_whitespace().collect::<Vec<_>>().join("-");
         let contact = Contact {
             name: "Purchasing lead".into(),
@@ -62,7 +52,7 @@ impl Engine {
             contact_id: ContactId(self.ids.next("contact")),
             contact,
         };
-        self.exec(&path, id.0, &command, &rep.actor, id.0).await?;
+        self.send(Command::Customer { customer_id: id, command }, &rep.actor, id.0).await?;
         self.customers[index].created = true;
         self.counts.customers += 1;
         // Half the customers come with a first deal already in sight.
@@ -122,8 +112,7 @@ impl Engine {
             Step::Review => self.review(n).await,
             Step::Revise => self.revise(n).await,
             Step::Send => {
-                let on = self.today;
-                self.quote_command(n, QuoteCommand::Send { on }, false).await?;
+                self.quote_command(n, QuoteRequest::Send, false).await?;
                 self.deals[n].quote_sent = true;
                 let negotiate = self.deals[n].outcome == Outcome::Won || self.rng.random_bool(0.5);
                 if negotiate {
@@ -167,19 +156,17 @@ impl Engine {
             Tier::Key => 2_500_000,
             Tier::Normal => 600_000,
         };
-        let command = OpportunityCommand::Open {
-            opportunity_id: deal.opportunity,
+        let command = OpportunityRequest::Open {
             customer_id: customer.id,
             name: format!("{} — CRM deal {}", customer.name, deal.number),
             owner: rep.actor.user,
             team: rep.actor.team,
             amount: euros(estimate_minor),
             expected_close: self.today + TimeDelta::days(60),
-            pipeline: Pipeline::default_sales(),
         };
-        let id = deal.opportunity.0;
-        let path = self.paths.opportunities.clone();
-        self.exec(&path, id, &command, &rep.actor, id).await?;
+        let opportunity_id = deal.opportunity;
+        let command = Command::Opportunity { opportunity_id, command };
+        self.send(command, &rep.actor, opportunity_id.0).await?;
         self.counts.opportunities += 1;
         // Opened in qualification; the rep qualifies it within a week.
         self.then(n, Step::NeedsAnalysis, 2, 7)
@@ -188,24 +175,24 @@ impl Engine {
     async fn opportunity_command(
         &mut self,
         n: usize,
-        command: OpportunityCommand,
+        command: OpportunityRequest,
     ) -> Result<(), GeneratorError> {
         let rep = self.people.reps[self.deals[n].rep].clone();
-        let id = self.deals[n].opportunity.0;
-        let path = self.paths.opportunities.clone();
-        self.exec(&path, id, &command, &rep.actor, id).await?;
+        let opportunity_id = self.deals[n].opportunity;
+        let command = Command::Opportunity { opportunity_id, command };
+        self.send(command, &rep.actor, opportunity_id.0).await?;
         Ok(())
     }
 
     async fn move_stage(&mut self, n: usize, to: &str) -> Result<(), GeneratorError> {
-        self.opportunity_command(n, OpportunityCommand::MoveStage { to: StageKey::new(to) }).await
+        self.opportunity_command(n, OpportunityRequest::MoveStage { to: StageKey::new(to) }).await
     }
 
     /// Sends a quote command for deal `n`, as the manager when `by_manager`, else as the rep.
     pub(super) async fn quote_command(
         &mut self,
         n: usize,
-        command: QuoteCommand,
+        command: QuoteRequest,
         by_manager: bool,
     ) -> Result<Vec<String>, GeneratorError> {
         let deal = &self.deals[n];
@@ -214,20 +201,9 @@ impl Engine {
         } else {
             self.people.reps[deal.rep].actor.clone()
         };
-        let id = deal.quote.expect("quote commands follow the quote's creation").0;
+        let quote_id = deal.quote.expect("quote commands follow the quote's creation");
         let correlation = deal.opportunity.0;
-        let path = self.paths.quotes.clone();
-        Ok(self.exec(&path, id, &command, &actor, correlation).await?.events)
-    }
-
-    fn terms(&self, n: usize) -> PricingTerms {
-        let customer = &self.customers[self.deals[n].customer];
-        PricingTerms {
-            currency: eur(),
-            region: Region(customer.region.into()),
-            tier: CustomerTier(tier_key(customer.tier).into()),
-            pricing_date: self.today,
-        }
+        Ok(self.send(Command::Quote { quote_id, command }, &actor, correlation).await?.events)
     }
 
     fn draw_lines(&mut self, tier: Tier) -> Vec<LineInput> {
@@ -266,17 +242,12 @@ impl Engine {
         let tier = self.customers[self.deals[n].customer].tier;
         let lines = self.draw_lines(tier);
         let quote_id = QuoteId(self.ids.next("quote"));
-        let (deal, rep) = (&self.deals[n], self.people.reps[self.deals[n].rep].clone());
-        let command = QuoteCommand::Create {
-            quote_id,
-            opportunity_id: deal.opportunity,
-            customer_id: self.customers[deal.customer].id,
-            owner: rep.actor.user,
-            team: rep.actor.team,
-            terms: self.terms(n),
-            valid_until: self.today + TimeDelta::days(QUOTE_VALID_DAYS),
+        // Priced by the engine from the company's books for the customer's region and tier.
+        let command = QuoteRequest::Create {
+            opportunity_id: self.deals[n].opportunity,
+            currency: None,
+            valid_until: Some(self.today + TimeDelta::days(QUOTE_VALID_DAYS)),
             lines: lines.clone(),
-            pricing: self.pricing.clone(),
         };
         self.deals[n].quote = Some(quote_id);
         self.deals[n].lines = lines;
@@ -284,7 +255,7 @@ impl Engine {
         self.counts.quotes += 1;
         // The opportunity's amount follows the quote.
         let total = self.quote_state(n)?.current().total;
-        self.opportunity_command(n, OpportunityCommand::ChangeAmount { amount: total }).await
+        self.opportunity_command(n, OpportunityRequest::ChangeAmount { amount: total }).await
     }
 
     /// The quote of deal `n` as its stream leaves it.
@@ -302,7 +273,7 @@ impl Engine {
     }
 
     async fn submit(&mut self, n: usize) -> Result<(), GeneratorError> {
-        let command = QuoteCommand::Submit { policy: ApprovalPolicy::default() };
+        let command = QuoteRequest::Submit;
         let events = self.quote_command(n, command, false).await?;
         if events.iter().any(|event| event == "QuoteSubmittedForApproval") {
             self.counts.quotes_needing_approval += 1;
@@ -316,10 +287,10 @@ impl Engine {
         if self.deals[n].reject_first {
             self.deals[n].reject_first = false;
             let reason = "discount too deep for this deal; keep it within 10 %".to_owned();
-            self.quote_command(n, QuoteCommand::RejectApproval { reason }, true).await?;
+            self.quote_command(n, QuoteRequest::RejectApproval { reason }, true).await?;
             self.then(n, Step::Revise, 1, 2)
         } else {
-            self.quote_command(n, QuoteCommand::Approve, true).await?;
+            self.quote_command(n, QuoteRequest::Approve, true).await?;
             self.then(n, Step::Send, 0, 2)
         }
     }
@@ -329,11 +300,10 @@ impl Engine {
         for line in &mut lines {
             line.manual_discount_bps = Bps(line.manual_discount_bps.0.min(800));
         }
-        let command = QuoteCommand::Revise {
-            terms: self.terms(n),
-            valid_until: self.today + TimeDelta::days(QUOTE_VALID_DAYS),
+        let command = QuoteRequest::Revise {
+            currency: None,
+            valid_until: Some(self.today + TimeDelta::days(QUOTE_VALID_DAYS)),
             lines: lines.clone(),
-            pricing: self.pricing.clone(),
         };
         self.deals[n].lines = lines;
         self.quote_command(n, command, false).await?;
@@ -341,28 +311,22 @@ impl Engine {
     }
 
     async fn close(&mut self, n: usize) -> Result<(), GeneratorError> {
-        let deal = &self.deals[n];
-        let (opportunity, quote) = (deal.opportunity, deal.quote);
-        if deal.outcome == Outcome::Won {
-            let on: NaiveDate = self.today;
-            let already = self.accepted_quote_of.get(&opportunity).copied();
-            let command = QuoteCommand::Accept { on, opportunity_has_accepted_quote: already };
-            self.quote_command(n, command, false).await?;
-            let quote = quote.expect("a won deal has a quote");
-            self.accepted_quote_of.insert(opportunity, quote);
+        if self.deals[n].outcome == Outcome::Won {
+            // The engine knows whether the opportunity already accepted another quote.
+            self.quote_command(n, QuoteRequest::Accept, false).await?;
             self.place_order(n).await?;
             if draw_rep_records_win(&mut self.rng) {
-                self.opportunity_command(n, OpportunityCommand::Win).await?;
+                self.opportunity_command(n, OpportunityRequest::Win).await?;
                 self.counts.won += 1;
             }
             return Ok(());
         }
         if self.deals[n].quote_sent && self.rng.random_bool(0.7) {
             let reason = "the customer declined the offer".to_owned();
-            self.quote_command(n, QuoteCommand::Decline { reason }, false).await?;
+            self.quote_command(n, QuoteRequest::Decline { reason }, false).await?;
         }
         let (reason, competitor) = draw_loss(&mut self.rng);
-        self.opportunity_command(n, OpportunityCommand::Lose { reason, competitor }).await?;
+        self.opportunity_command(n, OpportunityRequest::Lose { reason, competitor }).await?;
         self.counts.lost += 1;
         self.deals[n].next = Step::Done;
         Ok(())

@@ -11,8 +11,8 @@ use ltc_eventstore::ChainHash;
 
 use super::GeneratorError;
 use super::catalog::euros;
-use super::engine::Engine;
 use super::leads::LeadSummary;
+use super::simulation::Simulation;
 
 /// Running counts kept by the simulation.
 #[derive(Debug, Default)]
@@ -72,7 +72,7 @@ pub struct Summary {
     pub head_hash: ChainHash,
 }
 
-impl Engine {
+impl Simulation {
     fn order_paid(&self, order: OrderId) -> Result<bool, GeneratorError> {
         let state = self.paths.orders.state_of(order.0).map_err(|error| GeneratorError::Load {
             kind: "order",

@@ -1,4 +1,9 @@
-//! The read models against generated histories.
+//! The read models held to the log of a generated history, and to a rebuild from scratch.
 
+mod collections;
 mod customer360;
 mod equivalence;
+mod funnel;
+mod leads;
+mod reps;
+mod stalled;

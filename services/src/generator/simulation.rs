@@ -1,32 +1,29 @@
-//! The simulation's core: the command paths, the agenda of what happens on which day, the day
-//! loop, and the one door every command goes through (which sets the business time and the
-//! clock, derives the command id from the seed, and turns a refusal into an error).
+//! The simulation's core: the engine its commands go through, the agenda of what happens on
+//! which day, the day loop, and the one door every command goes through (which sets the
+//! business time and the clock, derives the command id from the seed, and turns a refusal into
+//! an error).
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate, TimeDelta, Weekday};
 use ltc_domain::actor::Actor;
-use ltc_domain::customer::CustomerDecider;
-use ltc_domain::ids::{CustomerId, OpportunityId, QuoteId};
-use ltc_domain::opportunity::OpportunityDecider;
-use ltc_domain::order::OrderDecider;
-use ltc_domain::payment::PaymentDecider;
-use ltc_domain::quote::{PricingData, QuoteDecider};
+use ltc_domain::ids::CustomerId;
 use ltc_eventstore::{EventStore, ManualClock, Position};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
 
 use super::automation::Automation;
-use super::catalog::{REGIONS, pricing_data};
+use super::catalog::REGIONS;
 use super::ids::IdSource;
-use super::leads::LeadFlow;
+use super::leads::{LeadFlow, assignment_settings, scoring_model};
 use super::people::People;
 use super::plan::{Action, CustomerFile, Deal, days_between_deals, draw_payer, draw_tier};
 use super::summary::Counts;
 use super::{GeneratorError, Scale, TENANT, start_date};
-use crate::command::{Aggregate, CommandMeta, CommandPath, Executed};
+use crate::command::{CommandMeta, Executed};
+use crate::engine::{Command, Engine, Paths};
 use crate::process::Invoicing;
 
 const NAME_FIRST: [&str; 12] = [
@@ -48,20 +45,13 @@ const NAME_SECOND: [&str; 8] =
 const INDUSTRIES: [&str; 6] =
     ["manufacturing", "retail", "healthcare", "logistics", "financial services", "public sector"];
 
-/// The command paths, one per aggregate kind, sharing one store and clock.
-#[derive(Debug, Clone)]
-pub(super) struct Paths {
-    pub customers: Arc<CommandPath<CustomerDecider>>,
-    pub opportunities: Arc<CommandPath<OpportunityDecider>>,
-    pub quotes: Arc<CommandPath<QuoteDecider>>,
-    pub orders: Arc<CommandPath<OrderDecider>>,
-    pub payments: Arc<CommandPath<PaymentDecider>>,
-}
-
 #[derive(Debug)]
-pub(super) struct Engine {
+pub(super) struct Simulation {
     pub store: EventStore,
     clock: Arc<ManualClock>,
+    /// The engine every command goes through, as a client's would.
+    pub commands: Engine,
+    /// The engine's command paths, for reading aggregates back and for the process managers.
     pub paths: Paths,
     invoicing: Invoicing,
     /// Where the invoicing process manager resumes.
@@ -71,7 +61,6 @@ pub(super) struct Engine {
     pub rng: StdRng,
     pub ids: IdSource,
     pub people: People,
-    pub pricing: PricingData,
     pub today: NaiveDate,
     pub end: NaiveDate,
     /// The business time of the last command.
@@ -80,37 +69,34 @@ pub(super) struct Engine {
     pub customers: Vec<CustomerFile>,
     pub deals: Vec<Deal>,
     pub receivables: Vec<super::cash::ReceivableFile>,
-    pub accepted_quote_of: HashMap<OpportunityId, QuoteId>,
     pub counts: Counts,
     pub lead_flow: LeadFlow,
 }
 
-impl Engine {
-    pub fn new(store: EventStore, clock: Arc<ManualClock>, seed: u64, scale: Scale) -> Engine {
-        let dyn_clock: Arc<dyn ltc_eventstore::Clock> = clock.clone();
-        let paths = Paths {
-            customers: Arc::new(CommandPath::new(store.clone(), dyn_clock.clone())),
-            opportunities: Arc::new(CommandPath::new(store.clone(), dyn_clock.clone())),
-            quotes: Arc::new(CommandPath::new(store.clone(), dyn_clock.clone())),
-            orders: Arc::new(CommandPath::new(store.clone(), dyn_clock.clone())),
-            payments: Arc::new(CommandPath::new(store.clone(), dyn_clock)),
-        };
-        let invoicing = Invoicing::new(store.clone(), paths.payments.clone());
-        let automation = Automation::new(&store, &paths);
+impl Simulation {
+    pub fn new(store: EventStore, clock: Arc<ManualClock>, seed: u64, scale: Scale) -> Simulation {
         let mut ids = IdSource::new(seed);
         let mut rng = StdRng::seed_from_u64(seed);
         let people = People::new(&mut ids);
-        let lead_flow = LeadFlow::new(&store, clock.clone(), &paths, &people, scale);
+        let mut settings = super::demo_settings();
+        settings.scoring = scoring_model();
+        settings.assignment = assignment_settings(&people);
+        let commands = Engine::open(store.clone(), clock.clone(), settings)
+            .expect("an engine opens on the empty store a history is generated into");
+        let paths = commands.paths().clone();
+        let invoicing = Invoicing::new(store.clone(), paths.payments.clone());
+        let automation = Automation::new(&store, &paths);
+        let lead_flow = LeadFlow::new(&store, &commands, scale);
         let start = start_date();
         let end = start + Months::new(scale.months());
-        let mut engine = Engine {
+        let mut engine = Simulation {
             store,
             clock,
+            commands,
             paths,
             invoicing,
             checkpoint: Position::START,
             automation,
-            pricing: pricing_data(start.year()),
             today: start,
             end,
             now: chrono::DateTime::<chrono::Utc>::MIN_UTC,
@@ -118,7 +104,6 @@ impl Engine {
             customers: Vec::new(),
             deals: Vec::new(),
             receivables: Vec::new(),
-            accepted_quote_of: HashMap::new(),
             counts: Counts::default(),
             lead_flow,
             people,
@@ -217,18 +202,17 @@ impl Engine {
         }
     }
 
-    /// Sends `command` to aggregate `id` as `actor`, at the next moment of today.
-    pub async fn exec<A: Aggregate>(
+    /// Sends `command` through the engine as `actor`, at the next moment of today.
+    pub async fn send(
         &mut self,
-        path: &CommandPath<A>,
-        id: Uuid,
-        command: &A::Command,
+        command: Command,
         actor: &Actor,
         correlation: Uuid,
     ) -> Result<Executed, GeneratorError> {
-        let (meta, at) = self.moment(actor, correlation);
-        path.execute_at(id, command, &meta, at).await.map_err(|error| GeneratorError::Command {
-            kind: A::KIND,
+        let (meta, _at) = self.moment(actor, correlation);
+        let (kind, id) = command.target();
+        self.commands.execute(command, &meta).await.map_err(|error| GeneratorError::Command {
+            kind,
             id,
             day: self.today,
             error: error.to_string(),

@@ -1,0 +1,106 @@
+//! The funnel read model: leads → qualified → converted, and opportunities through the pipeline's
+//! stages to won or lost, per period (month, quarter) and dimension (rep, team, region, industry,
+//! product, lead channel), as cohorts.
+//!
+//! The tables hold facts at their own grain (`schema.rs`): one row per lead, per opportunity, per
+//! stage of an opportunity's pipeline, per stay in a stage, and the customers' and quotes'
+//! attributes the dimensions need. The query (`query.rs`) groups them, so every period and
+//! dimension is answered from the same rows, and facts that arrive in any order (a lead's
+//! conversion before its opportunity opens) meet at query time. `apply.rs` and
+//! `apply_opportunity.rs` say what each event writes; `render.rs` prints a result.
+//!
+//! As of a past date: the figures are cohorts as the log stands; rebuild the read models up to a
+//! recorded time to see them as they stood then.
+//!
+//! `shared.rs` (the query error, date ranges, rounding, text tables) is used by the leads and
+//! stalled read models too.
+
+mod apply;
+mod apply_opportunity;
+mod query;
+mod render;
+mod schema;
+pub mod shared;
+#[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;
+
+use ltc_eventstore::RecordedEvent;
+use rusqlite::Transaction;
+
+use crate::{Projection, ProjectionError};
+
+pub(crate) use apply::{channel_name, position_of};
+pub(crate) use apply_opportunity::outcome_name;
+pub use query::{CurrencyFigures, Dimension, FunnelRow, NO_VALUE, StageFigures, funnel};
+pub use render::render;
+pub use shared::{DateRange, QueryError};
+
+#[derive(Debug, Default)]
+pub struct Funnel;
+
+impl Funnel {
+    pub const NAME: &'static str = "funnel";
+}
+
+impl Projection for Funnel {
+    fn name(&self) -> &'static str {
+        Funnel::NAME
+    }
+
+    fn schema_version(&self) -> u32 {
+        1
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        schema::TABLES
+    }
+
+    fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        schema::migrate(tx)
+    }
+
+    fn wants(&self, event: &RecordedEvent) -> bool {
+        let event_type = event.event_type.as_str();
+        match event.stream.kind.as_str() {
+            "lead" => matches!(
+                event_type,
+                "LeadCaptured"
+                    | "LeadCapturedAsDuplicate"
+                    | "LeadAssigned"
+                    | "LeadQualified"
+                    | "LeadDisqualified"
+                    | "LeadConverted"
+                    | "LeadDuplicateMerged"
+                    | "LeadMergedInto"
+            ),
+            "opportunity" => matches!(
+                event_type,
+                "OpportunityOpened"
+                    | "OpportunityStageMoved"
+                    | "OpportunityAmountChanged"
+                    | "OpportunityWon"
+                    | "OpportunityLost"
+                    | "OpportunityReopened"
+            ),
+            "customer" => event_type == "CustomerCreated",
+            "quote" => matches!(event_type, "QuoteCreated" | "QuoteRevised"),
+            _ => false,
+        }
+    }
+
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        match event.stream.kind.as_str() {
+            "lead" => apply::lead(tx, event),
+            "opportunity" => apply_opportunity::apply(tx, event),
+            "customer" => apply::customer(tx, event),
+            "quote" => apply::quote(tx, event),
+            _ => Ok(()),
+        }
+    }
+}

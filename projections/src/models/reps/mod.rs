@@ -1,0 +1,94 @@
+//! Rep performance: per sales rep and period, the target from their quota against what they
+//! actually won, the commission that earns, the deals won and the work done (lead activities
+//! logged, follow-ups completed).
+//!
+//! Definitions (docs/read-models/reps.md says the same for BI users):
+//! - **target**: the amount of the rep's `QuotaSet` for exactly that period key (a quarter's
+//!   quota is not split into months, nor months added into a quarter); the latest revision
+//!   counts.
+//! - **actual** (won): the amounts of the rep's opportunities that are won now and whose win
+//!   fell in the period, at the amount the win recorded. A deal reopened after its win no longer
+//!   counts; won again, it counts in the period of its latest win. The rep is the opportunity's
+//!   owner.
+//! - **commission**: actual × the quota's `commission_bps`, rounded half away from zero to the
+//!   minor unit (the domain's `Money::times_bps`), in the quota's currency only: wins in another
+//!   currency earn none here, as there is no rate to convert them.
+//! - **attainment**: actual ÷ target in basis points, rounded down; none for a zero target.
+//! - **activities**: `LeadActivityLogged` events by the rep (`by`), on their UTC day;
+//!   **follow-ups completed**: `OpportunityFollowUpCompleted` on the rep's opportunities.
+//!
+//! The tables keep facts per opportunity and per rep and day, so the period is chosen at query
+//! time and a reopened deal simply changes its row.
+//!
+//! - `schema.rs`: the tables. `apply.rs`: events into them. `query.rs`: [`rep_performance`]
+//!   and [`render`].
+
+mod apply;
+mod query;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+use ltc_eventstore::RecordedEvent;
+use rusqlite::Transaction;
+
+use crate::projection::{Projection, ProjectionError};
+
+pub use query::{RepMoney, RepRow, render, rep_performance};
+
+/// The rep performance read model; it keeps nothing in memory.
+#[derive(Debug, Default)]
+pub struct Reps;
+
+impl Reps {
+    pub const NAME: &'static str = "reps";
+}
+
+/// Why a rep performance query could not answer.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// The read-model database failed or lacks the tables (not yet migrated): retry, or run
+    /// the projector first.
+    #[error("read-model storage failure: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// Ask for a month (`2026-03`) or a quarter (`2026-Q1`).
+    #[error("{0:?} is not a month (2026-03) or a quarter (2026-Q1)")]
+    InvalidPeriod(String),
+    /// A commission or sum is beyond what an i64 holds: far beyond any real figure.
+    #[error("a figure overflows")]
+    Overflow,
+    /// A currency in the tables is not an ISO code: the read model was written by something
+    /// else; rebuild it.
+    #[error("stored currency {0:?} is not an ISO 4217 code")]
+    StoredCurrency(String),
+}
+
+impl Projection for Reps {
+    fn name(&self) -> &'static str {
+        Reps::NAME
+    }
+
+    fn schema_version(&self) -> u32 {
+        1
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        schema::TABLES
+    }
+
+    fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        schema::migrate(tx)
+    }
+
+    fn wants(&self, event: &RecordedEvent) -> bool {
+        apply::wants(event)
+    }
+
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        apply::apply(tx, event)
+    }
+}

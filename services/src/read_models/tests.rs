@@ -1,0 +1,200 @@
+//! The embedded read models over a real store and read-model directory in a temporary
+//! directory: catch-up before answers, lag, rebuilds (swapped in, or thrown away as of a time),
+//! and the rebuild a changed schema triggers by itself.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use ltc_eventstore::{
+    AppendRequest, Clock, CodecId, Durability, EventId, EventStore, ExpectedVersion, ManualClock,
+    Metadata, NewEvent, StoreOptions, StreamId,
+};
+use ltc_projections::{EventCounts, RebuildTarget};
+use uuid::Uuid;
+
+use super::*;
+
+struct World {
+    dir: tempfile::TempDir,
+    store: EventStore,
+    clock: Arc<ManualClock>,
+    n_appends: u128,
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1, 5, 9, 0, 0).unwrap()
+}
+
+impl World {
+    fn new() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(t0()));
+        let options = StoreOptions {
+            clock: clock.clone(),
+            durability: Durability::Normal,
+            ..StoreOptions::default()
+        };
+        let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
+        World { dir, store, clock, n_appends: 0 }
+    }
+
+    fn data(&self) -> DataDir {
+        DataDir::new(self.dir.path())
+    }
+
+    fn open(&self) -> EmbeddedReadModels {
+        EmbeddedReadModels::open(&self.data(), self.store.clone()).unwrap()
+    }
+
+    /// Appends one event of 10 bytes to a stream of `kind`, one minute after the last. The
+    /// kinds are none of the domain's, so the lead-to-cash read models pass over these bytes.
+    fn append(&mut self, kind: &str) {
+        let append_idx = self.n_appends;
+        self.n_appends += 1;
+        let stream = StreamId::new(kind, Uuid::from_u128(0x0190 << 112 | append_idx)).unwrap();
+        let command_id = Uuid::from_u128(0x0191 << 112 | append_idx);
+        let event = NewEvent {
+            event_id: EventId(Uuid::from_u128(0x0192 << 112 | append_idx)),
+            event_type: "TestHappened".into(),
+            schema_version: 1,
+            occurred_at: self.clock.now(),
+            codec: CodecId::BINCODE2,
+            payload: vec![7; 10],
+        };
+        let metadata = Metadata {
+            command_id,
+            correlation_id: command_id,
+            causation_id: None,
+            actor: "tester".into(),
+            tenant: "acme".into(),
+        };
+        let request =
+            AppendRequest { stream, expected: ExpectedVersion::Any, events: vec![event], metadata };
+        self.store.append_blocking(request).unwrap();
+        self.clock.advance(TimeDelta::minutes(1));
+    }
+}
+
+/// `(kind, events)` per stream kind, as the query answers.
+fn counts(conn: &rusqlite::Connection) -> Vec<(String, u64)> {
+    let rows = query_event_counts(conn).unwrap();
+    rows.into_iter().map(|row| (row.stream_kind, row.n_events)).collect()
+}
+
+fn no_progress(_: &Progress) {}
+
+#[test]
+fn a_catch_up_applies_what_the_log_added_since_the_last_and_nothing_when_current() {
+    let mut world = World::new();
+    (0..5).for_each(|_| world.append("alpha"));
+    let models = world.open();
+    let first = models.catch_up(&mut no_progress).unwrap();
+    assert_eq!((first.position, first.events_applied), (5, 5));
+    let again = models.catch_up(&mut no_progress).unwrap();
+    assert_eq!((again.position, again.events_applied), (5, 0));
+    drop(models);
+    (0..3).for_each(|_| world.append("bravo"));
+    let models = world.open();
+    let later = models.catch_up(&mut no_progress).unwrap();
+    assert_eq!((later.position, later.events_applied), (8, 3));
+    let expected = vec![("alpha".to_owned(), 5), ("bravo".to_owned(), 3)];
+    assert_eq!(counts(&models.reader().unwrap()), expected);
+}
+
+#[test]
+fn lag_tells_not_built_behind_current_and_retired_apart() {
+    let mut world = World::new();
+    (0..4).for_each(|_| world.append("alpha"));
+    let models = world.open();
+    let status = |models: &EmbeddedReadModels| -> Vec<(String, u64, u64, &'static str)> {
+        let rows = models.lag().unwrap();
+        rows.into_iter().map(|r| (r.projection, r.checkpoint, r.behind, r.status)).collect()
+    };
+    let served: Vec<_> = status(&models).into_iter().map(|(name, ..)| name).collect();
+    assert_eq!(served, projection_names(), "every projection of the build has a row");
+    assert_eq!(status(&models)[0], ("event_counts".into(), 0, 4, "not built"));
+    models.catch_up(&mut no_progress).unwrap();
+    assert_eq!(status(&models)[0], ("event_counts".into(), 4, 0, "current"));
+    world.append("alpha");
+    assert_eq!(status(&models)[0], ("event_counts".into(), 4, 1, "behind"));
+
+    let writer = rusqlite::Connection::open(models.read_models().current_path()).unwrap();
+    writer
+        .execute("INSERT INTO projection_checkpoints VALUES ('old_model', 1, 2, NULL, 0)", [])
+        .unwrap();
+    assert_eq!(status(&models).last().unwrap(), &("old_model".into(), 2, 3, "retired"));
+}
+
+#[test]
+fn a_rebuild_to_a_position_is_swapped_in_and_the_next_catch_up_carries_it_on() {
+    let mut world = World::new();
+    (0..6).for_each(|_| world.append("charlie"));
+    let models = world.open();
+    models.catch_up(&mut no_progress).unwrap();
+    let request = RebuildRequest {
+        projection: None,
+        target: RebuildTarget::Position(ltc_eventstore::Position(2)),
+    };
+    let mut reports = 0;
+    let summary = models.rebuild(&request, &mut |_| reports += 1).unwrap();
+    assert!(reports > 0, "progress was reported");
+    assert_eq!((summary.upto, summary.head, summary.events_applied), (2, 6, 2));
+    assert_eq!(summary.generations_removed, 1);
+    assert_eq!(summary.generation, models.read_models().current().0);
+    assert_eq!(counts(&models.reader().unwrap()), [("charlie".to_owned(), 2)]);
+    assert_eq!(models.catch_up(&mut no_progress).unwrap().events_applied, 4);
+    assert_eq!(counts(&models.reader().unwrap()), [("charlie".to_owned(), 6)]);
+}
+
+#[test]
+fn an_as_of_snapshot_holds_the_events_recorded_by_then_and_leaves_the_models_in_service() {
+    let mut world = World::new();
+    (0..10).for_each(|_| world.append("delta"));
+    let models = world.open();
+    models.catch_up(&mut no_progress).unwrap();
+    // One event a minute from t0: the events at t0 + 0 … t0 + 3 minutes.
+    let at = t0() + TimeDelta::minutes(3);
+    let snapshot = models.as_of(vec![Box::new(EventCounts)], at, &mut no_progress).unwrap();
+    assert_eq!(snapshot.upto(), 4);
+    assert_eq!(counts(&snapshot.reader().unwrap()), [("delta".to_owned(), 4)]);
+    assert_eq!(counts(&models.reader().unwrap()), [("delta".to_owned(), 10)]);
+    drop(snapshot);
+    let leftovers = std::fs::read_dir(world.dir.path())
+        .unwrap()
+        .filter(|entry| entry.as_ref().unwrap().file_name().to_string_lossy().starts_with(".as-of"))
+        .count();
+    assert_eq!(leftovers, 0, "a dropped snapshot removes its directory");
+}
+
+#[test]
+fn a_read_model_stored_by_another_schema_version_is_rebuilt_before_the_catch_up() {
+    let mut world = World::new();
+    (0..3).for_each(|_| world.append("echo"));
+    let models = world.open();
+    models.catch_up(&mut no_progress).unwrap();
+    let writer = rusqlite::Connection::open(models.read_models().current_path()).unwrap();
+    writer
+        .execute(
+            "UPDATE projection_checkpoints SET schema_version = 99 WHERE name = ?1",
+            [EventCounts::NAME],
+        )
+        .unwrap();
+    drop(writer);
+    world.append("echo");
+    let caught_up = models.catch_up(&mut no_progress).unwrap();
+    assert_eq!(caught_up.rebuilt_for_schema, 1);
+    assert_eq!(counts(&models.reader().unwrap()), [("echo".to_owned(), 4)]);
+    let versions: Vec<u32> =
+        models.read_models().checkpoints().unwrap().iter().map(|c| c.schema_version).collect();
+    assert!(versions.iter().all(|version| *version == 1), "{versions:?}");
+}
+
+#[test]
+fn an_unknown_projection_name_is_a_typed_error_naming_the_known_ones() {
+    let world = World::new();
+    let models = world.open();
+    let request = RebuildRequest::head_of(Some("nope".into()));
+    let error = models.rebuild(&request, &mut no_progress).unwrap_err();
+    assert_eq!(error.code(), "read_models.unknown_projection");
+    assert!(error.to_string().contains("event_counts"), "{error}");
+}

@@ -1,0 +1,203 @@
+//! The report's sections, each drawn from one read model through the chart primitives. A
+//! section whose read model has not landed is a slot that says so ([`Body::NotBuilt`]); filling
+//! one is a query and a chart call in its function below, e.g. for the funnel:
+//!
+//! ```text
+//! fn funnel_section(conn: &Connection) -> Result<Section, SectionError> {
+//!     let rows = ltc_projections::models::funnel::query(conn, ..)?;
+//!     let stages: Vec<Stage> = rows.iter().map(|row| Stage { label: .., value: .. }).collect();
+//!     Ok(Section { body: Body::Html(funnel("Lead-to-cash funnel", &stages, &Unit::Count)), .. })
+//! }
+//! ```
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::Connection;
+
+use ltc_projections::models::collections;
+use ltc_projections::models::funnel::{self, DateRange, Dimension, FunnelRow};
+use ltc_projections::models::period::Period;
+
+use super::page::{Body, Section};
+use super::svg::{Bar, Stage, Unit, bar_chart, escape, funnel as funnel_chart};
+use crate::read_models::{EventCountsRow, query_event_counts, thousands};
+
+/// The state of the log the read models show: what the page says it reports on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogState {
+    pub position: u64,
+    /// The last applied event's `recorded_at`; `None` for an empty log.
+    pub recorded_at: Option<DateTime<Utc>>,
+}
+
+impl LogState {
+    pub fn describe(&self) -> String {
+        match self.recorded_at {
+            Some(at) => format!(
+                "The read models at log position {}, the last event recorded at {}.",
+                thousands(self.position),
+                at.to_rfc3339_opts(SecondsFormat::Secs, true)
+            ),
+            None => "The read models of an empty log.".to_owned(),
+        }
+    }
+}
+
+/// Every section, in page order.
+pub fn sections(conn: &Connection, log: &LogState) -> Result<Vec<Section>, SectionError> {
+    Ok(vec![
+        log_section(conn, log)?,
+        funnel_section(conn)?,
+        forecast_section(),
+        aging_section(conn, log)?,
+        customer_section(),
+    ])
+}
+
+/// Events per stream kind ([`ltc_projections::EventCounts`]): the bars, then the figures.
+fn log_section(conn: &Connection, log: &LogState) -> Result<Section, rusqlite::Error> {
+    let rows = query_event_counts(conn)?;
+    let mut by_events: Vec<&EventCountsRow> = rows.iter().collect();
+    by_events.sort_by(|a, b| b.n_events.cmp(&a.n_events).then(a.stream_kind.cmp(&b.stream_kind)));
+    let bars: Vec<Bar> = by_events
+        .iter()
+        .map(|row| Bar {
+            label: row.stream_kind.clone(),
+            value: i64::try_from(row.n_events).unwrap_or(i64::MAX),
+        })
+        .collect();
+    let mut html = bar_chart("Events per stream kind", &bars, &Unit::Count);
+    html.push_str(
+        "<table class=\"figures\">\n<tr><th>stream kind</th><th>streams</th><th>events</th>\
+         <th>payload bytes</th></tr>\n",
+    );
+    for row in &by_events {
+        html.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            escape(&row.stream_kind),
+            thousands(row.n_streams),
+            thousands(row.n_events),
+            thousands(row.payload_bytes)
+        ));
+    }
+    html.push_str("</table>\n");
+    Ok(Section {
+        id: "log",
+        title: "The event log",
+        intro: format!(
+            "Every fact the read models are derived from: {} events in {} streams, by stream kind.",
+            thousands(rows.iter().map(|row| row.n_events).sum()),
+            thousands(rows.iter().map(|row| row.n_streams).sum()),
+        ) + if log.position == 0 { " The log is empty." } else { "" },
+        body: Body::Html(html),
+    })
+}
+
+/// Leads → qualified → converted, and opportunities reaching each stage, as two `funnel`
+/// charts over every cohort the funnel read model holds.
+fn funnel_section(conn: &Connection) -> Result<Section, SectionError> {
+    let rows = funnel::funnel(conn, Period::Quarter, Dimension::Region, DateRange::ALL)
+        .map_err(query_failed)?;
+    let sum = |of: fn(&FunnelRow) -> u64| rows.iter().map(of).sum::<u64>();
+    let count = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+    let leads = [
+        Stage { label: "leads".into(), value: count(sum(|row| row.leads)) },
+        Stage { label: "qualified".into(), value: count(sum(|row| row.leads_qualified)) },
+        Stage { label: "converted".into(), value: count(sum(|row| row.leads_converted)) },
+    ];
+    // Stages in the order the read model lists them (the pipeline's), summed over cohorts;
+    // a lost deal reached "closed_lost", which is no step of the funnel.
+    let mut stages: Vec<Stage> = Vec::new();
+    for figures in rows.iter().flat_map(|row| &row.stages) {
+        if figures.stage == "closed_lost" {
+            continue;
+        }
+        match stages.iter_mut().find(|stage| stage.label == figures.stage) {
+            Some(stage) => stage.value += count(figures.reached),
+            None => {
+                stages.push(Stage { label: figures.stage.clone(), value: count(figures.reached) })
+            }
+        }
+    }
+    let (won, lost) = (sum(|row| row.won), sum(|row| row.lost));
+    let mut html = funnel_chart("Leads", &leads, &Unit::Count);
+    html.push_str(&funnel_chart("Opportunities reaching each stage", &stages, &Unit::Count));
+    Ok(Section {
+        id: "funnel",
+        title: "Funnel",
+        intro: format!(
+            "Leads to qualified to converted, and opportunities reaching each stage, over every \
+             cohort: {} deals won and {} lost.",
+            thousands(won),
+            thousands(lost)
+        ),
+        body: Body::Html(html),
+    })
+}
+
+/// Each period's revenue: the P10–P90 band over what closed, as a `fan_chart`, from the
+/// forecast read model.
+fn forecast_section() -> Section {
+    Section {
+        id: "forecast",
+        title: "Forecast",
+        intro: "Each period's revenue: the P10–P90 band of the forecast over what actually closed."
+            .into(),
+        body: Body::NotBuilt { model: "forecast" },
+    }
+}
+
+/// Outstanding receivables per aging bucket as of the last recorded day, one `bar_chart` in
+/// money per currency, from the collections read model.
+fn aging_section(conn: &Connection, log: &LogState) -> Result<Section, SectionError> {
+    let as_of = log.recorded_at.map_or_else(|| Utc::now().date_naive(), |at| at.date_naive());
+    let rows = collections::aging(conn, as_of).map_err(query_failed)?;
+    let mut html = String::new();
+    for row in &rows {
+        let bar = |label: &str, value: i64| Bar { label: label.into(), value };
+        let bars = [
+            bar("not due", row.current_minor),
+            bar("1–30", row.days_1_30_minor),
+            bar("31–60", row.days_31_60_minor),
+            bar("61–90", row.days_61_90_minor),
+            bar("91–120", row.days_91_120_minor),
+            bar(">120", row.over_120_minor),
+        ];
+        let unit = Unit::Money { currency: row.currency.clone(), decimals: 2 };
+        html.push_str(&bar_chart(&format!("Days past due, {}", row.currency), &bars, &unit));
+    }
+    if rows.is_empty() {
+        html.push_str("<p>Nothing is owed.</p>\n");
+    }
+    Ok(Section {
+        id: "ar-aging",
+        title: "Receivables aging",
+        intro: format!("What customers owe on {as_of}, by how many days past due."),
+        body: Body::Html(html),
+    })
+}
+
+/// Why a section could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum SectionError {
+    /// The read-model database failed: rebuild the read models or check the disk.
+    #[error(transparent)]
+    Storage(#[from] rusqlite::Error),
+    /// A read model's query refused or failed.
+    #[error("querying a read model: {0}")]
+    Query(String),
+}
+
+fn query_failed(error: impl std::fmt::Display) -> SectionError {
+    SectionError::Query(error.to_string())
+}
+
+/// One customer's story from first contact to cash, as a `timeline`, from the customer360
+/// read model.
+fn customer_section() -> Section {
+    Section {
+        id: "customer",
+        title: "One customer's timeline",
+        intro: "Everything that happened to one customer, in order.".into(),
+        body: Body::NotBuilt { model: "customer360" },
+    }
+}
