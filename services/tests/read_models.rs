@@ -248,6 +248,19 @@ fn every_lead_to_cash_query_answers_and_the_cash_figures_agree_with_each_other()
     assert_eq!(outstanding, carried);
     let dso = json(dir, &["query", "dso", "--as-of", last_day, "--days", "90"]);
     assert_eq!(dso["result"][0]["outstanding_minor"].as_i64(), Some(outstanding));
+    // Every customer's open AR, as customer360 lists it, adds up to the aging's outstanding.
+    let customers = json(dir, &["query", "customers"]);
+    let listed = customers["result"].as_array().expect("customers");
+    let open_ar: i64 = listed
+        .iter()
+        .flat_map(|row| row["open_ar"].as_array().cloned().unwrap_or_default())
+        .map(|money| money["amount_minor"].as_i64().expect("minor units"))
+        .sum();
+    assert_eq!(open_ar, outstanding);
+    let first = listed[0]["customer_id"].as_str().expect("an id");
+    let one = json(dir, &["query", "customer360", first, "--as-of", last_day]);
+    let profile = &one["result"]["customer"]["profile"];
+    assert_eq!(profile["customer_id"].as_str(), Some(first), "{one}");
     let unknown = ltc(&["query", "funnel", "--by", "planet", "--data", dir.to_str().unwrap()]);
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
     assert!(text(&unknown).contains("not a dimension"), "{}", text(&unknown));

@@ -43,7 +43,8 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::query_models::{
-    ArAgingQuery, CollectionsQuery, DsoQuery, FunnelQuery, LeadsQuery, RepsQuery, StalledQuery,
+    ArAgingQuery, CollectionsQuery, Customer360Query, CustomersQuery, DsoQuery, FunnelQuery,
+    LeadsQuery, RepsQuery, StalledQuery,
 };
 use super::rebuild::{ProgressDisplay, open_read_models};
 use crate::data_dir::{DEFAULT_DATA_DIR, DataDir};
@@ -75,6 +76,11 @@ pub(super) struct CommonArgs {
 enum Model {
     /// Streams, events and payload bytes per stream kind: the shape of the log.
     Events(EventsQuery),
+    /// One customer, whole: profile, deals, quotes, orders, receivables, credits, figures and
+    /// the latest lines of their timeline.
+    Customer360(Customer360Query),
+    /// Every customer, with open pipeline and open AR.
+    Customers(CustomersQuery),
     /// Leads and opportunities per period and dimension: cohort stage conversion, win rate,
     /// deal size, cycle, days in stage, velocity.
     Funnel(FunnelQuery),
@@ -96,6 +102,8 @@ impl Model {
     fn run(&self, common: &CommonArgs) -> anyhow::Result<ExitCode> {
         match self {
             Model::Events(query) => answer(query, common),
+            Model::Customer360(query) => answer(query, common),
+            Model::Customers(query) => answer(query, common),
             Model::Funnel(query) => answer(query, common),
             Model::Leads(query) => answer(query, common),
             Model::Stalled(query) => answer(query, common),

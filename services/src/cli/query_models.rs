@@ -8,7 +8,7 @@ use ltc_projections::models::funnel::{self, DateRange, Dimension, FunnelRow};
 use ltc_projections::models::leads::{self, LeadDimension, LeadRow};
 use ltc_projections::models::period::Period;
 use ltc_projections::models::stalled::{self, StalledRow};
-use ltc_projections::models::{collections, reps};
+use ltc_projections::models::{collections, customer360, reps};
 use rusqlite::Connection;
 
 use super::query::{AsOf, ModelQuery};
@@ -230,5 +230,64 @@ impl ModelQuery for RepsQuery {
 
     fn render(&self, answer: &Self::Answer) -> String {
         reps::render(&self.period, answer)
+    }
+}
+
+/// `ltc query customer360 <ID> [--timeline 50] [--as-of DATE]`: one customer, whole.
+#[derive(Debug, clap::Args)]
+pub(super) struct Customer360Query {
+    /// The customer's id (`ltc query customers` lists them).
+    id: uuid::Uuid,
+    /// How many of the latest timeline lines to show.
+    #[arg(long, default_value_t = 50)]
+    timeline: u32,
+}
+
+/// A customer's view and the latest lines of their timeline.
+#[derive(Debug, serde::Serialize)]
+pub(super) struct CustomerAnswer {
+    customer: customer360::Customer360,
+    timeline: Vec<customer360::TimelineEntry>,
+}
+
+impl ModelQuery for Customer360Query {
+    const NAME: &'static str = "customer360";
+    const AS_OF: AsOf = AsOf::AtQueryTime;
+    type Answer = CustomerAnswer;
+
+    fn projections(&self) -> Vec<Box<dyn Projection>> {
+        vec![Box::new(customer360::Customer360Projection)]
+    }
+
+    fn query(&self, conn: &Connection, as_of: Option<NaiveDate>) -> anyhow::Result<Self::Answer> {
+        let limit = self.timeline.min(customer360::TIMELINE_LIMIT_MAX);
+        let customer = customer360::customer(conn, self.id, date_or_today(as_of))?
+            .ok_or_else(|| anyhow::anyhow!("no customer {} in the read models", self.id))?;
+        Ok(CustomerAnswer { customer, timeline: customer360::timeline(conn, self.id, limit)? })
+    }
+
+    fn render(&self, answer: &Self::Answer) -> String {
+        customer360::render(&answer.customer, &answer.timeline)
+    }
+}
+
+/// `ltc query customers`: every customer with their open pipeline and open AR.
+#[derive(Debug, clap::Args)]
+pub(super) struct CustomersQuery {}
+
+impl ModelQuery for CustomersQuery {
+    const NAME: &'static str = "customers";
+    type Answer = Vec<customer360::CustomerListRow>;
+
+    fn projections(&self) -> Vec<Box<dyn Projection>> {
+        vec![Box::new(customer360::Customer360Projection)]
+    }
+
+    fn query(&self, conn: &Connection, _as_of: Option<NaiveDate>) -> anyhow::Result<Self::Answer> {
+        Ok(customer360::list(conn)?)
+    }
+
+    fn render(&self, answer: &Self::Answer) -> String {
+        customer360::render_list(answer)
     }
 }

@@ -13,12 +13,14 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
-use ltc_projections::models::collections;
 use ltc_projections::models::funnel::{self, DateRange, Dimension, FunnelRow};
 use ltc_projections::models::period::Period;
+use ltc_projections::models::{collections, customer360};
 
 use super::page::{Body, Section};
-use super::svg::{Bar, Stage, Unit, bar_chart, escape, funnel as funnel_chart};
+use super::svg::{
+    Bar, Stage, TimelineEntry, Unit, bar_chart, escape, funnel as funnel_chart, timeline,
+};
 use crate::read_models::{EventCountsRow, query_event_counts, thousands};
 
 /// The state of the log the read models show: what the page says it reports on.
@@ -42,6 +44,9 @@ impl LogState {
     }
 }
 
+/// The timeline lines the report shows of its customer: the latest ones.
+const TIMELINE_SHOWN: usize = 40;
+
 /// Every section, in page order.
 pub fn sections(conn: &Connection, log: &LogState) -> Result<Vec<Section>, SectionError> {
     Ok(vec![
@@ -49,7 +54,7 @@ pub fn sections(conn: &Connection, log: &LogState) -> Result<Vec<Section>, Secti
         funnel_section(conn)?,
         forecast_section(),
         aging_section(conn, log)?,
-        customer_section(),
+        customer_section(conn)?,
     ])
 }
 
@@ -191,13 +196,42 @@ fn query_failed(error: impl std::fmt::Display) -> SectionError {
     SectionError::Query(error.to_string())
 }
 
-/// One customer's story from first contact to cash, as a `timeline`, from the customer360
-/// read model.
-fn customer_section() -> Section {
-    Section {
+/// The customer with the fullest story (the most timeline lines; the first by name on a tie),
+/// the latest of it as a `timeline`, from the customer360 read model.
+fn customer_section(conn: &Connection) -> Result<Section, SectionError> {
+    let mut fullest: Option<(usize, String, Vec<customer360::TimelineEntry>)> = None;
+    for row in customer360::list(conn).map_err(query_failed)? {
+        let lines = customer360::timeline(conn, row.customer_id, customer360::TIMELINE_LIMIT_MAX)
+            .map_err(query_failed)?;
+        if fullest.as_ref().is_none_or(|(most, ..)| lines.len() > *most) {
+            fullest = Some((lines.len(), row.name, lines));
+        }
+    }
+    let Some((_, name, lines)) = fullest else {
+        return Ok(Section {
+            id: "customer",
+            title: "One customer's timeline",
+            intro: "No customer yet.".into(),
+            body: Body::Html(String::new()),
+        });
+    };
+    let shown = &lines[lines.len().saturating_sub(TIMELINE_SHOWN)..];
+    let entries: Vec<TimelineEntry> = shown
+        .iter()
+        .map(|line| TimelineEntry {
+            date: line.occurred_at.format("%Y-%m-%d").to_string(),
+            title: line.text.clone(),
+            detail: Some(format!("{}, {}", line.actor, line.occurred_at.format("%H:%M"))),
+        })
+        .collect();
+    Ok(Section {
         id: "customer",
         title: "One customer's timeline",
-        intro: "Everything that happened to one customer, in order.".into(),
-        body: Body::NotBuilt { model: "customer360" },
-    }
+        intro: format!(
+            "{name}: the latest {} of {} things that happened to this customer, in order.",
+            entries.len(),
+            lines.len()
+        ),
+        body: Body::Html(timeline(&name, &entries)),
+    })
 }
