@@ -6,11 +6,12 @@
 //! place that turns an envelope into a domain event).
 
 pub mod decode;
+pub mod forecast;
 pub mod period;
 
 use crate::Projection;
 
 /// Every read model, in the order a rebuild applies them.
 pub fn all() -> Vec<Box<dyn Projection>> {
-    vec![]
+    vec![Box::new(forecast::ForecastProjection)]
 }
