@@ -278,7 +278,10 @@ impl Model {
         while let Some(row) = rows.next()? {
             let (feature, value): (String, String) = (row.get(0)?, row.get(1)?);
             let (n_won, n_lost): (i64, i64) = (row.get(2)?, row.get(3)?);
-            let (n_won, n_lost) = (n_won.unsigned_abs(), n_lost.unsigned_abs());
+            let count = |n: i64| {
+                u64::try_from(n).map_err(|_| QueryError::Corrupt(format!("a count of {n}")))
+            };
+            let (n_won, n_lost) = (count(n_won)?, count(n_lost)?);
             if feature == CLASS_FEATURE {
                 (model.n_won, model.n_lost) = (n_won, n_lost);
                 continue;

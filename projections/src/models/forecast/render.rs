@@ -1,6 +1,6 @@
 //! The forecast's answers as text tables, for `ltc query forecast` and the snapshot tests. Money
 //! is shown in major units with two decimals and grouped thousands (exact: integer arithmetic),
-//! rates as percentages with two decimals, ids shortened to their first eight characters (the
+//! rates as percentages with two decimals, ids shortened to their last eight characters (the
 //! JSON output carries them whole).
 
 use super::backtest::Backtest;
@@ -212,8 +212,11 @@ fn optional_percent(bps: Option<u64>) -> String {
     bps.map_or_else(|| "-".to_owned(), percent)
 }
 
+/// The last eight characters of an id: in a time-ordered (v7) UUID the first ones are the
+/// creation time, shared by ids made together; the last ones are random in every version.
 fn short(id: &str) -> String {
-    id.chars().take(8).collect()
+    let n_chars = id.chars().count();
+    id.chars().skip(n_chars.saturating_sub(8)).collect()
 }
 
 /// Columns padded to their widest cell: the first `n_text` left-aligned, the rest (numbers)

@@ -8,7 +8,7 @@ use super::support::{ALICE, BOB, Book, day, eur, usd};
 use crate::models::forecast::{ForecastRow, QueryError, forecast};
 
 /// Seven deals and two quotas over the first quarter of 2026 (see each line).
-fn quarter() -> Book {
+pub(super) fn quarter() -> Book {
     let mut book = Book::new();
     book.on(day(2026, 1, 5));
     book.customer(1, "software", "north");
