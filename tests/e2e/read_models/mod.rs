@@ -1,0 +1,4 @@
+//! The read models against generated histories: each model's figures checked against what the log
+//! itself says.
+
+mod forecast;
