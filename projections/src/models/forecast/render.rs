@@ -196,7 +196,7 @@ fn money(minor: i64) -> String {
     let digits = (abs / 100).to_string();
     let mut grouped = String::new();
     for (idx, digit) in digits.chars().enumerate() {
-        if idx > 0 && (digits.len() - idx) % 3 == 0 {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(digit);
