@@ -8,7 +8,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::customer::CustomerEvent;
 use ltc_domain::lead::LeadEvent;
-use ltc_domain::opportunity::{ForecastCategory, OpportunityEvent};
+use ltc_domain::opportunity::{ForecastCategory, OpportunityEvent, StageKey};
 use ltc_domain::quota::QuotaEvent;
 use ltc_eventstore::RecordedEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -47,9 +47,19 @@ pub(super) fn opportunity(
     tx: &Transaction<'_>,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
-    let id = event.stream.id.to_string();
-    let decoded: OpportunityEvent = decode(event)?;
-    let change = match decoded {
+    let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let id: &str = event.stream.id.hyphenated().encode_lower(&mut id_text);
+    if event.event_type.starts_with("OpportunityFollowUp") {
+        // Work on the deal, not a change of what it is worth: no new version. Nothing in the
+        // payload is needed (the envelope's business time is the task's), so it is not decoded:
+        // follow-ups are a large share of a deal's events.
+        tx.prepare_cached(
+            "UPDATE forecast_deals SET last_activity_at = ?2 WHERE opportunity_id = ?1",
+        )?
+        .execute(params![id, timestamp(event.occurred_at)])?;
+        return Ok(());
+    }
+    match decode::<OpportunityEvent>(event)? {
         OpportunityEvent::Opened {
             opportunity_id,
             customer_id,
@@ -70,7 +80,7 @@ pub(super) fn opportunity(
                 )));
             }
             let deal = Deal {
-                opportunity_id: id,
+                opportunity_id: id.to_owned(),
                 customer_id: customer_id.to_string(),
                 name,
                 owner: ownership.owner.to_string(),
@@ -87,34 +97,42 @@ pub(super) fn opportunity(
                 last_activity_at: timestamp(at),
             };
             insert(tx, &deal)?;
-            return insert_version(tx, &deal, event);
+            insert_version(tx, &deal, event)
         }
-        OpportunityEvent::FollowUpScheduled { at, .. }
-        | OpportunityEvent::FollowUpCompleted { at, .. } => {
-            // Work on the deal, not a change of what it is worth: no new version.
+        OpportunityEvent::StageMoved { to, probability, forecast_category, at, .. } => {
+            enter_open_stage(tx, id, &to.0, probability.0, forecast_category, at)?;
+            snapshot(tx, id, event)
+        }
+        OpportunityEvent::Reopened { to, probability, forecast_category, at } => {
+            enter_open_stage(tx, id, &to.0, probability.0, forecast_category, at)?;
+            snapshot(tx, id, event)?;
+            model::untrain(tx, id)
+        }
+        OpportunityEvent::AmountChanged { to, .. } => {
             tx.prepare_cached(
-                "UPDATE forecast_deals SET last_activity_at = ?2 WHERE opportunity_id = ?1",
+                "UPDATE forecast_deals SET amount_minor = ?2, last_activity_at = ?3 \
+                 WHERE opportunity_id = ?1",
             )?
-            .execute(params![id, timestamp(at)])?;
-            return Ok(());
+            .execute(params![id, to.amount_minor, timestamp(event.occurred_at)])?;
+            snapshot(tx, id, event)
         }
-        change => change,
-    };
-    let mut deal = load(tx, &id)?;
-    let previous_activity = parse_time(&deal.last_activity_at)?;
-    let at = change_time(&change).unwrap_or(event.occurred_at);
-    record(&mut deal, &change, at);
-    update(tx, &deal)?;
-    insert_version(tx, &deal, event)?;
-    match change {
-        OpportunityEvent::Won { .. } => {
-            model::train(tx, &deal, Outcome::Won, previous_activity, at)
+        OpportunityEvent::ExpectedCloseChanged { to, .. } => {
+            tx.prepare_cached(
+                "UPDATE forecast_deals SET expected_close = ?2, last_activity_at = ?3 \
+                 WHERE opportunity_id = ?1",
+            )?
+            .execute(params![id, to.to_string(), timestamp(event.occurred_at)])?;
+            snapshot(tx, id, event)
         }
-        OpportunityEvent::Lost { .. } => {
-            model::train(tx, &deal, Outcome::Lost, previous_activity, at)
+        OpportunityEvent::Won { stage, amount, at } => {
+            close(tx, id, Closing { stage, at, won_minor: Some(amount.amount_minor) }, event)
         }
-        OpportunityEvent::Reopened { .. } => model::untrain(tx, &deal.opportunity_id),
-        _ => Ok(()),
+        OpportunityEvent::Lost { stage, at, .. } => {
+            close(tx, id, Closing { stage, at, won_minor: None }, event)
+        }
+        OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } => {
+            Ok(())
+        }
     }
 }
 
@@ -205,51 +223,88 @@ fn channel_key(channel: ltc_domain::lead::Channel) -> &'static str {
     }
 }
 
-/// Writes what `change` says into the deal (an `evolve` for the forecast's columns). A won or
-/// lost deal takes its pipeline's closing category and probability, which the events leave out.
-fn record(deal: &mut Deal, change: &OpportunityEvent, at: DateTime<Utc>) {
-    match change {
-        OpportunityEvent::StageMoved { to, probability, forecast_category, .. }
-        | OpportunityEvent::Reopened { to, probability, forecast_category, .. } => {
-            deal.stage = to.0.clone();
-            deal.probability_bps = probability.0;
-            deal.forecast_category = category_key(*forecast_category);
-            deal.status = OPEN;
-            deal.closed_on = None;
-        }
-        OpportunityEvent::AmountChanged { to, .. } => deal.amount_minor = to.amount_minor,
-        OpportunityEvent::ExpectedCloseChanged { to, .. } => deal.expected_close = *to,
-        OpportunityEvent::Won { stage, amount, .. } => {
-            deal.stage = stage.0.clone();
-            deal.amount_minor = amount.amount_minor;
+/// A deal enters an open stage (moved, or reopened): the forecast columns of that stage.
+fn enter_open_stage(
+    tx: &Transaction<'_>,
+    id: &str,
+    stage: &str,
+    probability_bps: u32,
+    category: ForecastCategory,
+    at: DateTime<Utc>,
+) -> Result<(), ProjectionError> {
+    tx.prepare_cached(
+        "UPDATE forecast_deals SET stage = ?2, probability_bps = ?3, forecast_category = ?4, \
+         status = ?5, closed_on = NULL, last_activity_at = ?6 WHERE opportunity_id = ?1",
+    )?
+    .execute(params![
+        id,
+        stage,
+        probability_bps,
+        category_key(category),
+        OPEN,
+        timestamp(at)
+    ])?;
+    Ok(())
+}
+
+/// How a deal closed: won (for an amount) or lost, in a closing stage, at a time.
+struct Closing {
+    stage: StageKey,
+    at: DateTime<Utc>,
+    won_minor: Option<i64>,
+}
+
+/// A deal is won or lost: its row takes the pipeline's closing category and probability (which
+/// the events leave out), and the model learns from it.
+fn close(
+    tx: &Transaction<'_>,
+    id: &str,
+    closing: Closing,
+    event: &RecordedEvent,
+) -> Result<(), ProjectionError> {
+    let mut deal = load(tx, id)?;
+    let previous_activity = parse_time(&deal.last_activity_at)?;
+    let outcome = match closing.won_minor {
+        Some(won_minor) => {
+            deal.amount_minor = won_minor;
             deal.probability_bps = 10_000;
             deal.forecast_category = category_key(ForecastCategory::Closed);
             deal.status = WON;
-            deal.closed_on = Some(at.date_naive());
+            Outcome::Won
         }
-        OpportunityEvent::Lost { stage, .. } => {
-            deal.stage = stage.0.clone();
+        None => {
             deal.probability_bps = 0;
             deal.forecast_category = category_key(ForecastCategory::Omitted);
             deal.status = LOST;
-            deal.closed_on = Some(at.date_naive());
+            Outcome::Lost
         }
-        OpportunityEvent::Opened { .. }
-        | OpportunityEvent::FollowUpScheduled { .. }
-        | OpportunityEvent::FollowUpCompleted { .. } => {}
-    }
-    deal.last_activity_at = timestamp(at);
+    };
+    deal.stage = closing.stage.0;
+    deal.closed_on = Some(closing.at.date_naive());
+    deal.last_activity_at = timestamp(closing.at);
+    update(tx, &deal)?;
+    insert_version(tx, &deal, event)?;
+    model::train(tx, &deal, outcome, previous_activity, closing.at)
 }
 
-/// The business time an event carries, if it carries one.
-fn change_time(change: &OpportunityEvent) -> Option<DateTime<Utc>> {
-    match change {
-        OpportunityEvent::StageMoved { at, .. }
-        | OpportunityEvent::Won { at, .. }
-        | OpportunityEvent::Lost { at, .. }
-        | OpportunityEvent::Reopened { at, .. } => Some(*at),
-        _ => None,
+/// Appends the deal's row as it now stands to its versions, stamped with `event`.
+fn snapshot(tx: &Transaction<'_>, id: &str, event: &RecordedEvent) -> Result<(), ProjectionError> {
+    let n_rows = tx
+        .prepare_cached(
+            "INSERT INTO forecast_deal_versions (opportunity_id, position, recorded_at, owner, \
+             team, currency, amount_minor, expected_close, stage, probability_bps, \
+             forecast_category, status, closed_on) \
+             SELECT opportunity_id, ?2, ?3, owner, team, currency, amount_minor, expected_close, \
+             stage, probability_bps, forecast_category, status, closed_on \
+             FROM forecast_deals WHERE opportunity_id = ?1",
+        )?
+        .execute(params![id, position(event), timestamp(event.recorded_at)])?;
+    if n_rows != 1 {
+        return Err(ProjectionError::Unexpected(format!(
+            "opportunity {id} changed before it opened"
+        )));
     }
+    Ok(())
 }
 
 fn insert(tx: &Transaction<'_>, deal: &Deal) -> Result<(), ProjectionError> {

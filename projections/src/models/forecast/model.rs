@@ -3,8 +3,8 @@
 //! scoring does for leads.
 //!
 //! The model is its counts: per feature value, how many won and how many lost deals had it
-//! (`forecast_model_counts`), and per closed deal the values it was counted with
-//! (`forecast_model_examples`), so that reopening a deal takes exactly those counts back. `apply`
+//! (`forecast_model_counts`), and per closed deal the values it was counted with, one row per
+//! example (`forecast_model_examples`), so that reopening a deal takes exactly those counts back. `apply`
 //! keeps both, so the model rebuilds from the log like any other read model. Probabilities are
 //! computed from the counts at query time, with Laplace smoothing; they are floats, which is fine
 //! for a probability and never done for money.
@@ -17,7 +17,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use super::apply::{Deal, OPEN};
@@ -195,41 +195,75 @@ pub(super) fn train(
         Outcome::Won => "won",
         Outcome::Lost => "lost",
     };
-    let mut pairs: Vec<(&str, &str)> = vec![(CLASS_FEATURE, CLASS_VALUE)];
-    pairs.extend(features.stages.iter().map(|stage| ("stage", stage.as_str())));
-    pairs.extend(features.categorical());
-    let mut example = tx.prepare_cached(
-        "INSERT INTO forecast_model_examples (opportunity_id, feature, value, outcome) \
-         VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    let mut count = tx.prepare_cached(
-        "INSERT INTO forecast_model_counts (feature, value, n_won, n_lost) \
-         VALUES (?1, ?2, ?3 = 'won', ?3 = 'lost') ON CONFLICT (feature, value) DO UPDATE SET \
-         n_won = n_won + (?3 = 'won'), n_lost = n_lost + (?3 = 'lost')",
-    )?;
-    for (feature, value) in pairs {
-        example.execute(params![deal.opportunity_id, feature, value, outcome])?;
-        count.execute(params![feature, value, outcome])?;
-    }
+    let stages = serde_json::to_string(&features.stages)
+        .map_err(|error| ProjectionError::Unexpected(format!("stages as JSON: {error}")))?;
+    tx.prepare_cached(
+        "INSERT INTO forecast_model_examples (opportunity_id, outcome, stages, channel, \
+         industry, region, amount_band, recency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        deal.opportunity_id,
+        outcome,
+        stages,
+        features.channel,
+        features.industry,
+        features.region,
+        features.amount_band,
+        features.recency,
+    ])?;
+    count(tx, &features, outcome, 1)
+}
+
+/// Takes a reopened deal's example back out of the counts. A deal that is not an example (the
+/// common case: `train` asks first) costs one index probe.
+pub(super) fn untrain(tx: &Transaction<'_>, opportunity_id: &str) -> Result<(), ProjectionError> {
+    let example = tx
+        .prepare_cached(
+            "SELECT outcome, stages, channel, industry, region, amount_band, recency \
+             FROM forecast_model_examples WHERE opportunity_id = ?1",
+        )?
+        .query_row([opportunity_id], |row| {
+            let outcome: String = row.get(0)?;
+            let stages: String = row.get(1)?;
+            let features = Features {
+                stages: Vec::new(),
+                channel: row.get(2)?,
+                industry: row.get(3)?,
+                region: row.get(4)?,
+                amount_band: row.get(5)?,
+                recency: row.get(6)?,
+            };
+            Ok((outcome, stages, features))
+        })
+        .optional()?;
+    let Some((outcome, stages, mut features)) = example else { return Ok(()) };
+    features.stages = serde_json::from_str(&stages)
+        .map_err(|error| ProjectionError::Unexpected(format!("stages {stages:?}: {error}")))?;
+    count(tx, &features, &outcome, -1)?;
+    tx.prepare_cached("DELETE FROM forecast_model_examples WHERE opportunity_id = ?1")?
+        .execute([opportunity_id])?;
     Ok(())
 }
 
-/// Takes a reopened deal's example back out of the counts.
-pub(super) fn untrain(tx: &Transaction<'_>, opportunity_id: &str) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "UPDATE forecast_model_counts SET \
-         n_won = n_won - (SELECT count(*) FROM forecast_model_examples e WHERE \
-           e.opportunity_id = ?1 AND e.feature = forecast_model_counts.feature AND \
-           e.value = forecast_model_counts.value AND e.outcome = 'won'), \
-         n_lost = n_lost - (SELECT count(*) FROM forecast_model_examples e WHERE \
-           e.opportunity_id = ?1 AND e.feature = forecast_model_counts.feature AND \
-           e.value = forecast_model_counts.value AND e.outcome = 'lost') \
-         WHERE (feature, value) IN \
-           (SELECT feature, value FROM forecast_model_examples WHERE opportunity_id = ?1)",
-    )?
-    .execute([opportunity_id])?;
-    tx.prepare_cached("DELETE FROM forecast_model_examples WHERE opportunity_id = ?1")?
-        .execute([opportunity_id])?;
+/// Adds `step` (1 or -1) to the count of each feature value of one example with `outcome`.
+fn count(
+    tx: &Transaction<'_>,
+    features: &Features,
+    outcome: &str,
+    step: i64,
+) -> Result<(), ProjectionError> {
+    let mut pairs: Vec<(&str, &str)> = vec![(CLASS_FEATURE, CLASS_VALUE)];
+    pairs.extend(features.stages.iter().map(|stage| ("stage", stage.as_str())));
+    pairs.extend(features.categorical());
+    let mut count = tx.prepare_cached(
+        "INSERT INTO forecast_model_counts (feature, value, n_won, n_lost) \
+         VALUES (?1, ?2, ?4 * (?3 = 'won'), ?4 * (?3 = 'lost')) \
+         ON CONFLICT (feature, value) DO UPDATE SET \
+         n_won = n_won + ?4 * (?3 = 'won'), n_lost = n_lost + ?4 * (?3 = 'lost')",
+    )?;
+    for (feature, value) in pairs {
+        count.execute(params![feature, value, outcome, step])?;
+    }
     Ok(())
 }
 

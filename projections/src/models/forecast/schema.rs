@@ -78,11 +78,14 @@ CREATE TABLE forecast_quota_versions (
     PRIMARY KEY (rep, period, position)
 ) WITHOUT ROWID;
 CREATE TABLE forecast_model_examples (
-    opportunity_id TEXT NOT NULL,
-    feature        TEXT NOT NULL,
-    value          TEXT NOT NULL,
+    opportunity_id TEXT PRIMARY KEY,
     outcome        TEXT NOT NULL,
-    PRIMARY KEY (opportunity_id, feature, value)
+    stages         TEXT NOT NULL,
+    channel        TEXT NOT NULL,
+    industry       TEXT NOT NULL,
+    region         TEXT NOT NULL,
+    amount_band    TEXT NOT NULL,
+    recency        TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE forecast_model_counts (
     feature TEXT    NOT NULL,

@@ -118,3 +118,24 @@ fn with_nothing_closed_yet_every_open_deal_is_even_odds() {
     assert_eq!(scored.deals[0].win_probability_bps, 5_000);
     assert_eq!(scored.deals[0].features.industry, "unknown", "a customer the model never saw");
 }
+
+#[test]
+fn a_follow_up_is_activity_for_recency_but_no_new_version_of_the_deal() {
+    let mut book = two_closed_two_open();
+    let versions = |conn: &Connection| -> i64 {
+        conn.query_row("SELECT count(*) FROM forecast_deal_versions", [], |row| row.get(0)).unwrap()
+    };
+    let before = versions(&book.project());
+    book.on(day(2026, 1, 29));
+    let task_id = ltc_domain::opportunity::TaskId(uuid::Uuid::from_u128(0x7a5c));
+    let command = OpportunityCommand::ScheduleFollowUp {
+        task_id,
+        due_on: day(2026, 2, 2),
+        subject: "Call".into(),
+    };
+    book.deal(4, ALICE, command);
+    let conn = book.project();
+    assert_eq!(versions(&conn), before);
+    let scored = win_probabilities(&conn).unwrap();
+    assert_eq!(scored.deals[1].features.recency, "0-7d", "a day before the latest activity");
+}
