@@ -8,6 +8,7 @@
 pub mod collections;
 pub mod customer360;
 pub mod decode;
+pub mod forecast;
 pub mod funnel;
 pub mod leads;
 pub mod period;
@@ -21,6 +22,7 @@ pub fn all() -> Vec<Box<dyn Projection>> {
     vec![
         Box::new(collections::Collections),
         Box::new(customer360::Customer360Projection),
+        Box::new(forecast::ForecastProjection),
         Box::new(funnel::Funnel),
         Box::new(leads::Leads),
         Box::new(reps::Reps),

@@ -3,6 +3,7 @@
 mod collections;
 mod customer360;
 mod equivalence;
+mod forecast;
 mod funnel;
 mod leads;
 mod reps;

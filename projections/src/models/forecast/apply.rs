@@ -1,0 +1,442 @@
+//! How each event the forecast wants changes its tables.
+//!
+//! A deal event rewrites the deal's row in `forecast_deals` and, when it changes a figure the
+//! forecast sums (amount, close date, stage, probability, category, status), appends a version
+//! to `forecast_deal_versions`, stamped with the event's recorded time. Closing a deal adds it to
+//! the win model's training counts; reopening takes it out again (`model.rs`).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ltc_domain::customer::CustomerEvent;
+use ltc_domain::lead::LeadEvent;
+use ltc_domain::opportunity::{ForecastCategory, OpportunityEvent, StageKey};
+use ltc_domain::quota::QuotaEvent;
+use ltc_eventstore::RecordedEvent;
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::model::{self, Outcome};
+use super::schema::timestamp;
+use crate::ProjectionError;
+use crate::models::decode::decode;
+
+/// A deal's status as the tables spell it.
+pub const OPEN: &str = "open";
+pub const WON: &str = "won";
+pub const LOST: &str = "lost";
+
+/// One row of `forecast_deals`.
+#[derive(Debug, Clone)]
+pub(super) struct Deal {
+    pub opportunity_id: String,
+    pub customer_id: String,
+    pub name: String,
+    pub owner: String,
+    pub team: Option<String>,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub expected_close: NaiveDate,
+    pub stage: String,
+    pub probability_bps: u32,
+    pub forecast_category: &'static str,
+    pub status: &'static str,
+    pub closed_on: Option<NaiveDate>,
+    pub opened_at: String,
+    pub last_activity_at: String,
+}
+
+pub(super) fn opportunity(
+    tx: &Transaction<'_>,
+    event: &RecordedEvent,
+) -> Result<(), ProjectionError> {
+    let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    let id: &str = event.stream.id.hyphenated().encode_lower(&mut id_text);
+    if event.event_type.starts_with("OpportunityFollowUp") {
+        // Work on the deal, not a change of what it is worth: no new version. Nothing in the
+        // payload is needed (the envelope's business time is the task's), so it is not decoded:
+        // follow-ups are a large share of a deal's events.
+        tx.prepare_cached(
+            "UPDATE forecast_deals SET last_activity_at = ?2 WHERE opportunity_id = ?1",
+        )?
+        .execute(params![id, timestamp(event.occurred_at)])?;
+        return Ok(());
+    }
+    match decode::<OpportunityEvent>(event)? {
+        OpportunityEvent::Opened {
+            opportunity_id,
+            customer_id,
+            name,
+            ownership,
+            amount,
+            expected_close,
+            stage,
+            probability,
+            forecast_category,
+            at,
+            ..
+        } => {
+            if opportunity_id.0 != event.stream.id {
+                return Err(ProjectionError::Unexpected(format!(
+                    "opportunity {opportunity_id} opened on stream {}",
+                    event.stream
+                )));
+            }
+            let deal = Deal {
+                opportunity_id: id.to_owned(),
+                customer_id: customer_id.to_string(),
+                name,
+                owner: ownership.owner.to_string(),
+                team: ownership.team.map(|team| team.to_string()),
+                currency: amount.currency.code().to_owned(),
+                amount_minor: amount.amount_minor,
+                expected_close,
+                stage: stage.0,
+                probability_bps: probability.0,
+                forecast_category: category_key(forecast_category),
+                status: OPEN,
+                closed_on: None,
+                opened_at: timestamp(at),
+                last_activity_at: timestamp(at),
+            };
+            insert(tx, &deal)?;
+            insert_version(tx, &deal, event)
+        }
+        OpportunityEvent::StageMoved { to, probability, forecast_category, at, .. } => {
+            enter_open_stage(tx, id, &to.0, probability.0, forecast_category, at)?;
+            snapshot(tx, id, event)
+        }
+        OpportunityEvent::Reopened { to, probability, forecast_category, at } => {
+            enter_open_stage(tx, id, &to.0, probability.0, forecast_category, at)?;
+            snapshot(tx, id, event)?;
+            model::untrain(tx, id)
+        }
+        OpportunityEvent::AmountChanged { to, .. } => {
+            tx.prepare_cached(
+                "UPDATE forecast_deals SET amount_minor = ?2, last_activity_at = ?3 \
+                 WHERE opportunity_id = ?1",
+            )?
+            .execute(params![id, to.amount_minor, timestamp(event.occurred_at)])?;
+            snapshot(tx, id, event)
+        }
+        OpportunityEvent::ExpectedCloseChanged { to, .. } => {
+            tx.prepare_cached(
+                "UPDATE forecast_deals SET expected_close = ?2, last_activity_at = ?3 \
+                 WHERE opportunity_id = ?1",
+            )?
+            .execute(params![id, to.to_string(), timestamp(event.occurred_at)])?;
+            snapshot(tx, id, event)
+        }
+        OpportunityEvent::Won { stage, amount, at } => {
+            close(tx, id, Closing { stage, at, won_minor: Some(amount.amount_minor) }, event)
+        }
+        OpportunityEvent::Lost { stage, at, .. } => {
+            close(tx, id, Closing { stage, at, won_minor: None }, event)
+        }
+        OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } => {
+            Ok(())
+        }
+    }
+}
+
+pub(super) fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+    let lead_id = event.stream.id.to_string();
+    match decode::<LeadEvent>(event)? {
+        LeadEvent::Captured { channel, .. } => {
+            tx.prepare_cached(
+                "INSERT INTO forecast_lead_channels (lead_id, channel) VALUES (?1, ?2) \
+                 ON CONFLICT (lead_id) DO UPDATE SET channel = ?2",
+            )?
+            .execute(params![lead_id, channel_key(channel)])?;
+        }
+        LeadEvent::Converted { opportunity_id, .. } => {
+            let channel: Option<String> = tx
+                .prepare_cached("SELECT channel FROM forecast_lead_channels WHERE lead_id = ?1")?
+                .query_row([&lead_id], |row| row.get(0))
+                .optional()?;
+            let channel = channel.ok_or_else(|| {
+                ProjectionError::Unexpected(format!("lead {lead_id} converted before capture"))
+            })?;
+            tx.prepare_cached(
+                "INSERT INTO forecast_deal_channels (opportunity_id, lead_id, channel) \
+                 VALUES (?1, ?2, ?3) ON CONFLICT (opportunity_id) DO UPDATE SET \
+                 lead_id = ?2, channel = ?3",
+            )?
+            .execute(params![opportunity_id.to_string(), lead_id, channel])?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+pub(super) fn customer(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+    if let CustomerEvent::Created { customer_id, profile, .. } = decode::<CustomerEvent>(event)? {
+        tx.prepare_cached(
+            "INSERT INTO forecast_customers (customer_id, industry, region) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![customer_id.to_string(), profile.industry, profile.region])?;
+    }
+    Ok(())
+}
+
+pub(super) fn quota(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+    let QuotaEvent::Set { rep, team, period, amount, commission_bps, .. } = decode(event)?;
+    tx.prepare_cached(
+        "INSERT INTO forecast_quota_versions (rep, period, position, recorded_at, team, \
+         currency, quota_minor, commission_bps) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        rep.to_string(),
+        period.0,
+        position(event),
+        timestamp(event.recorded_at),
+        team.map(|team| team.to_string()),
+        amount.currency.code(),
+        amount.amount_minor,
+        commission_bps.0,
+    ])?;
+    Ok(())
+}
+
+/// Every forecast category's name in the tables (its serde name).
+pub const CATEGORIES: [&str; 5] = ["pipeline", "best_case", "commit", "closed", "omitted"];
+
+/// The name a forecast category has in the tables (its serde name).
+pub fn category_key(category: ForecastCategory) -> &'static str {
+    match category {
+        ForecastCategory::Pipeline => "pipeline",
+        ForecastCategory::BestCase => "best_case",
+        ForecastCategory::Commit => "commit",
+        ForecastCategory::Closed => "closed",
+        ForecastCategory::Omitted => "omitted",
+    }
+}
+
+fn channel_key(channel: ltc_domain::lead::Channel) -> &'static str {
+    use ltc_domain::lead::Channel;
+    match channel {
+        Channel::WebForm => "web_form",
+        Channel::Email => "email",
+        Channel::Event => "event",
+        Channel::Social => "social",
+        Channel::Referral => "referral",
+        Channel::Phone => "phone",
+        Channel::Import => "import",
+        Channel::Api => "api",
+    }
+}
+
+/// A deal enters an open stage (moved, or reopened): the forecast columns of that stage.
+fn enter_open_stage(
+    tx: &Transaction<'_>,
+    id: &str,
+    stage: &str,
+    probability_bps: u32,
+    category: ForecastCategory,
+    at: DateTime<Utc>,
+) -> Result<(), ProjectionError> {
+    tx.prepare_cached(
+        "UPDATE forecast_deals SET stage = ?2, probability_bps = ?3, forecast_category = ?4, \
+         status = ?5, closed_on = NULL, last_activity_at = ?6 WHERE opportunity_id = ?1",
+    )?
+    .execute(params![
+        id,
+        stage,
+        probability_bps,
+        category_key(category),
+        OPEN,
+        timestamp(at)
+    ])?;
+    Ok(())
+}
+
+/// How a deal closed: won (for an amount) or lost, in a closing stage, at a time.
+struct Closing {
+    stage: StageKey,
+    at: DateTime<Utc>,
+    won_minor: Option<i64>,
+}
+
+/// A deal is won or lost: its row takes the pipeline's closing category and probability (which
+/// the events leave out), and the model learns from it.
+fn close(
+    tx: &Transaction<'_>,
+    id: &str,
+    closing: Closing,
+    event: &RecordedEvent,
+) -> Result<(), ProjectionError> {
+    let mut deal = load(tx, id)?;
+    let previous_activity = parse_time(&deal.last_activity_at)?;
+    let outcome = match closing.won_minor {
+        Some(won_minor) => {
+            deal.amount_minor = won_minor;
+            deal.probability_bps = 10_000;
+            deal.forecast_category = category_key(ForecastCategory::Closed);
+            deal.status = WON;
+            Outcome::Won
+        }
+        None => {
+            deal.probability_bps = 0;
+            deal.forecast_category = category_key(ForecastCategory::Omitted);
+            deal.status = LOST;
+            Outcome::Lost
+        }
+    };
+    deal.stage = closing.stage.0;
+    deal.closed_on = Some(closing.at.date_naive());
+    deal.last_activity_at = timestamp(closing.at);
+    update(tx, &deal)?;
+    insert_version(tx, &deal, event)?;
+    model::train(tx, &deal, outcome, previous_activity, closing.at)
+}
+
+/// Appends the deal's row as it now stands to its versions, stamped with `event`.
+fn snapshot(tx: &Transaction<'_>, id: &str, event: &RecordedEvent) -> Result<(), ProjectionError> {
+    let n_rows = tx
+        .prepare_cached(
+            "INSERT INTO forecast_deal_versions (opportunity_id, position, recorded_at, owner, \
+             team, currency, amount_minor, expected_close, stage, probability_bps, \
+             forecast_category, status, closed_on) \
+             SELECT opportunity_id, ?2, ?3, owner, team, currency, amount_minor, expected_close, \
+             stage, probability_bps, forecast_category, status, closed_on \
+             FROM forecast_deals WHERE opportunity_id = ?1",
+        )?
+        .execute(params![id, position(event), timestamp(event.recorded_at)])?;
+    if n_rows != 1 {
+        return Err(ProjectionError::Unexpected(format!(
+            "opportunity {id} changed before it opened"
+        )));
+    }
+    Ok(())
+}
+
+fn insert(tx: &Transaction<'_>, deal: &Deal) -> Result<(), ProjectionError> {
+    tx.prepare_cached(
+        "INSERT INTO forecast_deals (opportunity_id, customer_id, name, owner, team, currency, \
+         amount_minor, expected_close, stage, probability_bps, forecast_category, status, \
+         closed_on, opened_at, last_activity_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        deal.opportunity_id,
+        deal.customer_id,
+        deal.name,
+        deal.owner,
+        deal.team,
+        deal.currency,
+        deal.amount_minor,
+        deal.expected_close.to_string(),
+        deal.stage,
+        deal.probability_bps,
+        deal.forecast_category,
+        deal.status,
+        deal.closed_on.map(|day| day.to_string()),
+        deal.opened_at,
+        deal.last_activity_at,
+    ])?;
+    Ok(())
+}
+
+fn update(tx: &Transaction<'_>, deal: &Deal) -> Result<(), ProjectionError> {
+    tx.prepare_cached(
+        "UPDATE forecast_deals SET amount_minor = ?2, expected_close = ?3, stage = ?4, \
+         probability_bps = ?5, forecast_category = ?6, status = ?7, closed_on = ?8, \
+         last_activity_at = ?9 WHERE opportunity_id = ?1",
+    )?
+    .execute(params![
+        deal.opportunity_id,
+        deal.amount_minor,
+        deal.expected_close.to_string(),
+        deal.stage,
+        deal.probability_bps,
+        deal.forecast_category,
+        deal.status,
+        deal.closed_on.map(|day| day.to_string()),
+        deal.last_activity_at,
+    ])?;
+    Ok(())
+}
+
+fn insert_version(
+    tx: &Transaction<'_>,
+    deal: &Deal,
+    event: &RecordedEvent,
+) -> Result<(), ProjectionError> {
+    tx.prepare_cached(
+        "INSERT INTO forecast_deal_versions (opportunity_id, position, recorded_at, owner, team, \
+         currency, amount_minor, expected_close, stage, probability_bps, forecast_category, \
+         status, closed_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        deal.opportunity_id,
+        position(event),
+        timestamp(event.recorded_at),
+        deal.owner,
+        deal.team,
+        deal.currency,
+        deal.amount_minor,
+        deal.expected_close.to_string(),
+        deal.stage,
+        deal.probability_bps,
+        deal.forecast_category,
+        deal.status,
+        deal.closed_on.map(|day| day.to_string()),
+    ])?;
+    Ok(())
+}
+
+fn load(tx: &Transaction<'_>, id: &str) -> Result<Deal, ProjectionError> {
+    let deal = tx
+        .prepare_cached(
+            "SELECT customer_id, name, owner, team, currency, amount_minor, expected_close, \
+             stage, probability_bps, forecast_category, status, closed_on, opened_at, \
+             last_activity_at FROM forecast_deals WHERE opportunity_id = ?1",
+        )?
+        .query_row([id], |row| {
+            let expected_close: String = row.get(6)?;
+            let category: String = row.get(9)?;
+            let status: String = row.get(10)?;
+            let closed_on: Option<String> = row.get(11)?;
+            // Parsing is the projection's business; its errors are not SQLite's.
+            Ok((|| -> Result<Deal, ProjectionError> {
+                Ok(Deal {
+                    opportunity_id: id.to_owned(),
+                    customer_id: row.get(0)?,
+                    name: row.get(1)?,
+                    owner: row.get(2)?,
+                    team: row.get(3)?,
+                    currency: row.get(4)?,
+                    amount_minor: row.get(5)?,
+                    expected_close: parse_day(&expected_close)?,
+                    stage: row.get(7)?,
+                    probability_bps: row.get(8)?,
+                    forecast_category: static_key(&category, &CATEGORIES)?,
+                    status: static_key(&status, &[OPEN, WON, LOST])?,
+                    closed_on: closed_on.as_deref().map(parse_day).transpose()?,
+                    opened_at: row.get(12)?,
+                    last_activity_at: row.get(13)?,
+                })
+            })())
+        })
+        .optional()?;
+    deal.unwrap_or_else(|| {
+        Err(ProjectionError::Unexpected(format!("opportunity {id} changed before it opened")))
+    })
+}
+
+fn static_key(text: &str, keys: &[&'static str]) -> Result<&'static str, ProjectionError> {
+    keys.iter().find(|key| **key == text).copied().ok_or_else(|| {
+        ProjectionError::Unexpected(format!("unknown key {text:?} in forecast_deals"))
+    })
+}
+
+pub(super) fn parse_day(text: &str) -> Result<NaiveDate, ProjectionError> {
+    text.parse().map_err(|_| ProjectionError::Unexpected(format!("{text:?} is not a stored date")))
+}
+
+pub(super) fn parse_time(text: &str) -> Result<DateTime<Utc>, ProjectionError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| ProjectionError::Unexpected(format!("{text:?} is not a stored time")))
+}
+
+fn position(event: &RecordedEvent) -> i64 {
+    i64::try_from(event.position.0).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,252 @@
+//! [`backtest`]: how good were the forecasts? For each past as-of date, the forecast projection
+//! is rebuilt from the log up to the end of that day into a scratch generation, so it knows
+//! exactly what was recorded by then (no later event, no later close, no later training example
+//! leaks in). From it come two forecasts of the period the date falls in: the stage-weighted one
+//! (closed won + weighted pipeline, what a CRM shows) and the learned one (the P50 of
+//! [`super::simulate`]). Each is compared with what actually closed in the period according to
+//! the whole log, and the absolute percentage errors are averaged per period (MAPE).
+//!
+//! Scratch generations are removed as soon as they are read; the generation in service is never
+//! touched, so a backtest can run beside the live projector.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use ltc_eventstore::EventStore;
+use rusqlite::Connection;
+use serde::Serialize;
+
+use super::ForecastProjection;
+use super::model::win_probabilities;
+use super::query::{QueryError, forecast};
+use super::simulate::simulate;
+use crate::models::period::Period;
+use crate::{
+    ProjectorError, ProjectorOptions, ReadModels, RebuildOptions, RebuildScope, RebuildTarget,
+    rebuild,
+};
+
+/// As-of dates one backtest may ask for: each is a rebuild of the forecast from the start of
+/// the log.
+pub const BACKTEST_DATES_MAX: usize = 60;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BacktestRequest {
+    /// The days to forecast from; each forecasts the period (of `period`'s kind) it falls in.
+    pub as_of: Vec<NaiveDate>,
+    pub period: Period,
+    /// Monte-Carlo runs and seed for each date's learned forecast.
+    pub runs: u32,
+    pub seed: u64,
+}
+
+/// One as-of date's forecast of one currency, beside what happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BacktestPoint {
+    pub as_of: NaiveDate,
+    pub period: String,
+    pub currency: String,
+    /// Closed deals the model had learned from by then.
+    pub n_examples: u64,
+    /// What closed won in the period, by the whole log.
+    pub actual_minor: i64,
+    pub stage_weighted_minor: i64,
+    pub p10_minor: i64,
+    pub p50_minor: i64,
+    pub p90_minor: i64,
+    /// |forecast − actual| ÷ actual in bps; `None` when nothing was won (no percentage exists).
+    pub stage_weighted_error_bps: Option<u64>,
+    pub learned_error_bps: Option<u64>,
+    /// Whether the actual fell within P10..=P90.
+    pub in_band: bool,
+}
+
+/// The errors of one period and currency, over its as-of dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BacktestPeriod {
+    pub period: String,
+    pub currency: String,
+    pub n_dates: u32,
+    pub stage_weighted_mape_bps: Option<u64>,
+    pub learned_mape_bps: Option<u64>,
+    pub n_in_band: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Backtest {
+    pub runs: u32,
+    pub seed: u64,
+    pub points: Vec<BacktestPoint>,
+    pub periods: Vec<BacktestPeriod>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BacktestError {
+    /// A rebuild failed (see [`ProjectorError`]); its scratch generation was removed.
+    #[error(transparent)]
+    Rebuild(#[from] ProjectorError),
+    /// A forecast over a rebuilt generation failed, or the request is out of bounds.
+    #[error(transparent)]
+    Query(#[from] QueryError),
+}
+
+/// Backtests the forecast over `request.as_of`, reading `store` and writing scratch generations
+/// into `read_models`' directory.
+pub fn backtest(
+    store: &EventStore,
+    read_models: &ReadModels,
+    request: &BacktestRequest,
+) -> Result<Backtest, BacktestError> {
+    let dates: BTreeSet<NaiveDate> = request.as_of.iter().copied().collect();
+    if dates.is_empty() || dates.len() > BACKTEST_DATES_MAX {
+        let message = format!("{} as-of dates; backtest 1 to {BACKTEST_DATES_MAX}", dates.len());
+        return Err(QueryError::InvalidRequest(message).into());
+    }
+    let periods: BTreeSet<String> = dates.iter().map(|day| request.period.key(*day)).collect();
+    // What actually closed: the whole log, read once.
+    let actuals = with_rebuild(store, read_models, RebuildTarget::Head, |conn| {
+        let mut actuals = BTreeMap::new();
+        for period in &periods {
+            for row in forecast(conn, period, None)?.totals {
+                actuals.insert((period.clone(), row.currency), row.closed_won_minor);
+            }
+        }
+        Ok(actuals)
+    })?;
+    let mut points = Vec::new();
+    for as_of in dates {
+        let period = request.period.key(as_of);
+        let target = RebuildTarget::RecordedAt(end_of(as_of));
+        let mut forecasts = with_rebuild(store, read_models, target, |conn| {
+            let stage_weighted = forecast(conn, &period, None)?;
+            let simulated = simulate(conn, &period, request.runs, request.seed)?;
+            let model = win_probabilities(conn)?;
+            Ok((stage_weighted, simulated, model.n_won_examples + model.n_lost_examples))
+        })?;
+        let (stage_weighted, simulated, n_examples) = &mut forecasts;
+        let mut currencies: BTreeSet<String> =
+            stage_weighted.totals.iter().map(|row| row.currency.clone()).collect();
+        currencies.extend(actuals.keys().filter(|(p, _)| *p == period).map(|(_, c)| c.clone()));
+        for currency in currencies {
+            let actual_minor =
+                actuals.get(&(period.clone(), currency.clone())).copied().unwrap_or(0);
+            let row = stage_weighted.totals.iter().find(|row| row.currency == currency);
+            let stage_weighted_minor =
+                row.map_or(0, |row| row.closed_won_minor + row.weighted_pipeline_minor);
+            let percentiles = simulated.rows.iter().find(|row| row.currency == currency);
+            let (p10_minor, p50_minor, p90_minor) =
+                percentiles.map_or((0, 0, 0), |row| (row.p10_minor, row.p50_minor, row.p90_minor));
+            points.push(BacktestPoint {
+                as_of,
+                period: period.clone(),
+                currency,
+                n_examples: *n_examples,
+                actual_minor,
+                stage_weighted_minor,
+                p10_minor,
+                p50_minor,
+                p90_minor,
+                stage_weighted_error_bps: error_bps(stage_weighted_minor, actual_minor),
+                learned_error_bps: error_bps(p50_minor, actual_minor),
+                in_band: (p10_minor..=p90_minor).contains(&actual_minor),
+            });
+        }
+    }
+    let periods = summarise(&points);
+    Ok(Backtest { runs: request.runs, seed: request.seed, points, periods })
+}
+
+/// The last instant of `day` (UTC) the store can record.
+fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    let start = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+    start + TimeDelta::days(1) - TimeDelta::microseconds(1)
+}
+
+/// Rebuilds the forecast alone up to `target` into a scratch generation, reads it with `read`,
+/// and removes the generation whatever `read` answers.
+fn with_rebuild<T>(
+    store: &EventStore,
+    read_models: &ReadModels,
+    target: RebuildTarget,
+    read: impl FnOnce(&Connection) -> Result<T, QueryError>,
+) -> Result<T, BacktestError> {
+    let options = RebuildOptions {
+        target,
+        scope: RebuildScope::Everything,
+        runner: ProjectorOptions::default(),
+    };
+    let rebuilt =
+        rebuild(store, read_models, vec![Box::new(ForecastProjection)], options, &mut |_| {})?;
+    let answer = rebuilt.reader().map_err(BacktestError::from).and_then(|conn| {
+        let answer = read(&conn).map_err(BacktestError::from);
+        drop(conn);
+        answer
+    });
+    read_models.discard(rebuilt.generation)?;
+    answer
+}
+
+/// |forecast − actual| ÷ actual in bps, rounded half up; `None` unless something was won.
+fn error_bps(forecast_minor: i64, actual_minor: i64) -> Option<u64> {
+    if actual_minor <= 0 {
+        return None;
+    }
+    let miss = (i128::from(forecast_minor) - i128::from(actual_minor)).unsigned_abs();
+    let actual = actual_minor.unsigned_abs() as u128;
+    u64::try_from((miss * 20_000 + actual) / (2 * actual)).ok()
+}
+
+/// The mean of the errors there are, rounded half up.
+fn mean(errors: &[u64]) -> Option<u64> {
+    let n = errors.len() as u64;
+    (n > 0).then(|| (2 * errors.iter().sum::<u64>() + n) / (2 * n))
+}
+
+fn summarise(points: &[BacktestPoint]) -> Vec<BacktestPeriod> {
+    let mut groups: BTreeMap<(&str, &str), Vec<&BacktestPoint>> = BTreeMap::new();
+    for point in points {
+        groups.entry((&point.period, &point.currency)).or_default().push(point);
+    }
+    groups
+        .into_iter()
+        .map(|((period, currency), points)| {
+            let errors = |pick: fn(&BacktestPoint) -> Option<u64>| {
+                mean(&points.iter().filter_map(|point| pick(point)).collect::<Vec<_>>())
+            };
+            BacktestPeriod {
+                period: period.to_owned(),
+                currency: currency.to_owned(),
+                n_dates: points.len() as u32,
+                stage_weighted_mape_bps: errors(|point| point.stage_weighted_error_bps),
+                learned_mape_bps: errors(|point| point.learned_error_bps),
+                n_in_band: points.iter().filter(|point| point.in_band).count() as u32,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_error_is_relative_to_what_actually_closed_and_absent_when_nothing_did() {
+        assert_eq!(error_bps(90, 100), Some(1_000));
+        assert_eq!(error_bps(130, 100), Some(3_000));
+        assert_eq!(error_bps(0, 3), Some(10_000));
+        assert_eq!(error_bps(50, 0), None);
+    }
+
+    #[test]
+    fn the_end_of_a_day_is_its_last_microsecond() {
+        let day = NaiveDate::from_ymd_opt(2026, 2, 28).unwrap();
+        assert_eq!(end_of(day).to_rfc3339(), "2026-02-28T23:59:59.999999+00:00");
+    }
+
+    #[test]
+    fn a_mean_error_rounds_half_up_and_there_is_none_of_no_errors() {
+        assert_eq!(mean(&[1, 2]), Some(2));
+        assert_eq!(mean(&[1, 1, 2]), Some(1));
+        assert_eq!(mean(&[]), None);
+    }
+}

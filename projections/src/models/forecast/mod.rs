@@ -1,0 +1,96 @@
+//! Forecast: what a period will bring in. Per period (by close date): closed won, commit, best
+//! case, pipeline and weighted pipeline; each rep's quota, attainment and coverage; a learned win
+//! probability per open deal; a Monte-Carlo P10 / P50 / P90 of the period's revenue; and a
+//! backtest that forecasts from the log as it stood on past dates and compares with what closed.
+//!
+//! - `schema.rs`: the tables. `apply.rs`: how deal, lead, customer and quota events change them.
+//! - `model.rs`: the naive-Bayes win model: its counts are tables kept by `apply` (so they
+//!   rebuild like everything else); probabilities are computed from them at query time.
+//! - `query.rs`: [`forecast`], the period's figures as of a date. `simulate.rs`: [`simulate`].
+//!   `backtest.rs`: [`backtest`]. `render.rs`: each as a text table.
+//!
+//! **As of a date, two ways, on purpose.** [`forecast`] answers "as of" at query time: every
+//! change to a deal's forecast fields is kept as a version stamped with the time the log recorded
+//! it (`forecast_deal_versions`), and a query takes each deal's last version recorded by the end
+//! of that day. That is cheap and exact for sums. The learned model cannot be cut that way (its
+//! counts are running totals), so [`backtest`] rebuilds the projection up to each past date into
+//! a scratch generation: the model then knows only the deals closed by that date, and nothing
+//! recorded later can leak into the forecast.
+//!
+//! A deal's close date is the day it was won or lost, and its expected close while it is open.
+//! Money is integer minor units, kept per currency and never summed across currencies.
+
+mod apply;
+mod backtest;
+mod model;
+mod query;
+mod render;
+mod schema;
+mod simulate;
+#[cfg(test)]
+mod tests;
+
+use ltc_eventstore::RecordedEvent;
+use rusqlite::Transaction;
+
+use crate::projection::{Projection, ProjectionError};
+
+pub use backtest::{
+    BACKTEST_DATES_MAX, Backtest, BacktestError, BacktestPeriod, BacktestPoint, BacktestRequest,
+    backtest,
+};
+pub use model::{WinProbabilities, WinProbability, win_probabilities};
+pub use query::{Forecast, ForecastRow, QueryError, RepForecastRow, forecast};
+pub use render::{render_backtest, render_forecast, render_simulation, render_win_probabilities};
+pub use simulate::{Percentiles, SIMULATION_RUNS_MAX, Simulation, simulate};
+
+/// The forecast read model's projection. It keeps nothing in memory: every fact is in its tables.
+#[derive(Debug, Default)]
+pub struct ForecastProjection;
+
+impl ForecastProjection {
+    pub const NAME: &'static str = "forecast";
+}
+
+impl Projection for ForecastProjection {
+    fn name(&self) -> &'static str {
+        ForecastProjection::NAME
+    }
+
+    fn schema_version(&self) -> u32 {
+        1
+    }
+
+    fn tables(&self) -> &'static [&'static str] {
+        schema::TABLES
+    }
+
+    fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        tx.execute_batch(schema::DDL)?;
+        Ok(())
+    }
+
+    fn wants(&self, event: &RecordedEvent) -> bool {
+        match event.stream.kind.as_str() {
+            "opportunity" => true,
+            "lead" => matches!(event.event_type.as_str(), "LeadCaptured" | "LeadConverted"),
+            "customer" => event.event_type == "CustomerCreated",
+            "quota" => event.event_type == "QuotaSet",
+            _ => false,
+        }
+    }
+
+    fn apply(
+        &mut self,
+        tx: &Transaction<'_>,
+        event: &RecordedEvent,
+    ) -> Result<(), ProjectionError> {
+        match event.stream.kind.as_str() {
+            "opportunity" => apply::opportunity(tx, event),
+            "lead" => apply::lead(tx, event),
+            "customer" => apply::customer(tx, event),
+            "quota" => apply::quota(tx, event),
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The learned win probability: naive Bayes over a deal's stage, lead channel, industry, region,
+//! amount band and activity recency, trained on every closed deal, as Odoo's predictive lead
+//! scoring does for leads.
+//!
+//! The model is its counts: per feature value, how many won and how many lost deals had it
+//! (`forecast_model_counts`), and per closed deal the values it was counted with, one row per
+//! example (`forecast_model_examples`), so that reopening a deal takes exactly those counts back. `apply`
+//! keeps both, so the model rebuilds from the log like any other read model. Probabilities are
+//! computed from the counts at query time, with Laplace smoothing; they are floats, which is fine
+//! for a probability and never done for money.
+//!
+//! The stage is counted as Odoo counts it: a closed deal counts for every open stage it reached,
+//! so "won given stage s" means "won given it got as far as s", which is what an open deal now in
+//! stage s is. The other features take one value each. Recency is the days between the deal's
+//! last activity and the moment it closed (training) or the model's latest activity (scoring).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Serialize;
+
+use super::apply::{Deal, OPEN};
+use super::query::{QueryError, parse_day, parse_time};
+use crate::ProjectionError;
+
+/// How a closed deal ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Won,
+    Lost,
+}
+
+/// The feature under which the class totals are counted, with value [`CLASS_VALUE`].
+const CLASS_FEATURE: &str = "outcome";
+const CLASS_VALUE: &str = "all";
+/// The channel of a deal that did not come from a lead.
+pub const NO_CHANNEL: &str = "direct";
+/// The industry and region of a deal whose customer the model has not seen.
+pub const UNKNOWN: &str = "unknown";
+
+/// What the model looks at for one deal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Features {
+    /// Every open stage the deal reached (training) or its current stage (scoring).
+    pub stages: Vec<String>,
+    pub channel: String,
+    pub industry: String,
+    pub region: String,
+    pub amount_band: String,
+    pub recency: String,
+}
+
+impl Features {
+    /// Each single-valued feature with its value.
+    fn categorical(&self) -> [(&'static str, &str); 5] {
+        [
+            ("channel", &self.channel),
+            ("industry", &self.industry),
+            ("region", &self.region),
+            ("amount_band", &self.amount_band),
+            ("recency", &self.recency),
+        ]
+    }
+}
+
+/// The learned probability of one open deal, beside the pipeline's stage probability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WinProbability {
+    pub opportunity_id: String,
+    pub name: String,
+    pub owner: String,
+    pub currency: String,
+    pub amount_minor: i64,
+    pub expected_close: NaiveDate,
+    pub stage: String,
+    pub stage_probability_bps: u32,
+    pub win_probability_bps: u32,
+    pub features: Features,
+}
+
+/// Every open deal's learned win probability, and what the model was trained on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WinProbabilities {
+    /// The day of the latest deal activity the model has seen: recency is measured to it.
+    pub as_of: Option<NaiveDate>,
+    pub n_won_examples: u64,
+    pub n_lost_examples: u64,
+    pub deals: Vec<WinProbability>,
+}
+
+/// Every open deal with its learned win probability, by expected close.
+pub fn win_probabilities(conn: &Connection) -> Result<WinProbabilities, QueryError> {
+    score_open_deals(conn, None)
+}
+
+/// The open deals expected to close within `window` (all when `None`), scored.
+pub(super) fn score_open_deals(
+    conn: &Connection,
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> Result<WinProbabilities, QueryError> {
+    let model = Model::load(conn)?;
+    let now: Option<String> =
+        conn.query_row("SELECT max(last_activity_at) FROM forecast_deals", [], |row| row.get(0))?;
+    let now = now.as_deref().map(parse_time).transpose()?;
+    let (first, last) = window.map_or_else(
+        || (String::new(), "9999-12-31".to_owned()),
+        |(first, last)| (first.to_string(), last.to_string()),
+    );
+    let mut statement = conn.prepare(
+        "SELECT d.opportunity_id, d.name, d.owner, d.currency, d.amount_minor, \
+         d.expected_close, d.stage, d.probability_bps, d.last_activity_at, \
+         coalesce(c.channel, ?3), coalesce(u.industry, ?4), coalesce(u.region, ?4) \
+         FROM forecast_deals d \
+         LEFT JOIN forecast_deal_channels c ON c.opportunity_id = d.opportunity_id \
+         LEFT JOIN forecast_customers u ON u.customer_id = d.customer_id \
+         WHERE d.status = ?5 AND d.expected_close BETWEEN ?1 AND ?2 \
+         ORDER BY d.expected_close, d.opportunity_id",
+    )?;
+    let mut rows = statement.query(params![first, last, NO_CHANNEL, UNKNOWN, OPEN])?;
+    let mut deals = Vec::new();
+    while let Some(row) = rows.next()? {
+        let currency: String = row.get(3)?;
+        let amount_minor: i64 = row.get(4)?;
+        let stage: String = row.get(6)?;
+        let last_activity = parse_time(&row.get::<_, String>(8)?)?;
+        let features = Features {
+            stages: vec![stage.clone()],
+            channel: row.get(9)?,
+            industry: row.get(10)?,
+            region: row.get(11)?,
+            amount_band: amount_band(&currency, amount_minor),
+            recency: recency_band(last_activity, now.unwrap_or(last_activity)),
+        };
+        deals.push(WinProbability {
+            opportunity_id: row.get(0)?,
+            name: row.get(1)?,
+            owner: row.get(2)?,
+            currency,
+            amount_minor,
+            expected_close: parse_day(&row.get::<_, String>(5)?)?,
+            stage,
+            stage_probability_bps: row.get(7)?,
+            win_probability_bps: to_bps(model.p_won(&features)),
+            features,
+        });
+    }
+    Ok(WinProbabilities {
+        as_of: now.map(|now| now.date_naive()),
+        n_won_examples: model.n_won,
+        n_lost_examples: model.n_lost,
+        deals,
+    })
+}
+
+/// Adds a deal that has just closed to the counts. `previous_activity` is its last activity
+/// before the closing event at `at`.
+pub(super) fn train(
+    tx: &Transaction<'_>,
+    deal: &Deal,
+    outcome: Outcome,
+    previous_activity: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> Result<(), ProjectionError> {
+    // A deal is one example at most; the domain reopens a deal before it can close it again.
+    untrain(tx, &deal.opportunity_id)?;
+    let mut stages = Vec::new();
+    let mut reached = tx.prepare_cached(
+        "SELECT DISTINCT stage FROM forecast_deal_versions \
+         WHERE opportunity_id = ?1 AND status = ?2 ORDER BY stage",
+    )?;
+    let mut rows = reached.query(params![deal.opportunity_id, OPEN])?;
+    while let Some(row) = rows.next()? {
+        stages.push(row.get::<_, String>(0)?);
+    }
+    let (channel, industry, region) = tx
+        .prepare_cached(
+            "SELECT coalesce((SELECT channel FROM forecast_deal_channels \
+             WHERE opportunity_id = ?1), ?3), \
+             coalesce((SELECT industry FROM forecast_customers WHERE customer_id = ?2), ?4), \
+             coalesce((SELECT region FROM forecast_customers WHERE customer_id = ?2), ?4)",
+        )?
+        .query_row(params![deal.opportunity_id, deal.customer_id, NO_CHANNEL, UNKNOWN], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })?;
+    let features = Features {
+        stages,
+        channel,
+        industry,
+        region,
+        amount_band: amount_band(&deal.currency, deal.amount_minor),
+        recency: recency_band(previous_activity, at),
+    };
+    let outcome = match outcome {
+        Outcome::Won => "won",
+        Outcome::Lost => "lost",
+    };
+    let stages = serde_json::to_string(&features.stages)
+        .map_err(|error| ProjectionError::Unexpected(format!("stages as JSON: {error}")))?;
+    tx.prepare_cached(
+        "INSERT INTO forecast_model_examples (opportunity_id, outcome, stages, channel, \
+         industry, region, amount_band, recency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        deal.opportunity_id,
+        outcome,
+        stages,
+        features.channel,
+        features.industry,
+        features.region,
+        features.amount_band,
+        features.recency,
+    ])?;
+    count(tx, &features, outcome, 1)
+}
+
+/// Takes a reopened deal's example back out of the counts. A deal that is not an example (the
+/// common case: `train` asks first) costs one index probe.
+pub(super) fn untrain(tx: &Transaction<'_>, opportunity_id: &str) -> Result<(), ProjectionError> {
+    let example = tx
+        .prepare_cached(
+            "SELECT outcome, stages, channel, industry, region, amount_band, recency \
+             FROM forecast_model_examples WHERE opportunity_id = ?1",
+        )?
+        .query_row([opportunity_id], |row| {
+            let outcome: String = row.get(0)?;
+            let stages: String = row.get(1)?;
+            let features = Features {
+                stages: Vec::new(),
+                channel: row.get(2)?,
+                industry: row.get(3)?,
+                region: row.get(4)?,
+                amount_band: row.get(5)?,
+                recency: row.get(6)?,
+            };
+            Ok((outcome, stages, features))
+        })
+        .optional()?;
+    let Some((outcome, stages, mut features)) = example else { return Ok(()) };
+    features.stages = serde_json::from_str(&stages)
+        .map_err(|error| ProjectionError::Unexpected(format!("stages {stages:?}: {error}")))?;
+    count(tx, &features, &outcome, -1)?;
+    tx.prepare_cached("DELETE FROM forecast_model_examples WHERE opportunity_id = ?1")?
+        .execute([opportunity_id])?;
+    Ok(())
+}
+
+/// Adds `step` (1 or -1) to the count of each feature value of one example with `outcome`.
+fn count(
+    tx: &Transaction<'_>,
+    features: &Features,
+    outcome: &str,
+    step: i64,
+) -> Result<(), ProjectionError> {
+    let mut pairs: Vec<(&str, &str)> = vec![(CLASS_FEATURE, CLASS_VALUE)];
+    pairs.extend(features.stages.iter().map(|stage| ("stage", stage.as_str())));
+    pairs.extend(features.categorical());
+    let mut count = tx.prepare_cached(
+        "INSERT INTO forecast_model_counts (feature, value, n_won, n_lost) \
+         VALUES (?1, ?2, ?4 * (?3 = 'won'), ?4 * (?3 = 'lost')) \
+         ON CONFLICT (feature, value) DO UPDATE SET \
+         n_won = n_won + ?4 * (?3 = 'won'), n_lost = n_lost + ?4 * (?3 = 'lost')",
+    )?;
+    for (feature, value) in pairs {
+        count.execute(params![feature, value, outcome, step])?;
+    }
+    Ok(())
+}
+
+/// The band of an amount, per currency: thresholds at 1,000,000, 5,000,000 and 25,000,000
+/// minor units (10k, 50k and 250k in a currency with cents).
+pub fn amount_band(currency: &str, amount_minor: i64) -> String {
+    let band = match amount_minor {
+        ..1_000_000 => "<10k",
+        1_000_000..5_000_000 => "10k-50k",
+        5_000_000..25_000_000 => "50k-250k",
+        _ => "250k+",
+    };
+    format!("{currency} {band}")
+}
+
+/// Days from the last activity to `now`, in four bands.
+pub fn recency_band(last_activity: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let band = match (now - last_activity).num_days() {
+        ..=7 => "0-7d",
+        8..=30 => "8-30d",
+        31..=90 => "31-90d",
+        _ => "90d+",
+    };
+    band.to_owned()
+}
+
+/// The counts, loaded for scoring.
+#[derive(Debug, Default)]
+pub(super) struct Model {
+    pub n_won: u64,
+    pub n_lost: u64,
+    /// (feature, value) → (won, lost).
+    counts: HashMap<(String, String), (u64, u64)>,
+    /// Per feature, how many values have been seen on a closed deal.
+    n_values: HashMap<String, u64>,
+}
+
+impl Model {
+    pub(super) fn load(conn: &Connection) -> Result<Model, QueryError> {
+        let mut model = Model::default();
+        let mut statement = conn.prepare(
+            "SELECT feature, value, n_won, n_lost FROM forecast_model_counts \
+             WHERE n_won + n_lost > 0",
+        )?;
+        let mut rows = statement.query([])?;
+        while let Some(row) = rows.next()? {
+            let (feature, value): (String, String) = (row.get(0)?, row.get(1)?);
+            let (n_won, n_lost): (i64, i64) = (row.get(2)?, row.get(3)?);
+            let count = |n: i64| {
+                u64::try_from(n).map_err(|_| QueryError::Corrupt(format!("a count of {n}")))
+            };
+            let (n_won, n_lost) = (count(n_won)?, count(n_lost)?);
+            if feature == CLASS_FEATURE {
+                (model.n_won, model.n_lost) = (n_won, n_lost);
+                continue;
+            }
+            *model.n_values.entry(feature.clone()).or_default() += 1;
+            model.counts.insert((feature, value), (n_won, n_lost));
+        }
+        Ok(model)
+    }
+
+    /// P(won | features) with Laplace smoothing: add one to every count, so an unseen value
+    /// leaves the odds as they were instead of zeroing them. Products of ratios, not sums of
+    /// logarithms: with six features nothing underflows, and IEEE division rounds the same on
+    /// every machine, so a seed gives the same forecast everywhere.
+    pub(super) fn p_won(&self, features: &Features) -> f64 {
+        let (n_won, n_lost) = (self.n_won as f64, self.n_lost as f64);
+        let mut odds_won = (n_won + 1.0) / (n_won + n_lost + 2.0);
+        let mut odds_lost = (n_lost + 1.0) / (n_won + n_lost + 2.0);
+        for stage in &features.stages {
+            // "Reached this stage" is yes or no: two outcomes to smooth over.
+            let (won, lost) = self.count("stage", stage);
+            odds_won *= (won + 1.0) / (n_won + 2.0);
+            odds_lost *= (lost + 1.0) / (n_lost + 2.0);
+        }
+        for (feature, value) in features.categorical() {
+            // The values seen, plus one for a value never seen on a closed deal.
+            let n_values = self.n_values.get(feature).copied().unwrap_or(0) as f64 + 1.0;
+            let (won, lost) = self.count(feature, value);
+            odds_won *= (won + 1.0) / (n_won + n_values);
+            odds_lost *= (lost + 1.0) / (n_lost + n_values);
+        }
+        odds_won / (odds_won + odds_lost)
+    }
+
+    fn count(&self, feature: &str, value: &str) -> (f64, f64) {
+        // A tuple key of borrowed strings would spare these two allocations; at query time,
+        // once per feature per deal, they do not matter.
+        let key = (feature.to_owned(), value.to_owned());
+        self.counts.get(&key).map_or((0.0, 0.0), |&(won, lost)| (won as f64, lost as f64))
+    }
+}
+
+/// A probability in basis points, rounded to the nearest.
+pub(super) fn to_bps(probability: f64) -> u32 {
+    (probability.clamp(0.0, 1.0) * 10_000.0).round() as u32
+}

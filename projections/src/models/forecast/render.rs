@@ -1,0 +1,264 @@
+//! The forecast's answers as text tables, for `ltc query forecast` and the snapshot tests. Money
+//! is shown in major units with two decimals and grouped thousands (exact: integer arithmetic),
+//! rates as percentages with two decimals, ids shortened to their last eight characters (the
+//! JSON output carries them whole).
+
+use super::backtest::Backtest;
+use super::model::WinProbabilities;
+use super::query::{Forecast, ForecastRow};
+use super::simulate::Simulation;
+
+/// A forecast: the book per currency, then each rep.
+pub fn render_forecast(forecast: &Forecast) -> String {
+    let as_of = forecast.as_of.map_or_else(|| "now".to_owned(), |day| day.to_string());
+    let mut text = format!("Forecast {} as of {as_of}\n", forecast.period);
+    let rows = forecast.totals.iter().map(|row| figures(row.currency.clone(), row)).collect();
+    text.push_str(&table(&FIGURE_HEADERS, 1, rows));
+    if !forecast.reps.is_empty() {
+        text.push_str("By rep\n");
+        let mut headers = vec!["rep", "team"];
+        headers.extend_from_slice(&FIGURE_HEADERS);
+        let rows = forecast
+            .reps
+            .iter()
+            .map(|rep| {
+                let mut cells =
+                    vec![short(&rep.rep), rep.team.as_deref().map_or("-".into(), short)];
+                cells.extend(figures(rep.figures.currency.clone(), &rep.figures));
+                cells
+            })
+            .collect();
+        text.push_str(&table(&headers, 3, rows));
+    }
+    text
+}
+
+/// Every open deal's learned win probability beside its stage probability.
+pub fn render_win_probabilities(scored: &WinProbabilities) -> String {
+    let as_of = scored.as_of.map_or_else(|| "-".to_owned(), |day| day.to_string());
+    let mut text = format!(
+        "Win probabilities as of {as_of}, learned from {} won and {} lost deals\n",
+        scored.n_won_examples, scored.n_lost_examples
+    );
+    let headers = [
+        "opportunity",
+        "close",
+        "stage",
+        "amount",
+        "stage p",
+        "learned p",
+        "channel",
+        "industry",
+        "region",
+        "recency",
+    ];
+    let rows = scored
+        .deals
+        .iter()
+        .map(|deal| {
+            vec![
+                short(&deal.opportunity_id),
+                deal.expected_close.to_string(),
+                deal.stage.clone(),
+                format!("{} {}", money(deal.amount_minor), deal.currency),
+                percent(u64::from(deal.stage_probability_bps)),
+                percent(u64::from(deal.win_probability_bps)),
+                deal.features.channel.clone(),
+                deal.features.industry.clone(),
+                deal.features.region.clone(),
+                deal.features.recency.clone(),
+            ]
+        })
+        .collect();
+    text.push_str(&table(&headers, 3, rows));
+    text
+}
+
+/// A simulation's percentiles per currency.
+pub fn render_simulation(simulation: &Simulation) -> String {
+    let mut text = format!(
+        "Revenue {} over {} runs (seed {})\n",
+        simulation.period, simulation.runs, simulation.seed
+    );
+    let headers = ["currency", "closed won", "open", "expected", "P10", "P50", "P90"];
+    let rows = simulation
+        .rows
+        .iter()
+        .map(|row| {
+            vec![
+                row.currency.clone(),
+                money(row.closed_won_minor),
+                row.n_open.to_string(),
+                money(row.expected_minor),
+                money(row.p10_minor),
+                money(row.p50_minor),
+                money(row.p90_minor),
+            ]
+        })
+        .collect();
+    text.push_str(&table(&headers, 1, rows));
+    text
+}
+
+/// A backtest: each as-of date's forecasts and errors, then the MAPE per period.
+pub fn render_backtest(backtest: &Backtest) -> String {
+    let mut text = format!("Backtest ({} runs per date, seed {})\n", backtest.runs, backtest.seed);
+    let headers = [
+        "as of",
+        "period",
+        "currency",
+        "examples",
+        "actual",
+        "stage-weighted",
+        "error",
+        "P10",
+        "P50",
+        "P90",
+        "error",
+        "in band",
+    ];
+    let rows = backtest
+        .points
+        .iter()
+        .map(|point| {
+            vec![
+                point.as_of.to_string(),
+                point.period.clone(),
+                point.currency.clone(),
+                point.n_examples.to_string(),
+                money(point.actual_minor),
+                money(point.stage_weighted_minor),
+                optional_percent(point.stage_weighted_error_bps),
+                money(point.p10_minor),
+                money(point.p50_minor),
+                money(point.p90_minor),
+                optional_percent(point.learned_error_bps),
+                if point.in_band { "yes" } else { "no" }.to_owned(),
+            ]
+        })
+        .collect();
+    text.push_str(&table(&headers, 3, rows));
+    text.push_str("MAPE per period\n");
+    let headers = ["period", "currency", "dates", "stage-weighted", "learned P50", "in band"];
+    let rows = backtest
+        .periods
+        .iter()
+        .map(|period| {
+            vec![
+                period.period.clone(),
+                period.currency.clone(),
+                period.n_dates.to_string(),
+                optional_percent(period.stage_weighted_mape_bps),
+                optional_percent(period.learned_mape_bps),
+                format!("{}/{}", period.n_in_band, period.n_dates),
+            ]
+        })
+        .collect();
+    text.push_str(&table(&headers, 2, rows));
+    text
+}
+
+/// The columns of a forecast row, after the rep and team of a rep's row.
+const FIGURE_HEADERS: [&str; 11] = [
+    "currency",
+    "closed won",
+    "commit",
+    "best case",
+    "pipeline",
+    "weighted",
+    "won",
+    "open",
+    "quota",
+    "attainment",
+    "coverage",
+];
+
+fn figures(currency: String, row: &ForecastRow) -> Vec<String> {
+    vec![
+        currency,
+        money(row.closed_won_minor),
+        money(row.commit_minor),
+        money(row.best_case_minor),
+        money(row.pipeline_minor),
+        money(row.weighted_pipeline_minor),
+        row.n_won.to_string(),
+        row.n_open.to_string(),
+        row.quota_minor.map_or_else(|| "-".to_owned(), money),
+        optional_percent(row.attainment_bps),
+        optional_percent(row.coverage_bps),
+    ]
+}
+
+/// Minor units as major units with two decimals and grouped thousands: `-12,345.06`.
+fn money(minor: i64) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let digits = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (idx, digit) in digits.chars().enumerate() {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    format!("{sign}{grouped}.{:02}", abs % 100)
+}
+
+fn percent(bps: u64) -> String {
+    format!("{}.{:02} %", bps / 100, bps % 100)
+}
+
+fn optional_percent(bps: Option<u64>) -> String {
+    bps.map_or_else(|| "-".to_owned(), percent)
+}
+
+/// The last eight characters of an id: in a time-ordered (v7) UUID the first ones are the
+/// creation time, shared by ids made together; the last ones are random in every version.
+fn short(id: &str) -> String {
+    let n_chars = id.chars().count();
+    id.chars().skip(n_chars.saturating_sub(8)).collect()
+}
+
+/// Columns padded to their widest cell: the first `n_text` left-aligned, the rest (numbers)
+/// right-aligned. Trailing spaces are trimmed so snapshots do not depend on them.
+fn table(headers: &[&str], n_text: usize, rows: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|header| header.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> =
+            cells
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(idx, (cell, width))| {
+                    if idx < n_text { format!("{cell:<width$}") } else { format!("{cell:>width$}") }
+                })
+                .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut text = line(headers.iter().map(|header| (*header).to_owned()).collect());
+    if rows.is_empty() {
+        text.push_str("(none)\n");
+    }
+    for row in rows {
+        text.push_str(&line(row));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_shows_major_units_with_grouped_thousands_and_exact_cents() {
+        assert_eq!(money(0), "0.00");
+        assert_eq!(money(5), "0.05");
+        assert_eq!(money(123_456_789), "1,234,567.89");
+        assert_eq!(money(-100_000), "-1,000.00");
+    }
+}

@@ -1,0 +1,117 @@
+//! The forecast read model's tables. docs/read-models/forecast.md describes each column for BI
+//! users; this file is what `migrate` runs.
+//!
+//! Times are stored as fixed-width RFC 3339 UTC text with microseconds ([`timestamp`]), so text
+//! order is time order and an "as of" cut is a plain string comparison.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// Every table the projection creates, in the order `migrate` creates them.
+pub const TABLES: &[&str] = &[
+    "forecast_deals",
+    "forecast_deal_versions",
+    "forecast_deal_channels",
+    "forecast_lead_channels",
+    "forecast_customers",
+    "forecast_quota_versions",
+    "forecast_model_examples",
+    "forecast_model_counts",
+];
+
+pub const DDL: &str = "
+CREATE TABLE forecast_deals (
+    opportunity_id    TEXT    PRIMARY KEY,
+    customer_id       TEXT    NOT NULL,
+    name              TEXT    NOT NULL,
+    owner             TEXT    NOT NULL,
+    team              TEXT,
+    currency          TEXT    NOT NULL,
+    amount_minor      INTEGER NOT NULL,
+    expected_close    TEXT    NOT NULL,
+    stage             TEXT    NOT NULL,
+    probability_bps   INTEGER NOT NULL,
+    forecast_category TEXT    NOT NULL,
+    status            TEXT    NOT NULL,
+    closed_on         TEXT,
+    opened_at         TEXT    NOT NULL,
+    last_activity_at  TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE forecast_deal_versions (
+    opportunity_id    TEXT    NOT NULL,
+    position          INTEGER NOT NULL,
+    recorded_at       TEXT    NOT NULL,
+    owner             TEXT    NOT NULL,
+    team              TEXT,
+    currency          TEXT    NOT NULL,
+    amount_minor      INTEGER NOT NULL,
+    expected_close    TEXT    NOT NULL,
+    stage             TEXT    NOT NULL,
+    probability_bps   INTEGER NOT NULL,
+    forecast_category TEXT    NOT NULL,
+    status            TEXT    NOT NULL,
+    closed_on         TEXT,
+    PRIMARY KEY (opportunity_id, position)
+) WITHOUT ROWID;
+CREATE TABLE forecast_deal_channels (
+    opportunity_id TEXT PRIMARY KEY,
+    lead_id        TEXT NOT NULL,
+    channel        TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE forecast_lead_channels (
+    lead_id TEXT PRIMARY KEY,
+    channel TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE forecast_customers (
+    customer_id TEXT PRIMARY KEY,
+    industry    TEXT NOT NULL,
+    region      TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE forecast_quota_versions (
+    rep            TEXT    NOT NULL,
+    period         TEXT    NOT NULL,
+    position       INTEGER NOT NULL,
+    recorded_at    TEXT    NOT NULL,
+    team           TEXT,
+    currency       TEXT    NOT NULL,
+    quota_minor    INTEGER NOT NULL,
+    commission_bps INTEGER NOT NULL,
+    PRIMARY KEY (rep, period, position)
+) WITHOUT ROWID;
+CREATE TABLE forecast_model_examples (
+    opportunity_id TEXT PRIMARY KEY,
+    outcome        TEXT NOT NULL,
+    stages         TEXT NOT NULL,
+    channel        TEXT NOT NULL,
+    industry       TEXT NOT NULL,
+    region         TEXT NOT NULL,
+    amount_band    TEXT NOT NULL,
+    recency        TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE forecast_model_counts (
+    feature TEXT    NOT NULL,
+    value   TEXT    NOT NULL,
+    n_won   INTEGER NOT NULL,
+    n_lost  INTEGER NOT NULL,
+    PRIMARY KEY (feature, value)
+) WITHOUT ROWID;
+";
+
+/// A time as the tables store it: `2026-03-31T09:15:00.000000Z`, always this width.
+pub fn timestamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn stored_times_have_one_width_so_text_order_is_time_order() {
+        let early = Utc.with_ymd_and_hms(2026, 3, 9, 8, 0, 0).unwrap();
+        let late = early + chrono::TimeDelta::microseconds(1_500_000);
+        assert_eq!(timestamp(early), "2026-03-09T08:00:00.000000Z");
+        assert_eq!(timestamp(early).len(), timestamp(late).len());
+        assert!(timestamp(early) < timestamp(late));
+    }
+}

@@ -1,0 +1,151 @@
+//! [`simulate`]: a Monte-Carlo distribution of a period's revenue. Each run starts from what is
+//! already won in the period and lets every open deal expected to close in it be won with its
+//! learned probability, at its full amount; the runs' revenues, sorted, give P10, P50 and P90.
+//!
+//! The caller supplies the seed, so the same read model and seed give the same percentiles.
+//! Draws are integers against basis points and sums are integer minor units: no float touches
+//! money.
+
+use std::collections::BTreeMap;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use super::apply::WON;
+use super::model::score_open_deals;
+use super::query::{QueryError, weighted_minor};
+use crate::models::period::Period;
+
+/// Runs one simulation may ask for: enough for stable percentiles, bounded so a query cannot
+/// occupy the machine.
+pub const SIMULATION_RUNS_MAX: u32 = 100_000;
+
+/// One period's simulated revenue, per currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Simulation {
+    pub period: String,
+    pub runs: u32,
+    pub seed: u64,
+    pub rows: Vec<Percentiles>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Percentiles {
+    pub currency: String,
+    /// Already won in the period: every run's floor.
+    pub closed_won_minor: i64,
+    /// Open deals expected to close in the period.
+    pub n_open: u32,
+    /// Closed won + Σ amount × learned probability, each product rounded half away from zero.
+    pub expected_minor: i64,
+    pub p10_minor: i64,
+    pub p50_minor: i64,
+    pub p90_minor: i64,
+}
+
+/// `runs` simulated outcomes of `period_key` from the read model as it stands, drawn from a
+/// generator seeded with `seed`.
+pub fn simulate(
+    conn: &Connection,
+    period_key: &str,
+    runs: u32,
+    seed: u64,
+) -> Result<Simulation, QueryError> {
+    if !(1..=SIMULATION_RUNS_MAX).contains(&runs) {
+        return Err(QueryError::InvalidRequest(format!(
+            "{runs} runs; simulate 1 to {SIMULATION_RUNS_MAX}"
+        )));
+    }
+    let (_, first, last) =
+        Period::bounds(period_key).ok_or_else(|| QueryError::InvalidPeriod(period_key.into()))?;
+    let mut books: BTreeMap<String, Book> = BTreeMap::new();
+    let mut won = conn.prepare(
+        "SELECT currency, sum(amount_minor) FROM forecast_deals \
+         WHERE status = ?1 AND closed_on BETWEEN ?2 AND ?3 GROUP BY currency",
+    )?;
+    let mut rows = won.query(params![WON, first.to_string(), last.to_string()])?;
+    while let Some(row) = rows.next()? {
+        books.entry(row.get(0)?).or_default().closed_won_minor = row.get(1)?;
+    }
+    for deal in score_open_deals(conn, Some((first, last)))?.deals {
+        books
+            .entry(deal.currency)
+            .or_default()
+            .open
+            .push((deal.amount_minor, deal.win_probability_bps));
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    let rows = books
+        .into_iter()
+        .map(|(currency, book)| book.simulate(currency, runs, &mut rng))
+        .collect::<Result<_, _>>()?;
+    Ok(Simulation { period: period_key.to_owned(), runs, seed, rows })
+}
+
+/// One currency's deals in the period.
+#[derive(Debug, Default)]
+struct Book {
+    closed_won_minor: i64,
+    /// (amount in minor units, learned win probability in bps), in a fixed order.
+    open: Vec<(i64, u32)>,
+}
+
+impl Book {
+    fn simulate(
+        self,
+        currency: String,
+        runs: u32,
+        rng: &mut StdRng,
+    ) -> Result<Percentiles, QueryError> {
+        let overflow = || QueryError::Overflow { currency: currency.clone() };
+        let mut expected_minor = self.closed_won_minor;
+        for &(amount_minor, bps) in &self.open {
+            let weighted = weighted_minor(&currency, amount_minor, bps)?;
+            expected_minor = expected_minor.checked_add(weighted).ok_or_else(overflow)?;
+        }
+        let mut revenues = Vec::with_capacity(runs as usize);
+        for _ in 0..runs {
+            let mut revenue = self.closed_won_minor;
+            for &(amount_minor, bps) in &self.open {
+                if rng.random_range(0..10_000) < bps {
+                    revenue = revenue.checked_add(amount_minor).ok_or_else(overflow)?;
+                }
+            }
+            revenues.push(revenue);
+        }
+        revenues.sort_unstable();
+        Ok(Percentiles {
+            closed_won_minor: self.closed_won_minor,
+            n_open: u32::try_from(self.open.len()).unwrap_or(u32::MAX),
+            expected_minor,
+            p10_minor: nearest_rank(&revenues, 10),
+            p50_minor: nearest_rank(&revenues, 50),
+            p90_minor: nearest_rank(&revenues, 90),
+            currency,
+        })
+    }
+}
+
+/// The `percent`-th percentile of sorted, non-empty `values` by the nearest-rank rule: the
+/// smallest value with at least `percent` % of the values at or below it.
+fn nearest_rank(values: &[i64], percent: usize) -> i64 {
+    assert!(!values.is_empty() && (1..=100).contains(&percent));
+    let rank = (percent * values.len()).div_ceil(100);
+    values[rank - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_rank_percentile_is_a_value_of_the_sample() {
+        let values: Vec<i64> = (1..=10).collect();
+        assert_eq!(nearest_rank(&values, 10), 1);
+        assert_eq!(nearest_rank(&values, 50), 5);
+        assert_eq!(nearest_rank(&values, 90), 9);
+        assert_eq!(nearest_rank(&[7], 90), 7);
+    }
+}
