@@ -43,8 +43,8 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::query_models::{
-    ArAgingQuery, CollectionsQuery, Customer360Query, CustomersQuery, DsoQuery, FunnelQuery,
-    LeadsQuery, RepsQuery, StalledQuery,
+    ArAgingQuery, CollectionsQuery, Customer360Query, CustomersQuery, DsoQuery, ForecastQuery,
+    FunnelQuery, LeadsQuery, RepsQuery, StalledQuery, WinProbabilitiesQuery,
 };
 use super::rebuild::{ProgressDisplay, open_read_models};
 use crate::data_dir::{DEFAULT_DATA_DIR, DataDir};
@@ -81,6 +81,11 @@ enum Model {
     Customer360(Customer360Query),
     /// Every customer, with open pipeline and open AR.
     Customers(CustomersQuery),
+    /// A period's closed won, commit, best case, pipeline, weighted pipeline, quotas, and the
+    /// Monte-Carlo P10 / P50 / P90 of its revenue.
+    Forecast(ForecastQuery),
+    /// The learned (naive-Bayes) chance of winning each open deal.
+    WinProbabilities(WinProbabilitiesQuery),
     /// Leads and opportunities per period and dimension: cohort stage conversion, win rate,
     /// deal size, cycle, days in stage, velocity.
     Funnel(FunnelQuery),
@@ -104,6 +109,8 @@ impl Model {
             Model::Events(query) => answer(query, common),
             Model::Customer360(query) => answer(query, common),
             Model::Customers(query) => answer(query, common),
+            Model::Forecast(query) => answer(query, common),
+            Model::WinProbabilities(query) => answer(query, common),
             Model::Funnel(query) => answer(query, common),
             Model::Leads(query) => answer(query, common),
             Model::Stalled(query) => answer(query, common),

@@ -8,7 +8,7 @@ use ltc_projections::models::funnel::{self, DateRange, Dimension, FunnelRow};
 use ltc_projections::models::leads::{self, LeadDimension, LeadRow};
 use ltc_projections::models::period::Period;
 use ltc_projections::models::stalled::{self, StalledRow};
-use ltc_projections::models::{collections, customer360, reps};
+use ltc_projections::models::{collections, customer360, forecast, reps};
 use rusqlite::Connection;
 
 use super::query::{AsOf, ModelQuery};
@@ -289,5 +289,72 @@ impl ModelQuery for CustomersQuery {
 
     fn render(&self, answer: &Self::Answer) -> String {
         customer360::render_list(answer)
+    }
+}
+
+/// `ltc query forecast --period 2026-Q1 [--runs 2000] [--seed 42] [--as-of DATE]`: the period's
+/// figures and the Monte-Carlo P10 / P50 / P90 of its revenue. `--as-of` rebuilds the forecast
+/// from what the log held at the end of that day, so nothing later leaks in.
+#[derive(Debug, clap::Args)]
+pub(super) struct ForecastQuery {
+    /// A month (`2026-03`) or a quarter (`2026-Q1`).
+    #[arg(long)]
+    period: String,
+    /// Simulated outcomes of the open deals.
+    #[arg(long, default_value_t = 2_000)]
+    runs: u32,
+    /// The simulation's seed: the same seed gives the same percentiles.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+/// A period's figures with the simulation of its revenue.
+#[derive(Debug, serde::Serialize)]
+pub(super) struct ForecastAnswer {
+    forecast: forecast::Forecast,
+    simulation: forecast::Simulation,
+}
+
+impl ModelQuery for ForecastQuery {
+    const NAME: &'static str = "forecast";
+    type Answer = ForecastAnswer;
+
+    fn projections(&self) -> Vec<Box<dyn Projection>> {
+        vec![Box::new(forecast::ForecastProjection)]
+    }
+
+    fn query(&self, conn: &Connection, _as_of: Option<NaiveDate>) -> anyhow::Result<Self::Answer> {
+        Ok(ForecastAnswer {
+            forecast: forecast::forecast(conn, &self.period, None)?,
+            simulation: forecast::simulate(conn, &self.period, self.runs, self.seed)?,
+        })
+    }
+
+    fn render(&self, answer: &Self::Answer) -> String {
+        let mut text = forecast::render_forecast(&answer.forecast);
+        text.push('\n');
+        text.push_str(&forecast::render_simulation(&answer.simulation));
+        text
+    }
+}
+
+/// `ltc query win-probabilities`: the learned chance of winning each open deal.
+#[derive(Debug, clap::Args)]
+pub(super) struct WinProbabilitiesQuery {}
+
+impl ModelQuery for WinProbabilitiesQuery {
+    const NAME: &'static str = "win-probabilities";
+    type Answer = forecast::WinProbabilities;
+
+    fn projections(&self) -> Vec<Box<dyn Projection>> {
+        vec![Box::new(forecast::ForecastProjection)]
+    }
+
+    fn query(&self, conn: &Connection, _as_of: Option<NaiveDate>) -> anyhow::Result<Self::Answer> {
+        Ok(forecast::win_probabilities(conn)?)
+    }
+
+    fn render(&self, answer: &Self::Answer) -> String {
+        forecast::render_win_probabilities(answer)
     }
 }

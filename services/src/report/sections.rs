@@ -10,16 +10,17 @@
 //! }
 //! ```
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, Months, SecondsFormat, Utc};
 use rusqlite::Connection;
 
 use ltc_projections::models::funnel::{self, DateRange, Dimension, FunnelRow};
 use ltc_projections::models::period::Period;
-use ltc_projections::models::{collections, customer360};
+use ltc_projections::models::{collections, customer360, forecast};
 
 use super::page::{Body, Section};
 use super::svg::{
-    Bar, Stage, TimelineEntry, Unit, bar_chart, escape, funnel as funnel_chart, timeline,
+    Band, Bar, FanPoint, Stage, TimelineEntry, Unit, bar_chart, escape, fan_chart,
+    funnel as funnel_chart, timeline,
 };
 use crate::read_models::{EventCountsRow, query_event_counts, thousands};
 
@@ -44,6 +45,14 @@ impl LogState {
     }
 }
 
+/// The fan chart's months: this many before the last recorded one, and this many after.
+const FAN_MONTHS_BACK: u32 = 5;
+const FAN_MONTHS_AHEAD: u32 = 2;
+/// The simulation behind the fan: enough runs for stable percentiles, a fixed seed so the same
+/// log gives the same page.
+const FAN_RUNS: u32 = 1_000;
+const FAN_SEED: u64 = 42;
+
 /// The timeline lines the report shows of its customer: the latest ones.
 const TIMELINE_SHOWN: usize = 40;
 
@@ -52,7 +61,7 @@ pub fn sections(conn: &Connection, log: &LogState) -> Result<Vec<Section>, Secti
     Ok(vec![
         log_section(conn, log)?,
         funnel_section(conn)?,
-        forecast_section(),
+        forecast_section(conn, log)?,
         aging_section(conn, log)?,
         customer_section(conn)?,
     ])
@@ -139,16 +148,47 @@ fn funnel_section(conn: &Connection) -> Result<Section, SectionError> {
     })
 }
 
-/// Each period's revenue: the P10–P90 band over what closed, as a `fan_chart`, from the
-/// forecast read model.
-fn forecast_section() -> Section {
-    Section {
+/// Each month's revenue around the last recorded day: what closed won, and the P10–P90 band
+/// of what the open deals may still bring (the forecast read model's Monte-Carlo simulation), as
+/// a `fan_chart`, in the first currency that has any.
+fn forecast_section(conn: &Connection, log: &LogState) -> Result<Section, SectionError> {
+    let last = log.recorded_at.map_or_else(|| Utc::now().date_naive(), |at| at.date_naive());
+    let first_month = last.with_day(1).unwrap_or(last) - Months::new(FAN_MONTHS_BACK);
+    let mut currency: Option<String> = None;
+    let mut points = Vec::new();
+    for offset in 0..FAN_MONTHS_BACK + 1 + FAN_MONTHS_AHEAD {
+        let month = first_month + Months::new(offset);
+        let key = Period::Month.key(month);
+        let figures = forecast::forecast(conn, &key, None).map_err(query_failed)?;
+        let simulation =
+            forecast::simulate(conn, &key, FAN_RUNS, FAN_SEED).map_err(query_failed)?;
+        let currency = currency.get_or_insert_with(|| {
+            figures.totals.first().map_or_else(|| "EUR".to_owned(), |row| row.currency.clone())
+        });
+        let actual = figures.totals.iter().find(|row| &row.currency == currency);
+        let band = simulation.rows.iter().find(|row| &row.currency == currency);
+        points.push(FanPoint {
+            period: key,
+            actual: (month <= last).then(|| actual.map_or(0, |row| row.closed_won_minor)),
+            band: band.filter(|row| row.n_open > 0).map(|row| Band {
+                p10: row.p10_minor,
+                p50: row.p50_minor,
+                p90: row.p90_minor,
+            }),
+        });
+    }
+    let currency = currency.unwrap_or_else(|| "EUR".to_owned());
+    let unit = Unit::Money { currency: currency.clone(), decimals: 2 };
+    Ok(Section {
         id: "forecast",
         title: "Forecast",
-        intro: "Each period's revenue: the P10–P90 band of the forecast over what actually closed."
-            .into(),
-        body: Body::NotBuilt { model: "forecast" },
-    }
+        intro: format!(
+            "Closed won per month in {currency}, and where open deals expected to close in a \
+             month may take it: the P10–P90 band of {FAN_RUNS} simulated outcomes (seed \
+             {FAN_SEED}) from each deal's learned win probability."
+        ),
+        body: Body::Html(fan_chart("Revenue per month", &points, &unit)),
+    })
 }
 
 /// Outstanding receivables per aging bucket as of the last recorded day, one `bar_chart` in
