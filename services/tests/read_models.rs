@@ -169,9 +169,7 @@ fn rebuilding_one_read_model_by_name_rebuilds_it_alone_from_the_whole_log() {
     let dir = history();
     ltc_ok(dir.path(), &["query", "events"]);
     let rebuilt = json(dir.path(), &["rebuild", "--projection", "event_counts"]);
-    let rebuilt_names = rebuilt["projections"].as_array().expect("the projections rebuilt");
-    assert!(rebuilt_names.contains(&serde_json::json!("event_counts")), "{rebuilt}");
-    assert_eq!(rebuilt_names.len(), 1 + ltc_projections::models::all().len(), "every read model");
+    assert_eq!(rebuilt["projections"], serde_json::json!(["event_counts"]));
     assert_eq!(rebuilt["events_applied"], head_of(dir.path()));
     let answer = json(dir.path(), &["query", "events"]);
     assert_eq!(
