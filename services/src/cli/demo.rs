@@ -1,6 +1,7 @@
 //! `ltc demo`: generate a seeded lead-to-cash history through the real command path into a fresh
-//! data directory, then print what a sales director wants to know first, one customer's story
-//! from opportunity to cash, and the verify report of the log.
+//! data directory, then print what a sales director wants to know first (the generator's own
+//! count, then the read models' figures and one customer's story from the 360° view), and the
+//! verify report of the log.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -14,7 +15,8 @@ use ltc_eventstore::{Durability, EventStore, ManualClock, StoreOptions};
 
 use super::DataArgs;
 use super::verify::print_report;
-use crate::generator::{Scale, Summary, generate, story::story};
+use crate::generator::{Scale, Summary, generate};
+use crate::read_models::EmbeddedReadModels;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct DemoArgs {
@@ -72,11 +74,11 @@ pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         elapsed.as_secs_f64()
     );
     print_summary(&summary);
-    println!();
-    println!("One customer's story, from the first contact to cash:");
-    for line in story(&store, summary.story_customer, summary.story_opportunity)? {
-        println!("  {line}");
-    }
+    let read_models =
+        EmbeddedReadModels::open(&data, store.clone()).context("opening the read models")?;
+    read_models.catch_up(&mut |_| {}).context("building the read models")?;
+    let conn = read_models.reader().context("reading the read models")?;
+    super::demo_read_models::print(&conn, summary.end, summary.story_customer.0)?;
     println!();
     let report = store.verify().context("verifying the log")?;
     print_report(&store, &report);

@@ -1,6 +1,7 @@
 //! The `ltc` command line: argument parsing and dispatch to one module per subcommand.
 
 mod demo;
+mod demo_read_models;
 mod events;
 mod lag;
 mod query;

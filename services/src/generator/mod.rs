@@ -25,7 +25,6 @@ mod people;
 mod plan;
 mod sales;
 mod simulation;
-pub mod story;
 mod summary;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,6 @@
-//! Events in words a person reads, one line each, for the customer's timeline. The wording
-//! follows the generator's story (services/src/generator/story.rs) and adds what a timeline of
-//! several deals needs: each line of a deal names the deal, each line of a receivable its
-//! invoice.
+//! Events in words a person reads, one line each, for the customer's timeline (which `ltc demo`
+//! prints as one customer's story). Each line of a deal names the deal and each line of a
+//! receivable its invoice, since one customer's timeline interleaves several of both.
 
 use ltc_domain::customer::{CustomerEvent, Origin};
 use ltc_domain::lead::{ConvertTo, LeadEvent};
