@@ -269,3 +269,18 @@ fn every_lead_to_cash_query_answers_and_the_cash_figures_agree_with_each_other()
     assert_eq!(unknown.status.code(), Some(2), "{}", text(&unknown));
     assert!(text(&unknown).contains("not a dimension"), "{}", text(&unknown));
 }
+
+#[test]
+fn a_backtest_forecasts_each_past_day_from_the_log_as_it_stood_and_leaves_the_models_alone() {
+    let dir = history();
+    let dir = dir.path();
+    ltc_ok(dir, &["query", "events"]);
+    let lag_before = lag_of(dir, "forecast");
+    let backtest = json(dir, &["backtest", "--as-of", "2026-02-01,2026-03-01"]);
+    let points = backtest["points"].as_array().expect("points");
+    let days: Vec<&str> = points.iter().map(|point| point["as_of"].as_str().unwrap()).collect();
+    assert_eq!(days, ["2026-02-01", "2026-03-01"], "{backtest}");
+    // What closed in the period is the same whatever day forecast it.
+    assert_eq!(points[0]["actual_minor"], points[1]["actual_minor"], "{backtest}");
+    assert_eq!(lag_of(dir, "forecast"), lag_before, "the models in service are untouched");
+}

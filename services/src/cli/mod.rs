@@ -1,5 +1,6 @@
 //! The `ltc` command line: argument parsing and dispatch to one module per subcommand.
 
+mod backtest;
 mod demo;
 mod demo_read_models;
 mod events;
@@ -53,6 +54,8 @@ enum Command {
     Query(query::QueryArgs),
     /// Per read model: its checkpoint, the log's head, and how far behind it is.
     Lag(lag::LagArgs),
+    /// Forecast from past days as the log stood then, and compare with what closed.
+    Backtest(backtest::BacktestArgs),
     /// Rebuild one or every read model from the log beside the one in service, then swap it in.
     Rebuild(rebuild::RebuildArgs),
     /// Write one self-contained HTML page with pictures of the read models.
@@ -77,6 +80,7 @@ pub fn run(
         Command::Events(args) => events::run(&args),
         Command::Query(args) => query::run(&args),
         Command::Lag(args) => lag::run(&args),
+        Command::Backtest(args) => backtest::run(&args),
         Command::Rebuild(args) => rebuild::run(&args),
         Command::Report(args) => report::run(&args),
     }
