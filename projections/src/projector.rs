@@ -40,6 +40,15 @@ impl Default for ProjectorOptions {
     }
 }
 
+impl ProjectorOptions {
+    /// For a rebuild into a generation nobody reads yet: the largest batches, so commits and
+    /// their WAL writes are fewest (measured +16 % over the default on a 44k-event log). A live
+    /// runner keeps the default, so its readers see progress every few thousand events.
+    pub fn for_rebuild() -> ProjectorOptions {
+        ProjectorOptions { batch_events: BATCH_EVENTS_MAX }
+    }
+}
+
 /// What one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BatchOutcome {

@@ -88,8 +88,11 @@ impl EmbeddedReadModels {
             None => (projections(), RebuildScope::Everything),
         };
         let names = rebuilt_projections.iter().map(|p| p.name().to_owned()).collect();
-        let options =
-            RebuildOptions { target: request.target, scope, runner: ProjectorOptions::default() };
+        let options = RebuildOptions {
+            target: request.target,
+            scope,
+            runner: ProjectorOptions::for_rebuild(),
+        };
         let rebuilt =
             rebuild(self.store(), self.read_models(), rebuilt_projections, options, progress)?;
         self.read_models().swap_to(rebuilt.generation)?;
@@ -123,7 +126,7 @@ impl EmbeddedReadModels {
         let options = RebuildOptions {
             target: RebuildTarget::RecordedAt(at),
             scope: RebuildScope::Everything,
-            runner: ProjectorOptions::default(),
+            runner: ProjectorOptions::for_rebuild(),
         };
         let rebuilt = rebuild(self.store(), &read_models, projections, options, progress)?;
         Ok(AsOfSnapshot { rebuilt, _dir: dir })
