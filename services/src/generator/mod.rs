@@ -23,6 +23,7 @@ mod lead_work;
 mod leads;
 mod people;
 mod plan;
+mod quotas;
 mod sales;
 mod simulation;
 mod summary;

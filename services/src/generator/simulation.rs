@@ -71,6 +71,8 @@ pub(super) struct Simulation {
     pub receivables: Vec<super::cash::ReceivableFile>,
     pub counts: Counts,
     pub lead_flow: LeadFlow,
+    /// The quarter whose quotas are set (`2026-Q1`).
+    pub quotas_set_for: Option<String>,
 }
 
 impl Simulation {
@@ -106,6 +108,7 @@ impl Simulation {
             receivables: Vec::new(),
             counts: Counts::default(),
             lead_flow,
+            quotas_set_for: None,
             people,
             ids: IdSource::new(0),
             rng: StdRng::seed_from_u64(0),
@@ -161,6 +164,7 @@ impl Simulation {
     pub async fn run(&mut self) -> Result<(), GeneratorError> {
         while self.today < self.end {
             if !matches!(self.today.weekday(), Weekday::Sat | Weekday::Sun) {
+                self.set_quotas_for_the_quarter().await?;
                 self.open_new_deals();
                 self.leads_arrive();
             }

@@ -14,6 +14,7 @@ use ltc_domain::lead::{Channel, LeadDecider, LeadEvent, LeadState};
 use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent, OpportunityState};
 use ltc_domain::order::{OrderDecider, OrderEvent, OrderState};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent, PaymentState};
+use ltc_domain::quota::{QuotaDecider, QuotaEvent, QuotaState};
 use ltc_domain::quote::{QuoteDecider, QuoteEvent, QuoteState};
 use ltc_eventstore::{
     EventStore, ManualClock, Position, RecordedEvent, StoreOptions, StreamId, codec,
@@ -95,10 +96,14 @@ async fn the_log_is_intact_and_every_stream_replays_through_its_decider() {
                 let events: Vec<LeadEvent> = events.iter().map(decode).collect();
                 assert!(matches!(LeadDecider::replay(&events), LeadState::Captured(_)));
             }
+            "quota" => {
+                let events: Vec<QuotaEvent> = events.iter().map(decode).collect();
+                assert!(matches!(QuotaDecider::replay(&events), QuotaState::Set(_)));
+            }
             other => panic!("unexpected stream kind {other}"),
         }
     }
-    let expected = ["lead", "customer", "opportunity", "quote", "order", "payment"];
+    let expected = ["lead", "customer", "opportunity", "quote", "order", "payment", "quota"];
     assert_eq!(kinds, expected.iter().map(|kind| kind.to_string()).collect());
 }
 

@@ -12,6 +12,7 @@ use ltc_domain::money::Money;
 use ltc_domain::opportunity::{
     ForecastCategory, Opportunity, OpportunityDecider, OpportunityEvent, OpportunityState, Status,
 };
+use ltc_domain::quota::QuotaEvent;
 use ltc_eventstore::{EventStore, ManualClock, Position, RecordedEvent, StoreOptions, codec};
 use ltc_projections::models::forecast::{
     BacktestRequest, ForecastProjection, ForecastRow, backtest, forecast, win_probabilities,
@@ -113,6 +114,56 @@ fn truth(deals: &[Opportunity], period: &str) -> Vec<ForecastRow> {
     rows.into_values().filter(|row| row.n_won + row.n_open > 0).collect()
 }
 
+/// Each currency's sum of the reps' latest quotas for exactly `period`, as recorded before `cut`.
+fn quotas_before(
+    events: &[RecordedEvent],
+    cut: DateTime<Utc>,
+    period: &str,
+) -> BTreeMap<String, i64> {
+    let mut latest: BTreeMap<uuid::Uuid, Money> = BTreeMap::new();
+    for event in events.iter().filter(|event| event.stream.kind.as_str() == "quota") {
+        if event.recorded_at >= cut {
+            continue;
+        }
+        let QuotaEvent::Set { rep, period: quota_period, amount, .. } =
+            codec::decode(event.codec, &event.payload).unwrap();
+        if quota_period.0 == period {
+            latest.insert(rep.0, amount);
+        }
+    }
+    let mut sums = BTreeMap::new();
+    for amount in latest.values() {
+        *sums.entry(amount.currency.code().to_owned()).or_insert(0) += amount.amount_minor;
+    }
+    sums
+}
+
+/// The deal figures of `rows` checked against `truth`, and their quotas against the log's: the
+/// quota, attainment and coverage fields come from quota events, not from the deals.
+#[track_caller]
+fn check_rows(
+    rows: &[ForecastRow],
+    truth: Vec<ForecastRow>,
+    quotas: &BTreeMap<String, i64>,
+    what: &str,
+) {
+    let deals_only: Vec<ForecastRow> = rows
+        .iter()
+        .filter(|row| row.n_won + row.n_open > 0)
+        .map(|row| ForecastRow {
+            quota_minor: None,
+            attainment_bps: None,
+            coverage_bps: None,
+            ..row.clone()
+        })
+        .collect();
+    assert_eq!(deals_only, truth, "{what}");
+    for row in rows {
+        assert_eq!(row.quota_minor, quotas.get(&row.currency).copied(), "{what}: {}", row.currency);
+        assert_eq!(row.attainment_bps.is_some(), row.quota_minor.is_some_and(|quota| quota > 0));
+    }
+}
+
 /// Every month and quarter from the first event to the latest expected close.
 fn periods(deals: &[Opportunity]) -> Vec<String> {
     let last = deals.iter().map(|deal| deal.expected_close).max().expect("some deals");
@@ -142,7 +193,8 @@ fn every_periods_figures_equal_what_the_deciders_make_of_the_log() {
     assert!(deals.len() > 10 && n_won > 2, "a history worth checking: {} deals", deals.len());
     for period in periods(&deals) {
         let forecast = forecast(&conn, &period, None).unwrap();
-        assert_eq!(forecast.totals, truth(&deals, &period), "{period}");
+        let quotas = quotas_before(&history.events, DateTime::<Utc>::MAX_UTC, &period);
+        check_rows(&forecast.totals, truth(&deals, &period), &quotas, &period);
         let rep_won: i64 = forecast.reps.iter().map(|rep| rep.figures.closed_won_minor).sum();
         let total_won: i64 = forecast.totals.iter().map(|row| row.closed_won_minor).sum();
         assert_eq!(rep_won, total_won, "the reps' wins add up to the book's in {period}");
@@ -159,7 +211,9 @@ fn as_of_past_days_the_figures_equal_the_deciders_over_the_log_recorded_by_then(
         let deals = deals_before(&history.events, end_of(as_of));
         for period in periods(&all) {
             let forecast = forecast(&conn, &period, Some(as_of)).unwrap();
-            assert_eq!(forecast.totals, truth(&deals, &period), "{period} as of {as_of}");
+            let quotas = quotas_before(&history.events, end_of(as_of), &period);
+            let what = format!("{period} as of {as_of}");
+            check_rows(&forecast.totals, truth(&deals, &period), &quotas, &what);
         }
     }
 }
