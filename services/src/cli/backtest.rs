@@ -11,6 +11,7 @@ use ltc_projections::models::forecast::{self, BacktestRequest};
 use ltc_projections::models::period::Period;
 
 use super::DataArgs;
+use super::query_models::period;
 use super::rebuild::open_read_models;
 
 #[derive(Debug, clap::Args)]
@@ -32,14 +33,6 @@ pub(super) struct BacktestArgs {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
-}
-
-fn period(text: &str) -> Result<Period, String> {
-    match text {
-        "month" => Ok(Period::Month),
-        "quarter" => Ok(Period::Quarter),
-        other => Err(format!("{other:?} is not a period: use month or quarter")),
-    }
 }
 
 pub(super) fn run(args: &BacktestArgs) -> anyhow::Result<ExitCode> {

@@ -9,6 +9,8 @@ use ltc_projections::models::{collections, customer360, forecast, funnel};
 use rusqlite::Connection;
 use uuid::Uuid;
 
+use crate::report::svg::Unit;
+
 /// The story's lines shown in full; a longer story ends with where to read the rest.
 const STORY_LINES_MAX: usize = 60;
 
@@ -113,29 +115,8 @@ fn print_story(conn: &Connection, customer: Uuid) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Minor units as `1,234.56 EUR`: two decimals, as every currency the demo sells in has.
+/// Minor units as `1,234.56 EUR`: two decimals, as every currency the demo sells in has; the
+/// report's formatting, so the demo and the page print amounts alike.
 fn money(amount_minor: i64, currency: &str) -> String {
-    let sign = if amount_minor < 0 { "-" } else { "" };
-    let magnitude = amount_minor.unsigned_abs();
-    let whole = (magnitude / 100).to_string();
-    let mut grouped = String::new();
-    for (index, digit) in whole.chars().enumerate() {
-        if index > 0 && (whole.len() - index).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}{grouped}.{:02} {currency}", magnitude % 100)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::money;
-
-    #[test]
-    fn money_groups_thousands_and_keeps_two_decimals_and_the_sign() {
-        assert_eq!(money(12_345_678, "EUR"), "123,456.78 EUR");
-        assert_eq!(money(5, "EUR"), "0.05 EUR");
-        assert_eq!(money(-100_000, "USD"), "-1,000.00 USD");
-    }
+    Unit::Money { currency: currency.to_owned(), decimals: 2 }.format(amount_minor)
 }

@@ -13,7 +13,8 @@ use rusqlite::Connection;
 
 use super::query::{AsOf, ModelQuery};
 
-fn period(text: &str) -> Result<Period, String> {
+/// `month` or `quarter`, as the period options take it.
+pub(super) fn period(text: &str) -> Result<Period, String> {
     match text {
         "month" => Ok(Period::Month),
         "quarter" => Ok(Period::Quarter),

@@ -2,9 +2,9 @@
 //! for the quarter and their commission rate, so rep performance and the forecast's attainment
 //! and coverage have targets to measure against.
 
-use chrono::Datelike;
 use ltc_domain::money::Bps;
 use ltc_domain::quota::{QuotaCommand, QuotaPeriod};
+use ltc_projections::models::period::Period;
 
 use super::GeneratorError;
 use super::catalog::euros;
@@ -20,7 +20,7 @@ const COMMISSION_BPS: u32 = 500;
 impl Simulation {
     /// Sets every rep's quota for today's quarter, once per quarter.
     pub(super) async fn set_quotas_for_the_quarter(&mut self) -> Result<(), GeneratorError> {
-        let quarter = format!("{}-Q{}", self.today.year(), self.today.month0() / 3 + 1);
+        let quarter = Period::Quarter.key(self.today);
         if self.quotas_set_for.as_deref() == Some(quarter.as_str()) {
             return Ok(());
         }

@@ -215,26 +215,18 @@ pub(super) fn payment(
             allocations,
             ..
         } => {
-            let row = routed(
-                tx,
-                id,
-                "UPDATE c360_receivables SET credited_minor = credited_minor + ?2, \
-                 outstanding_minor = outstanding_minor - ?2 \
-                 WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference",
-                params![id, amount.amount_minor],
-            )?;
-            let on = date_text(*issued_on);
-            apply_allocations(tx, envelope, allocations, document::CREDIT_NOTE, &on)?;
             let document = Document {
                 kind: document::CREDIT_NOTE,
                 document_id: id_text(credit_note_id.0),
-                on,
+                on: date_text(*issued_on),
                 amount: *amount,
                 credit_minor: 0,
                 note: reason,
             };
-            record_document(tx, envelope, &row.0, &document)?;
-            row
+            let sum = "UPDATE c360_receivables SET credited_minor = credited_minor + ?2, \
+                 outstanding_minor = outstanding_minor - ?2 \
+                 WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference";
+            reduction(tx, envelope, id, sum, &document, allocations)?
         }
         PaymentEvent::WrittenOff {
             write_off_id,
@@ -244,26 +236,18 @@ pub(super) fn payment(
             allocations,
             ..
         } => {
-            let row = routed(
-                tx,
-                id,
-                "UPDATE c360_receivables SET written_off_minor = written_off_minor + ?2, \
-                 outstanding_minor = outstanding_minor - ?2 \
-                 WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference",
-                params![id, amount.amount_minor],
-            )?;
-            let on = date_text(*written_off_on);
-            apply_allocations(tx, envelope, allocations, document::WRITE_OFF, &on)?;
             let document = Document {
                 kind: document::WRITE_OFF,
                 document_id: id_text(write_off_id.0),
-                on,
+                on: date_text(*written_off_on),
                 amount: *amount,
                 credit_minor: 0,
                 note: reason,
             };
-            record_document(tx, envelope, &row.0, &document)?;
-            row
+            let sum = "UPDATE c360_receivables SET written_off_minor = written_off_minor + ?2, \
+                 outstanding_minor = outstanding_minor - ?2 \
+                 WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference";
+            reduction(tx, envelope, id, sum, &document, allocations)?
         }
         PaymentEvent::ReceivableSettled { settled_on, .. } => routed(
             tx,
@@ -287,6 +271,22 @@ struct Document<'a> {
     credit_minor: i64,
     /// The payment reference or the reason.
     note: &'a str,
+}
+
+/// A credit note or a write-off: each lowers what is outstanding by its amount (the column
+/// `sum` adds it to differs), is allocated to instalments, and is kept whole.
+fn reduction(
+    tx: &Transaction<'_>,
+    envelope: &Envelope<'_>,
+    id: &str,
+    sum: &str,
+    document: &Document<'_>,
+    allocations: &[Allocation],
+) -> Result<(String, Option<String>), ProjectionError> {
+    let row = routed(tx, id, sum, params![id, document.amount.amount_minor])?;
+    apply_allocations(tx, envelope, allocations, document.kind, &document.on)?;
+    record_document(tx, envelope, &row.0, document)?;
+    Ok(row)
 }
 
 fn record_document(
