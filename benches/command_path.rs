@@ -89,6 +89,7 @@ impl Bench {
             causation_id: None,
             actor: Actor { user: OWNER, role: Role::SalesRep, team: Some(TEAM) },
             tenant: "bench".into(),
+            expected_version: None,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod data_dir;
 pub mod engine;
 pub mod generator;
 pub mod leads;
+pub mod nats;
 pub mod process;
 pub mod read_models;
 pub mod report;

@@ -1,3 +1,4 @@
 //! Helpers shared by the end-to-end tests and the child processes they start.
 
 pub mod crash_protocol;
+pub mod nats_server;

@@ -43,6 +43,9 @@ pub struct CommandMeta {
     pub causation_id: Option<Uuid>,
     pub actor: Actor,
     pub tenant: String,
+    /// The client's optimistic check: the stream's version it decided on. `None` lets the
+    /// command path decide on whatever the stream holds now (and retry conflicts itself).
+    pub expected_version: Option<u64>,
 }
 
 /// What a command did.
@@ -70,6 +73,9 @@ pub enum ExecuteError<E: std::error::Error> {
     /// The aggregate's rules refused the command; nothing was appended.
     #[error(transparent)]
     Rejected(E),
+    /// The client expected the stream at another version: read it again and decide anew.
+    #[error("stream {stream} is at version {actual}, not the expected {expected}")]
+    WrongExpectedVersion { stream: StreamId, expected: u64, actual: u64 },
     /// Other writers kept appending first; retry later with the same command id.
     #[error("stream {0} kept changing: gave up after {CONFLICT_RETRIES_MAX} attempts")]
     Conflict(StreamId),
@@ -143,6 +149,18 @@ impl<A: Aggregate> CommandPath<A> {
         let context = Context { actor: meta.actor.clone(), occurred_at };
         for _attempt in 0..CONFLICT_RETRIES_MAX {
             let loaded = self.load(&stream)?;
+            if let Some(expected) = meta.expected_version
+                && expected != loaded.version
+            {
+                // A cached copy may be behind another writer: only the store's own version may
+                // refuse the client.
+                let actual = self.store.stream_version(&stream)?;
+                if actual != loaded.version {
+                    self.forget(&stream);
+                    continue;
+                }
+                return Err(ExecuteError::WrongExpectedVersion { stream, expected, actual });
+            }
             let events =
                 A::decide(&loaded.state, command, &context).map_err(ExecuteError::Rejected)?;
             if events.is_empty() {

@@ -45,6 +45,7 @@ fn meta(command: u128) -> CommandMeta {
         causation_id: None,
         actor: Actor { user: ALICE, role: Role::SalesRep, team: Some(TeamId(Uuid::from_u128(1))) },
         tenant: "acme".into(),
+        expected_version: None,
     }
 }
 
@@ -178,4 +179,32 @@ async fn a_no_op_decided_on_a_stale_cache_is_checked_against_the_store_first() {
     let executed = left.execute(DEAL, &amount(1_000_000), &meta(3)).await.unwrap();
     assert_eq!((executed.version, executed.events.len()), (3, 1));
     assert_eq!(current_amount(&fixture.path()).await, 1_000_000);
+}
+
+#[tokio::test]
+async fn a_client_expecting_another_version_is_refused_even_when_its_path_cache_is_behind() {
+    let fixture = fixture();
+    let path = fixture.path();
+    path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    let expecting = |command: u128, version: u64| CommandMeta {
+        expected_version: Some(version),
+        ..meta(command)
+    };
+    let executed = path.execute(DEAL, &amount(2_000_000), &expecting(2, 1)).await.unwrap();
+    assert_eq!(executed.version, 2);
+
+    // Another path (another writer) moves the stream to version 3 behind this path's cache.
+    fixture.path().execute(DEAL, &amount(3_000_000), &meta(3)).await.unwrap();
+    // Expecting 2 matches this path's stale cache, but not the store: the append conflicts,
+    // the path reloads, and then it refuses rather than deciding on a newer state.
+    let error = path.execute(DEAL, &amount(4_000_000), &expecting(4, 2)).await.unwrap_err();
+    assert!(
+        matches!(error, ExecuteError::WrongExpectedVersion { expected: 2, actual: 3, .. }),
+        "{error:?}"
+    );
+    // Expecting 1 disagrees with the cache too; the store confirms version 3.
+    let error = path.execute(DEAL, &amount(4_000_000), &expecting(5, 1)).await.unwrap_err();
+    assert!(matches!(error, ExecuteError::WrongExpectedVersion { actual: 3, .. }), "{error:?}");
+    assert_eq!(fixture.store.head().position, 3);
+    assert_eq!(current_amount(&path).await, 3_000_000);
 }

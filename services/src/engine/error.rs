@@ -53,6 +53,10 @@ pub enum EngineError {
     /// A business date lies after today: the engine records what happened, not what will.
     #[error("{field} {date} is after today ({today})")]
     FutureDate { field: &'static str, date: chrono::NaiveDate, today: chrono::NaiveDate },
+    /// The client's `expected_version` is not the stream's: read the aggregate again, decide
+    /// anew, and send a new command.
+    #[error("stream {stream} is at version {actual}, not the expected {expected}")]
+    WrongExpectedVersion { stream: StreamId, expected: u64, actual: u64 },
     /// Other writers kept changing the stream: retry later with the same command id, which
     /// makes the retry safe.
     #[error("stream {0} kept changing; retry with the same command id")]
@@ -76,6 +80,7 @@ impl EngineError {
             EngineError::IdMismatch { .. } => "id_mismatch".into(),
             EngineError::QuoteNotAccepted(_) => "quote_not_accepted".into(),
             EngineError::FutureDate { .. } => "future_date".into(),
+            EngineError::WrongExpectedVersion { .. } => "wrong_expected_version".into(),
             EngineError::Conflict(_) => "conflict".into(),
             EngineError::CommandIdReused { .. } => "command_id_reused".into(),
             EngineError::Internal(_) => "internal".into(),
@@ -95,6 +100,9 @@ impl EngineError {
         match error {
             ExecuteError::Rejected(error) => EngineError::Rejected(wrap(error)),
             ExecuteError::Conflict(stream) => EngineError::Conflict(stream),
+            ExecuteError::WrongExpectedVersion { stream, expected, actual } => {
+                EngineError::WrongExpectedVersion { stream, expected, actual }
+            }
             ExecuteError::Append(AppendError::CommandIdReused { command_id, original_stream }) => {
                 EngineError::CommandIdReused { command_id, original_stream }
             }

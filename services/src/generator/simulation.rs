@@ -245,6 +245,7 @@ impl Simulation {
             causation_id: None,
             actor: actor.clone(),
             tenant: TENANT.into(),
+            expected_version: None,
         };
         (meta, at)
     }

@@ -301,6 +301,8 @@ fn derived_meta(meta: &CommandMeta, step: &str) -> CommandMeta {
     CommandMeta {
         command_id: Uuid::new_v5(&meta.command_id, step.as_bytes()),
         causation_id: Some(meta.command_id),
+        // The client's optimistic check is about the stream it named, never a derived one.
+        expected_version: None,
         ..meta.clone()
     }
 }

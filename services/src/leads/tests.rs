@@ -61,6 +61,7 @@ impl Fixture {
             causation_id: None,
             actor: Actor { user, role, team: Some(TEAM) },
             tenant: "acme".into(),
+            expected_version: None,
         }
     }
 

@@ -46,6 +46,7 @@ pub fn caused_command(cause: &RecordedEvent, process: &str, index: u32) -> Comma
         causation_id: Some(cause.event_id.0),
         actor: Actor { user: SYSTEM_USER, role: Role::Admin, team: None },
         tenant: cause.metadata.tenant.clone(),
+        expected_version: None,
     }
 }
 

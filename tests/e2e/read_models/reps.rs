@@ -113,6 +113,7 @@ async fn wins_work_targets_and_commission_per_rep_and_quarter_agree_with_the_log
             causation_id: None,
             actor: admin.clone(),
             tenant: "demo".into(),
+            expected_version: None,
         };
         let command = QuotaCommand::Set {
             rep,

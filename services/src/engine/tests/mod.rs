@@ -98,6 +98,7 @@ impl Fixture {
             causation_id: None,
             actor,
             tenant: "acme".into(),
+            expected_version: None,
         }
     }
 

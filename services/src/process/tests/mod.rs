@@ -39,6 +39,7 @@ fn meta(n: u128, role: Role) -> CommandMeta {
         causation_id: None,
         actor: Actor { user: REP, role, team: Some(TeamId(Uuid::from_u128(7))) },
         tenant: "acme".into(),
+        expected_version: None,
     }
 }
 
@@ -151,6 +152,7 @@ mod conversion {
             causation_id: None,
             actor: Actor { user, role, team: Some(TEAM) },
             tenant: "acme".into(),
+            expected_version: None,
         }
     }
 

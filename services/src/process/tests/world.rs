@@ -95,6 +95,7 @@ impl World {
             causation_id: None,
             actor: Actor { user: REP, role, team: Some(TEAM) },
             tenant: "acme".into(),
+            expected_version: None,
         };
         path.execute(id, command, &meta).await.unwrap()
     }

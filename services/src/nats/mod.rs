@@ -1,0 +1,18 @@
+//! ltc on NATS: the command service, the outbox relay to JetStream, the JetStream-fed
+//! projectors and the query service. `ltc serve` (in `crate::cli::serve`) runs them.
+//!
+//! - `connect.rs`: how every part connects (URL, user/password, token, nkey, creds file), with
+//!   reconnects forever and server errors (permission violations) logged.
+//! - `subjects.rs`: every subject, stream and service name ltc uses, in one place.
+//! - `headers.rs`: the header names of the command wire and of published events.
+//! - `commands/`: the command service (`ltc.cmd.<aggregate>.<command>`).
+//! - `relay.rs`: the outbox relay, the event log to the `LTC_EVENTS` stream.
+//! - `event_message.rs`: an envelope as a JetStream message and back.
+//! - `feed.rs`: a JetStream consumer as a projector feed.
+//! - `queries.rs`: the query service (`ltc.qry.<read model>`).
+
+pub mod connect;
+pub mod headers;
+pub mod subjects;
+
+pub use connect::{NatsOptions, connect};
