@@ -5,6 +5,7 @@ pub mod cli;
 pub mod command;
 pub mod data_dir;
 pub mod engine;
+pub mod event_json;
 pub mod generator;
 pub mod leads;
 pub mod nats;
