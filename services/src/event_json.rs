@@ -39,7 +39,7 @@ pub enum EventJsonError {
 /// The event's payload as JSON.
 pub fn payload_to_json(event: &RecordedEvent) -> Result<Value, EventJsonError> {
     let kind = kind_of(event.stream.kind.as_str(), event.schema_version)?;
-    kind.to_json(event)
+    kind.json_of(event)
 }
 
 /// The stored payload bytes of the JSON form of a `kind` event of `schema_version`.
@@ -48,14 +48,14 @@ pub fn payload_from_json(
     schema_version: u32,
     json: Value,
 ) -> Result<(CodecId, Vec<u8>), EventJsonError> {
-    kind_of(kind, schema_version)?.from_json(json)
+    kind_of(kind, schema_version)?.payload_of(json)
 }
 
 /// The conversions of one aggregate's events, behind a trait object so a stream kind found at
 /// run time picks them.
 trait EventKind: Sync {
-    fn to_json(&self, event: &RecordedEvent) -> Result<Value, EventJsonError>;
-    fn from_json(&self, json: Value) -> Result<(CodecId, Vec<u8>), EventJsonError>;
+    fn json_of(&self, event: &RecordedEvent) -> Result<Value, EventJsonError>;
+    fn payload_of(&self, json: Value) -> Result<(CodecId, Vec<u8>), EventJsonError>;
 }
 
 struct KindOf<A>(PhantomData<fn() -> A>);
@@ -65,12 +65,12 @@ impl<A> KindOf<A> {
 }
 
 impl<A: Aggregate> EventKind for KindOf<A> {
-    fn to_json(&self, event: &RecordedEvent) -> Result<Value, EventJsonError> {
+    fn json_of(&self, event: &RecordedEvent) -> Result<Value, EventJsonError> {
         let decoded: A::Event = codec::decode(event.codec, &event.payload)?;
         serde_json::to_value(&decoded).map_err(json_error::<A>)
     }
 
-    fn from_json(&self, json: Value) -> Result<(CodecId, Vec<u8>), EventJsonError> {
+    fn payload_of(&self, json: Value) -> Result<(CodecId, Vec<u8>), EventJsonError> {
         let decoded: A::Event = serde_json::from_value(json).map_err(json_error::<A>)?;
         Ok(codec::encode(&decoded)?)
     }
