@@ -30,4 +30,9 @@ impl DataDir {
     pub fn read_models(&self) -> PathBuf {
         self.root.join("read-models")
     }
+
+    /// The user table (`ltc::users`): who may send commands over NATS, with which role.
+    pub fn users(&self) -> PathBuf {
+        self.root.join("users.json")
+    }
 }

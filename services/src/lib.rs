@@ -12,3 +12,4 @@ pub mod nats;
 pub mod process;
 pub mod read_models;
 pub mod report;
+pub mod users;

@@ -17,6 +17,7 @@ use super::DataArgs;
 use super::verify::print_report;
 use crate::generator::{Scale, Summary, generate};
 use crate::read_models::EmbeddedReadModels;
+use crate::users::UserDirectory;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct DemoArgs {
@@ -74,6 +75,14 @@ pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         elapsed.as_secs_f64()
     );
     print_summary(&summary);
+    let users = UserDirectory::new(crate::generator::users(args.seed))
+        .context("the generated people make a user table")?;
+    users.save(&data.users()).context("writing the user table")?;
+    println!(
+        "  users             {} in {} (for `ltc serve`: send one as Ltc-Actor)",
+        users.users().len(),
+        data.users().display()
+    );
     let read_models =
         EmbeddedReadModels::open(&data, store.clone()).context("opening the read models")?;
     read_models.catch_up(&mut |_| {}).context("building the read models")?;

@@ -72,10 +72,10 @@ pub enum EngineError {
 }
 
 impl EngineError {
-    /// A stable code such as `rejected.quote.expired` or `not_found`.
+    /// A stable code such as `quote.expired` or `not_found`.
     pub fn code(&self) -> String {
         match self {
-            EngineError::Rejected(rejection) => format!("rejected.{}", rejection.code()),
+            EngineError::Rejected(rejection) => rejection.code(),
             EngineError::NotFound { .. } => "not_found".into(),
             EngineError::IdMismatch { .. } => "id_mismatch".into(),
             EngineError::QuoteNotAccepted(_) => "quote_not_accepted".into(),
@@ -169,6 +169,6 @@ mod tests {
         assert_eq!(expired.code(), "quote.expired");
         assert_eq!(Rejection::Quote(QuoteError::NotCreated).code(), "quote.not_created");
         let error = EngineError::Rejected(Rejection::Quote(QuoteError::SelfApproval));
-        assert_eq!(error.code(), "rejected.quote.self_approval");
+        assert_eq!(error.code(), "quote.self_approval");
     }
 }

@@ -112,6 +112,30 @@ pub enum GeneratorError {
 }
 
 /// Generates the history of `scale` with `seed` into `store`, whose clock must be `clock`.
+/// The user table of the history `seed` generates: its managers, reps and finance clerk under
+/// their first names, plus `admin` and `auditor`, whose ids are derived from the seed too.
+pub fn users(seed: u64) -> Vec<crate::users::User> {
+    use ltc_domain::actor::Role;
+    use ltc_domain::ids::UserId;
+
+    let mut ids = ids::IdSource::new(seed);
+    let people = people::People::new(&mut ids);
+    let mut users: Vec<crate::users::User> = people
+        .everyone()
+        .map(|person| crate::users::User {
+            id: person.actor.user,
+            name: person.name.clone(),
+            role: person.actor.role,
+            team: person.actor.team,
+        })
+        .collect();
+    for (name, role) in [("admin", Role::Admin), ("auditor", Role::Auditor)] {
+        let id = uuid::Uuid::new_v5(&ids.next("user"), name.as_bytes());
+        users.push(crate::users::User { id: UserId(id), name: name.into(), role, team: None });
+    }
+    users
+}
+
 pub async fn generate(
     store: &EventStore,
     clock: Arc<ManualClock>,

@@ -21,6 +21,8 @@ const MANAGER_NAMES: [&str; 2] = ["Mara", "Nils"];
 
 #[derive(Debug, Clone)]
 pub(super) struct Person {
+    /// The login name in the user table `ltc demo` writes (lower case, first name only).
+    pub name: String,
     pub actor: Actor,
 }
 
@@ -34,7 +36,8 @@ pub(super) struct People {
 impl People {
     pub fn new(ids: &mut IdSource) -> People {
         let teams: Vec<TeamId> = TEAMS.iter().map(|_| TeamId(ids.next("team"))).collect();
-        let person = |ids: &mut IdSource, _name: &str, role, team| Person {
+        let person = |ids: &mut IdSource, name: &str, role, team| Person {
+            name: login_name(name),
             actor: Actor { user: UserId(ids.next("user")), role, team },
         };
         let managers = (0..TEAMS.len())
@@ -50,10 +53,20 @@ impl People {
         People { reps, managers, finance }
     }
 
+    /// Everyone, managers first.
+    pub fn everyone(&self) -> impl Iterator<Item = &Person> {
+        self.managers.iter().chain(&self.reps).chain([&self.finance])
+    }
+
     /// The manager of a rep's team.
     pub fn manager_of(&self, rep: usize) -> &Person {
         &self.managers[rep / REPS_PER_TEAM]
     }
+}
+
+/// "Greta (finance)" logs in as "greta".
+fn login_name(name: &str) -> String {
+    name.split_whitespace().next().unwrap_or(name).to_lowercase()
 }
 
 const FIRST_NAMES: [&str; 16] = [

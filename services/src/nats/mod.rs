@@ -11,6 +11,7 @@
 //! - `feed.rs`: a JetStream consumer as a projector feed.
 //! - `queries.rs`: the query service (`ltc.qry.<read model>`).
 
+pub mod commands;
 pub mod connect;
 pub mod headers;
 pub mod subjects;

@@ -98,7 +98,7 @@ async fn a_second_accepted_quote_for_one_opportunity_is_refused_even_by_a_restar
     let head = fixture.store.head().position;
     let accept = Command::Quote { quote_id: SECOND_QUOTE, command: QuoteRequest::Accept };
     let error = fixture.send(rep(), accept).await.expect_err("the second accept is refused");
-    assert_eq!(error.code(), "rejected.quote.opportunity_has_accepted_quote");
+    assert_eq!(error.code(), "quote.opportunity_has_accepted_quote");
     assert_eq!(fixture.store.head().position, head, "nothing is appended");
 }
 
