@@ -230,7 +230,7 @@ mod tests {
             "opportunity.move_stage",
             "quote.accept",
             "order.place",
-            "payment.record_receipt",
+            "payment.receive_payment",
             "quota.set",
         ] {
             assert!(routes.contains_key(name), "{name} missing from {:?}", routes.keys());
