@@ -97,6 +97,7 @@ impl CommandService {
         options: CommandServiceOptions,
     ) -> Result<CommandService, async_nats::Error> {
         let counters = Arc::new(Mutex::new(CommandCounters::default()));
+        let flush_client = client.clone();
         let stats_counters = counters.clone();
         let service = client
             .service_builder()
@@ -141,6 +142,9 @@ impl CommandService {
                 async move { answer(&shared, route.as_deref(), request).await }
             },
         ));
+        // Once the server has every subscription, a request sent after `start` returns is
+        // served here (a queue group would otherwise leave it to the other instances).
+        flush_client.flush().await?;
         tracing::info!(commands = routes.len(), "command service started");
         Ok(CommandService { service: Some(service), worker, counters })
     }
