@@ -9,6 +9,7 @@ mod query;
 mod query_models;
 mod rebuild;
 mod report;
+mod serve;
 mod verify;
 
 use std::ffi::OsString;
@@ -60,6 +61,8 @@ enum Command {
     Rebuild(rebuild::RebuildArgs),
     /// Write one self-contained HTML page with pictures of the read models.
     Report(report::ReportArgs),
+    /// Run ltc on NATS: the command service and the other parts, until SIGTERM or Ctrl-C.
+    Serve(serve::ServeArgs),
 }
 
 /// Runs `ltc` with these arguments (the first is the program name).
@@ -83,5 +86,6 @@ pub fn run(
         Command::Backtest(args) => backtest::run(&args),
         Command::Rebuild(args) => rebuild::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }

@@ -1,0 +1,110 @@
+//! `ltc serve` as an operator runs it: against a private nats-server, it answers commands, and
+//! SIGTERM stops it cleanly with what it acknowledged on disk.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ltc_domain::actor::Role;
+use ltc_domain::ids::UserId;
+use ltc_services::users::{User, UserDirectory};
+use ltc_tests::nats_server::NatsServer;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+struct Serving {
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Serving {
+    fn start(data: &std::path::Path, nats: &str, extra: &[&str]) -> Serving {
+        let log = data.with_extension("log");
+        let child = Command::new(env!("CARGO_BIN_EXE_ltc"))
+            .args(["serve", "--data", data.to_str().unwrap(), "--nats", nats])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start ltc serve");
+        Serving { child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit status within `within`.
+    fn terminate(&mut self, within: Duration) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+        assert!(sent.success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(started.elapsed() < within, "ltc serve ignored SIGTERM: {}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn wait_until_answering(client: &async_nats::Client, serving: &Serving) {
+    let started = Instant::now();
+    while client.request("$SRV.PING.ltc-commands", "".into()).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "never ready: {}", serving.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
+    let server = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let alice = User {
+        id: UserId(Uuid::from_u128(0xa11ce)),
+        name: "alice".into(),
+        role: Role::SalesRep,
+        team: None,
+    };
+    UserDirectory::new(vec![alice.clone()]).unwrap().save(&data.join("users.json")).unwrap();
+    let mut serving = Serving::start(&data, &server.url(), &["--log-json"]);
+    let client = async_nats::connect(server.url()).await.unwrap();
+    wait_until_answering(&client, &serving).await;
+
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Ltc-Actor", "alice");
+    let capture = json!({"lead_id": Uuid::from_u128(0x1ead), "channel": "api",
+        "contact": {"name": "Ada", "email": "ada@example.com", "phone": null}, "source": {},
+        "owner": {"owner": alice.id.0, "team": null}});
+    let reply = client
+        .request_with_headers("ltc.cmd.lead.capture", headers, capture.to_string().into())
+        .await
+        .unwrap();
+    let reply: Value = serde_json::from_slice(&reply.payload).unwrap();
+    assert_eq!(reply["ok"], true, "{reply}");
+    let position = reply["position"].as_u64().unwrap();
+
+    let status = serving.terminate(Duration::from_secs(15));
+    assert!(status.success(), "exit {status}: {}", serving.log());
+    let log = serving.log();
+    for line in ["ltc serve is ready", "ltc serve stopped"] {
+        assert!(log.contains(line), "{line:?} not in the log: {log}");
+    }
+    assert!(
+        log.lines().all(|line| serde_json::from_str::<Value>(line).is_ok()),
+        "JSON lines: {log}"
+    );
+    let store =
+        ltc_eventstore::EventStore::open(data.join("events.db"), Default::default()).unwrap();
+    assert_eq!(store.head().position, position, "the acknowledged command is on disk");
+}
