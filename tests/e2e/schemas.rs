@@ -233,3 +233,25 @@ fn a_currency_is_a_three_letter_code_in_its_schema_and_in_json() {
         assert!(serde_json::from_value::<Currency>(wrong).is_err());
     }
 }
+
+/// Every body a NATS command's schema describes is one the command service reads: the
+/// per-subject files in `schemas/commands/` and the service's folding agree.
+#[test]
+fn every_body_a_nats_command_schema_describes_is_read_by_the_command_service() {
+    let routes = ltc_services::nats::commands::catalog::routes_by_name();
+    let mut problems = Vec::new();
+    for file in generate::command_body_schemas() {
+        let name = file.path.trim_start_matches("schemas/commands/").trim_end_matches(".json");
+        let route = &routes[name];
+        let contract = Contract::new(committed(&file.path));
+        let instances = instance::every_branch(&file.schema)
+            .unwrap_or_else(|error| panic!("{}: {error}", file.path));
+        for body in instances {
+            problems.extend(contract.violations(&body).into_iter().map(|v| format!("{name}: {v}")));
+            if let Err(error) = route.command(body.clone()) {
+                problems.push(format!("{name}: {body} is not read: {error}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}

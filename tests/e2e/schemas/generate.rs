@@ -50,6 +50,31 @@ pub fn generated() -> Vec<SchemaFile> {
         event_schema::<QuotaDecider>(),
         command_schema(),
     ]
+    .into_iter()
+    .chain(command_body_schemas())
+    .collect()
+}
+
+/// One file per NATS command subject: the flat body `ltc.cmd.<aggregate>.<command>` takes.
+pub fn command_body_schemas() -> Vec<SchemaFile> {
+    ltc_services::nats::commands::catalog::routes()
+        .into_iter()
+        .map(|route| {
+            let mut schema = route.body_schema.clone();
+            let root = schema.as_object_mut().expect("a body schema is an object");
+            root.insert(
+                "$comment".into(),
+                json!(format!(
+                    "Generated from the command catalog (ltc_services::nats::commands::catalog) \
+                     by `{REGENERATE}`; do not edit. The JSON body of a request on subject \
+                     ltc.cmd.{}; headers: Ltc-Actor (required), Ltc-Command-Id, \
+                     Ltc-Correlation-Id, Ltc-Expected-Version.",
+                    route.name()
+                )),
+            );
+            SchemaFile { path: format!("{SCHEMAS_DIR}/commands/{}.json", route.name()), schema }
+        })
+        .collect()
 }
 
 /// The schema of one aggregate's events in their JSON form (externally tagged, as serde writes

@@ -8,10 +8,11 @@
 
 use std::collections::BTreeMap;
 
-use schemars::schema_for;
+use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use crate::engine::Command;
+use crate::nats::subjects::COMMAND_PREFIX;
 
 /// One command as a NATS endpoint.
 #[derive(Debug, Clone, PartialEq)]
@@ -80,7 +81,9 @@ impl Route {
 
 /// Every command the engine takes, in subject order.
 pub fn routes() -> Vec<Route> {
-    let root = serde_json::to_value(schema_for!(Command)).expect("a schema is JSON");
+    // Read as the engine reads commands: optional fields may be left out.
+    let generator = SchemaSettings::draft2020_12().for_deserialize().into_generator();
+    let root = generator.into_root_schema_for::<Command>().to_value();
     let definitions = root.get("$defs").cloned().unwrap_or_default();
     let mut routes = Vec::new();
     for aggregate in one_of(&root) {
@@ -104,6 +107,12 @@ pub fn routes() -> Vec<Route> {
                     id_schema.as_ref(),
                     fields.as_ref(),
                 );
+                let title = format!(
+                    "{COMMAND_PREFIX}.{}.{}",
+                    snake_case(&aggregate_variant),
+                    snake_case(&variant)
+                );
+                let body_schema = titled(body_schema, title);
                 routes.push(Route {
                     aggregate: snake_case(&aggregate_variant),
                     command: snake_case(&variant),
@@ -164,13 +173,21 @@ fn resolve<'a>(definitions: &'a Value, schema: &'a Value) -> &'a Value {
     }
 }
 
+fn titled(schema: Map<String, Value>, title: String) -> Value {
+    let mut document = Map::new();
+    document.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
+    document.insert("title".into(), title.into());
+    document.extend(schema);
+    Value::Object(document)
+}
+
 /// The flat body: the id field, then the command's own fields.
 fn body_schema(
     definitions: &Value,
     id_field: Option<&str>,
     id_schema: Option<&Value>,
     fields: Option<&Value>,
-) -> Value {
+) -> Map<String, Value> {
     let mut properties = Map::new();
     let mut required = Vec::new();
     if let (Some(field), Some(schema)) = (id_field, id_schema) {
@@ -198,7 +215,7 @@ fn body_schema(
     body.insert("required".into(), Value::Array(required));
     body.insert("additionalProperties".into(), false.into());
     body.insert("$defs".into(), definitions.clone());
-    Value::Object(body)
+    body
 }
 
 fn snake_case(name: &str) -> String {
