@@ -8,6 +8,7 @@ pub mod engine;
 pub mod event_json;
 pub mod generator;
 pub mod leads;
+pub mod load;
 pub mod nats;
 pub mod process;
 pub mod read_models;

@@ -5,6 +5,7 @@ mod demo;
 mod demo_read_models;
 mod events;
 mod lag;
+mod load;
 mod query;
 mod query_models;
 mod rebuild;
@@ -61,6 +62,9 @@ enum Command {
     Rebuild(rebuild::RebuildArgs),
     /// Write one self-contained HTML page with pictures of the read models.
     Report(report::ReportArgs),
+    /// Send an open-loop mix of commands to a running `ltc serve` and report throughput and
+    /// latency percentiles.
+    Load(load::LoadArgs),
     /// Run ltc on NATS: the command service and the other parts, until SIGTERM or Ctrl-C.
     Serve(serve::ServeArgs),
 }
@@ -87,5 +91,6 @@ pub fn run(
         Command::Rebuild(args) => rebuild::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Load(args) => load::run_load(&args),
     }
 }

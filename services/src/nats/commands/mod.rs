@@ -6,9 +6,9 @@
 //! - `request.rs`: headers and body → the engine's command and metadata.
 //! - `reply.rs`: the reply body and every error code.
 //!
-//! Requests are handled concurrently (an endpoint's stream is otherwise sequential) up to
-//! [`CommandServiceOptions::concurrency`]; the engine's group commit turns that concurrency
-//! into throughput. A retry with the same `Ltc-Command-Id` gets the same reply and appends
+//! Requests are handled concurrently, each on its own task (an endpoint's stream is otherwise
+//! sequential), up to [`CommandServiceOptions::concurrency`]; the engine's group commit turns
+//! that concurrency into throughput. A retry with the same `Ltc-Command-Id` gets the same reply and appends
 //! nothing: the engine answers a committed command id with its original outcome.
 //!
 //! A request on a subject below `ltc.cmd` that names no command gets `unknown_command` from a
@@ -135,13 +135,8 @@ impl CommandService {
             routes.iter().map(|route| format!("{COMMAND_PREFIX}.{}", route.name())).collect();
         let shared = Arc::new(Shared { engine, users, options, counters: counters.clone(), known });
         let concurrency = shared.options.concurrency.max(1);
-        let worker = tokio::spawn(futures::stream::select_all(streams).for_each_concurrent(
-            concurrency,
-            move |(route, request)| {
-                let shared = shared.clone();
-                async move { answer(&shared, route.as_deref(), request).await }
-            },
-        ));
+        let worker =
+            tokio::spawn(dispatch(futures::stream::select_all(streams), shared, concurrency));
         // Once the server has every subscription, a request sent after `start` returns is
         // served here (a queue group would otherwise leave it to the other instances).
         flush_client.flush().await?;
@@ -166,6 +161,28 @@ impl CommandService {
         }
         tracing::info!("command service stopped");
     }
+}
+
+/// Runs each request on its own task, at most `concurrency` at once. Own tasks, not one task
+/// polling them all: the engine's reads are short blocking SQLite calls, and on a
+/// multi-threaded runtime one of them stalls only its own worker, not every command in flight.
+/// Returns once the endpoints are closed and every request taken has been answered.
+async fn dispatch(
+    mut requests: impl futures::Stream<Item = (Option<Arc<Route>>, Request)> + Unpin,
+    shared: Arc<Shared>,
+    concurrency: usize,
+) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
+    while let Some((route, request)) = requests.next().await {
+        let slot = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            answer(&shared, route.as_deref(), request).await;
+            drop(slot);
+        });
+    }
+    let all = u32::try_from(concurrency).unwrap_or(u32::MAX);
+    let _answered = slots.acquire_many(all).await.expect("the semaphore is never closed");
 }
 
 async fn answer(shared: &Shared, route: Option<&Route>, request: Request) {

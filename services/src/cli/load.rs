@@ -1,0 +1,78 @@
+//! `ltc load`: drive a running `ltc serve` with an open-loop mix of lead, customer and
+//! opportunity commands and report throughput and latency percentiles.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::load::{LoadPlan, run};
+use crate::nats::{NatsOptions, connect};
+
+#[derive(Debug, clap::Args)]
+pub(super) struct LoadArgs {
+    #[command(flatten)]
+    nats: NatsOptions,
+    /// Commands per second.
+    #[arg(long, default_value_t = 1000)]
+    rate: u32,
+    /// Seconds to send for.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// The user every command is sent as (`Ltc-Actor`); it must be an admin in the server's
+    /// user table (`ltc demo` writes one named `admin`).
+    #[arg(long, default_value = "admin")]
+    actor: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
+    // One thread: the generator must not compete with the service for the second core more
+    // than it has to, and NATS.md measured lower latency on a current-thread runtime.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let plan = LoadPlan {
+        rate: args.rate,
+        duration: Duration::from_secs(args.duration),
+        concurrency: args.concurrency,
+        actor: args.actor.clone(),
+        timeout: Duration::from_secs(5),
+    };
+    let report = runtime.block_on(async {
+        let client = connect(&args.nats)
+            .await
+            .with_context(|| format!("connecting to {}", args.nats.url))?;
+        anyhow::Ok(run(&client, &plan).await)
+    })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let l = &report.latency;
+        println!(
+            "ltc load: {} commands/s asked for {} s at concurrency {}",
+            report.target_rate, args.duration, args.concurrency
+        );
+        println!(
+            "  sent {}  ok {}  errors {}  timeouts {}  waited for a slot {}",
+            report.sent,
+            report.ok,
+            report.errors.values().sum::<u64>(),
+            report.timeouts,
+            report.waited_for_a_slot
+        );
+        println!("  throughput {:.0} commands/s over {:.1} s", report.throughput, report.elapsed_s);
+        println!(
+            "  latency ms  p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
+            l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms
+        );
+        for (code, count) in &report.errors {
+            println!("  error {code}: {count}");
+        }
+    }
+    let clean = report.errors.is_empty() && report.timeouts == 0;
+    Ok(if clean { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,94 @@
+//! What the load tool sends: each flow is one prospect's way from lead to an opportunity in
+//! proposal, nine commands that must go in order (each reply before the next request), over
+//! three aggregates. Thousands of flows run side by side, so the mix touches many customers.
+
+use chrono::{Days, NaiveDate};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Commands per flow.
+pub const STEPS: usize = 9;
+
+/// One prospect's commands, named by ids derived from the run and the flow's number.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub number: u64,
+    pub step: usize,
+    lead: Uuid,
+    customer: Uuid,
+    opportunity: Uuid,
+}
+
+impl Flow {
+    pub fn new(run: Uuid, number: u64) -> Flow {
+        let id = |kind: &str| Uuid::new_v5(&run, format!("{kind}-{number}").as_bytes());
+        Flow {
+            number,
+            step: 0,
+            lead: id("lead"),
+            customer: id("customer"),
+            opportunity: id("opportunity"),
+        }
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.step >= STEPS
+    }
+
+    /// The subject and body of the flow's next command.
+    pub fn next_request(&self, owner: Uuid, today: NaiveDate) -> (&'static str, Value) {
+        let n = self.number;
+        match self.step {
+            0 => (
+                "ltc.cmd.lead.capture",
+                json!({
+                    "lead_id": self.lead, "channel": "api",
+                    "contact": {"name": format!("Prospect {n}"), "email": format!("prospect{n}@load{}.example", self.lead.simple()), "phone": null},
+                    "company_name": format!("Load Test Company {n}"), "industry": "software", "region": "north",
+                    "source": {"utm_campaign": "load"}, "owner": {"owner": owner, "team": null}
+                }),
+            ),
+            1 => (
+                "ltc.cmd.lead.log_activity",
+                json!({"lead_id": self.lead, "kind": "call", "summary": "first call"}),
+            ),
+            2 => ("ltc.cmd.lead.qualify", json!({"lead_id": self.lead})),
+            3 => (
+                "ltc.cmd.customer.create",
+                json!({
+                    "customer_id": self.customer, "origin": "direct",
+                    "profile": {"name": format!("Load Test Company {n}"), "industry": "software", "region": "north",
+                                "tier": "normal", "owner": owner, "team": null,
+                                "credit_limit": {"amount_minor": 10_000_000, "currency": "EUR"}}
+                }),
+            ),
+            4 => (
+                "ltc.cmd.opportunity.open",
+                json!({
+                    "opportunity_id": self.opportunity, "customer_id": self.customer,
+                    "name": format!("Deal {n}"), "owner": owner, "team": null,
+                    "amount": {"amount_minor": 1_200_000 + (n % 50) as i64 * 10_000, "currency": "EUR"},
+                    "expected_close": today.checked_add_days(Days::new(90)).unwrap_or(today)
+                }),
+            ),
+            5 => (
+                "ltc.cmd.opportunity.move_stage",
+                json!({"opportunity_id": self.opportunity, "to": "needs_analysis"}),
+            ),
+            6 => (
+                "ltc.cmd.opportunity.change_amount",
+                json!({
+                    "opportunity_id": self.opportunity, "amount": {"amount_minor": 1_500_000, "currency": "EUR"}
+                }),
+            ),
+            7 => (
+                "ltc.cmd.opportunity.move_stage",
+                json!({"opportunity_id": self.opportunity, "to": "proposal"}),
+            ),
+            _ => (
+                "ltc.cmd.lead.log_activity",
+                json!({"lead_id": self.lead, "kind": "email", "summary": "proposal sent"}),
+            ),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! `ltc load`: an open-loop load generator for the command service. Requests go out at a fixed
+//! rate whatever the replies do, and each latency is measured from the moment its request was
+//! *due*, not from when it was sent: a service that falls behind shows it in the percentiles
+//! instead of slowing the generator down (the coordinated-omission trap of closed loops).
+//!
+//! - `flow.rs`: the commands, nine per prospect, in order, over many prospects.
+//! - `latency.rs`: exact percentiles.
+
+mod flow;
+mod latency;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use async_nats::{Client, HeaderMap};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+use uuid::Uuid;
+
+use crate::nats::headers;
+pub use flow::{Flow, STEPS};
+pub use latency::{Latencies, Percentiles};
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct LoadPlan {
+    /// Commands per second, spread evenly.
+    pub rate: u32,
+    pub duration: Duration,
+    /// Requests in flight at most; a request due while all are busy waits (and its latency
+    /// counts the wait).
+    pub concurrency: usize,
+    /// The `Ltc-Actor` of every command (an admin may act on every record).
+    pub actor: String,
+    /// How long a request may wait for its reply before it counts as timed out.
+    pub timeout: Duration,
+}
+
+/// What happened.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub target_rate: u32,
+    pub sent: u64,
+    pub ok: u64,
+    pub errors: BTreeMap<String, u64>,
+    pub timeouts: u64,
+    /// Requests that were due while `concurrency` requests were in flight.
+    pub waited_for_a_slot: u64,
+    pub elapsed_s: f64,
+    /// Successful commands per second of the whole run.
+    pub throughput: f64,
+    pub latency: Percentiles,
+}
+
+#[derive(Default)]
+struct Outcomes {
+    ok: u64,
+    errors: BTreeMap<String, u64>,
+    timeouts: u64,
+    latencies: Latencies,
+    idle: VecDeque<Flow>,
+}
+
+/// Runs `plan` against the command service behind `client`.
+pub async fn run(client: &Client, plan: &LoadPlan) -> LoadReport {
+    let run_id = Uuid::now_v7();
+    let owner = Uuid::new_v5(&run_id, b"owner");
+    let today = chrono::Utc::now().date_naive();
+    let total = u64::from(plan.rate) * plan.duration.as_secs();
+    let interval = Duration::from_secs_f64(1.0 / f64::from(plan.rate.max(1)));
+    let slots = Arc::new(Semaphore::new(plan.concurrency.max(1)));
+    let outcomes = Arc::new(Mutex::new(Outcomes::default()));
+    let mut flows_started = 0;
+    let mut waited_for_a_slot = 0;
+    let started = Instant::now();
+    for sent in 0..total {
+        let due = started + interval.mul_f64(sent as f64);
+        tokio::time::sleep_until(due.into()).await;
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                waited_for_a_slot += 1;
+                slots.clone().acquire_owned().await.expect("the semaphore is never closed")
+            }
+        };
+        let flow = outcomes.lock().expect("outcomes lock").idle.pop_front().unwrap_or_else(|| {
+            flows_started += 1;
+            Flow::new(run_id, flows_started)
+        });
+        let (subject, body) = flow.next_request(owner, today);
+        let mut request_headers = HeaderMap::new();
+        request_headers.insert(headers::ACTOR, plan.actor.as_str());
+        request_headers.insert(headers::COMMAND_ID, Uuid::now_v7().to_string().as_str());
+        let (client, outcomes, timeout) = (client.clone(), outcomes.clone(), plan.timeout);
+        tokio::spawn(async move {
+            let reply = tokio::time::timeout(
+                timeout,
+                client.request_with_headers(subject, request_headers, body.to_string().into()),
+            )
+            .await;
+            let latency = due.elapsed();
+            let mut outcomes = outcomes.lock().expect("outcomes lock");
+            outcomes.latencies.record(latency);
+            match reply {
+                Ok(Ok(message)) => {
+                    let reply: serde_json::Value =
+                        serde_json::from_slice(&message.payload).unwrap_or_default();
+                    if reply["ok"] == true {
+                        outcomes.ok += 1;
+                        let mut flow = flow;
+                        flow.step += 1;
+                        if !flow.is_done() {
+                            outcomes.idle.push_back(flow);
+                        }
+                    } else {
+                        let code = reply["error"]["code"].as_str().unwrap_or("unreadable_reply");
+                        *outcomes.errors.entry(code.to_owned()).or_default() += 1;
+                    }
+                }
+                Ok(Err(error)) => {
+                    *outcomes.errors.entry(format!("nats: {}", error.kind())).or_default() += 1;
+                }
+                Err(_) => outcomes.timeouts += 1,
+            }
+            drop(slot);
+        });
+    }
+    // Every request has its answer (or its timeout) once all the slots are free again.
+    let all = u32::try_from(plan.concurrency.max(1)).unwrap_or(u32::MAX);
+    let _drained = slots.acquire_many(all).await.expect("the semaphore is never closed");
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut outcomes = outcomes.lock().expect("outcomes lock");
+    LoadReport {
+        target_rate: plan.rate,
+        sent: total,
+        ok: outcomes.ok,
+        errors: outcomes.errors.clone(),
+        timeouts: outcomes.timeouts,
+        waited_for_a_slot,
+        elapsed_s: elapsed,
+        throughput: outcomes.ok as f64 / elapsed.max(f64::EPSILON),
+        latency: outcomes.latencies.percentiles(),
+    }
+}
