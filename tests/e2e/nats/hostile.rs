@@ -91,7 +91,7 @@ async fn a_hundred_thousand_malformed_requests_each_get_a_typed_error_and_the_se
     )
     .await
     .unwrap();
-    let mut rng = StdRng::seed_from_u64(0x4057_11e);
+    let mut rng = StdRng::seed_from_u64(0x0405_711e);
     let requests: Vec<_> = (0..REQUESTS).map(|n| hostile_request(&mut rng, n)).collect();
     let codes: BTreeMap<String, usize> = futures::stream::iter(requests)
         .map(|(subject, headers, body)| {
