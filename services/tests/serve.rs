@@ -108,3 +108,91 @@ async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
         ltc_eventstore::EventStore::open(data.join("events.db"), Default::default()).unwrap();
     assert_eq!(store.head().position, position, "the acknowledged command is on disk");
 }
+
+/// Sends lead captures with known command ids as fast as replies come, until `stop`; returns
+/// the ids whose reply said ok.
+async fn capture_until(
+    client: async_nats::Client,
+    first: u128,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> (Vec<Uuid>, u128) {
+    let mut acknowledged = Vec::new();
+    let mut n = first;
+    while !*stop.borrow() {
+        let command_id = Uuid::from_u128(0xc0de_0000_0000 + n);
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Ltc-Actor", "alice");
+        headers.insert("Ltc-Command-Id", command_id.to_string().as_str());
+        let body = json!({"lead_id": Uuid::from_u128(0x1ead_0000_0000 + n), "channel": "api",
+            "contact": {"name": format!("Lead {n}"), "email": format!("lead{n}@example.com"), "phone": null},
+            "source": {}});
+        n += 1;
+        let request =
+            client.request_with_headers("ltc.cmd.lead.capture", headers, body.to_string().into());
+        // A request in flight when the process dies gets no reply: unacknowledged, not lost.
+        if let Ok(Ok(reply)) = tokio::time::timeout(Duration::from_secs(2), request).await {
+            let reply: Value = serde_json::from_slice(&reply.payload).unwrap();
+            if reply["ok"] == true {
+                acknowledged.push(command_id);
+            }
+        }
+    }
+    (acknowledged, n)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_killed_at_random_moments_under_load_loses_no_acknowledged_command() {
+    use rand::{Rng, SeedableRng};
+
+    let server = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let alice = User {
+        id: UserId(Uuid::from_u128(0xa11ce)),
+        name: "alice".into(),
+        role: Role::SalesRep,
+        team: None,
+    };
+    UserDirectory::new(vec![alice]).unwrap().save(&data.join("users.json")).unwrap();
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x51c_c111);
+    let mut acknowledged = Vec::new();
+    let mut next = 0;
+    const KILLS: usize = 4;
+    for _ in 0..KILLS {
+        let mut serving = Serving::start(&data, &server.url(), &[]);
+        wait_until_answering(&client, &serving).await;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let senders: Vec<_> = (0..8u128)
+            .map(|sender| {
+                tokio::spawn(capture_until(
+                    client.clone(),
+                    next + sender * 1_000_000,
+                    stopped.clone(),
+                ))
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(rng.random_range(100..600))).await;
+        serving.child.kill().expect("SIGKILL ltc serve");
+        serving.child.wait().unwrap();
+        stop.send(true).unwrap();
+        for sender in senders {
+            let (ids, _) = sender.await.unwrap();
+            acknowledged.extend(ids);
+        }
+        next += 100_000_000;
+    }
+    assert!(acknowledged.len() > 50, "the load did get through: {}", acknowledged.len());
+    let store =
+        ltc_eventstore::EventStore::open(data.join("events.db"), Default::default()).unwrap();
+    let lost: Vec<_> =
+        acknowledged.iter().filter(|id| store.committed_command(**id).unwrap().is_none()).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged commands lost: {lost:?}",
+        lost.len(),
+        acknowledged.len()
+    );
+    assert!(store.verify().unwrap().is_intact());
+}
