@@ -12,6 +12,7 @@
 //! - `queries.rs`: the query service (`ltc.qry.<read model>`).
 
 pub mod connect;
+pub mod event_message;
 pub mod headers;
 pub mod subjects;
 
