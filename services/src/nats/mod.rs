@@ -14,6 +14,7 @@
 pub mod connect;
 pub mod event_message;
 pub mod headers;
+pub mod relay;
 pub mod subjects;
 
 pub use connect::{NatsOptions, connect};
