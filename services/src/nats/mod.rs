@@ -13,7 +13,9 @@
 
 pub mod connect;
 pub mod event_message;
+pub mod feed;
 pub mod headers;
+pub mod projector;
 pub mod relay;
 pub mod subjects;
 

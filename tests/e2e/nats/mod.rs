@@ -1,4 +1,5 @@
 //! ltc on NATS, against a private `nats-server` per test (see `ltc_tests::nats_server`).
 
+mod projector;
 mod relay;
 mod server;
