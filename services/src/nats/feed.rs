@@ -92,24 +92,53 @@ impl Feed for JetStreamFeed {
 
 type Sender = mpsc::Sender<Result<RecordedEvent, FeedError>>;
 
+/// How long the consumer may deliver nothing before the pump asks the stream whether it is
+/// behind, and if it is, ends the feed so the runner starts a new one. After a nats-server
+/// restart the client's ordered consumer was seen still silent a second later while the stream
+/// had grown (its ephemeral consumer died with the server), so the pump does not rely on the
+/// client's own recovery alone. A stream whose last message was deleted would look behind
+/// forever and restart the feed every second: `LTC_EVENTS` denies deletes.
+const STALL_CHECK: Duration = Duration::from_secs(1);
+
 async fn pump(jetstream: jetstream::Context, from: Position, sender: Sender) {
     let transport = |error: &dyn std::fmt::Display| Err(FeedError::Transport(error.to_string()));
-    let mut messages = match ordered_consumer(&jetstream, from).await {
-        Ok(messages) => messages,
+    let (events, mut messages) = match ordered_consumer(&jetstream, from).await {
+        Ok(opened) => opened,
         Err(error) => {
             let _ = sender.send(transport(&error)).await;
             return;
         }
     };
     tracing::debug!(from = from.0, "JetStream feed started");
-    while let Some(message) = messages.next().await {
-        let message = match message {
-            Ok(message) => message,
-            Err(error) => {
+    let mut last_delivered = from.0.saturating_sub(1);
+    loop {
+        let message = match tokio::time::timeout(STALL_CHECK, messages.next()).await {
+            Ok(Some(Ok(message))) => message,
+            Ok(Some(Err(error))) => {
                 let _ = sender.send(transport(&error)).await;
                 return;
             }
+            Ok(None) => {
+                let _ = sender.send(transport(&"the JetStream consumer ended")).await;
+                return;
+            }
+            Err(_idle) => {
+                let last_sequence = events.get_info().await.map(|info| info.state.last_sequence);
+                if let Ok(last_sequence) = last_sequence
+                    && last_sequence > last_delivered
+                {
+                    let stalled = format!(
+                        "the consumer is stalled at sequence {last_delivered}; the stream holds {last_sequence}"
+                    );
+                    let _ = sender.send(transport(&stalled)).await;
+                    return;
+                }
+                continue;
+            }
         };
+        if let Ok(info) = message.info() {
+            last_delivered = last_delivered.max(info.stream_sequence);
+        }
         match decode(&message) {
             Ok(event) => {
                 if sender.send(Ok(event)).await.is_err() {
@@ -121,20 +150,20 @@ async fn pump(jetstream: jetstream::Context, from: Position, sender: Sender) {
             }
         }
     }
-    let _ = sender.send(transport(&"the JetStream consumer ended")).await;
 }
 
 async fn ordered_consumer(
     jetstream: &jetstream::Context,
     from: Position,
-) -> Result<consumer::pull::Ordered, async_nats::Error> {
+) -> Result<(jetstream::stream::Stream, consumer::pull::Ordered), async_nats::Error> {
     let events = jetstream.get_stream(EVENTS_STREAM).await?;
     let config = consumer::pull::OrderedConfig {
         description: Some("an ltc projector's feed".to_owned()),
         deliver_policy: consumer::DeliverPolicy::ByStartSequence { start_sequence: from.0.max(1) },
         ..Default::default()
     };
-    Ok(events.create_consumer(config).await?.messages().await?)
+    let messages = events.create_consumer(config).await?.messages().await?;
+    Ok((events, messages))
 }
 
 /// The envelope in a message, checked against the stream sequence it arrived at.

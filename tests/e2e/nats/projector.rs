@@ -21,7 +21,7 @@ use ltc_services::read_models::projections;
 use ltc_tests::nats_server::NatsServer;
 use tokio::sync::oneshot;
 
-use super::relay::{client_of, relayed_upto, small_history};
+use super::relay::{client_of, copy_log, relayed_upto, small_history};
 use crate::read_models::equivalence::dump;
 
 /// Relays the whole store into the server's `LTC_EVENTS` and stops the relay.
@@ -256,4 +256,36 @@ async fn relay_and_nats_projector_rates_on_a_history() {
         rate(relayed_in),
         rate(projected_in)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_and_nats_projector_carry_on_after_nats_server_is_killed_and_restarted() {
+    let mut server = NatsServer::start();
+    let (dir, history) = small_history().await;
+    let head = history.head().position;
+    // The log under test grows from the generated one in real steps.
+    let store = EventStore::open(dir.path().join("growing.db"), StoreOptions::default()).unwrap();
+    copy_log(&history, &store, head / 2).await;
+    let first_half = store.head().position;
+    let client = client_of(&server).await;
+    let relay = Relay::start(client.clone(), store.clone(), RelayOptions::default()).await.unwrap();
+    let live = dir.path().join("live");
+    drop(ReadModels::open(&live, Arc::new(SystemClock)).unwrap());
+    let (stop, run) = spawn_projector(&client, &store, &live);
+    projected_upto(&live, first_half, Duration::from_secs(30)).await;
+
+    server.stop();
+    // Events committed while the server is away wait in the log, the outbox.
+    copy_log(&history, &store, head).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.restart();
+    relayed_upto(&relay, head, Duration::from_secs(30)).await;
+    projected_upto(&live, head, Duration::from_secs(30)).await;
+
+    stop.send(()).unwrap();
+    let totals = run.await.unwrap().expect("a clean stop");
+    assert_eq!(totals.position, head);
+    relay.shutdown().await.expect("a clean relay shutdown");
+    let expected = rebuild_dump(&store, &dir.path().join("scratch"));
+    assert!(current_dump(&live) == expected, "the read models differ from a rebuild");
 }

@@ -81,6 +81,40 @@ pub(super) async fn grow_to(store: &EventStore, source_upto: u64, n_events: u64)
     }
 }
 
+/// Appends the events of `source` after `to`'s head up to position `upto` to `to`, append by
+/// append as they were written (the same streams, ids and metadata; new recorded times): a log
+/// that grows in real steps, valid for every read model.
+pub(super) async fn copy_log(source: &EventStore, to: &EventStore, upto: u64) {
+    let from = to.head().position + 1;
+    let mut pending: Option<AppendRequest> = None;
+    for event in source.read_all(Position(from), (upto + 1).saturating_sub(from)) {
+        let event = event.expect("a stored event");
+        let same_append = pending.as_ref().is_some_and(|request| {
+            request.stream == event.stream && request.metadata == event.metadata
+        });
+        if !same_append && let Some(request) = pending.take() {
+            to.append(request).await.expect("the copy appends");
+        }
+        let request = pending.get_or_insert_with(|| AppendRequest {
+            stream: event.stream.clone(),
+            expected: ExpectedVersion::Exact(event.version - 1),
+            events: Vec::new(),
+            metadata: event.metadata.clone(),
+        });
+        request.events.push(NewEvent {
+            event_id: event.event_id,
+            event_type: event.event_type.clone(),
+            schema_version: event.schema_version,
+            occurred_at: event.occurred_at,
+            codec: event.codec,
+            payload: event.payload.clone(),
+        });
+    }
+    if let Some(request) = pending {
+        to.append(request).await.expect("the copy appends");
+    }
+}
+
 pub(super) async fn client_of(server: &NatsServer) -> async_nats::Client {
     connect(&NatsOptions::at(server.url())).await.expect("connect to the private server")
 }
