@@ -6,14 +6,19 @@
 //! - `subjects.rs`: every subject, stream and service name ltc uses, in one place.
 //! - `headers.rs`: the header names of the command wire and of published events.
 //! - `commands/`: the command service (`ltc.cmd.<aggregate>.<command>`).
-//! - `relay.rs`: the outbox relay, the event log to the `LTC_EVENTS` stream.
+//! - `relay/`: the outbox relay, the event log to the `LTC_EVENTS` stream.
 //! - `event_message.rs`: an envelope as a JetStream message and back.
-//! - `feed.rs`: a JetStream consumer as a projector feed.
+//! - `feed.rs`: a JetStream consumer as a projector feed; `projector.rs`: the read models fed
+//!   from it.
 //! - `queries.rs`: the query service (`ltc.qry.<read model>`).
 
 pub mod commands;
 pub mod connect;
+pub mod event_message;
+pub mod feed;
 pub mod headers;
+pub mod projector;
+pub mod relay;
 pub mod subjects;
 
 pub use connect::{NatsOptions, connect};

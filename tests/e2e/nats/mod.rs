@@ -3,4 +3,6 @@
 mod commands;
 mod hostile;
 mod permissions;
+mod projector;
+mod relay;
 mod server;

@@ -27,7 +27,7 @@ fn projections() -> Vec<Box<dyn Projection>> {
 
 /// Every table of every projection, each row as text, rows sorted: two databases with equal
 /// dumps hold the same read models, whatever order their rows were written in.
-fn dump(conn: &Connection) -> String {
+pub(crate) fn dump(conn: &Connection) -> String {
     let mut out = String::new();
     for projection in projections() {
         for table in projection.tables() {

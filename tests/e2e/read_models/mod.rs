@@ -2,7 +2,7 @@
 
 mod collections;
 mod customer360;
-mod equivalence;
+pub(crate) mod equivalence;
 mod forecast;
 mod funnel;
 mod leads;
