@@ -10,5 +10,6 @@ pub mod generator;
 pub mod leads;
 pub mod nats;
 pub mod process;
+pub mod queries;
 pub mod read_models;
 pub mod report;

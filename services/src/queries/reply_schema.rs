@@ -1,0 +1,1 @@
+//! The JSON Schema of each query's answer, for `schemas/queries/`.
