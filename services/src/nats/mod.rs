@@ -13,6 +13,7 @@
 
 pub mod connect;
 pub mod headers;
+pub mod queries;
 pub mod subjects;
 
 pub use connect::{NatsOptions, connect};
