@@ -100,14 +100,6 @@ impl QueryError {
         }
     }
 
-    /// A body that is not this request: not JSON at all, or JSON of the wrong shape.
-    pub fn from_json(error: &serde_json::Error) -> QueryError {
-        match error.classify() {
-            serde_json::error::Category::Data => QueryError::InvalidRequest(error.to_string()),
-            _ => QueryError::MalformedJson(error.to_string()),
-        }
-    }
-
     /// A read-model query's storage failure.
     pub(crate) fn storage(error: rusqlite::Error) -> QueryError {
         QueryError::ReadModels(ReadModelsError::Query(error))

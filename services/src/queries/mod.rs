@@ -108,8 +108,14 @@ fn date_or_today(as_of: Option<NaiveDate>) -> NaiveDate {
 
 /// `YYYY-MM-DD`, strictly: a typed error names the field otherwise.
 pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, QueryError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| QueryError::BadDate { field, value: text.to_owned() })
+    // chrono also reads unpadded fields (`2026-1-5`); the wire's dates are exactly ISO 8601's.
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(idx, byte)| match idx {
+            4 | 7 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    let date = shaped.then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()).flatten();
+    date.ok_or_else(|| QueryError::BadDate { field, value: text.to_owned() })
 }
 
 /// The schema of a string field that takes one of `names`.

@@ -136,9 +136,13 @@ fn run_audit(source: &QuerySource, body: &[u8]) -> Result<Vec<u8>, QueryError> {
 }
 
 /// The body as `T`; an empty body is `{}`, so a query without options needs no body at all.
+/// Read as JSON first, then as the request: whether a body is JSON at all and whether it is this
+/// request are separate answers, which serde_json's own error categories do not keep apart.
 fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, QueryError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
-    serde_json::from_slice(body).map_err(|error| QueryError::from_json(&error))
+    let json: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|error| QueryError::MalformedJson(error.to_string()))?;
+    serde_json::from_value(json).map_err(|error| QueryError::InvalidRequest(error.to_string()))
 }
 
 fn to_json<T: serde::Serialize>(reply: &T) -> Result<Vec<u8>, QueryError> {

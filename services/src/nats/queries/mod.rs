@@ -28,6 +28,9 @@ use crate::queries::QuerySource;
 
 pub use handler::{ENDPOINTS, Endpoint, ErrorCounts};
 
+/// How long `start` waits for the server to confirm the subscriptions.
+const SERVER_ROUND_TRIP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How the service runs.
 #[derive(Debug, Clone)]
 pub struct QueryServiceOptions {
@@ -107,6 +110,7 @@ impl QueryService {
             };
             endpoints.spawn(serve(requests, context, in_flight.clone(), stopped.clone()));
         }
+        server_round_trip(&client).await.map_err(QueryServiceError::Start)?;
         Ok(QueryService { client, service, stop, endpoints })
     }
 
@@ -119,6 +123,21 @@ impl QueryService {
         while self.endpoints.join_next().await.is_some() {}
         self.client.flush().await?;
         self.service.stop().await.map_err(QueryServiceError::Stop)
+    }
+}
+
+/// Returns once the server has processed everything this connection sent before: started
+/// means subscribed, so a request sent after `start` finds a responder. (`Client::flush` only
+/// empties the socket's buffer; a message to ourselves comes back after the server has taken
+/// every subscription before it.)
+async fn server_round_trip(client: &Client) -> Result<(), async_nats::Error> {
+    let inbox = client.new_inbox();
+    let mut echo = client.subscribe(inbox.clone()).await?;
+    client.publish(inbox, bytes::Bytes::new()).await?;
+    match tokio::time::timeout(SERVER_ROUND_TRIP_TIMEOUT, echo.next()).await {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => Err("the connection closed while subscribing".into()),
+        Err(_) => Err("the server did not echo within the timeout".into()),
     }
 }
 
