@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AsOf, Query, QueryError, as_of_schema, date_or_today};
+use super::{AsOf, Query, QueryError, as_of_schema, date_or_today, reply_schema};
 
 /// `ltc query customer360 <ID> [--timeline 50] [--as-of DATE]`; on NATS
 /// `{"customer_id": "…", "timeline": 50, "as_of": "2026-03-31"}`.
@@ -33,9 +33,11 @@ fn timeline_default() -> u32 {
 }
 
 /// A customer's view and the latest lines of their timeline.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Customer360Answer {
+    #[schemars(with = "reply_schema::Customer360")]
     pub customer: customer360::Customer360,
+    #[schemars(with = "Vec<reply_schema::TimelineEntry>")]
     pub timeline: Vec<customer360::TimelineEntry>,
 }
 
@@ -43,6 +45,7 @@ impl Query for Customer360Request {
     const NAME: &'static str = "customer360";
     const AS_OF: AsOf = AsOf::AtQueryTime;
     type Answer = Customer360Answer;
+    type AnswerSchema = Customer360Answer;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
@@ -82,6 +85,7 @@ pub struct CustomersRequest {
 impl Query for CustomersRequest {
     const NAME: &'static str = "customers";
     type Answer = Vec<customer360::CustomerListRow>;
+    type AnswerSchema = Vec<reply_schema::CustomerListRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

@@ -69,6 +69,9 @@ pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'stat
     /// How `as_of` is answered.
     const AS_OF: AsOf = AsOf::Rebuild;
     type Answer: Serialize + Send + 'static;
+    /// What describes the answer's JSON in `schemas/queries/<name>.reply.json` (the answer's
+    /// row types live in `ltc_projections` without a schema; see `reply_schema`).
+    type AnswerSchema: JsonSchema;
 
     /// The request's `as_of` as the client wrote it (the CLI passes its own `--as-of`).
     fn as_of_text(&self) -> Option<&str>;
@@ -95,7 +98,7 @@ pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'stat
 }
 
 /// An answer computed for one date: the date is part of the answer, since it may be today's.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, JsonSchema)]
 pub struct Dated<T> {
     pub as_of: NaiveDate,
     pub rows: Vec<T>,

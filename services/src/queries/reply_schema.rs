@@ -1,1 +1,0 @@
-//! The JSON Schema of each query's answer, for `schemas/queries/`.
