@@ -3,7 +3,7 @@
 //! can tell whether its effect is in (compare with the command reply's `position`).
 
 use chrono::{DateTime, Utc};
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 use super::QueryError;
@@ -24,6 +24,7 @@ pub struct Freshness {
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
 pub struct Reply<T> {
     /// Always `true` here; an error reply has `false`.
+    #[schemars(schema_with = "always_true")]
     pub ok: bool,
     #[serde(flatten)]
     pub freshness: Freshness,
@@ -41,6 +42,7 @@ impl<T> Reply<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ErrorReply {
     /// Always `false`.
+    #[schemars(schema_with = "always_false")]
     pub ok: bool,
     pub error: ErrorBody,
 }
@@ -60,4 +62,14 @@ impl From<&QueryError> for ErrorReply {
             error: ErrorBody { code: error.code().to_owned(), message: error.to_string() },
         }
     }
+}
+
+/// `ok` is the discriminant of the two replies: a schema that says which value it holds lets a
+/// client's validator tell them apart.
+fn always_true(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "const": true, "description": "Always `true` here; an error reply has `false`." })
+}
+
+fn always_false(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "const": false, "description": "Always `false`." })
 }

@@ -276,8 +276,12 @@ async fn after_a_rebuild_is_swapped_in_the_service_reads_the_new_generation() {
     world.models().rebuild(&request, &mut |_| {}).expect("a rebuild");
     let after = world.ask("events", json!({})).await.ok();
     assert_eq!(after["position"], json!(target));
-    let total: u64 =
-        after["result"].as_array().unwrap().iter().map(|row| row["n_events"].as_u64().unwrap()).sum();
+    let total: u64 = after["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["n_events"].as_u64().unwrap())
+        .sum();
     assert_eq!(total, target, "the new generation counts the events up to the target");
 }
 

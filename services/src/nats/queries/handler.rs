@@ -42,20 +42,27 @@ impl Endpoint {
 
 /// Every endpoint the service offers: each read model `ltc query` answers, and the audit.
 pub const ENDPOINTS: [Endpoint; 13] = [
-    Endpoint { name: "customer360", run: run::<Customer360Request> },
-    Endpoint { name: "customers", run: run::<CustomersRequest> },
-    Endpoint { name: "funnel", run: run::<FunnelRequest> },
-    Endpoint { name: "leads", run: run::<LeadsRequest> },
-    Endpoint { name: "stalled", run: run::<StalledRequest> },
-    Endpoint { name: "forecast", run: run::<ForecastRequest> },
-    Endpoint { name: "win-probabilities", run: run::<WinProbabilitiesRequest> },
-    Endpoint { name: "ar-aging", run: run::<ArAgingRequest> },
-    Endpoint { name: "collections", run: run::<CollectionsRequest> },
-    Endpoint { name: "dso", run: run::<DsoRequest> },
-    Endpoint { name: "reps", run: run::<RepsRequest> },
-    Endpoint { name: "events", run: run::<EventsRequest> },
-    Endpoint { name: "audit", run: run_audit },
+    endpoint::<Customer360Request>(),
+    endpoint::<CustomersRequest>(),
+    endpoint::<FunnelRequest>(),
+    endpoint::<LeadsRequest>(),
+    endpoint::<StalledRequest>(),
+    endpoint::<ForecastRequest>(),
+    endpoint::<WinProbabilitiesRequest>(),
+    endpoint::<ArAgingRequest>(),
+    endpoint::<CollectionsRequest>(),
+    endpoint::<DsoRequest>(),
+    endpoint::<RepsRequest>(),
+    endpoint::<EventsRequest>(),
+    Endpoint { name: AUDIT, run: run_audit },
 ];
+
+/// The audit's endpoint name: `ltc.qry.audit`.
+pub const AUDIT: &str = "audit";
+
+const fn endpoint<Q: Query>() -> Endpoint {
+    Endpoint { name: Q::NAME, run: run::<Q> }
+}
 
 /// Error replies per endpoint and code. The micro library counts an error only when it sends
 /// an empty body; ours carry a JSON body, so the service counts them itself and shows them in

@@ -26,7 +26,7 @@ use tokio::task::JoinSet;
 use crate::nats::subjects::{QUERY_PREFIX, QUERY_QUEUE_GROUP, QUERY_SERVICE};
 use crate::queries::QuerySource;
 
-pub use handler::{ENDPOINTS, Endpoint, ErrorCounts};
+pub use handler::{AUDIT, ENDPOINTS, Endpoint, ErrorCounts};
 
 /// How long `start` waits for the server to confirm the subscriptions.
 const SERVER_ROUND_TRIP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
