@@ -6,6 +6,7 @@
 mod audit;
 mod errors;
 mod fleet;
+mod latency;
 
 use std::sync::Arc;
 use std::time::Duration;
