@@ -11,6 +11,7 @@ pub mod leads;
 pub mod load;
 pub mod nats;
 pub mod process;
+pub mod queries;
 pub mod read_models;
 pub mod report;
 pub mod users;

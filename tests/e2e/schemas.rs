@@ -15,6 +15,7 @@ mod contract;
 mod files;
 mod generate;
 mod instance;
+mod queries;
 mod samples;
 
 use std::collections::{BTreeMap, BTreeSet};

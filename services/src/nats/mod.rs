@@ -10,7 +10,7 @@
 //! - `event_message.rs`: an envelope as a JetStream message and back.
 //! - `feed.rs`: a JetStream consumer as a projector feed; `projector.rs`: the read models fed
 //!   from it.
-//! - `queries.rs`: the query service (`ltc.qry.<read model>`).
+//! - `queries/`: the query service (`ltc.qry.<read model>`).
 
 pub mod commands;
 pub mod connect;
@@ -18,6 +18,7 @@ pub mod event_message;
 pub mod feed;
 pub mod headers;
 pub mod projector;
+pub mod queries;
 pub mod relay;
 pub mod subjects;
 

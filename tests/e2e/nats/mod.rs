@@ -4,5 +4,6 @@ mod commands;
 mod hostile;
 mod permissions;
 mod projector;
+mod queries;
 mod relay;
 mod server;

@@ -52,6 +52,7 @@ pub fn generated() -> Vec<SchemaFile> {
     ]
     .into_iter()
     .chain(command_body_schemas())
+    .chain(super::queries::query_schemas())
     .collect()
 }
 
@@ -111,7 +112,7 @@ where
 /// Closes every object schema to the properties it names. An event's fields are fixed for its
 /// event type and schema version (bincode at rest reads fields by position, so a stored event
 /// cannot gain one), and serde writes exactly those: any other property is not this event.
-fn closed_objects(schema: &mut Schema) {
+pub fn closed_objects(schema: &mut Schema) {
     if schema.get("properties").is_some() && schema.get("additionalProperties").is_none() {
         schema.insert("additionalProperties".into(), false.into());
     }

@@ -1,0 +1,109 @@
+//! `customer360` (one customer, whole) and `customers` (every customer, with open pipeline and
+//! open AR), over the customer360 read model.
+
+use chrono::NaiveDate;
+use ltc_projections::Projection;
+use ltc_projections::models::customer360;
+use rusqlite::Connection;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{AsOf, Query, QueryError, as_of_schema, date_or_today, reply_schema};
+
+/// `ltc query customer360 <ID> [--timeline 50] [--as-of DATE]`; on NATS
+/// `{"customer_id": "…", "timeline": 50, "as_of": "2026-03-31"}`.
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Customer360Request {
+    /// The customer's id (`ltc query customers` lists them).
+    #[arg(value_name = "ID")]
+    pub customer_id: uuid::Uuid,
+    /// How many of the latest timeline lines to show.
+    #[arg(long, default_value_t = 50)]
+    #[serde(default = "timeline_default")]
+    pub timeline: u32,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "as_of_schema")]
+    pub as_of: Option<String>,
+}
+
+fn timeline_default() -> u32 {
+    50
+}
+
+/// A customer's view and the latest lines of their timeline.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Customer360Answer {
+    #[schemars(with = "reply_schema::Customer360")]
+    pub customer: customer360::Customer360,
+    #[schemars(with = "Vec<reply_schema::TimelineEntry>")]
+    pub timeline: Vec<customer360::TimelineEntry>,
+}
+
+impl Query for Customer360Request {
+    const NAME: &'static str = "customer360";
+    const AS_OF: AsOf = AsOf::AtQueryTime;
+    type Answer = Customer360Answer;
+    type AnswerSchema = Customer360Answer;
+
+    fn as_of_text(&self) -> Option<&str> {
+        self.as_of.as_deref()
+    }
+
+    fn projections(&self) -> Vec<Box<dyn Projection>> {
+        vec![Box::new(customer360::Customer360Projection)]
+    }
+
+    fn query(
+        &self,
+        conn: &Connection,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Self::Answer, QueryError> {
+        let id = self.customer_id;
+        let limit = self.timeline.min(customer360::TIMELINE_LIMIT_MAX);
+        let customer = customer360::customer(conn, id, date_or_today(as_of))?
+            .ok_or(QueryError::UnknownCustomer(id))?;
+        Ok(Customer360Answer { customer, timeline: customer360::timeline(conn, id, limit)? })
+    }
+
+    fn render(&self, answer: &Self::Answer) -> String {
+        customer360::render(&answer.customer, &answer.timeline)
+    }
+}
+
+/// `ltc query customers`; on NATS `{}`.
+#[derive(Debug, Clone, clap::Args, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomersRequest {
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "as_of_schema")]
+    pub as_of: Option<String>,
+}
+
+impl Query for CustomersRequest {
+    const NAME: &'static str = "customers";
+    type Answer = Vec<customer360::CustomerListRow>;
+    type AnswerSchema = Vec<reply_schema::CustomerListRow>;
+
+    fn as_of_text(&self) -> Option<&str> {
+        self.as_of.as_deref()
+    }
+
+    fn projections(&self) -> Vec<Box<dyn Projection>> {
+        vec![Box::new(customer360::Customer360Projection)]
+    }
+
+    fn query(
+        &self,
+        conn: &Connection,
+        _as_of: Option<NaiveDate>,
+    ) -> Result<Self::Answer, QueryError> {
+        Ok(customer360::list(conn)?)
+    }
+
+    fn render(&self, answer: &Self::Answer) -> String {
+        customer360::render_list(answer)
+    }
+}

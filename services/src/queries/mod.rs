@@ -1,0 +1,151 @@
+//! The questions ltc answers from its read models, once, for every client: `ltc query … --json`
+//! and the NATS query service (`ltc.qry.<model>`) run the same [`Query`] impls and give the same
+//! JSON.
+//!
+//! Each request type is both the command line's arguments (clap) and the wire's JSON body
+//! (serde, unknown fields refused, a JSON Schema in `schemas/queries/`), so a flag and a field
+//! cannot drift apart. A request's `as_of` travels as text and is checked here, so a bad date is
+//! a typed [`QueryError::BadDate`] rather than a generic parse failure.
+//!
+//! - `mod.rs`: [`Query`], [`AsOf`], and what requests share (dates, the schema of enum fields).
+//! - `error.rs`: [`QueryError`] with its stable codes.
+//! - `customer360.rs`, `funnel.rs`, `leads.rs`, `stalled.rs`, `collections.rs`, `forecast.rs`,
+//!   `reps.rs`, `events.rs`: one file per read model, its requests and their answers.
+//! - `audit.rs`: a stream's events straight from the log, for auditors.
+//! - `source.rs`: [`QuerySource`], the read models of a data directory read without owning
+//!   them (the projector, maybe in another process, keeps them current).
+//! - `reply.rs`: the wire's reply envelope, with how fresh the answer is.
+//! - `reply_schema.rs`: the JSON Schema of each answer, for `schemas/queries/`.
+
+mod audit;
+mod collections;
+mod customer360;
+mod error;
+mod events;
+mod forecast;
+mod funnel;
+mod leads;
+mod reply;
+pub mod reply_schema;
+mod reps;
+mod source;
+mod stalled;
+
+use chrono::{NaiveDate, Utc};
+use ltc_projections::Projection;
+use rusqlite::Connection;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+pub use audit::{AUDIT_EVENTS_MAX, AuditAnswer, AuditEvent, AuditRequest};
+pub use collections::{ArAgingRequest, CollectionsRequest, DsoRequest};
+pub use customer360::{Customer360Answer, Customer360Request, CustomersRequest};
+pub use error::{QueryError, Status};
+pub use events::EventsRequest;
+pub use forecast::{ForecastAnswer, ForecastRequest, WinProbabilitiesRequest};
+pub use funnel::FunnelRequest;
+pub use leads::LeadsRequest;
+pub use reply::{ErrorBody, ErrorReply, Freshness, Reply};
+pub use reps::RepsRequest;
+pub use source::{Answered, QuerySource, end_of_day};
+pub use stalled::StalledRequest;
+
+/// How a model answers a request with an `as_of` date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AsOf {
+    /// Rebuild the model's projections from the log up to the end of the day, in a temporary
+    /// directory: right for every read model, and costs a replay.
+    Rebuild,
+    /// The model's query computes the state at the date from dated facts in current tables.
+    AtQueryTime,
+}
+
+/// One question to one read model: its request (clap arguments and JSON body in one type), how
+/// it runs over a read-model connection, and its answer as JSON and as text.
+pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static {
+    /// The model's name: `ltc query NAME`, `ltc.qry.NAME`, and `query` in the CLI's JSON.
+    const NAME: &'static str;
+    /// How `as_of` is answered.
+    const AS_OF: AsOf = AsOf::Rebuild;
+    type Answer: Serialize + Send + 'static;
+    /// What describes the answer's JSON in `schemas/queries/<name>.reply.json` (the answer's
+    /// row types live in `ltc_projections` without a schema; see `reply_schema`).
+    type AnswerSchema: JsonSchema;
+
+    /// The request's `as_of` as the client wrote it (the CLI passes its own `--as-of`).
+    fn as_of_text(&self) -> Option<&str>;
+
+    /// Fresh instances of the projections the query reads: whose checkpoints say how fresh
+    /// the answer is, and what an as-of rebuild builds.
+    fn projections(&self) -> Vec<Box<dyn Projection>>;
+
+    /// The answer from the read models behind `conn`. `as_of` is given only to a model that
+    /// answers it at query time.
+    fn query(
+        &self,
+        conn: &Connection,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Self::Answer, QueryError>;
+
+    /// The answer as readable text: aligned tables, one per line.
+    fn render(&self, answer: &Self::Answer) -> String;
+
+    /// The request's `as_of`, checked.
+    fn as_of(&self) -> Result<Option<NaiveDate>, QueryError> {
+        self.as_of_text().map(|text| parse_date("as_of", text)).transpose()
+    }
+}
+
+/// An answer computed for one date: the date is part of the answer, since it may be today's.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Dated<T> {
+    pub as_of: NaiveDate,
+    pub rows: Vec<T>,
+}
+
+/// The date a dated-facts model answers for: `as_of`, else today (UTC).
+fn date_or_today(as_of: Option<NaiveDate>) -> NaiveDate {
+    as_of.unwrap_or_else(|| Utc::now().date_naive())
+}
+
+/// `YYYY-MM-DD`, strictly: a typed error names the field otherwise.
+pub fn parse_date(field: &'static str, text: &str) -> Result<NaiveDate, QueryError> {
+    // chrono also reads unpadded fields (`2026-1-5`); the wire's dates are exactly ISO 8601's.
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(idx, byte)| match idx {
+            4 | 7 => byte == b'-',
+            _ => byte.is_ascii_digit(),
+        });
+    let date = shaped.then(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()).flatten();
+    date.ok_or_else(|| QueryError::BadDate { field, value: text.to_owned() })
+}
+
+/// The schema of a string field that takes one of `names`.
+fn one_of(names: &[&str], description: &str) -> Schema {
+    json_schema!({ "type": "string", "enum": names, "description": description })
+}
+
+/// The schema of `as_of`: a date, given as text so that a bad one gets its own error code.
+fn as_of_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": ["string", "null"],
+        "format": "date",
+        "description": "Answer as of the end of this day, UTC (YYYY-MM-DD): from the events \
+                        recorded by then. Absent: the read models as they stand.",
+    })
+}
+
+/// `month` or `quarter`, as the period options take it.
+pub fn parse_period(text: &str) -> Result<ltc_projections::models::period::Period, String> {
+    use ltc_projections::models::period::Period;
+    match text {
+        "month" => Ok(Period::Month),
+        "quarter" => Ok(Period::Quarter),
+        other => Err(format!("{other:?} is not a period: use month or quarter")),
+    }
+}
+
+fn period_schema(_: &mut SchemaGenerator) -> Schema {
+    one_of(&["month", "quarter"], "The length of a period.")
+}
