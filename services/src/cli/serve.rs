@@ -13,9 +13,16 @@ use ltc_eventstore::{EventStore, StoreOptions, SystemClock};
 use tracing_subscriber::EnvFilter;
 
 use super::DataArgs;
+use crate::data_dir::DataDir;
 use crate::engine::Engine;
 use crate::nats::commands::{CommandService, CommandServiceOptions};
+use crate::nats::projector::{NatsProjectorError, NatsProjectorTotals, run_nats_projector};
+use crate::nats::queries::{QueryService, QueryServiceOptions};
+use crate::nats::relay::{Relay, RelayHandle, RelayOptions};
 use crate::nats::{NatsOptions, connect};
+use crate::process::{ProcessManagers, checkpoint_path};
+use crate::queries::QuerySource;
+use crate::read_models::EmbeddedReadModels;
 use crate::users::UserDirectory;
 
 /// How long in-flight work may take to finish at shutdown.
@@ -36,6 +43,9 @@ pub(super) struct ServeArgs {
     /// Recorded in every event's metadata.
     #[arg(long, default_value = "default")]
     tenant: String,
+    /// With the projector role: only this read model (repeat for several; all by default).
+    #[arg(long = "projection", value_name = "NAME")]
+    projections: Vec<String>,
     /// Commands in flight at once in this process.
     #[arg(long, default_value_t = CommandServiceOptions::default().concurrency)]
     concurrency: usize,
@@ -46,12 +56,19 @@ pub(super) struct ServeArgs {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Role {
-    /// The command service: `ltc.cmd.<aggregate>.<command>`.
+    /// The command service: `ltc.cmd.<aggregate>.<command>`, with the process managers (one
+    /// writer per data directory).
     Command,
+    /// The outbox relay: the log to the JetStream stream `LTC_EVENTS`, in position order.
+    Relay,
+    /// The read models, fed from `LTC_EVENTS` (one projector per read-model directory).
+    Projector,
+    /// The query service: `ltc.qry.<read model>` over the read models.
+    Query,
 }
 
 impl Role {
-    const ALL: [Role; 1] = [Role::Command];
+    const ALL: [Role; 4] = [Role::Command, Role::Relay, Role::Projector, Role::Query];
 }
 
 pub(super) fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -83,26 +100,33 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     let client = connect(&nats).await.with_context(|| format!("connecting to {}", nats.url))?;
 
     let mut commands = None;
+    let (stop_automation, automation_stopped) = tokio::sync::watch::channel(false);
+    let mut automation = None;
     if roles.contains(&Role::Command) {
-        let users_path = args.users.clone().unwrap_or_else(|| data.users());
-        let users = UserDirectory::load(&users_path)?;
-        if users.is_empty() {
-            tracing::warn!(
-                path = %users_path.display(),
-                "the user table is empty: every command will be refused as unknown_actor"
-            );
-        }
-        // The catalog, price books and policies are the demo's until settings files exist.
-        let settings = crate::generator::demo_settings();
-        let engine = Engine::open(store.clone(), Arc::new(SystemClock), settings)
-            .context("opening the engine")?;
-        let options =
-            CommandServiceOptions { tenant: args.tenant.clone(), concurrency: args.concurrency };
-        let service =
-            CommandService::start(client.clone(), Arc::new(engine), Arc::new(users), options)
-                .await
-                .map_err(|error| anyhow::anyhow!("starting the command service: {error}"))?;
-        commands = Some(service);
+        let engine = open_engine(&store)?;
+        commands = Some(start_commands(args, &data, engine.clone(), &client).await?);
+        // The process managers act through the same engine, so they share its caches.
+        let checkpoint = checkpoint_path(&data);
+        automation = Some(tokio::spawn(async move {
+            let managers = ProcessManagers::new(&engine);
+            managers.follow(engine.store(), &checkpoint, automation_stopped).await;
+        }));
+    }
+    let mut relay = None;
+    if roles.contains(&Role::Relay) {
+        let started = Relay::start(client.clone(), store.clone(), RelayOptions::default()).await;
+        relay = Some(started.context("starting the relay")?);
+    }
+    let (stop_projector, projector_stopped) = tokio::sync::watch::channel(false);
+    let mut projector = None;
+    if roles.contains(&Role::Projector) {
+        projector = Some(start_projector(args, &data, &store, &client, projector_stopped)?);
+    }
+    let mut queries = None;
+    if roles.contains(&Role::Query) {
+        let source = QuerySource::new(&data, store.clone());
+        let started = QueryService::start(client.clone(), source, QueryServiceOptions::default());
+        queries = Some(started.await.context("starting the query service")?);
     }
     tracing::info!(
         nats = %nats.url,
@@ -112,15 +136,128 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         "ltc serve is ready"
     );
 
-    tokio::select! {
-        interrupted = tokio::signal::ctrl_c() => interrupted?,
-        _ = terminate.recv() => {}
+    // Until a signal, or until a part that must not stop alone does (the relay or projector
+    // met what it cannot cure): then everything stops and the exit status says so.
+    let mut failed = false;
+    let mut health = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tokio::select! {
+            interrupted = tokio::signal::ctrl_c() => { interrupted?; break }
+            _ = terminate.recv() => break,
+            _ = health.tick() => {
+                let relay_ended = relay.as_ref().is_some_and(RelayHandle::is_finished);
+                let projector_ended = projector.as_ref().is_some_and(|task: &ProjectorTask| task.is_finished());
+                if relay_ended || projector_ended {
+                    failed = true;
+                    break;
+                }
+            }
+        }
     }
     tracing::info!("stopping: draining requests in flight");
     if let Some(commands) = commands {
         commands.shutdown(SHUTDOWN_GRACE).await;
     }
+    let _ = stop_automation.send(true);
+    if let Some(automation) = automation
+        && let Err(error) = automation.await
+    {
+        tracing::error!(%error, "the process managers' task failed");
+    }
+    if let Some(queries) = queries
+        && let Err(error) = queries.shutdown().await
+    {
+        tracing::warn!(%error, "stopping the query service");
+    }
+    if let Some(relay) = relay {
+        match relay.shutdown().await {
+            Ok(status) => tracing::info!(position = status.position, "relay stopped"),
+            Err(error) => {
+                failed = true;
+                tracing::error!(%error, code = error.code(), "the relay stopped on an error");
+            }
+        }
+    }
+    let _ = stop_projector.send(true);
+    if let Some(projector) = projector {
+        match projector.await {
+            Ok(Ok(totals)) => tracing::info!(position = totals.position, "projector stopped"),
+            Ok(Err(error)) => {
+                failed = true;
+                tracing::error!(%error, "the projector stopped on an error");
+            }
+            Err(error) => {
+                failed = true;
+                tracing::error!(%error, "the projector task failed");
+            }
+        }
+    }
     client.flush().await.context("flushing the last replies")?;
+    if failed {
+        anyhow::bail!("a part of ltc serve stopped on an error (see the log)");
+    }
     tracing::info!("ltc serve stopped");
     Ok(())
+}
+
+type ProjectorTask = tokio::task::JoinHandle<Result<NatsProjectorTotals, NatsProjectorError>>;
+
+fn open_engine(store: &EventStore) -> anyhow::Result<Arc<Engine>> {
+    // The catalog, price books and policies are the demo's until settings files exist.
+    let settings = crate::generator::demo_settings();
+    let engine = Engine::open(store.clone(), Arc::new(SystemClock), settings)
+        .context("opening the engine")?;
+    Ok(Arc::new(engine))
+}
+
+async fn start_commands(
+    args: &ServeArgs,
+    data: &DataDir,
+    engine: Arc<Engine>,
+    client: &async_nats::Client,
+) -> anyhow::Result<CommandService> {
+    let users_path = args.users.clone().unwrap_or_else(|| data.users());
+    let users = UserDirectory::load(&users_path)?;
+    if users.is_empty() {
+        tracing::warn!(
+            path = %users_path.display(),
+            "the user table is empty: every command will be refused as unknown_actor"
+        );
+    }
+    let options =
+        CommandServiceOptions { tenant: args.tenant.clone(), concurrency: args.concurrency };
+    CommandService::start(client.clone(), engine, Arc::new(users), options)
+        .await
+        .map_err(|error| anyhow::anyhow!("starting the command service: {error}"))
+}
+
+/// Catches the read models up from the local log first (rebuilding any whose schema this build
+/// changed), which is faster than through JetStream, then follows `LTC_EVENTS`.
+fn start_projector(
+    args: &ServeArgs,
+    data: &DataDir,
+    store: &EventStore,
+    client: &async_nats::Client,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) -> anyhow::Result<ProjectorTask> {
+    for name in &args.projections {
+        crate::read_models::projection_named(name)?;
+    }
+    let caught_up = EmbeddedReadModels::open(data, store.clone())
+        .and_then(|read_models| read_models.catch_up(&mut |_| {}))
+        .context("catching the read models up with the log")?;
+    tracing::info!(
+        position = caught_up.position,
+        applied = caught_up.events_applied,
+        "read models caught up from the log"
+    );
+    let (client, store, dir) = (client.clone(), store.clone(), data.read_models());
+    let names = args.projections.clone();
+    Ok(tokio::spawn(async move {
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let shutdown = async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        };
+        run_nats_projector(client, store, dir, &names, shutdown).await
+    }))
 }

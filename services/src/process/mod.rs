@@ -12,6 +12,7 @@ mod conversion;
 mod follow_up;
 mod invoicing;
 mod placement;
+mod runner;
 mod settlement;
 #[cfg(test)]
 mod tests;
@@ -27,6 +28,7 @@ pub use conversion::{Conversion, ConversionDefaults, ConversionError};
 pub use follow_up::{FollowUpError, FollowUpSettings, FollowUps};
 pub use invoicing::{Invoicing, InvoicingError};
 pub use placement::{PaymentTermsPolicy, Placement, PlacementError, PlacementSettings};
+pub use runner::{ProcessManagers, ProcessManagersError, checkpoint_path};
 pub use settlement::{Settlement, SettlementError};
 
 use crate::command::CommandMeta;
