@@ -307,3 +307,74 @@ pub fn scale_named(name: &str) -> Option<Scale> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// `value` with every UUID string replaced by its copy's.
+    fn remapped_json(value: &Value, copy: u32) -> Value {
+        let text = |text: &str| match Uuid::try_parse(text) {
+            Ok(id) if text.len() == 36 => remap(id, copy).hyphenated().to_string(),
+            _ => text.to_owned(),
+        };
+        match value {
+            Value::String(s) => Value::String(text(s)),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| remapped_json(v, copy)).collect())
+            }
+            Value::Object(fields) => Value::Object(
+                fields.iter().map(|(key, v)| (text(key), remapped_json(v, copy))).collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    #[test]
+    fn each_copy_decodes_as_the_base_event_with_every_id_its_own() {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        let base = Arc::new(runtime.block_on(BaseHistory::generate(Scale::Small, 7)).unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(DateTime::UNIX_EPOCH));
+        let options = ltc_eventstore::StoreOptions {
+            durability: ltc_eventstore::Durability::Normal,
+            clock: clock.clone(),
+            ..ltc_eventstore::StoreOptions::default()
+        };
+        let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
+        runtime.block_on(base.tile(&store, &clock, 3)).unwrap();
+        assert_eq!(store.head().position, 3 * base.n_events);
+
+        let mut streams_of_copy: Vec<BTreeSet<Uuid>> = vec![BTreeSet::new(); 3];
+        let mut n_checked = 0;
+        for recorded in store.read_all(Position::START, u64::MAX) {
+            let recorded = recorded.unwrap();
+            let kind = recorded.stream.kind.as_str();
+            let copy = (0..3u32)
+                .find(|copy| {
+                    base.appends.iter().any(|append| {
+                        remap(append.stream.id, *copy) == recorded.stream.id
+                            && append.stream.kind == recorded.stream.kind
+                    })
+                })
+                .expect("every stream is a copy of a base stream");
+            streams_of_copy[copy as usize].insert(recorded.stream.id);
+            let original = base
+                .appends
+                .iter()
+                .flat_map(|append| &append.events)
+                .find(|event| EventId(remap(event.event_id.0, copy)) == recorded.event_id)
+                .expect("every event is a copy of a base event");
+            let base_json = payload_json(kind, original.codec, &original.payload).unwrap();
+            let copied_json = payload_json(kind, recorded.codec, &recorded.payload).unwrap();
+            assert_eq!(copied_json, remapped_json(&base_json, copy), "at {}", recorded.position);
+            n_checked += 1;
+        }
+        assert_eq!(n_checked, 3 * base.n_events);
+        assert!(streams_of_copy[0].is_disjoint(&streams_of_copy[1]));
+        assert!(streams_of_copy[1].is_disjoint(&streams_of_copy[2]));
+        assert_eq!(streams_of_copy[0].len(), streams_of_copy[2].len());
+    }
+}
