@@ -2,9 +2,12 @@
 //! while the live one keeps serving, up to the head, a position or a recorded time (the state a
 //! dashboard showed then). [`crate::ReadModels::swap_to`] then puts it in service.
 //!
-//! The new file is written without fsyncs (nobody reads it yet, and a crash just leaves a file
-//! the next [`crate::ReadModels::open`] removes) and made durable once at the end, before the
-//! caller can swap it in. After a swap the live runner carries each projection on from the
+//! The new file is written without a journal or fsyncs (nobody reads it yet, and a crash just
+//! leaves a file the next [`crate::ReadModels::open`] removes) and made durable once at the end,
+//! before the caller can swap it in. A rebuild of everything splits its projections into two
+//! groups of about equal [`Projection::rebuild_cost`], each on its own thread writing its own
+//! file, and merges the second file into the first at the end (`merge.rs`): SQLite writes a file
+//! from one connection at a time, so two files are what let two cores write (docs/adr/0007). After a swap the live runner carries each projection on from the
 //! rebuilt checkpoint to the head: the events committed during the rebuild reach it as a hole
 //! and are refetched from the store.
 
