@@ -1,7 +1,10 @@
 //! Criterion benchmark of the projection runtime: rebuilding [`EventCounts`] (two upserts per
 //! event, no payload decoding) from a whole log into a fresh generation, beside its floor,
 //! walking the same log with `read_all` and doing nothing else. Sizes follow [`Sizes::from_args`]:
-//! 1M events under `cargo bench`, 2,000 under `cargo test`.
+//! 1M events under `cargo bench`, 2,000 under `cargo test`. Then (`rebuild_models/`) every read
+//! model the `ltc` binary serves, rebuilt together from a tiled log of real domain events
+//! ([`bench_rebuild_models`]): two copies of the medium history under `cargo bench`, two of the
+//! small one under `cargo test`; the 5M-event run is the `rebuild_at_scale` binary.
 //!
 //! Every run prints a checksum (Σ events and Σ payload bytes per kind, as the read model holds
 //! them) beside the timing and asserts it against what the store holds, so a faster rebuild that
@@ -31,11 +34,14 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
 use ltc_benches::fixture::{Prefilled, STREAM_KIND, prefill};
+use ltc_benches::read_model_checksum::ReadModelChecksum;
+use ltc_benches::tiled_log::BaseHistory;
 use ltc_benches::{Sizes, per_second};
-use ltc_eventstore::{EventStore, Position, SystemClock};
+use ltc_eventstore::{Durability, EventStore, ManualClock, Position, StoreOptions, SystemClock};
 use ltc_projections::{
     EventCounts, ProjectorOptions, ReadModels, RebuildOptions, RebuildScope, RebuildTarget, rebuild,
 };
+use ltc_services::generator::Scale;
 
 /// The log the rebuild replays: streams of ten events, each written by one append.
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +84,9 @@ fn main() {
     let payload_bytes = payload_bytes(&prefilled.temp.store);
     let mut criterion = Criterion::default().configure_from_args();
     bench_rebuild(&mut criterion, &prefilled, payload_bytes, &sizes, rebuild_sizes);
+    drop(prefilled);
+    let models_sizes = if sizes.full { MODELS_FULL } else { MODELS_TINY };
+    bench_rebuild_models(&mut criterion, &runtime, models_sizes);
     criterion.final_summary();
     println!("peak memory: {}", peak_memory());
 }
@@ -159,6 +168,113 @@ fn bench_rebuild(
         if sizes.full {
             println!(
                 "rebuild event_counts: mean over all samples {:.0} events/s",
+                per_second(n_rebuilt, rebuild_time)
+            );
+        }
+    }
+}
+
+/// The log every read model is rebuilt from: a generated history tiled into copies
+/// (`ltc_benches::tiled_log`), real domain events with every id remapped per copy.
+#[derive(Debug, Clone, Copy)]
+struct ModelsSizes {
+    scale: Scale,
+    copies: u32,
+    measurement_time: Duration,
+}
+
+/// Two copies of the medium history: ~94k events, a few seconds a rebuild. The 5M-event run is
+/// `rebuild_at_scale` (BENCHMARKS.md).
+const MODELS_FULL: ModelsSizes =
+    ModelsSizes { scale: Scale::Medium, copies: 2, measurement_time: Duration::from_secs(40) };
+
+const MODELS_TINY: ModelsSizes =
+    ModelsSizes { scale: Scale::Small, copies: 2, measurement_time: Duration::from_millis(100) };
+
+/// Every read model the `ltc` binary serves, rebuilt together into a fresh generation, as
+/// `ltc rebuild` does. Estimate (BENCHMARKS.md, "Read-model rebuilds"): the profile of the
+/// medium history puts ~20 µs of SQLite work per event on the one writer before this step; split
+/// over two threads of about equal cost, with no journal, the slower half bounds it at ~10 µs
+/// plus the merge of the second file (~1 µs per event): ~90k events/s on two idle cores.
+fn bench_rebuild_models(
+    criterion: &mut Criterion,
+    runtime: &tokio::runtime::Runtime,
+    sizes: ModelsSizes,
+) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let base = Arc::new(
+        runtime.block_on(BaseHistory::generate(sizes.scale, 42)).expect("the base history"),
+    );
+    let clock = Arc::new(ManualClock::new(chrono::DateTime::UNIX_EPOCH));
+    let options = StoreOptions {
+        durability: Durability::Normal,
+        clock: clock.clone(),
+        read_mmap_bytes: 0,
+        ..StoreOptions::default()
+    };
+    let store = EventStore::open(dir.path().join("events.db"), options).expect("open the store");
+    runtime.block_on(base.tile(&store, &clock, sizes.copies)).expect("tile the history");
+    let n = store.head().position;
+    assert_eq!(n, base.n_events * u64::from(sizes.copies), "every copy appended whole");
+    let n_customers = base
+        .appends
+        .iter()
+        .flat_map(|append| &append.events)
+        .filter(|event| event.event_type == "CustomerCreated")
+        .count() as i64;
+    println!(
+        "rebuild_models store: {} copies of the {:?} history, {n} events",
+        sizes.copies, sizes.scale
+    );
+    let read_models =
+        ReadModels::open(dir.path().join("read_models"), Arc::new(SystemClock)).expect("open");
+    let mut group = criterion.benchmark_group("rebuild_models");
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(1))
+        .measurement_time(sizes.measurement_time)
+        .throughput(Throughput::Elements(n));
+    let mut checksum = None;
+    let (mut n_rebuilt, mut rebuild_time) = (0u64, Duration::ZERO);
+    group.bench_function("all_models", |bencher| {
+        bencher.iter_custom(|iters| {
+            let mut elapsed = Duration::ZERO;
+            for _ in 0..iters {
+                let started = Instant::now();
+                let rebuilt = rebuild(
+                    &store,
+                    &read_models,
+                    ltc_services::read_models::projections(),
+                    RebuildOptions {
+                        target: RebuildTarget::Head,
+                        scope: RebuildScope::Everything,
+                        runner: ProjectorOptions::for_rebuild(),
+                    },
+                    &mut |progress| {
+                        black_box(progress);
+                    },
+                )
+                .expect("rebuild");
+                elapsed += started.elapsed();
+                n_rebuilt += rebuilt.events_applied;
+                checksum = Some(
+                    ReadModelChecksum::of(&rebuilt.reader().expect("reader")).expect("checksum"),
+                );
+                read_models.remove_stale().expect("remove the rebuilt generation");
+            }
+            rebuild_time += elapsed;
+            elapsed
+        })
+    });
+    group.finish();
+    if let Some(checksum) = checksum {
+        let customers = checksum.tables.get("c360_customers").map_or(0, |table| table.rows);
+        assert_eq!(customers, n_customers * i64::from(sizes.copies), "each copy's customers");
+        println!("rebuild_models all_models: {n} events; {}", checksum.summary());
+        if n_rebuilt > 0 {
+            println!(
+                "rebuild_models all_models: mean over all samples {:.0} events/s",
                 per_second(n_rebuilt, rebuild_time)
             );
         }

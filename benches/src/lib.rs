@@ -12,6 +12,8 @@
 
 pub mod append;
 pub mod fixture;
+pub mod read_model_checksum;
+pub mod tiled_log;
 
 use std::time::Duration;
 

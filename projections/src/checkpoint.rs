@@ -43,34 +43,78 @@ pub struct Checkpoint {
     pub updated_at: DateTime<Utc>,
 }
 
-/// How synchronously a connection writes.
+/// How a connection writes: with what durability, and for whom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WriteMode {
     /// WAL with `synchronous=NORMAL`: a commit survives a process crash; a power cut may lose
     /// the last commits, which the runner then re-applies from the event store, because the
-    /// checkpoint is lost with them.
+    /// checkpoint is lost with them. Readers read beside the writer.
     Live,
-    /// No fsync at all while a rebuild writes a file nobody reads yet; the rebuild makes it
-    /// durable once, before the swap.
+    /// A rebuild writing a generation nobody reads yet: no journal, no fsync, an exclusive lock
+    /// and a larger page cache. [`make_durable`] turns it into a live file (WAL, synced) once,
+    /// before the swap.
+    ///
+    /// Why no journal is safe here: a journal exists to undo a transaction that did not finish.
+    /// A rebuild that fails or crashes midway leaves a generation that is never swapped in (the
+    /// rebuild removes it on error, [`crate::ReadModels::open`] after a crash), so nothing ever
+    /// reads what an unfinished transaction left. No projection recovers from a failed statement
+    /// and goes on (an error ends the batch, and so the rebuild). Without a journal, SQLite
+    /// writes each changed page once, into the database file, where WAL writes it twice (to the
+    /// WAL, then back at a checkpoint) and keeps a statement journal of pages a multi-row
+    /// statement touches.
     Rebuild,
 }
+
+/// Pages of cache (in KiB when negative, as SQLite takes it) of a live writer: small, because a
+/// live batch touches few pages and the connection lives as long as the service.
+const CACHE_KIB_LIVE: i64 = 32 * 1024;
+
+/// The cache of a rebuild's writer: a rebuild touches every table's B-trees, and a page evicted
+/// from the cache is a `pread` (if not a write) the next time an event needs it. A rebuild runs
+/// two writers (`rebuild.rs`), so this is counted twice against the 200 MB a 5M-event rebuild
+/// may take: at 64 MiB each its peak was 205 MB, at 48 MiB see BENCHMARKS.md.
+const CACHE_KIB_REBUILD: i64 = 48 * 1024;
 
 /// Opens a read-write connection to a read-model file (creating it) with the checkpoint table.
 pub(crate) fn open_writer(path: &Path, mode: WriteMode) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE_CAPACITY);
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    let synchronous = match mode {
-        WriteMode::Live => "NORMAL",
-        WriteMode::Rebuild => "OFF",
-    };
-    conn.pragma_update(None, "synchronous", synchronous)?;
-    conn.pragma_update(None, "cache_size", -32 * 1024)?;
+    match mode {
+        WriteMode::Live => {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "cache_size", -CACHE_KIB_LIVE)?;
+            conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
+        }
+        WriteMode::Rebuild => {
+            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+            conn.pragma_update(None, "journal_mode", "OFF")?;
+            conn.pragma_update(None, "synchronous", "OFF")?;
+            conn.pragma_update(None, "cache_size", -CACHE_KIB_REBUILD)?;
+        }
+    }
     conn.pragma_update(None, "temp_store", "MEMORY")?;
-    conn.pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)?;
     conn.execute_batch(DDL)?;
     Ok(conn)
+}
+
+/// Makes a rebuilt file what a live writer and readers expect, durably: back to normal locking
+/// and WAL, and every page written so far synced to disk. The connection is then done; the
+/// caller drops it.
+pub(crate) fn make_durable(conn: &Connection, path: &Path) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "locking_mode", "NORMAL")?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    // Written with synchronous=OFF, the pages may still sit in the kernel's cache; an fsync of
+    // any descriptor of the file flushes them all.
+    std::fs::File::open(path).and_then(|file| file.sync_all()).map_err(|error| {
+        rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR_FSYNC),
+            Some(format!("syncing {}: {error}", path.display())),
+        )
+    })
 }
 
 /// Opens a connection that can only read: what dashboards and queries use.

@@ -29,6 +29,11 @@ impl Projection for EventCounts {
         EventCounts::TABLES
     }
 
+    /// Per cent of an all-models rebuild's time (profile of the medium history, BENCHMARKS.md).
+    fn rebuild_cost(&self) -> u32 {
+        6
+    }
+
     fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         tx.execute_batch(
             "CREATE TABLE event_counts_by_kind (

@@ -12,7 +12,8 @@
 //! - `feed.rs`: [`Feed`] and the store's two feeds, [`StoreFeed`] (catch-up subscription) and
 //!   [`HistoryFeed`] (a bounded range); JetStream joins in step 4.
 //! - `rebuild.rs`: [`rebuild`] into a side-by-side generation, up to a position or a recorded
-//!   time, with [`Progress`]; [`ReadModels::swap_to`] puts it in service.
+//!   time, with [`Progress`], its projections split over two threads and files; `merge.rs`
+//!   merges the second file into the first. [`ReadModels::swap_to`] puts it in service.
 //! - `event_counts.rs`: [`EventCounts`], events and payload bytes per stream kind, a read model
 //!   that needs no domain types (operators' statistics, and the benchmark's projection).
 //!
@@ -25,6 +26,7 @@ mod error;
 mod event_counts;
 mod feed;
 pub mod limits;
+mod merge;
 pub mod models;
 mod projection;
 mod projector;

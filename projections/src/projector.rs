@@ -278,11 +278,15 @@ impl Projector {
         Ok(())
     }
 
-    /// Syncs everything written so far into the database file and empties the WAL: a rebuild's
-    /// last step, after which its generation survives a power cut.
-    pub(crate) fn make_durable(&self) -> Result<(), ProjectorError> {
-        self.conn.pragma_update(None, "synchronous", "FULL")?;
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    /// The runner's connection, for a rebuild to merge its other group's file into.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// A rebuild's last step: turns its file into a live one (WAL) and syncs everything written
+    /// to disk, so the generation survives a power cut. The runner is done after it.
+    pub(crate) fn make_durable(self, path: &std::path::Path) -> Result<(), ProjectorError> {
+        checkpoint::make_durable(&self.conn, path)?;
         Ok(())
     }
 

@@ -241,10 +241,16 @@ fn generations_in(dir: &Path) -> std::io::Result<Vec<Generation>> {
     Ok(generations)
 }
 
+/// Removes a generation's database with its WAL, shared memory and journal, and a rebuild's
+/// second file beside it ([`crate::rebuild`]) with its own.
 fn remove_generation_files(db_path: &Path) -> std::io::Result<()> {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
+    let part = crate::rebuild::PART_SUFFIX;
+    let journals = ["", "-wal", "-shm", "-journal"];
+    for suffix in
+        journals.iter().map(|s| (*s).to_owned()).chain(journals.map(|s| format!("{part}{s}")))
+    {
         let mut path = db_path.as_os_str().to_owned();
-        path.push(suffix);
+        path.push(&suffix);
         match std::fs::remove_file(&path) {
             Ok(()) => {}
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}

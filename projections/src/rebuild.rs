@@ -2,22 +2,28 @@
 //! while the live one keeps serving, up to the head, a position or a recorded time (the state a
 //! dashboard showed then). [`crate::ReadModels::swap_to`] then puts it in service.
 //!
-//! The new file is written without fsyncs (nobody reads it yet, and a crash just leaves a file
-//! the next [`crate::ReadModels::open`] removes) and made durable once at the end, before the
-//! caller can swap it in. After a swap the live runner carries each projection on from the
+//! The new file is written without a journal or fsyncs (nobody reads it yet, and a crash just
+//! leaves a file the next [`crate::ReadModels::open`] removes) and made durable once at the end,
+//! before the caller can swap it in. A rebuild of everything splits its projections into two
+//! groups of about equal [`Projection::rebuild_cost`], each on its own thread writing its own
+//! file, and merges the second file into the first at the end (`merge.rs`): SQLite writes a file
+//! from one connection at a time, so two files are what let two cores write (docs/adr/0007). After a swap the live runner carries each projection on from the
 //! rebuilt checkpoint to the head: the events committed during the rebuild reach it as a hole
 //! and are refetched from the store.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use ltc_eventstore::{EventStore, Position};
+use ltc_eventstore::{Clock, EventStore, Position};
 use rusqlite::Connection;
 
 use crate::checkpoint::{self, WriteMode};
 use crate::error::ProjectorError;
 use crate::feed::HistoryFeed;
+use crate::merge;
 use crate::projection::Projection;
 use crate::projector::{FeedState, Projector, ProjectorOptions};
 use crate::read_models::{Generation, ReadModels};
@@ -131,30 +137,119 @@ fn build(
     projections: Vec<Box<dyn Projection>>,
     options: RebuildOptions,
     upto: u64,
-    path: &std::path::Path,
+    path: &Path,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<u64, ProjectorError> {
     let started = Instant::now();
     if options.scope == RebuildScope::OnlyThese {
         copy_without(read_models, &projections, path)?;
     }
+    // A copy already holds the other projections' tables, so only a rebuild of everything into
+    // an empty file splits; a set of one has nothing to split.
+    let groups = match options.scope {
+        RebuildScope::Everything => split_in_two(projections),
+        RebuildScope::OnlyThese => vec![projections],
+    };
+    let part = part_path(path);
+    let paths = [path.to_path_buf(), part.clone()];
     let clock = read_models.clock().clone();
+    let stop = AtomicBool::new(false);
+    let (sender, reports) = mpsc::channel::<(usize, u64, u64)>();
+    let (mut runners, events_done) = std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .into_iter()
+            .zip(&paths)
+            .enumerate()
+            .map(|(group, (projections, path))| {
+                let (sender, clock, stop) = (sender.clone(), clock.clone(), &stop);
+                let runner = options.runner;
+                std::thread::Builder::new()
+                    .name(format!("ltc-rebuild-{group}"))
+                    .spawn_scoped(scope, move || {
+                        let report = |done, total| {
+                            let _ = sender.send((group, done, total));
+                        };
+                        let built =
+                            run_group(store, path, clock, projections, runner, upto, stop, &report);
+                        if built.is_err() {
+                            // The other group's work is of no use now.
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                        built
+                    })
+                    .map_err(ProjectorError::Thread)
+            })
+            .collect();
+        drop(sender);
+        if handles.iter().any(Result::is_err) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        // Progress is as far as the group furthest behind.
+        let mut done_by_group = vec![0u64; handles.len()];
+        for (group, done, events_total) in reports {
+            done_by_group[group] = done;
+            let done = done_by_group.iter().copied().min().unwrap_or(0);
+            progress(&Progress::new(done, events_total, started.elapsed()));
+        }
+        let mut built = Vec::new();
+        for handle in handles {
+            match handle.map(|handle| handle.join()) {
+                Ok(Ok(result)) => built.push(result),
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                Err(error) => built.push(Err(error)),
+            }
+        }
+        // The error that stopped the rebuild, not a group's report that it was stopped.
+        let runners: Option<Vec<Projector>> = built.into_iter().collect::<Result<_, _>>()?;
+        let runners = runners.ok_or_else(|| {
+            ProjectorError::Thread(std::io::Error::other("a rebuild group stopped unasked"))
+        })?;
+        let events_done = done_by_group.iter().copied().min().unwrap_or(0);
+        Ok::<_, ProjectorError>((runners, events_done))
+    })?;
+    let first = runners.remove(0);
+    if !runners.is_empty() {
+        drop(runners);
+        merge::merge_part(first.connection(), &part)?;
+        remove_file_if_present(&part)?;
+    }
+    first.make_durable(path)?;
+    Ok(events_done)
+}
+
+/// One group's rebuild into its own file, reporting `(events done, events total)` after each
+/// batch. Returns the runner, its file complete up to `upto` but not yet durable; `None` if it
+/// stopped because `stop` was set (the other group failed, and says why).
+#[allow(clippy::too_many_arguments, reason = "one call site, each argument named there")]
+fn run_group(
+    store: &EventStore,
+    path: &Path,
+    clock: Arc<dyn Clock>,
+    projections: Vec<Box<dyn Projection>>,
+    runner: ProjectorOptions,
+    upto: u64,
+    stop: &AtomicBool,
+    report: &dyn Fn(u64, u64),
+) -> Result<Option<Projector>, ProjectorError> {
     let mut projector = Projector::on_file(
         store.clone(),
         path.to_path_buf(),
         WriteMode::Rebuild,
         clock,
         projections,
-        options.runner,
+        runner,
     )?;
     let from = projector.next_position();
     let events_total = (upto + 1).saturating_sub(from.0);
     let mut feed = HistoryFeed::new(store, from, Position(upto)).map_err(ProjectorError::Thread)?;
     let mut events_done = 0;
     loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         let outcome = projector.apply_batch(&mut feed, false)?;
         events_done += outcome.applied;
-        progress(&Progress::new(events_done, events_total, started.elapsed()));
+        report(events_done, events_total);
         if outcome.feed != FeedState::Busy {
             break;
         }
@@ -169,8 +264,50 @@ fn build(
             store_head: store.head().position,
         });
     }
-    projector.make_durable()?;
-    Ok(events_done)
+    Ok(Some(projector))
+}
+
+/// Splits a set into two groups of about equal [`Projection::rebuild_cost`], each keeping the
+/// set's order; a set of one stays one group.
+fn split_in_two(projections: Vec<Box<dyn Projection>>) -> Vec<Vec<Box<dyn Projection>>> {
+    if projections.len() < 2 {
+        return vec![projections];
+    }
+    // Greedy, heaviest first, each to the lighter group: within a few percent for sets like
+    // the read models'.
+    let mut by_cost: Vec<usize> = (0..projections.len()).collect();
+    by_cost.sort_by_key(|idx| std::cmp::Reverse(projections[*idx].rebuild_cost()));
+    let mut group_of = vec![0usize; projections.len()];
+    let mut loads = [0u64; 2];
+    for idx in by_cost {
+        let group = if loads[0] <= loads[1] { 0 } else { 1 };
+        loads[group] += u64::from(projections[idx].rebuild_cost());
+        group_of[idx] = group;
+    }
+    let mut groups = vec![Vec::new(), Vec::new()];
+    for (projection, group) in projections.into_iter().zip(group_of) {
+        groups[group].push(projection);
+    }
+    groups.retain(|group| !group.is_empty());
+    groups
+}
+
+/// The second group's file beside a generation's: removed with the generation
+/// ([`crate::ReadModels`] knows the suffix), and merged into it at the end of a rebuild.
+pub(crate) fn part_path(path: &Path) -> PathBuf {
+    let mut part = path.as_os_str().to_owned();
+    part.push(PART_SUFFIX);
+    PathBuf::from(part)
+}
+
+/// What [`part_path`] appends to a generation's file name.
+pub(crate) const PART_SUFFIX: &str = "-part";
+
+fn remove_file_if_present(path: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
+    }
 }
 
 /// Copies the generation in service into `path`, then drops the given projections' tables and
@@ -178,7 +315,7 @@ fn build(
 fn copy_without(
     read_models: &ReadModels,
     projections: &[Box<dyn Projection>],
-    path: &std::path::Path,
+    path: &Path,
 ) -> Result<(), ProjectorError> {
     let live = Connection::open(read_models.current_path())?;
     live.busy_timeout(Duration::from_secs(5))?;

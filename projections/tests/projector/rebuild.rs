@@ -9,7 +9,7 @@ use ltc_projections::{
 };
 use rusqlite::Transaction;
 
-use crate::support::{QuoteCounts, World, rebuild_options, render, t0};
+use crate::support::{FailingCounts, QuoteCounts, World, rebuild_options, render, t0};
 
 #[test]
 fn rebuilding_up_to_a_position_gives_the_state_the_live_models_had_there() {
@@ -179,4 +179,104 @@ fn a_new_schema_version_is_refused_until_the_projection_is_rebuilt() {
     world.read_models.swap_to(rebuilt.generation).unwrap();
     let projector = world.projector_of(vec![Box::new(EventCountsV2)], 16);
     assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 30)]);
+}
+
+/// Every object of a read-model database (tables, indexes, triggers) as SQLite stores it.
+fn schema_of(conn: &rusqlite::Connection) -> Vec<(String, String, Option<String>)> {
+    let mut statement =
+        conn.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").unwrap();
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)));
+    rows.unwrap().map(Result::unwrap).collect()
+}
+
+fn files_in(world: &World) -> Vec<String> {
+    let mut files: Vec<String> = std::fs::read_dir(world.read_models.dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn a_rebuild_split_over_two_threads_ends_as_one_file_with_every_table_index_and_checkpoint() {
+    let mut world = World::new();
+    world.append_events(80);
+    let mut projector = world.projector_of(vec![Box::new(EventCounts), Box::new(QuoteCounts)], 16);
+    projector.catch_up(&mut world.history(1)).unwrap();
+    let live = world.read_models.reader().unwrap();
+
+    let rebuilt = rebuild(
+        &world.store,
+        &world.read_models,
+        vec![Box::new(EventCounts), Box::new(QuoteCounts)],
+        rebuild_options(RebuildTarget::Head),
+        &mut |_| {},
+    )
+    .unwrap();
+    let merged = rebuilt.reader().unwrap();
+    assert_eq!(render(&merged), render(&live));
+    assert_eq!(schema_of(&merged), schema_of(&live), "the same tables, indexes and checkpoints");
+    let quote_rows = |conn: &rusqlite::Connection| -> Vec<(i64, String)> {
+        let mut statement = conn.prepare("SELECT position, kind FROM quote_counts").unwrap();
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)));
+        rows.unwrap().map(Result::unwrap).collect()
+    };
+    assert_eq!(quote_rows(&merged), quote_rows(&live));
+    let journal: String = merged.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
+    assert_eq!(journal, "wal", "a rebuilt file is a live file");
+    assert!(
+        files_in(&world).iter().all(|name| !name.contains("-part")),
+        "the second group's file is gone: {:?}",
+        files_in(&world)
+    );
+}
+
+#[test]
+fn a_projection_failing_in_either_group_fails_the_rebuild_and_leaves_no_file_behind() {
+    // Two projections of equal cost: the first goes to the first group (the generation's own
+    // file), the second to the second group (the file merged at the end).
+    for failing_first in [true, false] {
+        let mut world = World::new();
+        world.append_events(100);
+        let before = files_in(&world);
+        let failing: Box<dyn Projection> =
+            Box::new(FailingCounts { fail_at: 70, inner: EventCounts });
+        let set: Vec<Box<dyn Projection>> = if failing_first {
+            vec![failing, Box::new(QuoteCounts)]
+        } else {
+            vec![Box::new(QuoteCounts), failing]
+        };
+        let error = rebuild(
+            &world.store,
+            &world.read_models,
+            set,
+            rebuild_options(RebuildTarget::Head),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(
+            matches!(error, ProjectorError::Apply { projection: "event_counts", position: 70, .. }),
+            "failing first: {failing_first}: {error}"
+        );
+        assert_eq!(files_in(&world), before, "failing first: {failing_first}");
+    }
+}
+
+#[test]
+fn a_split_rebuild_reports_the_progress_of_the_group_furthest_behind() {
+    let mut world = World::new();
+    world.append_events(300);
+    let mut reports: Vec<Progress> = Vec::new();
+    rebuild(
+        &world.store,
+        &world.read_models,
+        vec![Box::new(EventCounts), Box::new(QuoteCounts)],
+        rebuild_options(RebuildTarget::Head),
+        &mut |progress| reports.push(*progress),
+    )
+    .unwrap();
+    assert!(reports.windows(2).all(|pair| pair[0].events_done <= pair[1].events_done));
+    assert!(reports.iter().all(|report| report.events_total == 300));
+    assert_eq!(reports.last().unwrap().events_done, 300);
 }

@@ -277,7 +277,8 @@ impl Projection for QuoteCounts {
     }
     fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         tx.execute_batch(
-            "CREATE TABLE quote_counts (position INTEGER PRIMARY KEY, kind TEXT NOT NULL)",
+            "CREATE TABLE quote_counts (position INTEGER PRIMARY KEY, kind TEXT NOT NULL);
+             CREATE INDEX quote_counts_by_kind ON quote_counts (kind);",
         )?;
         Ok(())
     }

@@ -78,6 +78,11 @@ impl Projection for Collections {
         schema::migrate(tx)
     }
 
+    /// Per cent of an all-models rebuild's time (profile of the medium history, BENCHMARKS.md).
+    fn rebuild_cost(&self) -> u32 {
+        2
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         apply::wants(event)
     }

@@ -74,6 +74,11 @@ impl Projection for Customer360Projection {
         schema::migrate(tx)
     }
 
+    /// Per cent of an all-models rebuild's time (profile of the medium history, BENCHMARKS.md).
+    fn rebuild_cost(&self) -> u32 {
+        28
+    }
+
     /// Every stream that belongs to a customer; quotas (a rep's targets) do not.
     fn wants(&self, event: &RecordedEvent) -> bool {
         matches!(

@@ -70,6 +70,11 @@ impl Projection for ForecastProjection {
         Ok(())
     }
 
+    /// Per cent of an all-models rebuild's time (profile of the medium history, BENCHMARKS.md).
+    fn rebuild_cost(&self) -> u32 {
+        17
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         match event.stream.kind.as_str() {
             "opportunity" => true,

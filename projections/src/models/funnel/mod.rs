@@ -61,6 +61,11 @@ impl Projection for Funnel {
         schema::migrate(tx)
     }
 
+    /// Per cent of an all-models rebuild's time (profile of the medium history, BENCHMARKS.md).
+    fn rebuild_cost(&self) -> u32 {
+        15
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         let event_type = event.event_type.as_str();
         match event.stream.kind.as_str() {

@@ -74,6 +74,11 @@ impl Projection for Leads {
         Ok(())
     }
 
+    /// Per cent of an all-models rebuild's time (profile of the medium history, BENCHMARKS.md).
+    fn rebuild_cost(&self) -> u32 {
+        1
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         // LeadDuplicateMerged changes nothing this model shows: adopted activities are not the
         // survivor's touch.

@@ -80,6 +80,11 @@ impl Projection for Reps {
         schema::migrate(tx)
     }
 
+    /// Per cent of an all-models rebuild's time (profile of the medium history, BENCHMARKS.md).
+    fn rebuild_cost(&self) -> u32 {
+        3
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         apply::wants(event)
     }

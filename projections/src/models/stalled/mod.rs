@@ -102,6 +102,11 @@ impl Projection for Stalled {
         Ok(())
     }
 
+    /// Per cent of an all-models rebuild's time (profile of the medium history, BENCHMARKS.md).
+    fn rebuild_cost(&self) -> u32 {
+        12
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         match event.stream.kind.as_str() {
             "opportunity" => event.event_type != "OpportunityFollowUpScheduled",
