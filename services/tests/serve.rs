@@ -1,68 +1,17 @@
 //! `ltc serve` as an operator runs it: against a private nats-server, it answers commands, and
 //! SIGTERM stops it cleanly with what it acknowledged on disk.
 
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod support;
+
+use std::time::Duration;
 
 use ltc_domain::actor::Role;
 use ltc_domain::ids::UserId;
 use ltc_services::users::{User, UserDirectory};
 use ltc_tests::nats_server::NatsServer;
 use serde_json::{Value, json};
+use support::{Serving, wait_until_answering};
 use uuid::Uuid;
-
-struct Serving {
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl Serving {
-    fn start(data: &std::path::Path, nats: &str, extra: &[&str]) -> Serving {
-        let log = data.with_extension("log");
-        let child = Command::new(env!("CARGO_BIN_EXE_ltc"))
-            .args(["serve", "--data", data.to_str().unwrap(), "--nats", nats])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .expect("start ltc serve");
-        Serving { child, log }
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// SIGTERM, then the exit status within `within`.
-    fn terminate(&mut self, within: Duration) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
-        assert!(sent.success());
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(started.elapsed() < within, "ltc serve ignored SIGTERM: {}", self.log());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Serving {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn wait_until_answering(client: &async_nats::Client, serving: &Serving) {
-    let started = Instant::now();
-    while client.request("$SRV.PING.ltc-commands", "".into()).await.is_err() {
-        assert!(started.elapsed() < Duration::from_secs(30), "never ready: {}", serving.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test]
 async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {

@@ -64,10 +64,11 @@ impl ProcessManagers {
     pub fn new(engine: &Engine) -> ProcessManagers {
         let (store, paths, settings) = (engine.store().clone(), engine.paths(), engine.settings());
         // A converted lead's deal is in the company's currency: its first price book's.
-        let currency = settings.pricing.price_books.first().map_or_else(
-            || Currency::new("EUR").expect("EUR is a currency"),
-            |book| book.currency.clone(),
-        );
+        let currency = settings
+            .pricing
+            .price_books
+            .first()
+            .map_or_else(|| Currency::new("EUR").expect("EUR is a currency"), |book| book.currency);
         let defaults = ConversionDefaults { currency, pipeline: settings.pipeline.clone() };
         let placement = PlacementSettings {
             enabled: true,

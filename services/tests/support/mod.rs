@@ -1,0 +1,58 @@
+//! `ltc serve` as a child process for the tests: started on a data directory against a private
+//! nats-server, stopped with SIGTERM or SIGKILL, its log kept in a file beside the directory.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Serving {
+    pub child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Serving {
+    pub fn start(data: &std::path::Path, nats: &str, extra: &[&str]) -> Serving {
+        let log = data.with_extension("log");
+        let child = Command::new(env!("CARGO_BIN_EXE_ltc"))
+            .args(["serve", "--data", data.to_str().unwrap(), "--nats", nats])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start ltc serve");
+        Serving { child, log }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, then the exit status within `within`.
+    pub fn terminate(&mut self, within: Duration) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+        assert!(sent.success());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(started.elapsed() < within, "ltc serve ignored SIGTERM: {}", self.log());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub async fn wait_until_answering(client: &async_nats::Client, serving: &Serving) {
+    let started = Instant::now();
+    while client.request("$SRV.PING.ltc-commands", "".into()).await.is_err() {
+        assert!(started.elapsed() < Duration::from_secs(30), "never ready: {}", serving.log());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
