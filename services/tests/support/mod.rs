@@ -1,6 +1,9 @@
 //! `ltc serve` as a child process for the tests: started on a data directory against a private
 //! nats-server, stopped with SIGTERM or SIGKILL, its log kept in a file beside the directory.
 
+// Each test binary that includes this module uses a part of it.
+#![allow(dead_code)]
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -49,10 +52,26 @@ impl Drop for Serving {
     }
 }
 
+/// Waits until `ltc serve` has started every part: it says so in its log once all of them
+/// are subscribed (a `$SRV.PING` answers as soon as the first service exists, before its
+/// endpoints do).
 pub async fn wait_until_answering(client: &async_nats::Client, serving: &Serving) {
     let started = Instant::now();
-    while client.request("$SRV.PING.ltc-commands", "".into()).await.is_err() {
+    while !serving.log().contains("ltc serve is ready") {
         assert!(started.elapsed() < Duration::from_secs(30), "never ready: {}", serving.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    client.flush().await.expect("the test's connection works");
+}
+
+/// Runs `ltc` to completion; its stdout, or a panic with its output when it fails.
+pub fn ltc(args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_ltc")).args(args).output().expect("run ltc");
+    assert!(
+        output.status.success(),
+        "ltc {args:?}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("ltc prints UTF-8")
 }
