@@ -185,3 +185,49 @@ async fn serve_killed_at_random_moments_under_load_loses_no_acknowledged_command
 
 /// Read models whose JSON answers are compared with a rebuild's.
 const MODELS: [&str; 4] = ["leads", "funnel", "customers", "events"];
+
+#[tokio::test]
+async fn ltc_load_drives_serve_and_reports_latency_and_projection_lag() {
+    let server = NatsServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let admin = User {
+        id: UserId(Uuid::from_u128(0xad)),
+        name: "admin".into(),
+        role: Role::Admin,
+        team: None,
+    };
+    UserDirectory::new(vec![admin]).unwrap().save(&data.join("users.json")).unwrap();
+    let mut serving = Serving::start(&data, &server.url(), &[]);
+    let client = async_nats::connect(server.url()).await.unwrap();
+    wait_until_answering(&client, &serving).await;
+
+    let url = server.url();
+    let args = [
+        "load",
+        "--nats",
+        &url,
+        "--rate",
+        "300",
+        "--duration",
+        "2",
+        "--concurrency",
+        "16",
+        "--lag",
+        "--json",
+    ];
+    let report: Value = serde_json::from_str(&support::ltc(&args)).unwrap();
+    assert_eq!(
+        (report["sent"].as_u64(), report["ok"].as_u64()),
+        (Some(600), Some(600)),
+        "{report:#}"
+    );
+    assert_eq!(report["errors"], json!({}));
+    assert!(report["latency"]["p50_ms"].as_f64().unwrap() > 0.0);
+    // Every command that appended (a few change nothing, e.g. a capture that is a duplicate)
+    // was seen in the read models.
+    assert_eq!(report["projection_lag"]["count"], report["appended"], "{report:#}");
+    assert_eq!(report["projection_unseen"], 0);
+    assert!(serving.terminate(Duration::from_secs(15)).success(), "{}", serving.log());
+}

@@ -26,6 +26,9 @@ pub(super) struct LoadArgs {
     /// user table (`ltc demo` writes one named `admin`).
     #[arg(long, default_value = "admin")]
     actor: String,
+    /// Also measure projection lag (reply → read model) through `ltc.qry.events`.
+    #[arg(long)]
+    lag: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -41,6 +44,7 @@ pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         concurrency: args.concurrency,
         actor: args.actor.clone(),
         timeout: Duration::from_secs(5),
+        lag: args.lag,
     };
     let report = runtime.block_on(async {
         let client = connect(&args.nats)
@@ -69,6 +73,12 @@ pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
             "  latency ms  p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
             l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms
         );
+        if let (Some(lag), Some(unseen)) = (&report.projection_lag, report.projection_unseen) {
+            println!(
+                "  projection lag ms  p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}  ({} samples, {unseen} never seen)",
+                lag.p50_ms, lag.p90_ms, lag.p99_ms, lag.p999_ms, lag.max_ms, lag.count
+            );
+        }
         for (code, count) in &report.errors {
             println!("  error {code}: {count}");
         }

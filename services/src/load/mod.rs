@@ -5,8 +5,10 @@
 //!
 //! - `flow.rs`: the commands, nine per prospect, in order, over many prospects.
 //! - `latency.rs`: exact percentiles.
+//! - `lag.rs`: projection lag, reply to read model, sampled through the query service.
 
 mod flow;
+mod lag;
 mod latency;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -20,6 +22,7 @@ use uuid::Uuid;
 
 use crate::nats::headers;
 pub use flow::{Flow, STEPS};
+use lag::LagProbe;
 pub use latency::{Latencies, Percentiles};
 
 /// What to send.
@@ -35,6 +38,8 @@ pub struct LoadPlan {
     pub actor: String,
     /// How long a request may wait for its reply before it counts as timed out.
     pub timeout: Duration,
+    /// Also measure projection lag through `ltc.qry.events` (needs the query service).
+    pub lag: bool,
 }
 
 /// What happened.
@@ -43,6 +48,8 @@ pub struct LoadReport {
     pub target_rate: u32,
     pub sent: u64,
     pub ok: u64,
+    /// Successful commands that appended events (the rest changed nothing).
+    pub appended: u64,
     pub errors: BTreeMap<String, u64>,
     pub timeouts: u64,
     /// Requests that were due while `concurrency` requests were in flight.
@@ -51,11 +58,16 @@ pub struct LoadReport {
     /// Successful commands per second of the whole run.
     pub throughput: f64,
     pub latency: Percentiles,
+    /// Reply to read model, when asked for (`--lag`).
+    pub projection_lag: Option<Percentiles>,
+    /// Acknowledged positions the read models had not shown 10 s after the run.
+    pub projection_unseen: Option<usize>,
 }
 
 #[derive(Default)]
 struct Outcomes {
     ok: u64,
+    appended: u64,
     errors: BTreeMap<String, u64>,
     timeouts: u64,
     latencies: Latencies,
@@ -73,6 +85,11 @@ pub async fn run(client: &Client, plan: &LoadPlan) -> LoadReport {
     let outcomes = Arc::new(Mutex::new(Outcomes::default()));
     let mut flows_started = 0;
     let mut waited_for_a_slot = 0;
+    let probe = Arc::new(LagProbe::default());
+    let (stop_probe, probe_stopped) = tokio::sync::watch::channel(false);
+    let poller = plan.lag.then(|| {
+        tokio::spawn(probe.clone().poll(client.clone(), probe_stopped, Duration::from_secs(10)))
+    });
     let started = Instant::now();
     for sent in 0..total {
         let due = started + interval.mul_f64(sent as f64);
@@ -93,6 +110,7 @@ pub async fn run(client: &Client, plan: &LoadPlan) -> LoadReport {
         request_headers.insert(headers::ACTOR, plan.actor.as_str());
         request_headers.insert(headers::COMMAND_ID, Uuid::now_v7().to_string().as_str());
         let (client, outcomes, timeout) = (client.clone(), outcomes.clone(), plan.timeout);
+        let probe = plan.lag.then(|| probe.clone());
         tokio::spawn(async move {
             let reply = tokio::time::timeout(
                 timeout,
@@ -108,6 +126,11 @@ pub async fn run(client: &Client, plan: &LoadPlan) -> LoadReport {
                         serde_json::from_slice(&message.payload).unwrap_or_default();
                     if reply["ok"] == true {
                         outcomes.ok += 1;
+                        outcomes.appended += u64::from(reply["position"].is_u64());
+                        if let (Some(probe), Some(position)) = (&probe, reply["position"].as_u64())
+                        {
+                            probe.acknowledged(position);
+                        }
                         let mut flow = flow;
                         flow.step += 1;
                         if !flow.is_done() {
@@ -130,16 +153,23 @@ pub async fn run(client: &Client, plan: &LoadPlan) -> LoadReport {
     let all = u32::try_from(plan.concurrency.max(1)).unwrap_or(u32::MAX);
     let _drained = slots.acquire_many(all).await.expect("the semaphore is never closed");
     let elapsed = started.elapsed().as_secs_f64();
+    let _ = stop_probe.send(true);
+    if let Some(poller) = poller {
+        let _ = poller.await;
+    }
     let mut outcomes = outcomes.lock().expect("outcomes lock");
     LoadReport {
         target_rate: plan.rate,
         sent: total,
         ok: outcomes.ok,
+        appended: outcomes.appended,
         errors: outcomes.errors.clone(),
         timeouts: outcomes.timeouts,
         waited_for_a_slot,
         elapsed_s: elapsed,
         throughput: outcomes.ok as f64 / elapsed.max(f64::EPSILON),
         latency: outcomes.latencies.percentiles(),
+        projection_lag: plan.lag.then(|| probe.percentiles()),
+        projection_unseen: plan.lag.then(|| probe.unseen()),
     }
 }
