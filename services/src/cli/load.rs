@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::load::{LoadPlan, run};
+use crate::load::{LoadPlan, Mix, run};
 use crate::nats::{NatsOptions, connect};
 
 #[derive(Debug, clap::Args)]
@@ -26,6 +26,9 @@ pub(super) struct LoadArgs {
     /// user table (`ltc demo` writes one named `admin`).
     #[arg(long, default_value = "admin")]
     actor: String,
+    /// Which commands: the whole lead-to-deal flow, or the deal work alone.
+    #[arg(long, value_enum, default_value = "full")]
+    mix: Mix,
     /// Also measure projection lag (reply → read model) through `ltc.qry.events`.
     #[arg(long)]
     lag: bool,
@@ -45,6 +48,7 @@ pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         actor: args.actor.clone(),
         timeout: Duration::from_secs(5),
         lag: args.lag,
+        mix: args.mix,
     };
     let report = runtime.block_on(async {
         let client = connect(&args.nats)

@@ -6,25 +6,49 @@ use chrono::{Days, NaiveDate};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Commands per flow.
+/// Commands per flow of the full mix.
 pub const STEPS: usize = 9;
+
+/// Which commands a flow sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Mix {
+    /// Lead capture, activity, qualification, then the customer and the deal: nine commands.
+    Full,
+    /// The customer and the deal only (no lead intake): five commands. Lead captures are
+    /// serialised by the intake's lock (see `leads/intake.rs`), so this mix shows what the rest
+    /// of the command path does without that bound.
+    Deals,
+}
+
+impl Mix {
+    /// The steps of [`Flow::next_request`] this mix takes, in order.
+    fn steps(self) -> &'static [usize] {
+        match self {
+            Mix::Full => &[0, 1, 2, 3, 4, 5, 6, 7, 8],
+            Mix::Deals => &[3, 4, 5, 6, 7],
+        }
+    }
+}
 
 /// One prospect's commands, named by ids derived from the run and the flow's number.
 #[derive(Debug, Clone)]
 pub struct Flow {
     pub number: u64,
+    /// How many of the mix's commands have been answered.
     pub step: usize,
+    mix: Mix,
     lead: Uuid,
     customer: Uuid,
     opportunity: Uuid,
 }
 
 impl Flow {
-    pub fn new(run: Uuid, number: u64) -> Flow {
+    pub fn new(run: Uuid, number: u64, mix: Mix) -> Flow {
         let id = |kind: &str| Uuid::new_v5(&run, format!("{kind}-{number}").as_bytes());
         Flow {
             number,
             step: 0,
+            mix,
             lead: id("lead"),
             customer: id("customer"),
             opportunity: id("opportunity"),
@@ -32,13 +56,13 @@ impl Flow {
     }
 
     pub fn is_done(&self) -> bool {
-        self.step >= STEPS
+        self.step >= self.mix.steps().len()
     }
 
     /// The subject and body of the flow's next command.
     pub fn next_request(&self, owner: Uuid, today: NaiveDate) -> (&'static str, Value) {
         let n = self.number;
-        match self.step {
+        match self.mix.steps()[self.step] {
             0 => (
                 "ltc.cmd.lead.capture",
                 json!({

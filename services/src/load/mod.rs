@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::nats::headers;
-pub use flow::{Flow, STEPS};
+pub use flow::{Flow, Mix, STEPS};
 use lag::LagProbe;
 pub use latency::{Latencies, Percentiles};
 
@@ -40,6 +40,7 @@ pub struct LoadPlan {
     pub timeout: Duration,
     /// Also measure projection lag through `ltc.qry.events` (needs the query service).
     pub lag: bool,
+    pub mix: Mix,
 }
 
 /// What happened.
@@ -103,7 +104,7 @@ pub async fn run(client: &Client, plan: &LoadPlan) -> LoadReport {
         };
         let flow = outcomes.lock().expect("outcomes lock").idle.pop_front().unwrap_or_else(|| {
             flows_started += 1;
-            Flow::new(run_id, flows_started)
+            Flow::new(run_id, flows_started, plan.mix)
         });
         let (subject, body) = flow.next_request(owner, today);
         let mut request_headers = HeaderMap::new();

@@ -174,6 +174,11 @@ async fn dispatch(
 ) {
     let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
     while let Some((route, request)) = requests.next().await {
+        // The catch-all's copy of a known command: its own endpoint answers it. Dropped here,
+        // before it costs a slot and a task.
+        if route.is_none() && shared.known.contains(request.message.subject.as_str()) {
+            continue;
+        }
         let slot = slots.clone().acquire_owned().await.expect("the semaphore is never closed");
         let shared = shared.clone();
         tokio::spawn(async move {
@@ -189,8 +194,6 @@ async fn answer(shared: &Shared, route: Option<&Route>, request: Request) {
     let subject = request.message.subject.to_string();
     let route = match route {
         Some(route) => route,
-        // The catch-all leaves known commands to their own endpoints.
-        None if shared.known.contains(&subject) => return,
         None => {
             let name = subject.strip_prefix(COMMAND_PREFIX).unwrap_or(&subject);
             let error = WireError::UnknownCommand(name.trim_start_matches('.').to_owned());
