@@ -214,7 +214,9 @@ async fn answer(shared: &Shared, route: Option<&Route>, request: Request) {
     }
     .await;
     match &outcome {
-        Ok(executed) => tracing::info!(
+        // One line per command at debug: at info, formatting and writing it cost half the
+        // command service's throughput (BENCHMARKS.md). Refusals stay at info.
+        Ok(executed) => tracing::debug!(
             %subject, %command_id, stream = %executed.stream, events = executed.events.len(),
             retry = executed.duplicate, micros = started.elapsed().as_micros() as u64, "command"
         ),
