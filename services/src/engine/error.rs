@@ -141,7 +141,9 @@ fn variant_name(error: &impl Serialize) -> String {
     }
 }
 
-fn snake_case(name: &str) -> String {
+/// `OpportunityHasAcceptedQuote` → `opportunity_has_accepted_quote`: how Rust variant names
+/// appear on the wire (error codes, NATS command subjects).
+pub(crate) fn snake_case(name: &str) -> String {
     let mut snake = String::with_capacity(name.len() + 4);
     for (index, character) in name.chars().enumerate() {
         if character.is_uppercase() {

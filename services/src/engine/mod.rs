@@ -39,6 +39,7 @@ use crate::command::{Aggregate, CommandMeta, CommandPath, Executed};
 use crate::leads::LeadIntake;
 use accepted_quotes::AcceptedQuotes;
 
+pub(crate) use error::snake_case;
 pub use error::{EngineError, Rejection};
 pub use lead::LeadRequest;
 pub use order::OrderRequest;

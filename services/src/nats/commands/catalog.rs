@@ -12,6 +12,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use crate::engine::Command;
+use crate::engine::snake_case;
 use crate::nats::subjects::COMMAND_PREFIX;
 
 /// One command as a NATS endpoint.
@@ -216,21 +217,6 @@ fn body_schema(
     body.insert("additionalProperties".into(), false.into());
     body.insert("$defs".into(), definitions.clone());
     body
-}
-
-fn snake_case(name: &str) -> String {
-    let mut snake = String::with_capacity(name.len() + 4);
-    for (index, character) in name.chars().enumerate() {
-        if character.is_uppercase() {
-            if index > 0 {
-                snake.push('_');
-            }
-            snake.extend(character.to_lowercase());
-        } else {
-            snake.push(character);
-        }
-    }
-    snake
 }
 
 #[cfg(test)]
