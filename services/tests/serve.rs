@@ -43,6 +43,16 @@ async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
     assert_eq!(reply["ok"], true, "{reply}");
     let position = reply["position"].as_u64().unwrap();
 
+    // While serve keeps the read models, `ltc query` answers from them at once rather than
+    // waiting for serve to let go of their directory.
+    let (leads, note) = support::ltc_within(
+        &["query", "leads", "--json", "--data", data.to_str().unwrap()],
+        Duration::from_secs(20),
+    );
+    assert!(note.contains("another ltc process keeps these read models current"), "{note}");
+    let leads: Value = serde_json::from_str(&leads).unwrap();
+    assert_eq!(leads["query"], "leads");
+
     let status = serving.terminate(Duration::from_secs(15));
     assert!(status.success(), "exit {status}: {}", serving.log());
     let log = serving.log();

@@ -21,7 +21,8 @@ use serde::Serialize;
 use super::query_models::{Answer, Model};
 use super::rebuild::{ProgressDisplay, open_read_models};
 use crate::data_dir::{DEFAULT_DATA_DIR, DataDir};
-use crate::queries::{AsOf, Query, end_of_day};
+use crate::queries::{AsOf, Query, QuerySource, end_of_day};
+use crate::read_models::DirectoryLock;
 use crate::read_models::thousands;
 
 #[derive(Debug, clap::Args)]
@@ -69,7 +70,13 @@ impl Answer for Runner<'_> {
     /// Runs `query` with the common options: catch up (or rebuild as of a date), query, print.
     fn answer<Q: Query>(&mut self, query: &Q) -> anyhow::Result<()> {
         let common = self.common;
-        let models = open_read_models(&DataDir::new(&common.data))?;
+        let data = DataDir::new(&common.data);
+        if DirectoryLock::is_held_elsewhere(&data.read_models())?
+            && !(common.as_of.is_some() && Q::AS_OF == AsOf::Rebuild)
+        {
+            return answer_beside_serve(common, &data, query);
+        }
+        let models = open_read_models(&data)?;
         let progress = ProgressDisplay::new("catching up");
         let (result, position) = match (common.as_of, Q::AS_OF) {
             (Some(date), AsOf::Rebuild) => {
@@ -87,22 +94,48 @@ impl Answer for Runner<'_> {
                 (query.query(&models.reader()?, as_of)?, caught_up.position)
             }
         };
-        if common.json {
-            let answered =
-                Answered { query: Q::NAME, position, as_of: common.as_of, result: &result };
-            println!("{}", serde_json::to_string_pretty(&answered)?);
-        } else {
-            match common.as_of {
-                Some(date) => println!(
-                    "{} as of the end of {date} (UTC): the log up to position {}",
-                    Q::NAME,
-                    thousands(position)
-                ),
-                None => println!("{} at log position {}", Q::NAME, thousands(position)),
-            }
-            println!();
-            print!("{}", query.render(&result));
-        }
-        Ok(())
+        print_answer(common, query, &result, position)
     }
+}
+
+/// Another process (a running `ltc serve`) keeps the read models current and holds their
+/// directory: answer from them as they stand, without waiting for it or catching up.
+fn answer_beside_serve<Q: Query>(
+    common: &CommonArgs,
+    data: &DataDir,
+    query: &Q,
+) -> anyhow::Result<()> {
+    let store = super::verify::open_existing(data)?;
+    let source = QuerySource::new(data, store);
+    let answered = source.answer_from_tables(query, common.as_of)?;
+    eprintln!(
+        "ltc: another ltc process keeps these read models current; answering from them as they \
+         stand (log position {})",
+        thousands(answered.freshness.position)
+    );
+    print_answer(common, query, &answered.result, answered.freshness.position)
+}
+
+fn print_answer<Q: Query>(
+    common: &CommonArgs,
+    query: &Q,
+    result: &Q::Answer,
+    position: u64,
+) -> anyhow::Result<()> {
+    if common.json {
+        let answered = Answered { query: Q::NAME, position, as_of: common.as_of, result };
+        println!("{}", serde_json::to_string_pretty(&answered)?);
+    } else {
+        match common.as_of {
+            Some(date) => println!(
+                "{} as of the end of {date} (UTC): the log up to position {}",
+                Q::NAME,
+                thousands(position)
+            ),
+            None => println!("{} at log position {}", Q::NAME, thousands(position)),
+        }
+        println!();
+        print!("{}", query.render(result));
+    }
+    Ok(())
 }

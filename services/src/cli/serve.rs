@@ -107,9 +107,15 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         commands = Some(start_commands(args, &data, engine.clone(), &client).await?);
         // The process managers act through the same engine, so they share its caches.
         let checkpoint = checkpoint_path(&data);
-        automation = Some(tokio::spawn(async move {
-            let managers = ProcessManagers::new(&engine);
-            managers.follow(engine.store(), &checkpoint, automation_stopped).await;
+        // On a thread of its own: the process managers read the log with blocking SQLite
+        // scans, which on the runtime's two workers would stall the commands in flight.
+        automation = Some(tokio::task::spawn_blocking(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let runtime = runtime.expect("a runtime for the process managers");
+            runtime.block_on(async {
+                let managers = ProcessManagers::new(&engine);
+                managers.follow(engine.store(), &checkpoint, automation_stopped).await;
+            });
         }));
     }
     let mut relay = None;

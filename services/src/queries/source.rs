@@ -97,6 +97,19 @@ impl QuerySource {
         }
     }
 
+    /// Answers `request` from the generation in service as it stands, `as_of` applied to its
+    /// tables: what `ltc query` does while another process keeps the read models current.
+    pub fn answer_from_tables<Q: Query>(
+        &self,
+        request: &Q,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Answered<Q::Answer>, QueryError> {
+        let (generation, conn) = self.reader()?;
+        let answered = answer_in_transaction(&conn, request, as_of);
+        self.give_back(generation, conn);
+        answered
+    }
+
     /// One page of a stream's events, from the log.
     pub fn audit(&self, request: &AuditRequest) -> Result<Answered<AuditAnswer>, QueryError> {
         let (freshness, result) = audit(&self.shared.store, request)?;

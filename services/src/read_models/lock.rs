@@ -42,6 +42,23 @@ impl DirectoryLock {
     }
 }
 
+impl DirectoryLock {
+    /// Whether another process holds the lock of `dir` right now (a running `ltc serve`'s
+    /// projector keeps it for as long as it runs). Takes nothing.
+    pub fn is_held_elsewhere(dir: &Path) -> std::io::Result<bool> {
+        let file = match OpenOptions::new().write(true).open(dir.join(LOCK_FILE)) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(error) => return Err(error),
+        };
+        match file.try_lock() {
+            Ok(()) => Ok(false),
+            Err(TryLockError::WouldBlock) => Ok(true),
+            Err(TryLockError::Error(error)) => Err(error),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

@@ -75,3 +75,32 @@ pub fn ltc(args: &[&str]) -> String {
     );
     String::from_utf8(output.stdout).expect("ltc prints UTF-8")
 }
+
+/// Runs `ltc` and fails the test if it has not finished within `within`; its stdout and stderr.
+pub fn ltc_within(args: &[&str], within: Duration) -> (String, String) {
+    let dir = tempfile::tempdir().expect("a directory for ltc's output");
+    let (out, err) = (dir.path().join("out"), dir.path().join("err"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ltc"))
+        .args(args)
+        .stdout(std::fs::File::create(&out).expect("stdout file"))
+        .stderr(std::fs::File::create(&err).expect("stderr file"))
+        .spawn()
+        .expect("run ltc");
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for ltc") {
+            break status;
+        }
+        if started.elapsed() > within {
+            let _ = child.kill();
+            panic!(
+                "ltc {args:?} still running after {within:?}: {}",
+                std::fs::read_to_string(&err).unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (out, err) = (std::fs::read_to_string(out).unwrap(), std::fs::read_to_string(err).unwrap());
+    assert!(status.success(), "ltc {args:?}: {out}{err}");
+    (out, err)
+}
