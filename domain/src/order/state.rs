@@ -3,6 +3,7 @@
 //! never stored, so they cannot drift from them.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::actor::Ownership;
@@ -24,6 +25,7 @@ pub enum OrderState {
 
 /// Where the order stands, derived from how much is fulfilled and invoiced (ERPNext's way).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(JsonSchema)]
 pub enum OrderStatus {
     /// Placed, awaiting confirmation.
     ToConfirm,

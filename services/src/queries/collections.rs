@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AsOf, Dated, Query, QueryError, as_of_schema, date_or_today, parse_period, period_schema,
-    reply_schema,
 };
 
 /// `ltc query ar-aging [--as-of DATE] [--by-customer]`; on NATS
@@ -32,7 +31,7 @@ impl Query for ArAgingRequest {
     const NAME: &'static str = "ar-aging";
     const AS_OF: AsOf = AsOf::AtQueryTime;
     type Answer = Dated<collections::AgingRow>;
-    type AnswerSchema = Dated<reply_schema::AgingRow>;
+    type AnswerSchema = Dated<collections::AgingRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
@@ -87,7 +86,7 @@ fn period_default() -> Period {
 impl Query for CollectionsRequest {
     const NAME: &'static str = "collections";
     type Answer = Vec<collections::CollectionsRow>;
-    type AnswerSchema = Vec<reply_schema::CollectionsRow>;
+    type AnswerSchema = Vec<collections::CollectionsRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
@@ -132,7 +131,7 @@ impl Query for DsoRequest {
     const NAME: &'static str = "dso";
     const AS_OF: AsOf = AsOf::AtQueryTime;
     type Answer = Vec<collections::DsoRow>;
-    type AnswerSchema = Vec<reply_schema::DsoRow>;
+    type AnswerSchema = Vec<collections::DsoRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AsOf, Query, QueryError, as_of_schema, date_or_today, reply_schema};
+use super::{AsOf, Query, QueryError, as_of_schema, date_or_today};
 
 /// `ltc query customer360 <ID> [--timeline 50] [--as-of DATE]`; on NATS
 /// `{"customer_id": "…", "timeline": 50, "as_of": "2026-03-31"}`.
@@ -35,9 +35,7 @@ fn timeline_default() -> u32 {
 /// A customer's view and the latest lines of their timeline.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Customer360Answer {
-    #[schemars(with = "reply_schema::Customer360")]
     pub customer: customer360::Customer360,
-    #[schemars(with = "Vec<reply_schema::TimelineEntry>")]
     pub timeline: Vec<customer360::TimelineEntry>,
 }
 
@@ -85,7 +83,7 @@ pub struct CustomersRequest {
 impl Query for CustomersRequest {
     const NAME: &'static str = "customers";
     type Answer = Vec<customer360::CustomerListRow>;
-    type AnswerSchema = Vec<reply_schema::CustomerListRow>;
+    type AnswerSchema = Vec<customer360::CustomerListRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

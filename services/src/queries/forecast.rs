@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Query, QueryError, as_of_schema, reply_schema};
+use super::{Query, QueryError, as_of_schema};
 
 /// `ltc query forecast --period 2026-Q1 [--runs 2000] [--seed 42] [--as-of DATE]`; on NATS
 /// `{"period": "2026-Q1", "runs": 2000, "seed": 42}`. `as_of` rebuilds the forecast from what
@@ -45,9 +45,7 @@ fn seed_default() -> u64 {
 /// A period's figures with the simulation of its revenue.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct ForecastAnswer {
-    #[schemars(with = "reply_schema::Forecast")]
     pub forecast: forecast::Forecast,
-    #[schemars(with = "reply_schema::Simulation")]
     pub simulation: forecast::Simulation,
 }
 
@@ -96,7 +94,7 @@ pub struct WinProbabilitiesRequest {
 impl Query for WinProbabilitiesRequest {
     const NAME: &'static str = "win-probabilities";
     type Answer = forecast::WinProbabilities;
-    type AnswerSchema = reply_schema::WinProbabilities;
+    type AnswerSchema = forecast::WinProbabilities;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

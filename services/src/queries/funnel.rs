@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
-use super::{Query, QueryError, as_of_schema, one_of, parse_period, period_schema, reply_schema};
+use super::{Query, QueryError, as_of_schema, one_of, parse_period, period_schema};
 
 /// `ltc query funnel --by region --period quarter`; on NATS
 /// `{"by": "region", "period": "quarter"}`.
@@ -54,7 +54,7 @@ fn dimension_schema(_: &mut SchemaGenerator) -> Schema {
 impl Query for FunnelRequest {
     const NAME: &'static str = "funnel";
     type Answer = Vec<FunnelRow>;
-    type AnswerSchema = Vec<reply_schema::FunnelRow>;
+    type AnswerSchema = Vec<FunnelRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
-use super::{Query, QueryError, as_of_schema, one_of, reply_schema};
+use super::{Query, QueryError, as_of_schema, one_of};
 
 /// `ltc query leads --by channel`; on NATS `{"by": "channel"}`.
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize, JsonSchema)]
@@ -44,7 +44,7 @@ fn lead_dimension_schema(_: &mut SchemaGenerator) -> Schema {
 impl Query for LeadsRequest {
     const NAME: &'static str = "leads";
     type Answer = Vec<LeadRow>;
-    type AnswerSchema = Vec<reply_schema::LeadRow>;
+    type AnswerSchema = Vec<LeadRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

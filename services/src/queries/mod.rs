@@ -15,7 +15,6 @@
 //! - `source.rs`: [`QuerySource`], the read models of a data directory read without owning
 //!   them (the projector, maybe in another process, keeps them current).
 //! - `reply.rs`: the wire's reply envelope, with how fresh the answer is.
-//! - `reply_schema.rs`: the JSON Schema of each answer, for `schemas/queries/`.
 
 mod audit;
 mod collections;
@@ -26,7 +25,6 @@ mod forecast;
 mod funnel;
 mod leads;
 mod reply;
-pub mod reply_schema;
 mod reps;
 mod source;
 mod stalled;
@@ -69,8 +67,9 @@ pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'stat
     /// How `as_of` is answered.
     const AS_OF: AsOf = AsOf::Rebuild;
     type Answer: Serialize + Send + 'static;
-    /// What describes the answer's JSON in `schemas/queries/<name>.reply.json` (the answer's
-    /// row types live in `ltc_projections` without a schema; see `reply_schema`).
+    /// What describes the answer's JSON in `schemas/queries/<name>.reply.json`: the answer type
+    /// itself (its rows derive `JsonSchema` in `ltc_projections`), named here so the schema
+    /// test can ask for it without every `Answer` having to describe itself.
     type AnswerSchema: JsonSchema;
 
     /// The request's `as_of` as the client wrote it (the CLI passes its own `--as-of`).

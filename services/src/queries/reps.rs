@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Query, QueryError, as_of_schema, reply_schema};
+use super::{Query, QueryError, as_of_schema};
 
 /// `ltc query reps --period 2026-Q1`; on NATS `{"period": "2026-Q1"}`.
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize, JsonSchema)]
@@ -25,7 +25,7 @@ pub struct RepsRequest {
 impl Query for RepsRequest {
     const NAME: &'static str = "reps";
     type Answer = Vec<reps::RepRow>;
-    type AnswerSchema = Vec<reply_schema::RepRow>;
+    type AnswerSchema = Vec<reps::RepRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AsOf, Dated, Query, QueryError, as_of_schema, date_or_today, reply_schema};
+use super::{AsOf, Dated, Query, QueryError, as_of_schema, date_or_today};
 
 /// `ltc query stalled [--as-of DATE]`; on NATS `{"as_of": "2026-03-15"}` (today when absent).
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize, JsonSchema)]
@@ -23,7 +23,7 @@ impl Query for StalledRequest {
     const NAME: &'static str = "stalled";
     const AS_OF: AsOf = AsOf::AtQueryTime;
     type Answer = Dated<StalledRow>;
-    type AnswerSchema = Dated<reply_schema::StalledRow>;
+    type AnswerSchema = Dated<StalledRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

@@ -3,12 +3,14 @@
 //! it as a bar chart.
 
 use rusqlite::Connection;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::table::{Align, TextTable, thousands};
 
 /// One stream kind's share of the log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct EventCountsRow {
     pub stream_kind: String,
     pub n_streams: u64,

@@ -20,6 +20,7 @@
 
 use chrono::{NaiveDate, TimeDelta};
 use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::QueryError;
@@ -28,6 +29,7 @@ use super::table::{Table, money};
 /// What was owed at the end of a day, by how long it had been past due, in one currency: for
 /// all customers (`customer_id` is `None`) or for one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct AgingRow {
     pub currency: String,
     pub customer_id: Option<String>,

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, TimeDelta};
 use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::QueryError;
@@ -26,6 +27,7 @@ pub const DSO_DAYS_MAX: u32 = 3_650;
 
 /// DSO in one currency, with the figures it is computed from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct DsoRow {
     pub currency: String,
     pub as_of: NaiveDate,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use rusqlite::Connection;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::QueryError;
@@ -24,6 +25,7 @@ pub const COLLECTIONS_PERIODS_MAX: usize = 1_200;
 /// One period's collections in one currency, for all customers (`customer_id` is `None`) or
 /// for one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct CollectionsRow {
     pub period: String,
     pub customer_id: Option<String>,

@@ -5,12 +5,14 @@ use std::collections::HashMap;
 
 use ltc_domain::money::Money;
 use rusqlite::Connection;
+use schemars::JsonSchema;
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::parse::{PerCurrency, QueryError, parse_id, parse_money};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct CustomerListRow {
     pub customer_id: Uuid,
     pub name: String,

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use ltc_domain::money::{Currency, Money};
 use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -20,6 +21,7 @@ use super::query::rows;
 
 /// One invoice's receivable at the end of the query's `as_of`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct ReceivableRow {
     pub receivable_id: Uuid,
     pub order_id: Uuid,
@@ -42,6 +44,7 @@ pub struct ReceivableRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct InstalmentRow {
     pub due_on: NaiveDate,
     pub amount: Money,
@@ -52,6 +55,7 @@ pub struct InstalmentRow {
 /// A credit the customer got: a credit note, an overpayment kept as credit, or a refund of
 /// credit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct CreditRow {
     pub on: NaiveDate,
     /// credit_note, overpayment or refund.

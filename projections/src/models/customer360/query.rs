@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::money::Money;
 use ltc_domain::order::{OrderStatus, status_of};
 use rusqlite::{Connection, Row, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -22,6 +23,7 @@ use super::parse::{
 use super::timeline;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct Customer360 {
     pub as_of: NaiveDate,
     pub profile: Profile,
@@ -41,6 +43,7 @@ pub struct Customer360 {
 
 /// The customer's headline figures, each per currency (never summed across currencies).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct Figures {
     /// Collected cash net of refunds: every payment received by `as_of` (including any part
     /// kept as credit) less credit refunded by then. Credit notes and write-offs move no cash
@@ -59,6 +62,7 @@ pub struct Figures {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct Profile {
     pub customer_id: Uuid,
     pub name: String,
@@ -76,6 +80,7 @@ pub struct Profile {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct ContactRow {
     pub contact_id: Uuid,
     pub name: String,
@@ -85,6 +90,9 @@ pub struct ContactRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
+// Named apart from `leads::LeadRow` in the published query schemas.
+#[schemars(rename = "CustomerLeadRow")]
 pub struct LeadRow {
     pub lead_id: Uuid,
     pub channel: String,
@@ -98,6 +106,7 @@ pub struct LeadRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct OpportunityRow {
     pub opportunity_id: Uuid,
     pub name: String,
@@ -114,6 +123,7 @@ pub struct OpportunityRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct QuoteRow {
     pub quote_id: Uuid,
     pub opportunity_id: Uuid,
@@ -128,6 +138,7 @@ pub struct QuoteRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct OrderRow {
     pub order_id: Uuid,
     pub quote_id: Uuid,

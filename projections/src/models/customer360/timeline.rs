@@ -11,6 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::envelope::Envelope;
@@ -22,6 +23,7 @@ pub const TIMELINE_LIMIT_MAX: u32 = 10_000;
 
 /// One line of a customer's timeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct TimelineEntry {
     /// The event's log position: the order of events of the same second.
     pub position: u64,

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::apply::{Deal, OPEN};
@@ -41,6 +42,7 @@ pub const UNKNOWN: &str = "unknown";
 
 /// What the model looks at for one deal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct Features {
     /// Every open stage the deal reached (training) or its current stage (scoring).
     pub stages: Vec<String>,
@@ -66,6 +68,7 @@ impl Features {
 
 /// The learned probability of one open deal, beside the pipeline's stage probability.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct WinProbability {
     pub opportunity_id: String,
     pub name: String,
@@ -81,6 +84,7 @@ pub struct WinProbability {
 
 /// Every open deal's learned win probability, and what the model was trained on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct WinProbabilities {
     /// The day of the latest deal activity the model has seen: recency is measured to it.
     pub as_of: Option<NaiveDate>,

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::money::{Bps, Currency, Money};
 use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::apply::{OPEN, WON};
@@ -43,6 +44,7 @@ pub enum QueryError {
 
 /// One period's forecast.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct Forecast {
     pub period: String,
     /// The day whose end the figures stand at; `None` for everything the read model holds.
@@ -54,6 +56,7 @@ pub struct Forecast {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct ForecastRow {
     pub currency: String,
     pub closed_won_minor: i64,
@@ -70,6 +73,7 @@ pub struct ForecastRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct RepForecastRow {
     pub rep: String,
     pub team: Option<String>,

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::apply::WON;
@@ -24,6 +25,7 @@ pub const SIMULATION_RUNS_MAX: u32 = 100_000;
 
 /// One period's simulated revenue, per currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct Simulation {
     pub period: String,
     pub runs: u32,
@@ -32,6 +34,7 @@ pub struct Simulation {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct Percentiles {
     pub currency: String,
     /// Already won in the period: every run's floor.

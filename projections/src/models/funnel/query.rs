@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::shared::{DateRange, QueryError, average, count, divide_rounded, ratio_bps};
@@ -98,6 +99,7 @@ const PRODUCT_OF_O: &str = "(SELECT q.product_sku FROM funnel_quotes q \
 
 /// One period and one value of the dimension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct FunnelRow {
     pub period: String,
     pub key: String,
@@ -123,6 +125,7 @@ pub struct FunnelRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct StageFigures {
     pub stage: String,
     /// `open`, `won` or `lost`.
@@ -137,6 +140,7 @@ pub struct StageFigures {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct CurrencyFigures {
     pub currency: String,
     pub opportunities: u64,

@@ -2,6 +2,7 @@
 //! captured in a date range.
 
 use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::models::funnel::shared::{DateRange, QueryError, count, divide_rounded, ratio_bps};
@@ -48,6 +49,7 @@ impl LeadDimension {
 
 /// One value of the dimension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct LeadRow {
     pub key: String,
     /// Every lead captured, duplicates included.

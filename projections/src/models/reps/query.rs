@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use ltc_domain::money::{Bps, Currency, Money};
 use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::QueryError;
@@ -13,6 +14,7 @@ use crate::models::period::Period;
 
 /// One rep's period: their work, and per currency their target and wins.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct RepRow {
     pub rep_id: String,
     /// The team the rep's quota for the period names, if any.
@@ -32,6 +34,7 @@ pub struct RepRow {
 
 /// A rep's target and wins in one currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct RepMoney {
     pub currency: String,
     /// The quota's amount, when the quota is in this currency.

@@ -3,12 +3,14 @@
 
 use chrono::{Days, NaiveDate};
 use rusqlite::{Connection, params};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 use crate::models::funnel::shared::QueryError;
 
 /// One stalled opportunity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(JsonSchema)]
 pub struct StalledRow {
     pub opportunity_id: String,
     pub name: String,
