@@ -2,8 +2,8 @@
 //! (`<model>.request.json`, as the service reads it: options may be left out, unknown fields
 //! are refused) and the reply it gets (`<model>.reply.json`, as the service writes it: every
 //! field present, no other), and `error.json`, the error reply of every endpoint. Real answers
-//! over a generated history validate against the committed files, which is also what keeps the
-//! answers' schema twins (`ltc_services::queries::reply_schema`) true to the row types.
+//! over a generated history validate against the committed files: the reply schemas are derived
+//! from the read models' own row types, and this checks that what they write matches.
 
 use std::sync::Arc;
 
