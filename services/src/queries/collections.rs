@@ -31,7 +31,6 @@ impl Query for ArAgingRequest {
     const NAME: &'static str = "ar-aging";
     const AS_OF: AsOf = AsOf::AtQueryTime;
     type Answer = Dated<collections::AgingRow>;
-    type AnswerSchema = Dated<collections::AgingRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
@@ -86,7 +85,6 @@ fn period_default() -> Period {
 impl Query for CollectionsRequest {
     const NAME: &'static str = "collections";
     type Answer = Vec<collections::CollectionsRow>;
-    type AnswerSchema = Vec<collections::CollectionsRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
@@ -131,7 +129,6 @@ impl Query for DsoRequest {
     const NAME: &'static str = "dso";
     const AS_OF: AsOf = AsOf::AtQueryTime;
     type Answer = Vec<collections::DsoRow>;
-    type AnswerSchema = Vec<collections::DsoRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

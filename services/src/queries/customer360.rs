@@ -43,7 +43,6 @@ impl Query for Customer360Request {
     const NAME: &'static str = "customer360";
     const AS_OF: AsOf = AsOf::AtQueryTime;
     type Answer = Customer360Answer;
-    type AnswerSchema = Customer360Answer;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
@@ -83,7 +82,6 @@ pub struct CustomersRequest {
 impl Query for CustomersRequest {
     const NAME: &'static str = "customers";
     type Answer = Vec<customer360::CustomerListRow>;
-    type AnswerSchema = Vec<customer360::CustomerListRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

@@ -23,7 +23,6 @@ pub struct EventsRequest {
 impl Query for EventsRequest {
     const NAME: &'static str = "events";
     type Answer = Vec<EventCountsRow>;
-    type AnswerSchema = Vec<EventCountsRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

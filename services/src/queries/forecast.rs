@@ -52,7 +52,6 @@ pub struct ForecastAnswer {
 impl Query for ForecastRequest {
     const NAME: &'static str = "forecast";
     type Answer = ForecastAnswer;
-    type AnswerSchema = ForecastAnswer;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
@@ -94,7 +93,6 @@ pub struct WinProbabilitiesRequest {
 impl Query for WinProbabilitiesRequest {
     const NAME: &'static str = "win-probabilities";
     type Answer = forecast::WinProbabilities;
-    type AnswerSchema = forecast::WinProbabilities;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

@@ -54,7 +54,6 @@ fn dimension_schema(_: &mut SchemaGenerator) -> Schema {
 impl Query for FunnelRequest {
     const NAME: &'static str = "funnel";
     type Answer = Vec<FunnelRow>;
-    type AnswerSchema = Vec<FunnelRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

@@ -44,7 +44,6 @@ fn lead_dimension_schema(_: &mut SchemaGenerator) -> Schema {
 impl Query for LeadsRequest {
     const NAME: &'static str = "leads";
     type Answer = Vec<LeadRow>;
-    type AnswerSchema = Vec<LeadRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

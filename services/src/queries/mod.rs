@@ -66,11 +66,9 @@ pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'stat
     const NAME: &'static str;
     /// How `as_of` is answered.
     const AS_OF: AsOf = AsOf::Rebuild;
-    type Answer: Serialize + Send + 'static;
-    /// What describes the answer's JSON in `schemas/queries/<name>.reply.json`: the answer type
-    /// itself (its rows derive `JsonSchema` in `ltc_projections`), named here so the schema
-    /// test can ask for it without every `Answer` having to describe itself.
-    type AnswerSchema: JsonSchema;
+    /// Describes its own JSON (`schemas/queries/<name>.reply.json`; the rows derive
+    /// `JsonSchema` in `ltc_projections`).
+    type Answer: Serialize + JsonSchema + Send + 'static;
 
     /// The request's `as_of` as the client wrote it (the CLI passes its own `--as-of`).
     fn as_of_text(&self) -> Option<&str>;

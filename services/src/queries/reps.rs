@@ -25,7 +25,6 @@ pub struct RepsRequest {
 impl Query for RepsRequest {
     const NAME: &'static str = "reps";
     type Answer = Vec<reps::RepRow>;
-    type AnswerSchema = Vec<reps::RepRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

@@ -23,7 +23,6 @@ impl Query for StalledRequest {
     const NAME: &'static str = "stalled";
     const AS_OF: AsOf = AsOf::AtQueryTime;
     type Answer = Dated<StalledRow>;
-    type AnswerSchema = Dated<StalledRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()

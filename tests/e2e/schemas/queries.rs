@@ -52,7 +52,7 @@ pub fn query_schemas() -> Vec<SchemaFile> {
 }
 
 fn endpoint<Q: Query>() -> [SchemaFile; 2] {
-    [request_schema::<Q>(Q::NAME), reply_schema::<Reply<Q::AnswerSchema>>(&reply_path(Q::NAME))]
+    [request_schema::<Q>(Q::NAME), reply_schema::<Reply<Q::Answer>>(&reply_path(Q::NAME))]
 }
 
 fn request_path(endpoint: &str) -> String {
