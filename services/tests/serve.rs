@@ -13,19 +13,24 @@ use serde_json::{Value, json};
 use support::{Serving, wait_until_answering};
 use uuid::Uuid;
 
-#[tokio::test]
-async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
-    let server = NatsServer::start();
+fn user(id: u128, name: &str, role: Role) -> User {
+    User { id: UserId(Uuid::from_u128(id)), name: name.into(), role, team: None }
+}
+
+/// A fresh data directory whose user table holds `users`.
+fn data_dir_with(users: &[User]) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let alice = User {
-        id: UserId(Uuid::from_u128(0xa11ce)),
-        name: "alice".into(),
-        role: Role::SalesRep,
-        team: None,
-    };
-    UserDirectory::new(vec![alice.clone()]).unwrap().save(&data.join("users.json")).unwrap();
+    UserDirectory::new(users.to_vec()).unwrap().save(&data.join("users.json")).unwrap();
+    (dir, data)
+}
+
+#[tokio::test]
+async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
+    let server = NatsServer::start();
+    let alice = user(0xa11ce, "alice", Role::SalesRep);
+    let (_dir, data) = data_dir_with(&[alice.clone()]);
     let mut serving = Serving::start(&data, &server.url(), &["--log-json"]);
     let client = async_nats::connect(server.url()).await.unwrap();
     wait_until_answering(&client, &serving).await;
@@ -104,16 +109,7 @@ async fn serve_killed_at_random_moments_under_load_loses_no_acknowledged_command
     use rand::{Rng, SeedableRng};
 
     let server = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let alice = User {
-        id: UserId(Uuid::from_u128(0xa11ce)),
-        name: "alice".into(),
-        role: Role::SalesRep,
-        team: None,
-    };
-    UserDirectory::new(vec![alice]).unwrap().save(&data.join("users.json")).unwrap();
+    let (_dir, data) = data_dir_with(&[user(0xa11ce, "alice", Role::SalesRep)]);
     let client = async_nats::connect(server.url()).await.unwrap();
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x51c_c111);
     let mut acknowledged = Vec::new();
@@ -199,16 +195,7 @@ const MODELS: [&str; 4] = ["leads", "funnel", "customers", "events"];
 #[tokio::test]
 async fn ltc_load_drives_serve_and_reports_latency_and_projection_lag() {
     let server = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let admin = User {
-        id: UserId(Uuid::from_u128(0xad)),
-        name: "admin".into(),
-        role: Role::Admin,
-        team: None,
-    };
-    UserDirectory::new(vec![admin]).unwrap().save(&data.join("users.json")).unwrap();
+    let (_dir, data) = data_dir_with(&[user(0xad, "admin", Role::Admin)]);
     let mut serving = Serving::start(&data, &server.url(), &[]);
     let client = async_nats::connect(server.url()).await.unwrap();
     wait_until_answering(&client, &serving).await;
