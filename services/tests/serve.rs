@@ -30,7 +30,7 @@ fn data_dir_with(users: &[User]) -> (tempfile::TempDir, std::path::PathBuf) {
 async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
     let server = NatsServer::start();
     let alice = user(0xa11ce, "alice", Role::SalesRep);
-    let (_dir, data) = data_dir_with(&[alice.clone()]);
+    let (_dir, data) = data_dir_with(std::slice::from_ref(&alice));
     let mut serving = Serving::start(&data, &server.url(), &["--log-json"]);
     let client = async_nats::connect(server.url()).await.unwrap();
     wait_until_answering(&client, &serving).await;
