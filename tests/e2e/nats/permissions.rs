@@ -98,3 +98,24 @@ async fn a_wrong_password_is_refused_at_connect() {
     let error = ltc_services::nats::connect(&login).await.expect_err("a bad password fails");
     assert!(error.to_string().to_lowercase().contains("authorization"), "{error}");
 }
+
+#[tokio::test]
+async fn a_client_logs_in_with_an_nkey_seed_file_and_a_token_as_ltc_serve_does() {
+    let user = nkeys::KeyPair::new_user();
+    let config = format!("authorization {{ users = [ {{ nkey: {} }} ] }}\n", user.public_key());
+    let server = NatsServer::start_with_config(&config);
+    let dir = tempfile::tempdir().unwrap();
+    let seed_file = dir.path().join("user.nk");
+    std::fs::write(&seed_file, format!("{}\n", user.seed().unwrap())).unwrap();
+    let login = NatsOptions { nkey_seed_file: Some(seed_file), ..NatsOptions::at(server.url()) };
+    let client = ltc_services::nats::connect(&login).await.expect("the nkey logs in");
+    client.flush().await.expect("a round trip");
+    let stranger = ltc_services::nats::connect(&NatsOptions::at(server.url())).await;
+    assert!(stranger.is_err(), "without the nkey the server refuses the connection");
+
+    let server = NatsServer::start_with_config("authorization { token: s3cr3t }\n");
+    let login = NatsOptions { token: Some("s3cr3t".into()), ..NatsOptions::at(server.url()) };
+    ltc_services::nats::connect(&login).await.expect("the token logs in");
+    let wrong = NatsOptions { token: Some("guess".into()), ..NatsOptions::at(server.url()) };
+    assert!(ltc_services::nats::connect(&wrong).await.is_err());
+}
