@@ -4,9 +4,12 @@
 //! [`assignment::assign`](ltc_domain::lead::assignment::assign) from the reps' loads and each
 //! rule's rotation, all read from the log. It also merges a duplicate into its survivor.
 //!
-//! Intake is serialised by one lock around the directory: a capture holds it from the lookup
-//! until its events are in the directory, so two captures of the same person in one process
-//! cannot both become survivors, and two assignments cannot both take a rep's last free slot.
+//! Intake is serialised by one lock around the directory. A capture to be assigned holds it from
+//! the lookup until its assignment is in the log, so two assignments cannot both take a rep's
+//! last free slot. A capture with nothing to assign (it names its owner, or duplicates a
+//! survivor) holds it only for the lookup and claims its duplicate keys while its events are
+//! made durable (`claims.rs`), so such captures share the store's group commit, and two
+//! captures of the same person in one process still cannot both become survivors.
 //!
 //! **Limitation: one intake per log.** The lock is per process. Two processes capturing the same
 //! person at the same moment each miss the other's lead, and both leads survive: they are
@@ -32,6 +35,7 @@ use ltc_eventstore::{Clock, EventStore};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
+use super::claims::Claims;
 use super::directory::{DirectoryError, LeadDirectory};
 use super::settings::AssignmentSettings;
 use crate::command::{CommandMeta, CommandPath, ExecuteError, Executed};
@@ -113,6 +117,7 @@ pub struct LeadIntake {
     settings: AssignmentSettings,
     scoring_model: ScoringModel,
     directory: Mutex<LeadDirectory>,
+    claims: Claims,
 }
 
 impl LeadIntake {
@@ -132,6 +137,7 @@ impl LeadIntake {
             settings,
             scoring_model,
             directory: Mutex::new(LeadDirectory::new()),
+            claims: Claims::default(),
         }
     }
 
@@ -161,18 +167,31 @@ impl LeadIntake {
         meta: &CommandMeta,
         at: DateTime<Utc>,
     ) -> Result<Captured, IntakeError> {
-        let mut directory = self.directory.lock().await;
-        directory.catch_up(&self.store)?;
+        let keys = duplicate_keys(
+            request.contact.email.as_deref(),
+            request.contact.phone.as_deref(),
+            request.company_name.as_deref(),
+            request.website.as_deref(),
+        );
+        let mut directory = loop {
+            let mut directory = self.directory.lock().await;
+            directory.catch_up(&self.store)?;
+            let known = directory.status_of(request.lead_id).is_some();
+            match self.claims.conflict(&keys) {
+                // Someone else's capture of these keys is in flight: once it ends its lead is
+                // in the log (or it failed), so look again then.
+                Some(hold) if !known && directory.survivor_for(&keys).is_none() => {
+                    drop(directory);
+                    drop(hold.lock().await);
+                }
+                _ => break directory,
+            }
+        };
         // A lead already captured (a retry under a new command id) is not looked up, which would
         // find itself: the repeat names the survivor the capture named, so it matches it.
         let duplicate_of = match directory.status_of(request.lead_id) {
             Some(_) => directory.captured_as_duplicate_of(request.lead_id),
-            None => directory.survivor_for(&duplicate_keys(
-                request.contact.email.as_deref(),
-                request.contact.phone.as_deref(),
-                request.company_name.as_deref(),
-                request.website.as_deref(),
-            )),
+            None => directory.survivor_for(&keys),
         };
         let command = LeadCommand::Capture {
             lead_id: request.lead_id,
@@ -188,6 +207,34 @@ impl LeadIntake {
             duplicate_of,
             scoring_model: self.scoring_model.clone(),
         };
+        if duplicate_of.is_some() || request.owner.is_some() {
+            // Nothing to assign: the lock goes before the append, the keys stay claimed.
+            let claim = self.claims.claim(&keys);
+            drop(directory);
+            let capture = self.leads.execute_at(request.lead_id.0, &command, meta, at).await;
+            drop(claim);
+            let capture = capture?;
+            let lead = self.lead(request.lead_id)?;
+            if let Some(assignment) = settled_assignment(&lead) {
+                let duplicate_of = lead.duplicate_of;
+                return Ok(Captured {
+                    lead_id: request.lead_id,
+                    duplicate_of,
+                    capture,
+                    assignment,
+                });
+            }
+            // A retry of a lead captured earlier without an owner: assign it as below.
+            let mut directory = self.directory.lock().await;
+            directory.catch_up(&self.store)?;
+            let assign_meta = system_meta(meta, "lead-intake/assign");
+            let assignment =
+                self.assign_locked(&mut directory, request.lead_id, &assign_meta, at).await?;
+            let duplicate_of = directory.captured_as_duplicate_of(request.lead_id);
+            return Ok(Captured { lead_id: request.lead_id, duplicate_of, capture, assignment });
+        }
+        // To be assigned: the lock is held until the assignment is in the log, so two leads
+        // cannot both take a rep's last free slot or the same turn of a rule.
         let capture = self.leads.execute_at(request.lead_id.0, &command, meta, at).await?;
         directory.catch_up(&self.store)?;
         let assign_meta = system_meta(meta, "lead-intake/assign");
@@ -254,18 +301,8 @@ impl LeadIntake {
         at: DateTime<Utc>,
     ) -> Result<Assignment, IntakeError> {
         let lead = self.lead(lead_id)?;
-        match lead.status {
-            Status::Duplicate => {
-                let survivor = lead.duplicate_of.expect("a duplicate records its survivor");
-                return Ok(Assignment::Duplicate { survivor });
-            }
-            Status::Open | Status::Qualified => {}
-            closed @ (Status::Disqualified | Status::Converted | Status::Merged) => {
-                return Ok(Assignment::Closed(closed));
-            }
-        }
-        if let Some(ownership) = lead.ownership {
-            return Ok(Assignment::AlreadyOwned(ownership));
+        if let Some(settled) = settled_assignment(&lead) {
+            return Ok(settled);
         }
         let candidates = directory.candidates(&self.settings);
         // The decision's `next_cursor` is not kept: the `LeadAssigned` event this sends records
@@ -288,6 +325,22 @@ impl LeadIntake {
             LeadState::NotCaptured => Err(IntakeError::UnknownLead(lead_id)),
         }
     }
+}
+
+/// What a lead's assignment already is, if nothing is left to decide: a duplicate or a closed
+/// lead is not assigned, an owned one keeps its owner.
+fn settled_assignment(lead: &Lead) -> Option<Assignment> {
+    match lead.status {
+        Status::Duplicate => {
+            let survivor = lead.duplicate_of.expect("a duplicate records its survivor");
+            return Some(Assignment::Duplicate { survivor });
+        }
+        Status::Open | Status::Qualified => {}
+        closed @ (Status::Disqualified | Status::Converted | Status::Merged) => {
+            return Some(Assignment::Closed(closed));
+        }
+    }
+    lead.ownership.map(Assignment::AlreadyOwned)
 }
 
 /// Automation assigns as an admin: it carries out the configured rules, which no rep may do and

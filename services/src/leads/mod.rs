@@ -5,6 +5,7 @@
 //! survivor it duplicates, to assign a new lead by the rules, and to merge a duplicate into its
 //! survivor.
 
+mod claims;
 mod directory;
 mod intake;
 mod settings;
