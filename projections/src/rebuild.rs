@@ -199,11 +199,7 @@ fn build(
                 Err(error) => built.push(Err(error)),
             }
         }
-        // The error that stopped the rebuild, not a group's report that it was stopped.
-        let runners: Option<Vec<Projector>> = built.into_iter().collect::<Result<_, _>>()?;
-        let runners = runners.ok_or_else(|| {
-            ProjectorError::Thread(std::io::Error::other("a rebuild group stopped unasked"))
-        })?;
+        let runners = every_group_built(built)?;
         let events_done = done_by_group.iter().copied().min().unwrap_or(0);
         Ok::<_, ProjectorError>((runners, events_done))
     })?;
@@ -215,6 +211,22 @@ fn build(
     }
     first.make_durable(path)?;
     Ok(events_done)
+}
+
+/// The groups' runners if every group finished; otherwise the error that stopped the rebuild,
+/// whichever group reported it, rather than another group's report that it was stopped.
+fn every_group_built<T>(
+    built: Vec<Result<Option<T>, ProjectorError>>,
+) -> Result<Vec<T>, ProjectorError> {
+    // Errors are looked for first and apart: collecting straight into `Result<Option<Vec<_>>>`
+    // stops at an earlier group's `None` and never sees a later group's error.
+    let mut finished = Vec::with_capacity(built.len());
+    for group in built {
+        finished.push(group?);
+    }
+    finished.into_iter().collect::<Option<Vec<T>>>().ok_or_else(|| {
+        ProjectorError::Thread(std::io::Error::other("a rebuild group stopped unasked"))
+    })
 }
 
 /// One group's rebuild into its own file, reporting `(events done, events total)` after each
@@ -361,5 +373,40 @@ fn resolve_target(store: &EventStore, target: RebuildTarget) -> Result<u64, Proj
             }
             Ok(low)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(position: u64) -> ProjectorError {
+        ProjectorError::Hole { expected: position, delivered: position, store_head: position }
+    }
+
+    #[test]
+    fn a_later_groups_error_wins_over_an_earlier_groups_stop() {
+        let built: Vec<Result<Option<u8>, _>> = vec![Ok(None), Err(failed(70))];
+        let error = every_group_built(built).unwrap_err();
+        assert!(matches!(error, ProjectorError::Hole { expected: 70, .. }), "{error}");
+    }
+
+    #[test]
+    fn an_earlier_groups_error_wins_over_a_later_groups_stop() {
+        let built: Vec<Result<Option<u8>, _>> = vec![Err(failed(70)), Ok(None)];
+        let error = every_group_built(built).unwrap_err();
+        assert!(matches!(error, ProjectorError::Hole { expected: 70, .. }), "{error}");
+    }
+
+    #[test]
+    fn groups_that_all_finished_give_their_runners_in_order() {
+        let built: Vec<Result<Option<u8>, ProjectorError>> = vec![Ok(Some(1)), Ok(Some(2))];
+        assert_eq!(every_group_built(built).unwrap(), vec![1, 2]);
+    }
+
+    #[test]
+    fn a_stop_with_no_error_anywhere_is_itself_an_error() {
+        let built: Vec<Result<Option<u8>, ProjectorError>> = vec![Ok(Some(1)), Ok(None)];
+        assert!(every_group_built(built).is_err());
     }
 }
