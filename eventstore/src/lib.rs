@@ -42,4 +42,4 @@ pub use read::ReadAll;
 pub use snapshot::{SchemaHash, Snapshot};
 pub use store::{Durability, EventStore, READ_MMAP_BYTES_DEFAULT, StoreOptions};
 pub use subscription::Subscription;
-pub use verify::{Anchor, Tamper, VerifyReport};
+pub use verify::{Anchor, RowCheck, Tamper, VerifyReport, recompute_hash};

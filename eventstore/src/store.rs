@@ -179,19 +179,34 @@ impl EventStore {
         Subscription::start(self.inner.readers.clone(), self.inner.signal.clone(), from)
     }
 
-    /// Walks the whole log and reports the first row whose hash, link or position is wrong.
-    /// Also checks that every command's idempotency record agrees with its events.
+    /// Walks the whole log and reports the first row whose hash, link or position is wrong, or
+    /// that is not the next version of its stream. Also checks that every command's idempotency
+    /// record agrees with its events. Reads in bounded memory, whatever the log's length.
     pub fn verify(&self) -> Result<VerifyReport, ReadError> {
-        self.verify_with(None)
+        self.verify_checking(None, &mut |_| Ok(()))
     }
 
     /// [`EventStore::verify`], and also checks that the log still holds a head recorded earlier.
     pub fn verify_against(&self, anchor: Anchor) -> Result<VerifyReport, ReadError> {
-        self.verify_with(Some(anchor))
+        self.verify_checking(Some(anchor), &mut |_| Ok(()))
     }
 
-    fn verify_with(&self, anchor: Option<Anchor>) -> Result<VerifyReport, ReadError> {
-        let mut report = verify::verify(ReadAll::raw(self.inner.readers.clone()), anchor)?;
+    /// [`EventStore::verify`], optionally against `anchor`, and hands every row whose hash
+    /// verified to `check`, in position order: the application's own check of what the store
+    /// cannot judge (that a payload decodes). A refusal is reported as [`Tamper::Undecodable`]
+    /// at that row. `check` also sees the walk's progress, one row at a time.
+    ///
+    /// [`Tamper::Undecodable`]: crate::Tamper::Undecodable
+    pub fn verify_checking(
+        &self,
+        anchor: Option<Anchor>,
+        check: verify::RowCheck<'_>,
+    ) -> Result<VerifyReport, ReadError> {
+        // A stream's versions can go wrong before the first broken link (a forger who removed an
+        // event and recomputed the hashes after it): the walk stops at whichever comes first.
+        let versions = self.inner.readers.with(verify::check_stream_versions)?;
+        let rows = ReadAll::raw(self.inner.readers.clone());
+        let mut report = verify::verify(rows, anchor, versions, check)?;
         if report.is_intact() {
             report.first_problem = self.inner.readers.with(verify::check_command_records)?;
         }

@@ -5,6 +5,14 @@
 //! leaves a position gap; a row inserted or moved to another position hashes its own position and
 //! its predecessor's hash, so it no longer matches where it now stands. A rewrite of the whole
 //! chain from some row on is caught by an [`Anchor`]: a head recorded earlier, outside the store.
+//!
+//! Beside the chain, every stream's versions must run 1, 2, 3, … in position order (a forger who
+//! recomputes hashes can still leave a gap), and the caller may check each verified row itself:
+//! the store cannot tell a payload it never decodes from garbage, the application can.
+//!
+//! Memory stays bounded whatever the log's length: the walk reads pages of
+//! [`crate::limits::READ_PAGE_EVENTS`] rows, and the version and command-record checks are single
+//! SQL scans that keep only the row they report.
 
 use std::str::FromStr;
 
@@ -13,6 +21,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::chain::{ChainHash, ChainedFields, GENESIS_HASH, chain_hash};
 use crate::envelope::{Head, RecordedEvent};
 use crate::error::ReadError;
+use crate::ids::{StreamId, StreamKind};
 use crate::read::from_sql_int;
 
 /// A `(position, hash)` pair recorded earlier, for example printed by `ltc verify` into an audit
@@ -57,6 +66,12 @@ pub enum Tamper {
     CommandRecordAltered { position: u64 },
     /// The event here has no idempotency record: a retry of its command would be applied again.
     CommandRecordMissing { position: u64 },
+    /// The event here is not the next version of its stream: versions of the stream before it
+    /// were removed or moved, or it was moved before them.
+    StreamVersion { position: u64, stream: String, version: u64, expected_version: u64 },
+    /// The row is intact, but the caller's check refused it (for ltc: its payload does not decode
+    /// as an event of a known schema version).
+    Undecodable { position: u64, reason: String },
 }
 
 impl Tamper {
@@ -67,7 +82,9 @@ impl Tamper {
             | Tamper::Unreadable { position, .. }
             | Tamper::AnchorMismatch { position }
             | Tamper::CommandRecordAltered { position }
-            | Tamper::CommandRecordMissing { position } => position,
+            | Tamper::CommandRecordMissing { position }
+            | Tamper::StreamVersion { position, .. }
+            | Tamper::Undecodable { position, .. } => position,
             Tamper::Truncated { head_position, .. } => head_position + 1,
         }
     }
@@ -104,6 +121,16 @@ impl std::fmt::Display for Tamper {
                 "the event at position {position} has no command record: a retry of its command \
                  would be applied again"
             ),
+            Tamper::StreamVersion { position, stream, version, expected_version } => write!(
+                f,
+                "position {position} holds version {version} of {stream}, where version \
+                 {expected_version} was due: the stream's events were removed or reordered"
+            ),
+            Tamper::Undecodable { position, reason } => write!(
+                f,
+                "the row at position {position} matches its hash but its payload is not an event \
+                 this build can read: {reason}"
+            ),
             Tamper::Truncated { anchor_position, head_position } => write!(
                 f,
                 "the log ends at {head_position}, before the anchored position {anchor_position}: rows were removed"
@@ -127,9 +154,25 @@ impl VerifyReport {
     }
 }
 
+/// The caller's own check of a verified row: `Err` says why the row is refused.
+pub type RowCheck<'a> = &'a mut dyn FnMut(&RecordedEvent) -> Result<(), String>;
+
+/// The hash a row with `event`'s fields must carry when it follows a row whose hash is
+/// `previous`: what `verify` recomputes. Public so that tools outside the store (and tests that
+/// play a forger) can recompute a chain.
+pub fn recompute_hash(previous: &ChainHash, event: &RecordedEvent) -> ChainHash {
+    chain_hash(previous, &fields_of(event))
+}
+
+/// Walks `rows` in position order: gap-free positions, every hash recomputed, the anchor met,
+/// and `check` passed by each row that verified. `stream_version` is the problem
+/// [`check_stream_versions`] found, reported when the walk reaches its row intact, so that the
+/// report counts exactly the rows before the first problem of any kind.
 pub(crate) fn verify(
     rows: impl Iterator<Item = Result<RecordedEvent, ReadError>>,
     anchor: Option<Anchor>,
+    mut stream_version: Option<Tamper>,
+    check: RowCheck<'_>,
 ) -> Result<VerifyReport, ReadError> {
     let mut report = VerifyReport {
         events_checked: 0,
@@ -166,8 +209,24 @@ pub(crate) fn verify(
             report.first_problem = Some(Tamper::AnchorMismatch { position: anchor.position });
             return Ok(report);
         }
+        if let Some(problem) =
+            stream_version.take_if(|problem| problem.position() == event.position.0)
+        {
+            report.first_problem = Some(problem);
+            return Ok(report);
+        }
+        if let Err(reason) = check(&event) {
+            report.first_problem = Some(Tamper::Undecodable { position: event.position.0, reason });
+            return Ok(report);
+        }
         report.verified_head = Head { position: event.position.0, hash: event.hash };
         report.events_checked += 1;
+    }
+    // The version check names a row the walk reads, so the walk has stopped there unless it
+    // did not see that row at all; the problem stands either way.
+    if let Some(problem) = stream_version {
+        report.first_problem = Some(problem);
+        return Ok(report);
     }
     if let Some(anchor) = anchor.filter(|anchor| anchor.position > report.verified_head.position) {
         report.first_problem = Some(Tamper::Truncated {
@@ -227,6 +286,50 @@ pub(crate) fn check_command_records(conn: &Connection) -> Result<Option<Tamper>,
     let missing =
         missing.map(|position| Tamper::CommandRecordMissing { position: from_sql_int(position) });
     Ok([altered, missing].into_iter().flatten().min_by_key(Tamper::position))
+}
+
+/// The first event that is not the next version of its stream, in position order.
+///
+/// One pass over the `(stream_id, version)` index: within each stream, in version order, every
+/// event must follow the version before it by one and stand at a later position. The earliest
+/// event failing that is exactly the first position at which a walk in position order would see
+/// a stream skip or repeat a version, so its position is the one reported.
+pub(crate) fn check_stream_versions(conn: &Connection) -> Result<Option<Tamper>, ReadError> {
+    let first_bad: Option<(i64, String, Vec<u8>, i64)> = conn
+        .query_row(
+            "SELECT position, stream_kind, stream_id, version FROM ( \
+                 SELECT position, stream_kind, stream_id, version, \
+                     lag(version, 1, 0) OVER by_stream AS previous_version, \
+                     lag(position, 1, 0) OVER by_stream AS previous_position, \
+                     lag(stream_kind, 1, stream_kind) OVER by_stream AS previous_kind \
+                 FROM events WINDOW by_stream AS (PARTITION BY stream_id ORDER BY version)) \
+             WHERE version IS NOT previous_version + 1 OR previous_position >= position \
+                OR stream_kind IS NOT previous_kind \
+             ORDER BY position LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .optional()?;
+    let Some((position, kind, stream_id, version)) = first_bad else {
+        return Ok(None);
+    };
+    // What the stream had reached when this event was appended: its events before this one.
+    let earlier: i64 = conn.query_row(
+        "SELECT count(*) FROM events WHERE stream_id = ?1 AND stream_kind = ?2 AND position < ?3",
+        rusqlite::params![stream_id, kind, position],
+        |row| row.get(0),
+    )?;
+    let position = from_sql_int(position);
+    let stream = match uuid::Uuid::from_slice(&stream_id) {
+        Ok(id) => StreamId { kind: StreamKind::from_stored(kind), id }.to_string(),
+        Err(_) => return Ok(Some(Tamper::Unreadable { position, reason: "stream_id".into() })),
+    };
+    Ok(Some(Tamper::StreamVersion {
+        position,
+        stream,
+        version: from_sql_int(version),
+        expected_version: from_sql_int(earlier) + 1,
+    }))
 }
 
 fn fields_of(event: &RecordedEvent) -> ChainedFields<'_> {

@@ -92,7 +92,7 @@ fn verify_json_reports_the_head_as_an_anchor_that_a_later_verify_accepts() {
     let anchor = report["anchor"].as_str().unwrap().to_owned();
     assert!(anchor.starts_with(&format!("{checked}:")));
 
-    let anchored = ltc(&["verify", "--data", data, "--anchor", &anchor]);
+    let anchored = ltc(&["verify", "--data", data, "--against", &anchor]);
     assert!(anchored.status.success(), "{}", text(&anchored));
 }
 
@@ -127,7 +127,7 @@ fn verify_of_a_directory_without_a_store_is_an_error_that_creates_nothing() {
 #[test]
 fn malformed_arguments_exit_2_with_a_message_not_a_panic() {
     for args in [
-        &["verify", "--anchor", "12:nothex"][..],
+        &["verify", "--against", "12:nothex"][..],
         &["events", "--stream", "not-a-stream"],
         &["frobnicate"],
     ] {

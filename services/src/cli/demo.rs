@@ -89,7 +89,7 @@ pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let conn = read_models.reader().context("reading the read models")?;
     super::demo_read_models::print(&conn, summary.end, summary.story_customer.0)?;
     println!();
-    let report = store.verify().context("verifying the log")?;
+    let report = super::verify::verify_log(&store, None).context("verifying the log")?;
     print_report(&store, &report);
     Ok(if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::support::{TestStore, append, open_file, raw_connection, stream};
 
 mod commands;
+mod forged;
 mod rows;
 
 const APPENDS: u64 = 30;
