@@ -1,5 +1,6 @@
 //! The `ltc` command line: argument parsing and dispatch to one module per subcommand.
 
+mod audit;
 mod backtest;
 mod demo;
 mod demo_read_models;
@@ -52,6 +53,9 @@ enum Command {
     Verify(verify::VerifyArgs),
     /// Print envelopes from the log in position order.
     Events(events::EventsArgs),
+    /// The audit trail from the log: one stream's events in full (a quote's price waterfall in
+    /// words), or a customer's or a correlation's events across aggregates with their causes.
+    Audit(audit::AuditArgs),
     /// Ask a read model, caught up with the log first: a table, or JSON with --json.
     Query(query::QueryArgs),
     /// Per read model: its checkpoint, the log's head, and how far behind it is.
@@ -85,6 +89,7 @@ pub fn run(
         Command::Demo(args) => demo::run(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Events(args) => events::run(&args),
+        Command::Audit(args) => audit::run(&args),
         Command::Query(args) => query::run(&args),
         Command::Lag(args) => lag::run(&args),
         Command::Backtest(args) => backtest::run(&args),

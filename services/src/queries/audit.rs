@@ -69,7 +69,7 @@ pub struct AuditEvent {
 }
 
 /// Reads one page of the stream. Blocking: SQLite reads.
-pub(super) fn audit(
+pub fn audit(
     store: &EventStore,
     request: &AuditRequest,
 ) -> Result<(Freshness, AuditAnswer), QueryError> {
@@ -111,7 +111,7 @@ pub(super) fn audit(
     Ok((freshness, answer))
 }
 
-fn audit_event(event: &RecordedEvent) -> Result<AuditEvent, QueryError> {
+pub(super) fn audit_event(event: &RecordedEvent) -> Result<AuditEvent, QueryError> {
     let payload = payload_to_json(event).map_err(|error| {
         QueryError::Corrupt(format!("the event at position {}: {error}", event.position.0))
     })?;

@@ -34,6 +34,9 @@ pub enum QueryError {
     /// The log has no event in this stream.
     #[error("the log has no stream {0}")]
     UnknownStream(String),
+    /// The log has no event with this correlation id.
+    #[error("the log has no event with correlation id {0}")]
+    UnknownCorrelation(Uuid),
     /// The projection this query reads has not been built in the read-model directory yet:
     /// retry once the projector has caught up.
     #[error("the read model {0} is not built yet")]
@@ -77,6 +80,7 @@ impl QueryError {
             QueryError::UnknownCustomer(_) => "query.unknown_customer",
             QueryError::BadStreamId(_) => "query.bad_stream_id",
             QueryError::UnknownStream(_) => "query.unknown_stream",
+            QueryError::UnknownCorrelation(_) => "query.unknown_correlation",
             QueryError::NotReady(_) => "query.not_ready",
             QueryError::ReplyTooLarge { .. } => "query.reply_too_large",
             QueryError::ReadModels(error) => error.code(),
@@ -93,7 +97,9 @@ impl QueryError {
             | QueryError::BadPeriod(_)
             | QueryError::OutOfRange(_)
             | QueryError::BadStreamId(_) => Status::BadRequest,
-            QueryError::UnknownCustomer(_) | QueryError::UnknownStream(_) => Status::NotFound,
+            QueryError::UnknownCustomer(_)
+            | QueryError::UnknownStream(_)
+            | QueryError::UnknownCorrelation(_) => Status::NotFound,
             QueryError::ReplyTooLarge { .. } => Status::TooLarge,
             QueryError::ReadModels(_) | QueryError::Corrupt(_) => Status::Internal,
             QueryError::NotReady(_) | QueryError::Unavailable(_) => Status::Unavailable,

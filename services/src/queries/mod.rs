@@ -11,12 +11,14 @@
 //! - `error.rs`: [`QueryError`] with its stable codes.
 //! - `customer360.rs`, `funnel.rs`, `leads.rs`, `stalled.rs`, `collections.rs`, `forecast.rs`,
 //!   `reps.rs`, `events.rs`: one file per read model, its requests and their answers.
-//! - `audit.rs`: a stream's events straight from the log, for auditors.
+//! - `audit.rs`: a stream's events straight from the log, for auditors; `audit_trail/`: a
+//!   customer's or a correlation's events across aggregates, with their causes.
 //! - `source.rs`: [`QuerySource`], the read models of a data directory read without owning
 //!   them (the projector, maybe in another process, keeps them current).
 //! - `reply.rs`: the wire's reply envelope, with how fresh the answer is.
 
 mod audit;
+mod audit_trail;
 mod collections;
 mod customer360;
 mod error;
@@ -36,7 +38,10 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use audit::{AUDIT_EVENTS_MAX, AuditAnswer, AuditEvent, AuditRequest};
+pub use audit::{AUDIT_EVENTS_MAX, AuditAnswer, AuditEvent, AuditRequest, audit};
+pub use audit_trail::{
+    AuditTrail, Cause, TRAIL_EVENTS_MAX, TrailEvent, TrailScope, TrailStream, audit_trail,
+};
 pub use collections::{ArAgingRequest, CollectionsRequest, DsoRequest};
 pub use customer360::{Customer360Answer, Customer360Request, CustomersRequest};
 pub use error::{QueryError, Status};

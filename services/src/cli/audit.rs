@@ -1,0 +1,102 @@
+//! `ltc audit`: the full trail from the log, for auditors. One stream with every envelope field
+//! and its payload (and a quote's price waterfall in words); `--customer` the customer's whole
+//! business from lead to cash; `--correlation` everything one business flow set off. Readable
+//! text by default, `--json` for machines. Reads the log only, never the read models.
+
+mod people;
+mod render;
+mod waterfall;
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::ArgGroup;
+use ltc_domain::quote::QuoteDecider;
+use ltc_eventstore::{EventStore, StreamId};
+use uuid::Uuid;
+
+use super::DataArgs;
+use super::verify::open_existing;
+use crate::command::Aggregate;
+use crate::queries::{AUDIT_EVENTS_MAX, AuditAnswer, AuditRequest, TrailScope, audit, audit_trail};
+use crate::users::UserDirectory;
+use people::People;
+
+#[derive(Debug, clap::Args)]
+#[command(group(ArgGroup::new("scope").required(true).args(["stream", "customer", "correlation"])))]
+pub(super) struct AuditArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// One stream, `kind-uuid` as `ltc events` prints it: every event it holds.
+    stream: Option<StreamId>,
+    /// A customer's id (or `customer-<id>`): every stream of their business, lead to cash.
+    #[arg(long, value_name = "ID", value_parser = parse_customer)]
+    customer: Option<Uuid>,
+    /// A correlation id: every event one business flow set off, across aggregates.
+    #[arg(long, value_name = "ID")]
+    correlation: Option<Uuid>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(super) fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
+    let data = args.data.dir();
+    let store = open_existing(&data)?;
+    let people = People::new(
+        UserDirectory::load(&data.users()).context("reading the user table for names")?,
+    );
+    let scope = match (&args.stream, args.customer, args.correlation) {
+        (Some(stream), _, _) => return audit_stream(&store, stream, &people, args.json),
+        (None, Some(customer), _) => TrailScope::Customer(customer),
+        (None, None, Some(correlation)) => TrailScope::Correlation(correlation),
+        (None, None, None) => unreachable!("clap requires one of the scope's arguments"),
+    };
+    let trail = audit_trail(&store, scope)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&trail)?);
+    } else {
+        print!("{}", render::trail(&trail, &people));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn audit_stream(
+    store: &EventStore,
+    stream: &StreamId,
+    people: &People,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let whole = whole_stream(store, stream)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&whole)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    print!("{}", render::stream(&whole, people));
+    if stream.kind.as_str() == QuoteDecider::KIND {
+        print!("{}", waterfall::quote(&whole.events, people)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every event of the stream: the audit query's pages, joined.
+fn whole_stream(store: &EventStore, stream: &StreamId) -> anyhow::Result<AuditAnswer> {
+    let mut request =
+        AuditRequest { stream: stream.to_string(), from_version: 1, limit: AUDIT_EVENTS_MAX };
+    let (_, mut whole) = audit(store, &request)?;
+    let mut next_version = whole.next_version;
+    while let Some(from_version) = next_version {
+        request.from_version = from_version;
+        let (_, page) = audit(store, &request)?;
+        whole.events.extend(page.events);
+        next_version = page.next_version;
+    }
+    whole.truncated = false;
+    whole.next_version = None;
+    Ok(whole)
+}
+
+fn parse_customer(text: &str) -> Result<Uuid, String> {
+    let id = text.strip_prefix("customer-").unwrap_or(text);
+    Uuid::parse_str(id).map_err(|_| format!("{text:?} is not a customer id (a UUID)"))
+}

@@ -1,0 +1,108 @@
+//! Where a stream belongs, as its own events say: the customer it serves and the stream it grew
+//! out of. Lead → customer → opportunity → quote → order → receivable is recorded in the events
+//! that start each stream (and in a lead's conversion and merges), so the trail is found from
+//! the log alone, without the read models.
+
+use ltc_domain::customer::{CustomerDecider, CustomerEvent, Origin};
+use ltc_domain::lead::{ConvertTo, LeadDecider, LeadEvent};
+use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent};
+use ltc_domain::order::{OrderDecider, OrderEvent};
+use ltc_domain::payment::{PaymentDecider, PaymentEvent};
+use ltc_domain::quote::{QuoteDecider, QuoteEvent};
+use ltc_eventstore::{RecordedEvent, StreamId};
+use ltc_projections::models::decode::decode;
+use uuid::Uuid;
+
+use crate::command::Aggregate;
+use crate::queries::QueryError;
+
+/// What one event says about where a stream belongs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Link {
+    /// `stream` serves `customer` and grew out of `from` (`None`: it starts a trail).
+    Belongs { stream: StreamId, customer: Uuid, from: Option<StreamId> },
+    /// Lead `duplicate` was merged into the lead whose stream holds this event.
+    MergedDuplicate { duplicate: StreamId, survivor: StreamId },
+}
+
+/// Whether `event` may carry a link, from its envelope alone: a stream's first event, or any
+/// lead event (conversions and merges come later in a lead's life). The rest is never decoded.
+pub(super) fn may_link(event: &RecordedEvent) -> bool {
+    let kind = event.stream.kind.as_str();
+    kind == LeadDecider::KIND
+        || (event.version == 1
+            && [
+                CustomerDecider::KIND,
+                OpportunityDecider::KIND,
+                QuoteDecider::KIND,
+                OrderDecider::KIND,
+                PaymentDecider::KIND,
+            ]
+            .contains(&kind))
+}
+
+/// The link `event` records, if any.
+pub(super) fn link_of(event: &RecordedEvent) -> Result<Option<Link>, QueryError> {
+    let stream = event.stream.clone();
+    let belongs = |customer: Uuid, from: Option<StreamId>| {
+        Some(Link::Belongs { stream: stream.clone(), customer, from })
+    };
+    Ok(match event.stream.kind.as_str() {
+        LeadDecider::KIND => match decoded::<LeadDecider>(event)? {
+            LeadEvent::Converted {
+                customer: ConvertTo::NewCustomer(customer) | ConvertTo::ExistingCustomer(customer),
+                ..
+            } => belongs(customer.0, None),
+            LeadEvent::DuplicateMerged { duplicate, .. } => Some(Link::MergedDuplicate {
+                duplicate: stream_of::<LeadDecider>(duplicate.0),
+                survivor: stream.clone(),
+            }),
+            _ => None,
+        },
+        CustomerDecider::KIND => match decoded::<CustomerDecider>(event)? {
+            CustomerEvent::Created { customer_id, origin, .. } => {
+                let from = match origin {
+                    Origin::ConvertedLead(lead) => Some(stream_of::<LeadDecider>(lead.0)),
+                    Origin::Direct => None,
+                };
+                belongs(customer_id.0, from)
+            }
+            _ => None,
+        },
+        OpportunityDecider::KIND => match decoded::<OpportunityDecider>(event)? {
+            OpportunityEvent::Opened { customer_id, .. } => {
+                belongs(customer_id.0, Some(stream_of::<CustomerDecider>(customer_id.0)))
+            }
+            _ => None,
+        },
+        QuoteDecider::KIND => match decoded::<QuoteDecider>(event)? {
+            QuoteEvent::Created { customer_id, opportunity_id, .. } => {
+                belongs(customer_id.0, Some(stream_of::<OpportunityDecider>(opportunity_id.0)))
+            }
+            _ => None,
+        },
+        OrderDecider::KIND => match decoded::<OrderDecider>(event)? {
+            OrderEvent::Placed { customer_id, quote_id, .. } => {
+                belongs(customer_id.0, Some(stream_of::<QuoteDecider>(quote_id.0)))
+            }
+            _ => None,
+        },
+        PaymentDecider::KIND => match decoded::<PaymentDecider>(event)? {
+            PaymentEvent::ReceivableOpened { customer_id, order_id, .. } => {
+                belongs(customer_id.0, Some(stream_of::<OrderDecider>(order_id.0)))
+            }
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+fn decoded<A: Aggregate>(event: &RecordedEvent) -> Result<A::Event, QueryError> {
+    decode(event).map_err(|error| {
+        QueryError::Corrupt(format!("the event at position {}: {error}", event.position.0))
+    })
+}
+
+fn stream_of<A: Aggregate>(id: Uuid) -> StreamId {
+    StreamId::new(A::KIND, id).expect("aggregate kinds are valid stream kinds")
+}
