@@ -202,11 +202,20 @@ impl EventStore {
         anchor: Option<Anchor>,
         check: verify::RowCheck<'_>,
     ) -> Result<VerifyReport, ReadError> {
-        // A stream's versions can go wrong before the first broken link (a forger who removed an
-        // event and recomputed the hashes after it): the walk stops at whichever comes first.
-        let versions = self.inner.readers.with(verify::check_stream_versions)?;
-        let rows = ReadAll::raw(self.inner.readers.clone());
-        let mut report = verify::verify(rows, anchor, versions, check)?;
+        let readers = &self.inner.readers;
+        // The version check is one SQL scan of its own; on another core it costs the walk
+        // (hashing, and the caller's decoding) nothing. Measured on 1.26M events, it is 40% of
+        // the CPU time of a verify.
+        let (walked, versions) = std::thread::scope(|scope| {
+            let versions = scope.spawn(|| readers.with(verify::check_stream_versions));
+            let walked = verify::verify(ReadAll::raw(readers.clone()), anchor, check);
+            (walked, versions.join())
+        });
+        let mut report = walked?;
+        let versions = versions.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        if let Some(stream_version) = versions {
+            readers.with(|conn| verify::take_stream_version(conn, &mut report, stream_version))?;
+        }
         if report.is_intact() {
             report.first_problem = self.inner.readers.with(verify::check_command_records)?;
         }

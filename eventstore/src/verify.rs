@@ -165,13 +165,10 @@ pub fn recompute_hash(previous: &ChainHash, event: &RecordedEvent) -> ChainHash 
 }
 
 /// Walks `rows` in position order: gap-free positions, every hash recomputed, the anchor met,
-/// and `check` passed by each row that verified. `stream_version` is the problem
-/// [`check_stream_versions`] found, reported when the walk reaches its row intact, so that the
-/// report counts exactly the rows before the first problem of any kind.
+/// and `check` passed by each row that verified.
 pub(crate) fn verify(
     rows: impl Iterator<Item = Result<RecordedEvent, ReadError>>,
     anchor: Option<Anchor>,
-    mut stream_version: Option<Tamper>,
     check: RowCheck<'_>,
 ) -> Result<VerifyReport, ReadError> {
     let mut report = VerifyReport {
@@ -209,24 +206,12 @@ pub(crate) fn verify(
             report.first_problem = Some(Tamper::AnchorMismatch { position: anchor.position });
             return Ok(report);
         }
-        if let Some(problem) =
-            stream_version.take_if(|problem| problem.position() == event.position.0)
-        {
-            report.first_problem = Some(problem);
-            return Ok(report);
-        }
         if let Err(reason) = check(&event) {
             report.first_problem = Some(Tamper::Undecodable { position: event.position.0, reason });
             return Ok(report);
         }
         report.verified_head = Head { position: event.position.0, hash: event.hash };
         report.events_checked += 1;
-    }
-    // The version check names a row the walk reads, so the walk has stopped there unless it
-    // did not see that row at all; the problem stands either way.
-    if let Some(problem) = stream_version {
-        report.first_problem = Some(problem);
-        return Ok(report);
     }
     if let Some(anchor) = anchor.filter(|anchor| anchor.position > report.verified_head.position) {
         report.first_problem = Some(Tamper::Truncated {
@@ -235,6 +220,46 @@ pub(crate) fn verify(
         });
     }
     Ok(report)
+}
+
+/// Puts `stream_version`, the problem [`check_stream_versions`] found, into `report` if it comes
+/// before the walk's own first problem (a forger who removed an event and recomputed every hash
+/// after it leaves a version gap and an intact chain). The report then counts exactly the rows
+/// before it, and its verified head is the stored row just before it, which the walk verified
+/// on its way past.
+pub(crate) fn take_stream_version(
+    conn: &Connection,
+    report: &mut VerifyReport,
+    stream_version: Tamper,
+) -> Result<(), ReadError> {
+    let position = stream_version.position();
+    if report.first_problem.as_ref().is_some_and(|first| first.position() <= position) {
+        return Ok(());
+    }
+    let head_position = position - 1;
+    if head_position > report.verified_head.position {
+        // The row was appended after the walk ended (the two read at different moments): the
+        // problem is real, and the walk's own count stands.
+        report.first_problem = Some(stream_version);
+        return Ok(());
+    }
+    let hash = if head_position == 0 {
+        GENESIS_HASH
+    } else {
+        let hash: Vec<u8> = conn.query_row(
+            "SELECT hash FROM events WHERE position = ?1",
+            [crate::read::to_sql_int(head_position)],
+            |row| row.get(0),
+        )?;
+        ChainHash(hash.try_into().map_err(|_| ReadError::Corrupt {
+            position: head_position,
+            reason: "hash is not 32 bytes".into(),
+        })?)
+    };
+    report.events_checked = head_position;
+    report.verified_head = Head { position: head_position, hash };
+    report.first_problem = Some(stream_version);
+    Ok(())
 }
 
 /// Cross-checks the `commands` table, which answers retries, against the chained events. Its

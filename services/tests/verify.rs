@@ -215,6 +215,19 @@ fn an_undecodable_payload_under_a_recomputed_hash_exits_1_naming_its_position() 
 }
 
 #[test]
+fn an_unknown_schema_version_under_a_recomputed_hash_exits_1_naming_its_position() {
+    let position = position_of("SELECT position FROM events WHERE event_type = 'LeadQualified'");
+    let tampered = Tampered::new(|conn| {
+        let sql = "UPDATE events SET schema_version = 99 WHERE position = ?1";
+        assert_eq!(conn.execute(sql, [sql_int(position)]).unwrap(), 1);
+    });
+    tampered.rechain_from(position);
+    check_tampered(&tampered, &[], position, "undecodable");
+    let output = tampered.verify(&[]);
+    assert!(text(&output).contains("schema version 99 are unknown"), "{}", text(&output));
+}
+
+#[test]
 fn another_events_valid_payload_under_a_recomputed_hash_exits_1_naming_its_position() {
     // A quote's "sent" payload put under its "approved" envelope: it decodes, but as the wrong
     // event.

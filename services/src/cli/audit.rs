@@ -7,6 +7,7 @@ mod people;
 mod render;
 mod waterfall;
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -54,9 +55,9 @@ pub(super) fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     };
     let trail = audit_trail(&store, scope)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&trail)?);
+        emit(&(serde_json::to_string_pretty(&trail)? + "\n"))?;
     } else {
-        print!("{}", render::trail(&trail, &people));
+        emit(&render::trail(&trail, &people))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -69,13 +70,14 @@ fn audit_stream(
 ) -> anyhow::Result<ExitCode> {
     let whole = whole_stream(store, stream)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&whole)?);
+        emit(&(serde_json::to_string_pretty(&whole)? + "\n"))?;
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", render::stream(&whole, people));
+    let mut text = render::stream(&whole, people);
     if stream.kind.as_str() == QuoteDecider::KIND {
-        print!("{}", waterfall::quote(&whole.events, people)?);
+        text.push_str(&waterfall::quote(&whole.events, people)?);
     }
+    emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -94,6 +96,16 @@ fn whole_stream(store: &EventStore, stream: &StreamId) -> anyhow::Result<AuditAn
     whole.truncated = false;
     whole.next_version = None;
     Ok(whole)
+}
+
+/// Writes to stdout. A reader that stops early (`ltc audit … | head`) is not an error: what it
+/// read was written whole.
+fn emit(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        written => Ok(written.context("writing to stdout")?),
+    }
 }
 
 fn parse_customer(text: &str) -> Result<Uuid, String> {

@@ -13,12 +13,9 @@ use ltc_eventstore::RecordedEvent;
 use ltc_projections::models::decode::decode;
 
 use crate::command::Aggregate;
-use crate::event_json::payload_to_json;
 
 /// `Err` says, in words, why `event`'s payload is not the event its envelope names.
 pub(super) fn check_payload(event: &RecordedEvent) -> Result<(), String> {
-    // The decoding every reader outside ltc sees events through, with its schema-version check.
-    payload_to_json(event).map_err(|error| error.to_string())?;
     match event.stream.kind.as_str() {
         LeadDecider::KIND => names_its_event::<LeadDecider>(event),
         CustomerDecider::KIND => names_its_event::<CustomerDecider>(event),
@@ -31,7 +28,19 @@ pub(super) fn check_payload(event: &RecordedEvent) -> Result<(), String> {
     }
 }
 
+/// Decodes to the domain type directly: the JSON form (`event_json`) would cost a quarter of a
+/// whole verify more and check nothing else.
 fn names_its_event<A: Aggregate>(event: &RecordedEvent) -> Result<(), String> {
+    // Once event types carry their own versions with upcasters, `decode` checks the version
+    // itself and this check goes.
+    if event.schema_version != A::EVENT_SCHEMA_VERSION {
+        return Err(format!(
+            "{} events of schema version {} are unknown to this build (it knows {})",
+            A::KIND,
+            event.schema_version,
+            A::EVENT_SCHEMA_VERSION
+        ));
+    }
     let decoded: A::Event = decode(event).map_err(|error| error.to_string())?;
     let decoded_type = A::event_type(&decoded);
     if decoded_type != event.event_type {
