@@ -2,12 +2,14 @@
 //!
 //! Loading is cheap whatever a stream's length: hot aggregates stay in an in-memory cache with
 //! their version, and a cold one starts from its latest snapshot and replays only what came
-//! after. A conflict (another writer appended first) drops the cached copy, reloads and decides
-//! again, a bounded number of times. The command id makes a retry idempotent end to end: a
+//! after. Commands for one stream take turns inside the process ([`StreamLocks`]), so they do
+//! not race each other; a conflict (another process appended first) drops the cached copy,
+//! reloads and decides again, a bounded number of times. The command id makes a retry idempotent end to end: a
 //! command already committed is answered with its original outcome before anything is decided.
 
 mod aggregate;
 mod cache;
+mod stream_locks;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +26,7 @@ use uuid::Uuid;
 
 pub use aggregate::Aggregate;
 use cache::{AggregateCache, Loaded};
+use stream_locks::StreamLocks;
 
 /// Decide-and-append attempts per command before a conflict is reported to the caller.
 pub const CONFLICT_RETRIES_MAX: u32 = 5;
@@ -106,6 +109,7 @@ pub struct CommandPath<A: Aggregate> {
     clock: Arc<dyn Clock>,
     cache: Mutex<AggregateCache<A::State>>,
     stats: Mutex<LoadStats>,
+    turns: StreamLocks,
 }
 
 impl<A: Aggregate> CommandPath<A> {
@@ -116,6 +120,7 @@ impl<A: Aggregate> CommandPath<A> {
             clock,
             cache: Mutex::new(AggregateCache::new(capacity)),
             stats: Mutex::new(LoadStats::default()),
+            turns: StreamLocks::new(),
         }
     }
 
@@ -147,6 +152,7 @@ impl<A: Aggregate> CommandPath<A> {
             return self.original_outcome(&stream, meta.command_id, original);
         }
         let context = Context { actor: meta.actor.clone(), occurred_at };
+        let _turn = self.turns.turn(&stream).await;
         for _attempt in 0..CONFLICT_RETRIES_MAX {
             let loaded = self.load(&stream)?;
             if let Some(expected) = meta.expected_version

@@ -150,6 +150,27 @@ async fn two_paths_with_stale_caches_resolve_their_conflict_by_deciding_again() 
     assert_eq!(current_amount(&fixture.path()).await, 3_000_000);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_commands_on_one_stream_at_once_take_turns_and_none_conflicts() {
+    let fixture = fixture();
+    let path = Arc::new(fixture.path());
+    path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    let racers: Vec<_> = (2..66u128)
+        .map(|command| {
+            let path = path.clone();
+            tokio::spawn(async move {
+                path.execute(DEAL, &amount(2_000_000 + command as i64), &meta(command)).await
+            })
+        })
+        .collect();
+    for racer in racers {
+        racer.await.unwrap().expect("every racer is accepted");
+    }
+    assert_eq!(path.stats().conflicts, 0, "no racer lost an append to another");
+    let stream = ltc_eventstore::StreamId::new("opportunity", DEAL).unwrap();
+    assert_eq!(fixture.store.stream_version(&stream).unwrap(), 65);
+}
+
 #[tokio::test]
 async fn a_cold_path_starts_from_the_latest_snapshot_and_replays_only_what_follows() {
     let fixture = fixture();
