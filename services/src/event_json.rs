@@ -18,8 +18,8 @@ use ltc_domain::order::OrderDecider;
 use ltc_domain::payment::PaymentDecider;
 use ltc_domain::quota::QuotaDecider;
 use ltc_domain::quote::QuoteDecider;
-use ltc_eventstore::{CodecError, CodecId, RecordedEvent, codec};
 use ltc_domain::schema::EventSchema;
+use ltc_eventstore::{CodecError, CodecId, RecordedEvent, codec};
 use serde_json::Value;
 
 use crate::command::Aggregate;
@@ -62,8 +62,11 @@ pub fn payload_from_json(
 /// run time picks them.
 trait EventKind: Sync {
     fn json_of(&self, event: &RecordedEvent) -> Result<Value, EventJsonError>;
-    fn payload_of(&self, json: Value, schema_version: u32)
-    -> Result<(CodecId, Vec<u8>), EventJsonError>;
+    fn payload_of(
+        &self,
+        json: Value,
+        schema_version: u32,
+    ) -> Result<(CodecId, Vec<u8>), EventJsonError>;
 }
 
 struct KindOf<A>(PhantomData<fn() -> A>);

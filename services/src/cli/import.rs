@@ -82,10 +82,11 @@ pub(super) fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
         let engine = Engine::open(store, Arc::new(SystemClock), crate::generator::demo_settings())
             .context("opening the engine")?;
         let bar = progress_bar();
-        let report = runtime.block_on(import(&engine, &users, &bytes, &options, &mut |done, all| {
-            bar.set_length(all);
-            bar.set_position(done);
-        }));
+        let report =
+            runtime.block_on(import(&engine, &users, &bytes, &options, &mut |done, all| {
+                bar.set_length(all);
+                bar.set_position(done);
+            }));
         bar.finish_and_clear();
         Ok(report?)
     };
@@ -110,9 +111,10 @@ pub(super) fn run(args: &ImportArgs) -> anyhow::Result<ExitCode> {
 /// Rows done of all, on stderr; drawn only when stderr is a terminal.
 fn progress_bar() -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("importing [{bar:32}] {pos}/{len} rows  {per_sec}  ETA {eta}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ");
+    let style =
+        ProgressStyle::with_template("importing [{bar:32}] {pos}/{len} rows  {per_sec}  ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
     bar.set_style(style);
     bar
 }

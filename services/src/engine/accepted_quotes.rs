@@ -31,8 +31,8 @@ impl AcceptedQuotes {
             if recorded.stream.kind.as_str() != "quote" || recorded.event_type != QUOTE_ACCEPTED {
                 continue;
             }
-            let event: QuoteEvent = ltc_projections::decode_event(&recorded)
-                .map_err(|error| internal(&error))?;
+            let event: QuoteEvent =
+                ltc_projections::decode_event(&recorded).map_err(|error| internal(&error))?;
             if let QuoteEvent::Accepted { opportunity_id, .. } = event {
                 self.by_opportunity.insert(opportunity_id, QuoteId(recorded.stream.id));
             }

@@ -21,7 +21,9 @@ impl CustomerNames {
         let mut names = CustomerNames::default();
         for recorded in store.read_all(Position::START, u64::MAX) {
             let recorded = recorded?;
-            if recorded.stream.kind.as_str() != "customer" || recorded.event_type != "CustomerCreated" {
+            if recorded.stream.kind.as_str() != "customer"
+                || recorded.event_type != "CustomerCreated"
+            {
                 continue;
             }
             if let CustomerEvent::Created { customer_id, profile, .. } = decode_event(&recorded)? {

@@ -12,8 +12,11 @@ use super::run::Lookups;
 
 /// One of an enum's snake_case names; case, spaces and dashes are forgiven ("Web Form").
 pub(super) fn choice<T: DeserializeOwned>(field: &str, text: &str) -> Result<T, RowError> {
-    let name: String =
-        text.trim().chars().map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() }).collect();
+    let name: String = text
+        .trim()
+        .chars()
+        .map(|c| if c == ' ' || c == '-' { '_' } else { c.to_ascii_lowercase() })
+        .collect();
     serde_json::from_value(serde_json::Value::String(name)).map_err(|error| {
         // serde names the accepted variants: "unknown variant `x`, expected one of `a`, `b`".
         let expected = error.to_string();
@@ -25,7 +28,10 @@ pub(super) fn choice<T: DeserializeOwned>(field: &str, text: &str) -> Result<T, 
 pub(super) fn currency(row: &Row) -> Result<Currency, RowError> {
     let code = row.required("currency")?;
     Currency::new(&code.to_ascii_uppercase()).map_err(|_| {
-        RowError::new("invalid_value", format!("currency {code:?} is not an ISO 4217 code such as EUR"))
+        RowError::new(
+            "invalid_value",
+            format!("currency {code:?} is not an ISO 4217 code such as EUR"),
+        )
     })
 }
 

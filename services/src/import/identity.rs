@@ -79,8 +79,14 @@ mod tests {
         let renamed = row(&[("key", "C-1"), ("name", "Acme Ltd")]);
         let customer = Identity::of(ImportKind::Customers, &keyed);
         assert_eq!(customer, Identity::of(ImportKind::Customers, &renamed));
-        assert_eq!(customer.aggregate_id(), Identity::keyed(ImportKind::Customers, "C-1").aggregate_id());
-        assert_ne!(customer.aggregate_id(), Identity::keyed(ImportKind::Leads, "C-1").aggregate_id());
+        assert_eq!(
+            customer.aggregate_id(),
+            Identity::keyed(ImportKind::Customers, "C-1").aggregate_id()
+        );
+        assert_ne!(
+            customer.aggregate_id(),
+            Identity::keyed(ImportKind::Leads, "C-1").aggregate_id()
+        );
         assert_ne!(customer.aggregate_id(), customer.command_id());
     }
 }

@@ -17,7 +17,10 @@ pub(super) fn capture(row: &Row, lookups: &Lookups) -> Result<LeadRequest, RowEr
         Some(channel) => choice::<Channel>("channel", channel)?,
         None => Channel::Import,
     };
-    let company_size = row.get("company_size").map(|size| choice::<CompanySize>("company_size", size)).transpose()?;
+    let company_size = row
+        .get("company_size")
+        .map(|size| choice::<CompanySize>("company_size", size))
+        .transpose()?;
     Ok(LeadRequest::Capture {
         channel,
         contact: Contact {

@@ -178,7 +178,10 @@ mod tests {
         )
         .unwrap();
         let columns = mapping
-            .columns(ImportKind::Leads, &headers(&["Name", "E-mail", "Company Name", "Notes", "Fax"]))
+            .columns(
+                ImportKind::Leads,
+                &headers(&["Name", "E-mail", "Company Name", "Notes", "Fax"]),
+            )
             .unwrap();
         assert_eq!(columns.fields, [Some("name"), Some("email"), Some("company_name"), None, None]);
         assert_eq!(columns.ignored, ["Fax"]);
@@ -189,9 +192,15 @@ mod tests {
     fn a_missing_required_column_or_an_unknown_field_stops_the_import_with_the_reason() {
         let none = MappingFile::default();
         let error = none.columns(ImportKind::Leads, &headers(&["E-mail"])).unwrap_err();
-        assert!(matches!(&error, MappingError::MissingColumn { missing, .. } if missing == "name"), "{error}");
+        assert!(
+            matches!(&error, MappingError::MissingColumn { missing, .. } if missing == "name"),
+            "{error}"
+        );
         let error = none
-            .columns(ImportKind::Opportunities, &headers(&["name", "amount", "currency", "expected_close"]))
+            .columns(
+                ImportKind::Opportunities,
+                &headers(&["name", "amount", "currency", "expected_close"]),
+            )
             .unwrap_err();
         assert!(error.to_string().contains("customer_id or customer_key or customer"), "{error}");
         let typo: MappingFile = serde_json::from_str(r#"{"columns": {"Mail": "e_mail"}}"#).unwrap();

@@ -47,7 +47,13 @@ pub enum MoneyTextError {
          {allowed}; if {separator:?} groups thousands in this file, set the mapping's \
          decimal_separator"
     )]
-    TooManyDecimals { text: String, separator: char, found: usize, allowed: u32, currency: Currency },
+    TooManyDecimals {
+        text: String,
+        separator: char,
+        found: usize,
+        allowed: u32,
+        currency: Currency,
+    },
     #[error("{0:?} is ambiguous: thousands must be grouped in threes")]
     BadGrouping(String),
     #[error("{text:?} names {found}, but the row's currency is {expected}")]
@@ -146,7 +152,8 @@ fn integer_digits(
     whole: &str,
     separator: DecimalSeparator,
 ) -> Result<String, MoneyTextError> {
-    let is_group_mark = |c: char| c == separator.grouping() || matches!(c, ' ' | '\u{a0}' | '\u{202f}');
+    let is_group_mark =
+        |c: char| c == separator.grouping() || matches!(c, ' ' | '\u{a0}' | '\u{202f}');
     if let Some(found) = integer.chars().find(|&c| !c.is_ascii_digit() && !is_group_mark(c)) {
         return Err(MoneyTextError::UnexpectedCharacter { text: whole.to_owned(), found });
     }
@@ -154,7 +161,8 @@ fn integer_digits(
         return Ok(integer.to_owned());
     }
     let groups: Vec<&str> = integer.split(is_group_mark).collect();
-    let marks: std::collections::BTreeSet<char> = integer.chars().filter(|&c| is_group_mark(c)).collect();
+    let marks: std::collections::BTreeSet<char> =
+        integer.chars().filter(|&c| is_group_mark(c)).collect();
     let first_ok = (1..=3).contains(&groups[0].len());
     let rest_ok = groups[1..].iter().all(|group| group.len() == 3);
     if marks.len() != 1 || !first_ok || !rest_ok {
@@ -200,10 +208,22 @@ mod tests {
         let error = minor("1.234", "EUR", point).unwrap_err();
         assert!(matches!(error, MoneyTextError::TooManyDecimals { found: 3, allowed: 2, .. }));
         assert!(error.to_string().contains("decimal_separator"), "{error}");
-        assert!(matches!(minor("12.500", "EUR", point), Err(MoneyTextError::TooManyDecimals { .. })));
-        assert!(matches!(minor("1,234", "EUR", DecimalSeparator::Comma), Err(MoneyTextError::TooManyDecimals { .. })));
-        assert!(matches!(minor("5", "JPY", point).and(minor("5.0", "JPY", point)), Err(MoneyTextError::TooManyDecimals { .. })));
-        assert!(matches!(minor("1.234.567", "EUR", point), Err(MoneyTextError::TwoDecimalSeparators(_))));
+        assert!(matches!(
+            minor("12.500", "EUR", point),
+            Err(MoneyTextError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            minor("1,234", "EUR", DecimalSeparator::Comma),
+            Err(MoneyTextError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            minor("5", "JPY", point).and(minor("5.0", "JPY", point)),
+            Err(MoneyTextError::TooManyDecimals { .. })
+        ));
+        assert!(matches!(
+            minor("1.234.567", "EUR", point),
+            Err(MoneyTextError::TwoDecimalSeparators(_))
+        ));
         assert!(matches!(minor("12,34.50", "EUR", point), Err(MoneyTextError::BadGrouping(_))));
         assert!(matches!(minor("1,234 567.00", "EUR", point), Err(MoneyTextError::BadGrouping(_))));
         assert!(matches!(minor("1234,", "EUR", point), Err(MoneyTextError::BadGrouping(_))));
@@ -214,10 +234,19 @@ mod tests {
         let point = DecimalSeparator::Point;
         assert!(matches!(minor("", "EUR", point), Err(MoneyTextError::NoDigits(_))));
         assert!(matches!(minor("-", "EUR", point), Err(MoneyTextError::NoDigits(_))));
-        assert!(matches!(minor("€12", "EUR", point), Err(MoneyTextError::UnexpectedCharacter { found: '€', .. })));
-        assert!(matches!(minor("1e5", "EUR", point), Err(MoneyTextError::UnexpectedCharacter { found: 'e', .. })));
+        assert!(matches!(
+            minor("€12", "EUR", point),
+            Err(MoneyTextError::UnexpectedCharacter { found: '€', .. })
+        ));
+        assert!(matches!(
+            minor("1e5", "EUR", point),
+            Err(MoneyTextError::UnexpectedCharacter { found: 'e', .. })
+        ));
         assert!(matches!(minor("12 USD", "EUR", point), Err(MoneyTextError::OtherCurrency { .. })));
-        assert!(matches!(minor("92233720368547758.08", "EUR", point), Err(MoneyTextError::TooLarge(_))));
+        assert!(matches!(
+            minor("92233720368547758.08", "EUR", point),
+            Err(MoneyTextError::TooLarge(_))
+        ));
         assert_eq!(parse_money("7", eur(), point).unwrap().currency, eur());
     }
 }

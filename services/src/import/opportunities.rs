@@ -27,7 +27,10 @@ pub(super) fn open(row: &Row, lookups: &Lookups) -> Result<OpportunityRequest, R
     let amount = money("amount", row.required("amount")?, currency, lookups)?;
     let expected_close = row.required("expected_close")?;
     let expected_close = NaiveDate::parse_from_str(expected_close, "%Y-%m-%d").map_err(|_| {
-        RowError::new("invalid_date", format!("expected_close {expected_close:?} is not a YYYY-MM-DD date"))
+        RowError::new(
+            "invalid_date",
+            format!("expected_close {expected_close:?} is not a YYYY-MM-DD date"),
+        )
     })?;
     let ownership = owner(row, lookups)?;
     Ok(OpportunityRequest::Open {
@@ -43,7 +46,10 @@ pub(super) fn open(row: &Row, lookups: &Lookups) -> Result<OpportunityRequest, R
 fn customer(row: &Row, lookups: &Lookups) -> Result<CustomerId, RowError> {
     if let Some(id) = row.get("customer_id") {
         let id = Uuid::parse_str(id).map_err(|_| {
-            RowError::new("invalid_value", format!("customer_id {id:?} is not a customer id (a UUID)"))
+            RowError::new(
+                "invalid_value",
+                format!("customer_id {id:?} is not a customer id (a UUID)"),
+            )
         })?;
         return Ok(CustomerId(id));
     }

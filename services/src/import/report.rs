@@ -37,9 +37,14 @@ pub enum Outcome {
         duplicate_of_line: Option<u64>,
     },
     /// An earlier import of this record went in: nothing appended.
-    AlreadyImported { id: Uuid },
+    AlreadyImported {
+        id: Uuid,
+    },
     /// The same record as an earlier line of this file: nothing appended.
-    SameAsLine { id: Uuid, same_as_line: u64 },
+    SameAsLine {
+        id: Uuid,
+        same_as_line: u64,
+    },
     Failed(RowError),
 }
 
@@ -113,7 +118,8 @@ impl ImportReport {
             let said = match &row.outcome {
                 Outcome::Imported { duplicate_of: None, .. } => continue,
                 Outcome::Imported { duplicate_of: Some(survivor), duplicate_of_line, .. } => {
-                    let from = duplicate_of_line.map(|l| format!(" (line {l})")).unwrap_or_default();
+                    let from =
+                        duplicate_of_line.map(|l| format!(" (line {l})")).unwrap_or_default();
                     format!("imported as a duplicate of lead {survivor}{from}")
                 }
                 Outcome::AlreadyImported { .. } => "skipped: already imported".to_owned(),
@@ -126,14 +132,17 @@ impl ImportReport {
         }
         let summary = self.summary();
         let verb = if self.dry_run { "would import" } else { "imported" };
+        let duplicates = match summary.imported_as_duplicates {
+            0 => String::new(),
+            n => format!(" ({n} as duplicates of open leads)"),
+        };
         text.push_str(&format!(
-            "ltc import {}{}: {} rows: {} {verb} ({} as duplicates of open leads), {} skipped as \
-             already imported, {} failed\n",
+            "ltc import {}{}: {} rows: {} {verb}{duplicates}, {} skipped (already imported, or \
+             repeated in the file), {} failed\n",
             self.kind.plural(),
             if self.dry_run { " (dry run: nothing appended)" } else { "" },
             summary.rows,
             summary.imported,
-            summary.imported_as_duplicates,
             summary.skipped,
             summary.failed,
         ));

@@ -69,7 +69,10 @@ pub fn read(bytes: &[u8], delimiter: u8) -> Result<(Vec<String>, Vec<RawRow>), F
                     .enumerate()
                     .map(|(index, cell)| {
                         String::from_utf8(cell.to_vec()).map_err(|_| {
-                            RowError::new("malformed_row", format!("cell {} is not UTF-8", index + 1))
+                            RowError::new(
+                                "malformed_row",
+                                format!("cell {} is not UTF-8", index + 1),
+                            )
                         })
                     })
                     .collect();
@@ -89,7 +92,9 @@ impl Columns {
     /// The row's fields: trimmed non-empty cells, then the mapping's defaults for the rest.
     /// Cells beyond the header row are refused: they belong to no column.
     pub fn row(&self, line: u64, cells: &[String]) -> Result<Row, RowError> {
-        if cells.len() > self.fields.len() && cells[self.fields.len()..].iter().any(|c| !c.trim().is_empty()) {
+        if cells.len() > self.fields.len()
+            && cells[self.fields.len()..].iter().any(|c| !c.trim().is_empty())
+        {
             return Err(RowError::new(
                 "malformed_row",
                 format!("{} cells, but the header has {} columns", cells.len(), self.fields.len()),
@@ -119,7 +124,6 @@ impl Row {
 
     /// The field's value, or the row fails naming it.
     pub fn required(&self, field: &'static str) -> Result<&str, RowError> {
-        self.get(field)
-            .ok_or_else(|| RowError::new("missing_field", format!("{field} is empty")))
+        self.get(field).ok_or_else(|| RowError::new("missing_field", format!("{field} is empty")))
     }
 }
