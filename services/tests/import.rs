@@ -73,7 +73,7 @@ fn outcomes(report: &Value) -> Vec<String> {
         .collect()
 }
 
-fn row<'a>(report: &'a Value, line: u64) -> &'a Value {
+fn row(report: &Value, line: u64) -> &Value {
     report["row_reports"].as_array().unwrap().iter().find(|row| row["line"] == line).unwrap()
 }
 

@@ -81,6 +81,12 @@ pub fn write_new(
     expected.write_all(render(&json!({"codec": codec.0, "event": event})).as_bytes())
 }
 
+/// A stored event decoded today: its event type and its JSON.
+pub type Decoded = Result<(String, Value), String>;
+
+/// An event's JSON as stored bytes of today's version: its event type, codec and bytes.
+pub type Encoded = Result<(String, CodecId, Vec<u8>), String>;
+
 /// What the checks need of one aggregate's events.
 pub struct Kind {
     pub kind: &'static str,
@@ -88,9 +94,9 @@ pub struct Kind {
     pub versions: fn() -> BTreeMap<String, Vec<u32>>,
     pub current: fn(&str) -> u32,
     /// The stored bytes of `event_type` at a version, decoded today: its event type and JSON.
-    pub decode: fn(&str, u32, CodecId, &[u8]) -> Result<(String, Value), String>,
+    pub decode: fn(&str, u32, CodecId, &[u8]) -> Decoded,
     /// The event JSON as bytes of today's version, for writing a fixture.
-    pub encode: fn(&Value) -> Result<(String, CodecId, Vec<u8>), String>,
+    pub encode: fn(&Value) -> Encoded,
 }
 
 /// Every aggregate with stored events.
@@ -121,13 +127,13 @@ fn kind<A: Aggregate + 'static>() -> Kind {
         version: u32,
         codec: CodecId,
         bytes: &[u8],
-    ) -> Result<(String, Value), String> {
+    ) -> Decoded {
         let event: A::Event = ltc_projections::decode_payload(event_type, version, codec, bytes)
             .map_err(|error| error.to_string())?;
         let json = serde_json::to_value(&event).map_err(|error| error.to_string())?;
         Ok((A::event_type(&event).to_owned(), json))
     }
-    fn encode<A: Aggregate>(json: &Value) -> Result<(String, CodecId, Vec<u8>), String> {
+    fn encode<A: Aggregate>(json: &Value) -> Encoded {
         let event: A::Event = serde_json::from_value(json.clone()).map_err(|e| e.to_string())?;
         let (codec, bytes) = codec::encode(&event).map_err(|error| error.to_string())?;
         Ok((A::event_type(&event).to_owned(), codec, bytes))
@@ -190,7 +196,7 @@ fn instances() -> BTreeMap<(String, String), Value> {
         let recorded = recorded.expect("the log reads");
         let kind = kinds.iter().find(|kind| kind.kind == recorded.stream.kind.as_str()).unwrap();
         let key = (kind.kind.to_owned(), recorded.event_type.clone());
-        if !found.contains_key(&key) {
+        if let std::collections::btree_map::Entry::Vacant(entry) = found.entry(key) {
             let (_, json) = (kind.decode)(
                 &recorded.event_type,
                 recorded.schema_version,
@@ -198,7 +204,7 @@ fn instances() -> BTreeMap<(String, String), Value> {
                 &recorded.payload,
             )
             .expect("a stored event decodes");
-            found.insert(key, json);
+            entry.insert(json);
         }
     }
     for event in samples::lead_events() {
