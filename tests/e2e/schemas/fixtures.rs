@@ -5,7 +5,7 @@
 //! every later build must still read them, through the upcasters if the event has changed shape.
 //!
 //! ```text
-//! LTC_WRITE_FIXTURES=1 cargo test -p ltc-tests fixtures
+//! LTC_WRITE_FIXTURES=1 cargo test -p ltc-tests schemas::versions
 //! ```
 //!
 //! writes the fixtures that are missing (at the version each event type is written at today)
@@ -39,7 +39,7 @@ use super::{instance, samples};
 pub const FIXTURES_DIR: &str = "schemas/fixtures";
 
 /// The command that writes missing fixtures; every failure message names it.
-pub const WRITE: &str = "LTC_WRITE_FIXTURES=1 cargo test -p ltc-tests fixtures";
+pub const WRITE: &str = "LTC_WRITE_FIXTURES=1 cargo test -p ltc-tests schemas::versions";
 
 const WRITE_VAR: &str = "LTC_WRITE_FIXTURES";
 
