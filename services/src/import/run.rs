@@ -159,7 +159,7 @@ impl Batch<'_> {
             expected_version: None,
         };
         let outcome = match self.engine.execute(command, &meta).await {
-            Ok(executed) => self.executed(id, &executed)?,
+            Ok(executed) => self.executed(id, row.line, &executed)?,
             Err(error @ EngineError::Internal(_)) => {
                 return Err(ImportError::Store { line: row.line, error });
             }
@@ -187,7 +187,7 @@ impl Batch<'_> {
         })
     }
 
-    fn executed(&self, id: Uuid, executed: &Executed) -> Result<Outcome, ImportError> {
+    fn executed(&self, id: Uuid, line: u64, executed: &Executed) -> Result<Outcome, ImportError> {
         if !executed.appended_now() {
             return Ok(Outcome::AlreadyImported { id });
         }
@@ -197,7 +197,7 @@ impl Batch<'_> {
                 Ok(LeadState::NotCaptured) => None,
                 Err(error) => {
                     let error = EngineError::Internal(error.to_string());
-                    return Err(ImportError::Store { line: 0, error });
+                    return Err(ImportError::Store { line, error });
                 }
             },
             ImportKind::Customers | ImportKind::Opportunities => None,
