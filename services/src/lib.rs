@@ -7,6 +7,7 @@ pub mod data_dir;
 pub mod engine;
 pub mod event_json;
 pub mod generator;
+pub mod import;
 pub mod leads;
 pub mod load;
 pub mod nats;

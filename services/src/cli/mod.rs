@@ -4,6 +4,7 @@ mod backtest;
 mod demo;
 mod demo_read_models;
 mod events;
+mod import;
 mod lag;
 mod load;
 mod query;
@@ -62,6 +63,9 @@ enum Command {
     Rebuild(rebuild::RebuildArgs),
     /// Write one self-contained HTML page with pictures of the read models.
     Report(report::ReportArgs),
+    /// Import leads, customers or opportunities from a CSV file through the command path,
+    /// reporting each row that fails; a re-run imports nothing twice.
+    Import(import::ImportArgs),
     /// Send an open-loop mix of commands to a running `ltc serve` and report throughput and
     /// latency percentiles.
     Load(load::LoadArgs),
@@ -92,5 +96,6 @@ pub fn run(
         Command::Report(args) => report::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Load(args) => load::run_load(&args),
+        Command::Import(args) => import::run(&args),
     }
 }

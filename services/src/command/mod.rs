@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use ltc_domain::actor::Actor;
 use ltc_domain::decider::Context;
+use ltc_domain::schema::EventSchema;
 use ltc_eventstore::{
     AppendError, AppendOutcome, AppendRequest, Clock, CodecError, EventId, EventStore,
     ExpectedVersion, Metadata, NewEvent, ReadError, SchemaHash, Snapshot, StreamId, codec,
@@ -90,6 +91,9 @@ pub enum ExecuteError<E: std::error::Error> {
     /// A stored event or snapshot cannot be decoded as this build's type.
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// A stored event is of a schema version this build cannot read, or not of the one it says.
+    #[error(transparent)]
+    Upcast(#[from] ltc_projections::DecodeError),
 }
 
 /// Counters of how aggregates were loaded, for tests and benchmarks.
@@ -240,7 +244,7 @@ impl<A: Aggregate> CommandPath<A> {
         // async task rather than paying a thread hand-off for every load.
         let recorded = self.store.read_stream(stream, loaded.version + 1)?;
         for record in &recorded {
-            let event: A::Event = codec::decode(record.codec, &record.payload)?;
+            let event: A::Event = ltc_projections::decode_event(record)?;
             loaded.state = A::evolve(loaded.state, &event);
             loaded.version = record.version;
         }
@@ -284,7 +288,7 @@ impl<A: Aggregate> CommandPath<A> {
                 Ok(NewEvent {
                     event_id: derived_event_id(meta.command_id, index),
                     event_type: A::event_type(event).to_owned(),
-                    schema_version: A::EVENT_SCHEMA_VERSION,
+                    schema_version: A::Event::schema_version(A::event_type(event)),
                     occurred_at,
                     codec,
                     payload,
