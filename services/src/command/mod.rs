@@ -106,6 +106,15 @@ pub struct LoadStats {
     pub conflicts: u64,
 }
 
+/// How a load treats a cached state.
+#[derive(Debug, Clone, Copy)]
+enum Loading {
+    /// Out of the cache: for a command holding the stream's turn, which puts it back.
+    Take,
+    /// A copy, the cache keeping its own: for reads outside a command.
+    Clone,
+}
+
 /// The command path of one aggregate kind.
 #[derive(Debug)]
 pub struct CommandPath<A: Aggregate> {
@@ -158,7 +167,10 @@ impl<A: Aggregate> CommandPath<A> {
         let context = Context { actor: meta.actor.clone(), occurred_at };
         let _turn = self.turns.turn(&stream).await;
         for _attempt in 0..CONFLICT_RETRIES_MAX {
-            let loaded = self.load(&stream)?;
+            // Taken out of the cache rather than cloned (a clone costs as much as the state
+            // has grown): this command holds the stream's turn, so nobody else looks for it
+            // until it is put back, evolved, or dropped when it may be stale.
+            let loaded = self.load(&stream, Loading::Take)?;
             if let Some(expected) = meta.expected_version
                 && expected != loaded.version
             {
@@ -166,23 +178,29 @@ impl<A: Aggregate> CommandPath<A> {
                 // refuse the client.
                 let actual = self.store.stream_version(&stream)?;
                 if actual != loaded.version {
-                    self.forget(&stream);
                     continue;
                 }
+                self.put_back(&stream, loaded);
                 return Err(ExecuteError::WrongExpectedVersion { stream, expected, actual });
             }
-            let events =
-                A::decide(&loaded.state, command, &context).map_err(ExecuteError::Rejected)?;
+            let events = match A::decide(&loaded.state, command, &context) {
+                Ok(events) => events,
+                Err(rejection) => {
+                    self.put_back(&stream, loaded);
+                    return Err(ExecuteError::Rejected(rejection));
+                }
+            };
             if events.is_empty() {
                 // "Nothing to do" is only true of the current state: a cached copy may be
                 // behind another writer, so confirm the version before answering.
                 if self.store.stream_version(&stream)? != loaded.version {
-                    self.forget(&stream);
                     continue;
                 }
+                let version = loaded.version;
+                self.put_back(&stream, loaded);
                 return Ok(Executed {
                     stream,
-                    version: loaded.version,
+                    version,
                     position: None,
                     events: vec![],
                     duplicate: false,
@@ -191,8 +209,8 @@ impl<A: Aggregate> CommandPath<A> {
             let request = self.request(&stream, loaded.version, &events, meta, occurred_at)?;
             match self.store.append(request).await {
                 Ok(outcome) if outcome.duplicate => {
-                    // The same command id committed between our check and our append.
-                    self.forget(&stream);
+                    // The same command id committed between our check and our append; the
+                    // state taken is behind it and is dropped.
                     return self.original_outcome(&stream, meta.command_id, outcome);
                 }
                 Ok(outcome) => {
@@ -209,8 +227,8 @@ impl<A: Aggregate> CommandPath<A> {
                     });
                 }
                 Err(AppendError::Conflict { .. }) => {
+                    // The state taken is stale: the next attempt loads from the store.
                     self.stats.lock().expect("stats lock").conflicts += 1;
-                    self.forget(&stream);
                 }
                 Err(error) => return Err(ExecuteError::Append(error)),
             }
@@ -221,13 +239,24 @@ impl<A: Aggregate> CommandPath<A> {
     /// The aggregate's current state, for reads outside a command (tests, process managers).
     pub fn state_of(&self, id: Uuid) -> Result<A::State, ExecuteError<A::Error>> {
         let stream = StreamId::new(A::KIND, id).expect("aggregate kinds are valid stream kinds");
-        Ok(self.load(&stream)?.state)
+        Ok(self.load(&stream, Loading::Clone)?.state)
     }
 
     /// The aggregate as of its last event: from the cache, else from the latest snapshot plus
     /// the events after it, else from the whole stream.
-    fn load(&self, stream: &StreamId) -> Result<Loaded<A::State>, ExecuteError<A::Error>> {
-        if let Some(loaded) = self.cache.lock().expect("cache lock").get(&stream.id) {
+    fn load(
+        &self,
+        stream: &StreamId,
+        loading: Loading,
+    ) -> Result<Loaded<A::State>, ExecuteError<A::Error>> {
+        let cached = {
+            let mut cache = self.cache.lock().expect("cache lock");
+            match loading {
+                Loading::Take => cache.take(&stream.id),
+                Loading::Clone => cache.get(&stream.id),
+            }
+        };
+        if let Some(loaded) = cached {
             self.stats.lock().expect("stats lock").cache_hits += 1;
             return Ok(loaded);
         }
@@ -268,8 +297,9 @@ impl<A: Aggregate> CommandPath<A> {
         self.cache.lock().expect("cache lock").put(stream.id, loaded);
     }
 
-    fn forget(&self, stream: &StreamId) {
-        self.cache.lock().expect("cache lock").pop(&stream.id);
+    /// Returns a state taken by [`Loading::Take`] that the command did not change.
+    fn put_back(&self, stream: &StreamId, loaded: Loaded<A::State>) {
+        self.cache.lock().expect("cache lock").put(stream.id, loaded);
     }
 
     fn request(
