@@ -98,10 +98,13 @@ impl PeerStore {
         Ok((context.aggregate, context.current_sequence as u64))
     }
 
-    /// Closes the pool (the last connection checkpoints the WAL into the file) and measures.
+    /// Copies the WAL into the database file and empties it, closes the pool, and measures.
+    /// (The last connection would checkpoint too, but sqlx closes connections on their own
+    /// threads, so the files may not be final when `close` returns.)
     pub async fn close(self) -> Result<OnDisk, PeerError> {
         let events: i64 =
             sqlx::query_scalar("SELECT count(*) FROM events").fetch_one(&self.pool).await?;
+        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await?;
         self.pool.close().await;
         let size = |suffix: &str| {
             let mut path = self.path.clone().into_os_string();
