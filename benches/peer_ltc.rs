@@ -6,17 +6,19 @@
 //! ```sh
 //! peer_ltc run --durability full|normal [--quick]   # every scenario, one line each
 //! peer_ltc table FILE                                # medians, spread, ratios, checksums
+//! peer_ltc fsync                                     # this disk's 4 KiB write + fsync now
 //! ```
 
 use std::process::ExitCode;
 
+use ltc_benches::fixture::probe_fsync;
 use ltc_benches::peer_ltc::run_all;
 use ltc_benches::peer_table::{parse, summarize};
 use ltc_benches::peer_workload::WorkloadSize;
 use ltc_eventstore::Durability;
 
 const USAGE: &str = "usage: peer_ltc run --durability full|normal [--quick]\n       \
-                     peer_ltc table FILE";
+                     peer_ltc table FILE\n       peer_ltc fsync";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
             Some(file) => table(file),
             None => Err(USAGE.to_owned()),
         },
+        Some("fsync") => fsync(),
         _ => Err(USAGE.to_owned()),
     };
     match result {
@@ -73,4 +76,14 @@ fn table(file: &str) -> Result<(), String> {
     } else {
         Err(format!("checksum problems:\n{}", summary.problems.join("\n")))
     }
+}
+
+/// The disk's durable-write latency right now: what bounds a durable command at one sender.
+fn fsync() -> Result<(), String> {
+    let probe = probe_fsync(200).map_err(|error| error.to_string())?;
+    println!(
+        "fsync of a 4 KiB overwrite: p50 {:.0?}, p99 {:.0?}; of a 4 KiB append: p50 {:.0?} ({} rounds)",
+        probe.overwrite_p50, probe.overwrite_p99, probe.append_p50, probe.rounds
+    );
+    Ok(())
 }
