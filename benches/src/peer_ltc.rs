@@ -218,7 +218,8 @@ async fn same_aggregate(
     Ok(disk
         .fields(line)
         .with("conflicts", Field::Int(conflicts))
-        .with("engine_retries", Field::Int(conflicts))
+        // Every conflict but a command's last is followed by the engine's own retry.
+        .with("engine_retries", Field::Int(conflicts - caller_retries))
         .with("caller_retries", Field::Int(caller_retries))
         .with("checksum", Field::Text(checksum.hex()))
         .with(
