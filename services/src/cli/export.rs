@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ltc_eventstore::EventStore;
+use ltc_eventstore::{EventStore, StoreOptions};
 
 use super::DataArgs;
 use super::rebuild::ProgressDisplay;
-use super::verify::open_existing;
+use crate::data_dir::DataDir;
 use crate::export::{Bound, ExportError, ExportSummary, Format, Selection, StreamFilter, export};
 use crate::read_models::thousands;
 
@@ -48,7 +48,7 @@ pub(super) struct ExportArgs {
 }
 
 pub(super) fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let store = open_existing(&args.data.dir())?;
+    let store = open_for_one_scan(&args.data.dir())?;
     let selection = Selection {
         from: args.from,
         to: args.to,
@@ -82,6 +82,16 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the store (which must exist) to read it once from end to end: without memory-mapped
+/// reads, whose touched pages would count in the process's resident memory and make a constant-
+/// memory export look like one that grows with the log.
+fn open_for_one_scan(data: &DataDir) -> anyhow::Result<EventStore> {
+    let path = data.event_store();
+    anyhow::ensure!(path.exists(), "no event store at {} (is --data right?)", path.display());
+    let options = StoreOptions { read_mmap_bytes: 0, ..StoreOptions::default() };
+    EventStore::open(&path, options).with_context(|| format!("opening {}", path.display()))
 }
 
 fn to_stdout(
