@@ -174,7 +174,12 @@ fn answer_from_replay<Q: Query>(
         path.display()
     );
     let conn = open_reader(&path).with_context(|| format!("opening {}", path.display()))?;
-    let answered = answer_in_transaction(&conn, None, query, plan.business_date);
+    // A replay is the read models as they stood at its cut-off: that day is their "today".
+    let business_date = match plan.business_date {
+        Some(date) => Some(date),
+        None => replay_day(&conn).with_context(|| format!("reading {}", path.display()))?,
+    };
+    let answered = answer_in_transaction(&conn, None, query, business_date);
     answered.map_err(|error| match error {
         QueryError::NotReady(name) => anyhow::anyhow!(
             "the replay in {} holds no {name}: run `ltc replay --projection {name}`",
@@ -182,6 +187,22 @@ fn answer_from_replay<Q: Query>(
         ),
         other => other.into(),
     })
+}
+
+/// The day of the recorded time a replay stands at (`ltc replay` writes it in its `replay`
+/// table); `None` for a replay of an empty log, or a copy of read models from elsewhere.
+fn replay_day(conn: &Connection) -> anyhow::Result<Option<NaiveDate>> {
+    let described: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'replay')",
+        [],
+        |row| row.get(0),
+    )?;
+    if !described {
+        return Ok(None);
+    }
+    let until_us: Option<i64> =
+        conn.query_row("SELECT until_us FROM replay", [], |row| row.get(0))?;
+    Ok(until_us.and_then(DateTime::from_timestamp_micros).map(|at| at.date_naive()))
 }
 
 fn describe_failure(common: &CommonArgs) -> String {
@@ -243,6 +264,15 @@ fn print_answer<Q: Query>(
     } else {
         let position = thousands(position);
         match (common.as_of, common.recorded_as_of) {
+            _ if let Some(dir) = &common.replay => println!(
+                "{} from the replay in {}{}: the log up to position {position}",
+                Q::NAME,
+                dir.display(),
+                common
+                    .as_of
+                    .map(|date| format!(", as of the end of {date} (UTC)"))
+                    .unwrap_or_default()
+            ),
             (None, None) => println!("{} at log position {position}", Q::NAME),
             (Some(date), None) => println!(
                 "{} as of the end of {date} (UTC): the log up to position {position}",

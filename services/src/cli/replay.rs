@@ -33,6 +33,15 @@ use crate::read_models::{projection_named, projections, thousands};
 /// The file a replay writes in its directory.
 pub(super) const REPLAY_DATABASE: &str = "read-models.db";
 
+/// What a replay holds, for `ltc query --replay` and BI tools: one row. `until_us` is the
+/// recorded time it stands at (the `--until` asked for, else the last replayed event's), in
+/// microseconds since the epoch; date-dependent figures (aging, days in stage) default to its
+/// day.
+const REPLAY_TABLE: &str = "CREATE TABLE replay (
+    upto_position INTEGER NOT NULL,
+    until_us      INTEGER
+);";
+
 /// Where replays go without `--into`, under the data directory.
 const REPLAYS_DIR: &str = "replays";
 
@@ -97,7 +106,11 @@ pub(super) fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
         Some(dir) => dir.clone(),
         None => parent.join(format!("position-{}", rebuilt.upto.0)),
     };
-    let database = publish(&rebuilt, &dir)?;
+    let until = match target {
+        RebuildTarget::RecordedAt(at) => Some(at),
+        RebuildTarget::Head | RebuildTarget::Position(_) => recorded_at(&store, rebuilt.upto)?,
+    };
+    let database = publish(&rebuilt, until, &dir)?;
     let summary = summarise(&store, &rebuilt, names, database)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -140,13 +153,21 @@ fn replay_into_staging(
     rebuilt.context("replaying the log")
 }
 
-/// Turns the rebuilt file into one self-contained database and renames it to
-/// `dir/read-models.db`.
-fn publish(rebuilt: &Rebuilt, dir: &Path) -> anyhow::Result<PathBuf> {
+/// Records what the replay holds in its `replay` table, makes the rebuilt file one
+/// self-contained database and renames it to `dir/read-models.db`. `until` is the recorded time
+/// the replay stands at (`None`: the log was empty up to there).
+fn publish(rebuilt: &Rebuilt, until: Option<DateTime<Utc>>, dir: &Path) -> anyhow::Result<PathBuf> {
     {
+        let conn = rusqlite::Connection::open(&rebuilt.path)?;
+        conn.execute_batch(REPLAY_TABLE)?;
+        let until_us = until.map(|at| at.timestamp_micros());
+        let upto = i64::try_from(rebuilt.upto.0).context("a position beyond i64")?;
+        conn.execute(
+            "INSERT INTO replay (upto_position, until_us) VALUES (?1, ?2)",
+            (upto, until_us),
+        )?;
         // The rebuild leaves the file in WAL mode, which needs two more files beside it; a
         // replay is read, not written, so the rollback journal (none at rest) suits it.
-        let conn = rusqlite::Connection::open(&rebuilt.path)?;
         conn.pragma_update(None, "journal_mode", "DELETE")?;
     }
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -166,6 +187,14 @@ fn publish(rebuilt: &Rebuilt, dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(database)
 }
 
+/// When the event at `position` was recorded; `None` for position 0 (nothing).
+fn recorded_at(store: &EventStore, position: Position) -> anyhow::Result<Option<DateTime<Utc>>> {
+    if position.0 == 0 {
+        return Ok(None);
+    }
+    Ok(store.read_all(position, 1).next().transpose()?.map(|event| event.recorded_at))
+}
+
 fn summarise(
     store: &EventStore,
     rebuilt: &Rebuilt,
@@ -173,10 +202,7 @@ fn summarise(
     database: PathBuf,
 ) -> anyhow::Result<ReplaySummary> {
     let upto = rebuilt.upto.0;
-    let upto_recorded_at = match upto {
-        0 => None,
-        _ => store.read_all(rebuilt.upto, 1).next().transpose()?.map(|event| event.recorded_at),
-    };
+    let upto_recorded_at = recorded_at(store, rebuilt.upto)?;
     let micros = rebuilt.elapsed.as_micros().max(1);
     Ok(ReplaySummary {
         projections,
