@@ -130,8 +130,7 @@ impl Selection {
 
     /// Whether `event` passes the type and stream filters.
     pub fn admits(&self, event: &RecordedEvent) -> bool {
-        let type_admitted =
-            self.types.is_empty() || self.types.iter().any(|name| *name == event.event_type);
+        let type_admitted = self.types.is_empty() || self.types.contains(&event.event_type);
         let stream_admitted =
             self.streams.is_empty() || self.streams.iter().any(|filter| filter.admits(event));
         type_admitted && stream_admitted
