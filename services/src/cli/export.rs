@@ -27,8 +27,7 @@ const SCAN_CACHE_KIB: u32 = 1024;
 pub(super) struct ExportArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// jsonl: one envelope per line; csv: one row per event, the payload a JSON column;
-    /// cloudevents: one CloudEvents 1.0 JSON object (structured mode) per line.
+    /// The output's shape.
     #[arg(long, value_enum, default_value = "jsonl")]
     format: Format,
     /// Start here: a log position, a date (its first event, UTC) or an RFC 3339 recorded time.
