@@ -44,5 +44,7 @@ pub use feed::{Delivery, Feed, HistoryFeed, StoreFeed};
 pub use projection::{Projection, ProjectionError};
 pub use projector::{BatchOutcome, FeedState, Projector, ProjectorOptions};
 pub use read_models::{Generation, Lag, ReadModels};
-pub use rebuild::{Progress, RebuildOptions, RebuildScope, RebuildTarget, Rebuilt, rebuild};
+pub use rebuild::{
+    Progress, RebuildOptions, RebuildScope, RebuildTarget, Rebuilt, rebuild, resolve_target,
+};
 pub use stored_event::{DecodeError, StoredBytes, decode_event, decode_payload};

@@ -6,6 +6,7 @@ pub mod command;
 pub mod data_dir;
 pub mod engine;
 pub mod event_json;
+pub mod export;
 pub mod generator;
 pub mod import;
 pub mod leads;
