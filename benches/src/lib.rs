@@ -12,6 +12,9 @@
 
 pub mod append;
 pub mod fixture;
+pub mod peer_ltc;
+pub mod peer_table;
+pub mod peer_workload;
 pub mod read_model_checksum;
 pub mod tiled_log;
 

@@ -19,5 +19,6 @@ pub mod order;
 pub mod payment;
 pub mod quota;
 pub mod quote;
+pub mod schema;
 #[cfg(test)]
 mod testing;

@@ -40,6 +40,8 @@ pub use error::{AppendError, InvalidAppend, OpenError, ReadError, SnapshotError}
 pub use ids::{EventId, InvalidStreamId, StreamId, StreamKind};
 pub use read::ReadAll;
 pub use snapshot::{SchemaHash, Snapshot};
-pub use store::{Durability, EventStore, READ_MMAP_BYTES_DEFAULT, StoreOptions};
+pub use store::{
+    Durability, EventStore, READ_CACHE_KIB_DEFAULT, READ_MMAP_BYTES_DEFAULT, StoreOptions,
+};
 pub use subscription::Subscription;
 pub use verify::{Anchor, RowCheck, Tamper, VerifyReport, recompute_hash};

@@ -28,12 +28,13 @@ pub(crate) const EVENT_COLUMNS: &str = "position, event_id, stream_kind, stream_
 pub(crate) struct ReaderPool {
     path: PathBuf,
     mmap_bytes: u64,
+    cache_kib: u32,
     idle: Mutex<Vec<Connection>>,
 }
 
 impl ReaderPool {
-    pub(crate) fn new(path: PathBuf, mmap_bytes: u64) -> ReaderPool {
-        ReaderPool { path, mmap_bytes, idle: Mutex::new(Vec::new()) }
+    pub(crate) fn new(path: PathBuf, mmap_bytes: u64, cache_kib: u32) -> ReaderPool {
+        ReaderPool { path, mmap_bytes, cache_kib, idle: Mutex::new(Vec::new()) }
     }
 
     pub(crate) fn with<T>(
@@ -43,7 +44,7 @@ impl ReaderPool {
         let pooled = self.idle.lock().expect("reader pool poisoned").pop();
         let conn = match pooled {
             Some(conn) => conn,
-            None => schema::open_reader(&self.path, self.mmap_bytes)?,
+            None => schema::open_reader(&self.path, self.mmap_bytes, self.cache_kib)?,
         };
         let result = read(&conn);
         let mut idle = self.idle.lock().expect("reader pool poisoned");

@@ -108,12 +108,16 @@ pub(crate) fn open_writer(path: &Path, durability: Durability) -> Result<Connect
 }
 
 /// Opens a connection for reading only: `query_only` makes any write through it an error.
-pub(crate) fn open_reader(path: &Path, mmap_bytes: u64) -> rusqlite::Result<Connection> {
+pub(crate) fn open_reader(
+    path: &Path,
+    mmap_bytes: u64,
+    cache_kib: u32,
+) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.pragma_update(None, "query_only", true)?;
-    conn.pragma_update(None, "cache_size", -16 * 1024)?;
+    conn.pragma_update(None, "cache_size", -i64::from(cache_kib))?;
     conn.pragma_update(None, "mmap_size", i64::try_from(mmap_bytes).unwrap_or(i64::MAX))?;
     keep_plans_stable(&conn)?;
     Ok(conn)

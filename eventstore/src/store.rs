@@ -47,10 +47,17 @@ pub struct StoreOptions {
     /// memory (the kernel may drop them at any time): a process that scans the whole log once,
     /// like a read-model rebuild, can set 0 to read through SQLite's small page cache instead.
     pub read_mmap_bytes: u64,
+    /// SQLite's page cache per reader, in KiB ([`READ_CACHE_KIB_DEFAULT`]). A scan that reads
+    /// each page once gains nothing from it, and a full cache is resident memory: a one-pass
+    /// reader (an export) sets it small so its memory stays the same whatever the log's size.
+    pub read_cache_kib: u32,
 }
 
 /// Readers map up to 1 GiB of the file: enough for point reads to stay in memory on a large log.
 pub const READ_MMAP_BYTES_DEFAULT: u64 = 1 << 30;
+
+/// Each reader caches up to 16 MiB of pages: the hot index pages of stream reads stay in it.
+pub const READ_CACHE_KIB_DEFAULT: u32 = 16 * 1024;
 
 impl Default for StoreOptions {
     fn default() -> StoreOptions {
@@ -59,6 +66,7 @@ impl Default for StoreOptions {
             group_commit: true,
             clock: Arc::new(SystemClock),
             read_mmap_bytes: READ_MMAP_BYTES_DEFAULT,
+            read_cache_kib: READ_CACHE_KIB_DEFAULT,
         }
     }
 }
@@ -83,7 +91,11 @@ impl EventStore {
     pub fn open(path: impl AsRef<Path>, options: StoreOptions) -> Result<EventStore, OpenError> {
         let path = path.as_ref().to_path_buf();
         let conn = schema::open_writer(&path, options.durability)?;
-        let readers = Arc::new(ReaderPool::new(path.clone(), options.read_mmap_bytes));
+        let readers = Arc::new(ReaderPool::new(
+            path.clone(),
+            options.read_mmap_bytes,
+            options.read_cache_kib,
+        ));
         let head = readers.with(verify::read_head).map_err(|error| match error {
             ReadError::Storage(error) => OpenError::Storage(error),
             ReadError::Corrupt { position, reason } => OpenError::Corrupt { position, reason },

@@ -14,6 +14,8 @@
 //! - `rebuild.rs`: [`rebuild`] into a side-by-side generation, up to a position or a recorded
 //!   time, with [`Progress`], its projections split over two threads and files; `merge.rs`
 //!   merges the second file into the first. [`ReadModels::swap_to`] puts it in service.
+//! - `stored_event.rs`: [`decode_event`], a stored payload as today's domain event through its
+//!   upcasters; every reader of domain events decodes through it.
 //! - `event_counts.rs`: [`EventCounts`], events and payload bytes per stream kind, a read model
 //!   that needs no domain types (operators' statistics, and the benchmark's projection).
 //!
@@ -33,6 +35,7 @@ mod projector;
 mod read_models;
 mod rebuild;
 mod slot;
+mod stored_event;
 
 pub use checkpoint::Checkpoint;
 pub use error::{FeedError, ProjectorError};
@@ -41,4 +44,7 @@ pub use feed::{Delivery, Feed, HistoryFeed, StoreFeed};
 pub use projection::{Projection, ProjectionError};
 pub use projector::{BatchOutcome, FeedState, Projector, ProjectorOptions};
 pub use read_models::{Generation, Lag, ReadModels};
-pub use rebuild::{Progress, RebuildOptions, RebuildScope, RebuildTarget, Rebuilt, rebuild};
+pub use rebuild::{
+    Progress, RebuildOptions, RebuildScope, RebuildTarget, Rebuilt, rebuild, resolve_target,
+};
+pub use stored_event::{DecodeError, StoredBytes, decode_event, decode_payload};

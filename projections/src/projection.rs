@@ -85,3 +85,14 @@ pub enum ProjectionError {
     #[error("{0}")]
     Unexpected(String),
 }
+
+impl From<crate::DecodeError> for ProjectionError {
+    fn from(error: crate::DecodeError) -> ProjectionError {
+        match error {
+            crate::DecodeError::Decode(error) => ProjectionError::Decode(error),
+            unknown @ crate::DecodeError::UnknownVersion { .. } => {
+                ProjectionError::Unexpected(unknown.to_string())
+            }
+        }
+    }
+}

@@ -345,9 +345,11 @@ fn copy_without(
     Ok(())
 }
 
-/// The position a target stands for. A time is found by bisection over positions, which is
-/// valid because `recorded_at` never decreases along positions.
-fn resolve_target(store: &EventStore, target: RebuildTarget) -> Result<u64, ProjectorError> {
+/// The last position `target` names in `store`: the head, the position itself (refused beyond
+/// the head), or the last position recorded at or before a time (0 when none was). Positions
+/// are in commit order and `recorded_at` never decreases along them, so a time is found by
+/// bisection in O(log n) single-row reads.
+pub fn resolve_target(store: &EventStore, target: RebuildTarget) -> Result<u64, ProjectorError> {
     let head = store.head().position;
     match target {
         RebuildTarget::Head => Ok(head),

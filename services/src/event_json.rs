@@ -1,6 +1,9 @@
 //! Stored event payloads as JSON and back: the form the outside world sees events in (relayed
 //! to NATS, queried by auditors, exported), described by `schemas/events/<kind>.json`.
 //!
+//! Stored payloads of an older schema version are upcast (`ltc_domain::schema`), so the JSON
+//! is always today's shape of the event.
+//!
 //! The JSON is the domain event's serde form, externally tagged by variant
 //! (`{"Accepted": {...}}`), exactly as the schema files say. Going back re-encodes with the
 //! store's codec, which is deterministic: the bytes equal the stored ones, so a consumer fed
@@ -15,6 +18,7 @@ use ltc_domain::order::OrderDecider;
 use ltc_domain::payment::PaymentDecider;
 use ltc_domain::quota::QuotaDecider;
 use ltc_domain::quote::QuoteDecider;
+use ltc_domain::schema::EventSchema;
 use ltc_eventstore::{CodecError, CodecId, RecordedEvent, codec};
 use serde_json::Value;
 
@@ -26,20 +30,23 @@ pub enum EventJsonError {
     /// No aggregate of this build writes streams of this kind.
     #[error("no aggregate has stream kind {0:?}")]
     UnknownKind(String),
-    /// Only the schema version each aggregate writes today is known (no upcasters yet).
-    #[error("{kind} events of schema version {found} are unknown to this build (it knows {known})")]
-    UnknownSchemaVersion { kind: String, found: u32, known: u32 },
+    /// JSON is today's shape of an event, so it is taken only at the version this build writes
+    /// that event type at.
+    #[error("{event_type} is written at schema version {current}, not {found}")]
+    NotCurrentVersion { event_type: String, found: u32, current: u32 },
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// A stored payload of a version this build cannot read.
+    #[error(transparent)]
+    Upcast(#[from] ltc_projections::DecodeError),
     /// The JSON is not an event of the kind it claims to be.
     #[error("not a {kind} event: {error}")]
     Json { kind: String, error: serde_json::Error },
 }
 
-/// The event's payload as JSON.
+/// The event's payload as JSON, in today's shape.
 pub fn payload_to_json(event: &RecordedEvent) -> Result<Value, EventJsonError> {
-    let kind = kind_of(event.stream.kind.as_str(), event.schema_version)?;
-    kind.json_of(event)
+    kind_of(event.stream.kind.as_str())?.json_of(event)
 }
 
 /// The stored payload bytes of the JSON form of a `kind` event of `schema_version`.
@@ -48,14 +55,18 @@ pub fn payload_from_json(
     schema_version: u32,
     json: Value,
 ) -> Result<(CodecId, Vec<u8>), EventJsonError> {
-    kind_of(kind, schema_version)?.payload_of(json)
+    kind_of(kind)?.payload_of(json, schema_version)
 }
 
 /// The conversions of one aggregate's events, behind a trait object so a stream kind found at
 /// run time picks them.
 trait EventKind: Sync {
     fn json_of(&self, event: &RecordedEvent) -> Result<Value, EventJsonError>;
-    fn payload_of(&self, json: Value) -> Result<(CodecId, Vec<u8>), EventJsonError>;
+    fn payload_of(
+        &self,
+        json: Value,
+        schema_version: u32,
+    ) -> Result<(CodecId, Vec<u8>), EventJsonError>;
 }
 
 struct KindOf<A>(PhantomData<fn() -> A>);
@@ -66,12 +77,25 @@ impl<A> KindOf<A> {
 
 impl<A: Aggregate> EventKind for KindOf<A> {
     fn json_of(&self, event: &RecordedEvent) -> Result<Value, EventJsonError> {
-        let decoded: A::Event = codec::decode(event.codec, &event.payload)?;
+        let decoded: A::Event = ltc_projections::decode_event(event)?;
         serde_json::to_value(&decoded).map_err(json_error::<A>)
     }
 
-    fn payload_of(&self, json: Value) -> Result<(CodecId, Vec<u8>), EventJsonError> {
+    fn payload_of(
+        &self,
+        json: Value,
+        schema_version: u32,
+    ) -> Result<(CodecId, Vec<u8>), EventJsonError> {
         let decoded: A::Event = serde_json::from_value(json).map_err(json_error::<A>)?;
+        let event_type = A::event_type(&decoded);
+        let current = A::Event::schema_version(event_type);
+        if schema_version != current {
+            return Err(EventJsonError::NotCurrentVersion {
+                event_type: event_type.to_owned(),
+                found: schema_version,
+                current,
+            });
+        }
         Ok(codec::encode(&decoded)?)
     }
 }
@@ -80,29 +104,17 @@ fn json_error<A: Aggregate>(error: serde_json::Error) -> EventJsonError {
     EventJsonError::Json { kind: A::KIND.to_owned(), error }
 }
 
-fn kind_of(kind: &str, schema_version: u32) -> Result<&'static dyn EventKind, EventJsonError> {
-    fn checked<A: Aggregate + 'static>(
-        schema_version: u32,
-    ) -> Result<&'static dyn EventKind, EventJsonError> {
-        if schema_version != A::EVENT_SCHEMA_VERSION {
-            return Err(EventJsonError::UnknownSchemaVersion {
-                kind: A::KIND.to_owned(),
-                found: schema_version,
-                known: A::EVENT_SCHEMA_VERSION,
-            });
-        }
-        Ok(&KindOf::<A>::ONE)
-    }
-    match kind {
-        LeadDecider::KIND => checked::<LeadDecider>(schema_version),
-        CustomerDecider::KIND => checked::<CustomerDecider>(schema_version),
-        OpportunityDecider::KIND => checked::<OpportunityDecider>(schema_version),
-        QuoteDecider::KIND => checked::<QuoteDecider>(schema_version),
-        OrderDecider::KIND => checked::<OrderDecider>(schema_version),
-        PaymentDecider::KIND => checked::<PaymentDecider>(schema_version),
-        QuotaDecider::KIND => checked::<QuotaDecider>(schema_version),
-        other => Err(EventJsonError::UnknownKind(other.to_owned())),
-    }
+fn kind_of(kind: &str) -> Result<&'static dyn EventKind, EventJsonError> {
+    Ok(match kind {
+        LeadDecider::KIND => &KindOf::<LeadDecider>::ONE,
+        CustomerDecider::KIND => &KindOf::<CustomerDecider>::ONE,
+        OpportunityDecider::KIND => &KindOf::<OpportunityDecider>::ONE,
+        QuoteDecider::KIND => &KindOf::<QuoteDecider>::ONE,
+        OrderDecider::KIND => &KindOf::<OrderDecider>::ONE,
+        PaymentDecider::KIND => &KindOf::<PaymentDecider>::ONE,
+        QuotaDecider::KIND => &KindOf::<QuotaDecider>::ONE,
+        other => return Err(EventJsonError::UnknownKind(other.to_owned())),
+    })
 }
 
 #[cfg(test)]

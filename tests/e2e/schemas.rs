@@ -13,10 +13,12 @@
 
 mod contract;
 mod files;
+mod fixtures;
 mod generate;
 mod instance;
 mod queries;
 mod samples;
+mod versions;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,7 +43,7 @@ use files::{
     workspace_root,
 };
 use generate::{
-    EVENT_SCHEMA_VERSION_KEY, REGENERATE, SchemaFile, command_schema, command_schema_path,
+    EVENT_SCHEMA_VERSIONS_KEY, REGENERATE, SchemaFile, command_schema, command_schema_path,
     event_schema, event_schema_path, event_types_of, generated, render,
 };
 
@@ -115,7 +117,11 @@ async fn every_event_of_a_generated_history_validates_against_its_committed_sche
         if !committed_event_types(contract.schema()).contains(&event.event_type) {
             problems.push(format!("{path} does not name {}", event.event_type));
         }
-        if contract.schema().get(EVENT_SCHEMA_VERSION_KEY) != Some(&json!(event.schema_version)) {
+        let written_at = contract
+            .schema()
+            .get(EVENT_SCHEMA_VERSIONS_KEY)
+            .and_then(|versions| versions.get(&event.event_type));
+        if written_at != Some(&json!(event.schema_version)) {
             problems.push(format!(
                 "{} at position {} has schema version {}, which {path} does not describe",
                 event.event_type, event.position, event.schema_version

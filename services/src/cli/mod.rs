@@ -5,11 +5,14 @@ mod backtest;
 mod demo;
 mod demo_read_models;
 mod events;
+mod export;
+mod import;
 mod lag;
 mod load;
 mod query;
 mod query_models;
 mod rebuild;
+mod replay;
 mod report;
 mod serve;
 mod verify;
@@ -56,6 +59,8 @@ enum Command {
     /// The audit trail from the log: one stream's events in full (a quote's price waterfall in
     /// words), or a customer's or a correlation's events across aggregates with their causes.
     Audit(audit::AuditArgs),
+    /// Write the log, or a range of it, as JSON lines, CSV or CloudEvents, in constant memory.
+    Export(export::ExportArgs),
     /// Ask a read model, caught up with the log first: a table, or JSON with --json.
     Query(query::QueryArgs),
     /// Per read model: its checkpoint, the log's head, and how far behind it is.
@@ -64,8 +69,14 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Rebuild one or every read model from the log beside the one in service, then swap it in.
     Rebuild(rebuild::RebuildArgs),
+    /// Rebuild read models from the log into a separate directory, up to a point in history,
+    /// leaving the live ones untouched: a database for BI tools and `ltc query --replay`.
+    Replay(replay::ReplayArgs),
     /// Write one self-contained HTML page with pictures of the read models.
     Report(report::ReportArgs),
+    /// Import leads, customers or opportunities from a CSV file through the command path,
+    /// reporting each row that fails; a re-run imports nothing twice.
+    Import(import::ImportArgs),
     /// Send an open-loop mix of commands to a running `ltc serve` and report throughput and
     /// latency percentiles.
     Load(load::LoadArgs),
@@ -90,12 +101,15 @@ pub fn run(
         Command::Verify(args) => verify::run(&args),
         Command::Events(args) => events::run(&args),
         Command::Audit(args) => audit::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Query(args) => query::run(&args),
         Command::Lag(args) => lag::run(&args),
         Command::Backtest(args) => backtest::run(&args),
         Command::Rebuild(args) => rebuild::run(&args),
+        Command::Replay(args) => replay::run(&args),
         Command::Report(args) => report::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Load(args) => load::run_load(&args),
+        Command::Import(args) => import::run(&args),
     }
 }

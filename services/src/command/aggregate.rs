@@ -1,5 +1,6 @@
 //! What the command path needs to know about an aggregate beyond its decider: its stream kind,
-//! its state's schema (for snapshots) and its events' names.
+//! its state's schema (for snapshots) and its events' names. Each event type's schema version
+//! is its enum's [`EventSchema`] (in `ltc_domain::schema`), which also reads older versions.
 
 use ltc_domain::customer::{CustomerDecider, CustomerEvent};
 use ltc_domain::decider::Decider;
@@ -9,13 +10,14 @@ use ltc_domain::order::{OrderDecider, OrderEvent};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent};
 use ltc_domain::quota::{QuotaDecider, QuotaEvent};
 use ltc_domain::quote::{QuoteDecider, QuoteEvent};
+use ltc_domain::schema::EventSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 pub trait Aggregate:
     Decider<
         State: Clone + Serialize + DeserializeOwned + Send,
-        Event: Serialize + DeserializeOwned,
+        Event: Serialize + DeserializeOwned + EventSchema,
         Error: std::error::Error,
     >
 {
@@ -24,9 +26,6 @@ pub trait Aggregate:
     /// Describes the state's shape. Change it whenever the state type changes: snapshots taken
     /// with another description are then ignored rather than misread.
     const STATE_SCHEMA: &'static str;
-    /// The events' payload schema version, stored in every envelope.
-    const EVENT_SCHEMA_VERSION: u32 = 1;
-
     fn event_type(event: &Self::Event) -> &'static str;
 }
 

@@ -1,5 +1,6 @@
 //! The cache of hot aggregates: the state after a stream's last event, and that event's version.
-//! Bounded, least recently used first out; an entry is dropped when a conflict shows it stale.
+//! Bounded, least recently used first out. A command takes its aggregate's entry out while it
+//! decides and puts back the evolved state; an entry found stale is simply not put back.
 
 use lru::LruCache;
 use uuid::Uuid;
@@ -33,7 +34,8 @@ impl<S: Clone> AggregateCache<S> {
         self.entries.put(stream, loaded);
     }
 
-    pub fn pop(&mut self, stream: &Uuid) {
-        self.entries.pop(stream);
+    /// The entry, no longer cached: its holder puts it (or its successor) back.
+    pub fn take(&mut self, stream: &Uuid) -> Option<Loaded<S>> {
+        self.entries.pop(stream)
     }
 }

@@ -2,12 +2,14 @@
 //!
 //! Loading is cheap whatever a stream's length: hot aggregates stay in an in-memory cache with
 //! their version, and a cold one starts from its latest snapshot and replays only what came
-//! after. A conflict (another writer appended first) drops the cached copy, reloads and decides
-//! again, a bounded number of times. The command id makes a retry idempotent end to end: a
+//! after. Commands for one stream take turns inside the process ([`StreamLocks`]), so they do
+//! not race each other; a conflict (another process appended first) drops the cached copy,
+//! reloads and decides again, a bounded number of times. The command id makes a retry idempotent end to end: a
 //! command already committed is answered with its original outcome before anything is decided.
 
 mod aggregate;
 mod cache;
+mod stream_locks;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use ltc_domain::actor::Actor;
 use ltc_domain::decider::Context;
+use ltc_domain::schema::EventSchema;
 use ltc_eventstore::{
     AppendError, AppendOutcome, AppendRequest, Clock, CodecError, EventId, EventStore,
     ExpectedVersion, Metadata, NewEvent, ReadError, SchemaHash, Snapshot, StreamId, codec,
@@ -24,6 +27,7 @@ use uuid::Uuid;
 
 pub use aggregate::Aggregate;
 use cache::{AggregateCache, Loaded};
+use stream_locks::StreamLocks;
 
 /// Decide-and-append attempts per command before a conflict is reported to the caller.
 pub const CONFLICT_RETRIES_MAX: u32 = 5;
@@ -87,6 +91,9 @@ pub enum ExecuteError<E: std::error::Error> {
     /// A stored event or snapshot cannot be decoded as this build's type.
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// A stored event is of a schema version this build cannot read, or not of the one it says.
+    #[error(transparent)]
+    Upcast(#[from] ltc_projections::DecodeError),
 }
 
 /// Counters of how aggregates were loaded, for tests and benchmarks.
@@ -99,6 +106,15 @@ pub struct LoadStats {
     pub conflicts: u64,
 }
 
+/// How a load treats a cached state.
+#[derive(Debug, Clone, Copy)]
+enum Loading {
+    /// Out of the cache: for a command holding the stream's turn, which puts it back.
+    Take,
+    /// A copy, the cache keeping its own: for reads outside a command.
+    Clone,
+}
+
 /// The command path of one aggregate kind.
 #[derive(Debug)]
 pub struct CommandPath<A: Aggregate> {
@@ -106,6 +122,7 @@ pub struct CommandPath<A: Aggregate> {
     clock: Arc<dyn Clock>,
     cache: Mutex<AggregateCache<A::State>>,
     stats: Mutex<LoadStats>,
+    turns: StreamLocks,
 }
 
 impl<A: Aggregate> CommandPath<A> {
@@ -116,6 +133,7 @@ impl<A: Aggregate> CommandPath<A> {
             clock,
             cache: Mutex::new(AggregateCache::new(capacity)),
             stats: Mutex::new(LoadStats::default()),
+            turns: StreamLocks::new(),
         }
     }
 
@@ -147,8 +165,12 @@ impl<A: Aggregate> CommandPath<A> {
             return self.original_outcome(&stream, meta.command_id, original);
         }
         let context = Context { actor: meta.actor.clone(), occurred_at };
+        let _turn = self.turns.turn(&stream).await;
         for _attempt in 0..CONFLICT_RETRIES_MAX {
-            let loaded = self.load(&stream)?;
+            // Taken out of the cache rather than cloned (a clone costs as much as the state
+            // has grown): this command holds the stream's turn, so nobody else looks for it
+            // until it is put back, evolved, or dropped when it may be stale.
+            let loaded = self.load(&stream, Loading::Take)?;
             if let Some(expected) = meta.expected_version
                 && expected != loaded.version
             {
@@ -156,23 +178,29 @@ impl<A: Aggregate> CommandPath<A> {
                 // refuse the client.
                 let actual = self.store.stream_version(&stream)?;
                 if actual != loaded.version {
-                    self.forget(&stream);
                     continue;
                 }
+                self.put_back(&stream, loaded);
                 return Err(ExecuteError::WrongExpectedVersion { stream, expected, actual });
             }
-            let events =
-                A::decide(&loaded.state, command, &context).map_err(ExecuteError::Rejected)?;
+            let events = match A::decide(&loaded.state, command, &context) {
+                Ok(events) => events,
+                Err(rejection) => {
+                    self.put_back(&stream, loaded);
+                    return Err(ExecuteError::Rejected(rejection));
+                }
+            };
             if events.is_empty() {
                 // "Nothing to do" is only true of the current state: a cached copy may be
                 // behind another writer, so confirm the version before answering.
                 if self.store.stream_version(&stream)? != loaded.version {
-                    self.forget(&stream);
                     continue;
                 }
+                let version = loaded.version;
+                self.put_back(&stream, loaded);
                 return Ok(Executed {
                     stream,
-                    version: loaded.version,
+                    version,
                     position: None,
                     events: vec![],
                     duplicate: false,
@@ -181,8 +209,8 @@ impl<A: Aggregate> CommandPath<A> {
             let request = self.request(&stream, loaded.version, &events, meta, occurred_at)?;
             match self.store.append(request).await {
                 Ok(outcome) if outcome.duplicate => {
-                    // The same command id committed between our check and our append.
-                    self.forget(&stream);
+                    // The same command id committed between our check and our append; the
+                    // state taken is behind it and is dropped.
                     return self.original_outcome(&stream, meta.command_id, outcome);
                 }
                 Ok(outcome) => {
@@ -199,8 +227,8 @@ impl<A: Aggregate> CommandPath<A> {
                     });
                 }
                 Err(AppendError::Conflict { .. }) => {
+                    // The state taken is stale: the next attempt loads from the store.
                     self.stats.lock().expect("stats lock").conflicts += 1;
-                    self.forget(&stream);
                 }
                 Err(error) => return Err(ExecuteError::Append(error)),
             }
@@ -211,13 +239,24 @@ impl<A: Aggregate> CommandPath<A> {
     /// The aggregate's current state, for reads outside a command (tests, process managers).
     pub fn state_of(&self, id: Uuid) -> Result<A::State, ExecuteError<A::Error>> {
         let stream = StreamId::new(A::KIND, id).expect("aggregate kinds are valid stream kinds");
-        Ok(self.load(&stream)?.state)
+        Ok(self.load(&stream, Loading::Clone)?.state)
     }
 
     /// The aggregate as of its last event: from the cache, else from the latest snapshot plus
     /// the events after it, else from the whole stream.
-    fn load(&self, stream: &StreamId) -> Result<Loaded<A::State>, ExecuteError<A::Error>> {
-        if let Some(loaded) = self.cache.lock().expect("cache lock").get(&stream.id) {
+    fn load(
+        &self,
+        stream: &StreamId,
+        loading: Loading,
+    ) -> Result<Loaded<A::State>, ExecuteError<A::Error>> {
+        let cached = {
+            let mut cache = self.cache.lock().expect("cache lock");
+            match loading {
+                Loading::Take => cache.take(&stream.id),
+                Loading::Clone => cache.get(&stream.id),
+            }
+        };
+        if let Some(loaded) = cached {
             self.stats.lock().expect("stats lock").cache_hits += 1;
             return Ok(loaded);
         }
@@ -234,7 +273,7 @@ impl<A: Aggregate> CommandPath<A> {
         // async task rather than paying a thread hand-off for every load.
         let recorded = self.store.read_stream(stream, loaded.version + 1)?;
         for record in &recorded {
-            let event: A::Event = codec::decode(record.codec, &record.payload)?;
+            let event: A::Event = ltc_projections::decode_event(record)?;
             loaded.state = A::evolve(loaded.state, &event);
             loaded.version = record.version;
         }
@@ -258,8 +297,9 @@ impl<A: Aggregate> CommandPath<A> {
         self.cache.lock().expect("cache lock").put(stream.id, loaded);
     }
 
-    fn forget(&self, stream: &StreamId) {
-        self.cache.lock().expect("cache lock").pop(&stream.id);
+    /// Returns a state taken by [`Loading::Take`] that the command did not change.
+    fn put_back(&self, stream: &StreamId, loaded: Loaded<A::State>) {
+        self.cache.lock().expect("cache lock").put(stream.id, loaded);
     }
 
     fn request(
@@ -278,7 +318,7 @@ impl<A: Aggregate> CommandPath<A> {
                 Ok(NewEvent {
                     event_id: derived_event_id(meta.command_id, index),
                     event_type: A::event_type(event).to_owned(),
-                    schema_version: A::EVENT_SCHEMA_VERSION,
+                    schema_version: A::Event::schema_version(A::event_type(event)),
                     occurred_at,
                     codec,
                     payload,

@@ -13,7 +13,7 @@ use ltc_domain::opportunity::{
 use ltc_eventstore::{EventStore, ManualClock, StoreOptions};
 use uuid::Uuid;
 
-use super::{CommandMeta, CommandPath, ExecuteError, SNAPSHOT_EVERY_EVENTS};
+use super::{CommandMeta, CommandPath, ExecuteError, Loading, SNAPSHOT_EVERY_EVENTS};
 
 const ALICE: UserId = UserId(Uuid::from_u128(0xa11ce));
 const DEAL: Uuid = Uuid::from_u128(0xdea1);
@@ -72,7 +72,8 @@ fn amount(amount_minor: i64) -> OpportunityCommand {
 
 async fn current_amount(path: &CommandPath<OpportunityDecider>) -> i64 {
     let stream = ltc_eventstore::StreamId::new("opportunity", DEAL).unwrap();
-    let OpportunityState::Opened(opportunity) = path.load(&stream).unwrap().state else {
+    let OpportunityState::Opened(opportunity) = path.load(&stream, Loading::Clone).unwrap().state
+    else {
         panic!("the opportunity was opened");
     };
     opportunity.amount.amount_minor
@@ -91,7 +92,10 @@ async fn accepted_commands_are_appended_and_a_cold_path_replays_them() {
 
     let cold = fixture.path();
     let stream = ltc_eventstore::StreamId::new("opportunity", DEAL).unwrap();
-    assert_eq!(cold.load(&stream).unwrap().state, path.load(&stream).unwrap().state);
+    assert_eq!(
+        cold.load(&stream, Loading::Clone).unwrap().state,
+        path.load(&stream, Loading::Clone).unwrap().state
+    );
     assert_eq!(cold.stats().events_replayed, 2);
 }
 
@@ -123,6 +127,25 @@ async fn a_rejected_command_appends_nothing_and_says_why() {
 }
 
 #[tokio::test]
+async fn an_aggregate_stays_cached_through_rejections_no_ops_and_acceptances() {
+    let fixture = fixture();
+    let path = fixture.path();
+    path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    let replayed = path.stats().events_replayed;
+    // Rejected (a negative amount), a no-op (the same amount), then accepted: each finds the
+    // state its predecessor left in the cache; none reads the stream again.
+    let error = path.execute(DEAL, &amount(-5), &meta(2)).await.unwrap_err();
+    assert!(matches!(error, ExecuteError::Rejected(OpportunityError::NegativeAmount)), "{error:?}");
+    path.execute(DEAL, &amount(1_000_000), &meta(3)).await.unwrap();
+    path.execute(DEAL, &amount(2_000_000), &meta(4)).await.unwrap();
+    path.execute(DEAL, &amount(3_000_000), &meta(5)).await.unwrap();
+    let stats = path.stats();
+    assert_eq!(stats.events_replayed, replayed, "{stats:?}");
+    assert_eq!(stats.cache_hits, 4, "{stats:?}");
+    assert_eq!(current_amount(&path).await, 3_000_000);
+}
+
+#[tokio::test]
 async fn a_command_that_changes_nothing_appends_nothing() {
     let fixture = fixture();
     let path = fixture.path();
@@ -148,6 +171,27 @@ async fn two_paths_with_stale_caches_resolve_their_conflict_by_deciding_again() 
     assert_eq!(executed.version, 4);
     assert_eq!(right.stats().conflicts, 1);
     assert_eq!(current_amount(&fixture.path()).await, 3_000_000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_commands_on_one_stream_at_once_take_turns_and_none_conflicts() {
+    let fixture = fixture();
+    let path = Arc::new(fixture.path());
+    path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    let racers: Vec<_> = (2..66u128)
+        .map(|command| {
+            let path = path.clone();
+            tokio::spawn(async move {
+                path.execute(DEAL, &amount(2_000_000 + command as i64), &meta(command)).await
+            })
+        })
+        .collect();
+    for racer in racers {
+        racer.await.unwrap().expect("every racer is accepted");
+    }
+    assert_eq!(path.stats().conflicts, 0, "no racer lost an append to another");
+    let stream = ltc_eventstore::StreamId::new("opportunity", DEAL).unwrap();
+    assert_eq!(fixture.store.stream_version(&stream).unwrap(), 65);
 }
 
 #[tokio::test]

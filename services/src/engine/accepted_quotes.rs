@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use ltc_domain::ids::{OpportunityId, QuoteId};
 use ltc_domain::quote::QuoteEvent;
-use ltc_eventstore::{EventStore, Position, codec};
+use ltc_eventstore::{EventStore, Position};
 
 use super::EngineError;
 
@@ -31,8 +31,8 @@ impl AcceptedQuotes {
             if recorded.stream.kind.as_str() != "quote" || recorded.event_type != QUOTE_ACCEPTED {
                 continue;
             }
-            let event: QuoteEvent = codec::decode(recorded.codec, &recorded.payload)
-                .map_err(|error| internal(&error))?;
+            let event: QuoteEvent =
+                ltc_projections::decode_event(&recorded).map_err(|error| internal(&error))?;
             if let QuoteEvent::Accepted { opportunity_id, .. } = event {
                 self.by_opportunity.insert(opportunity_id, QuoteId(recorded.stream.id));
             }

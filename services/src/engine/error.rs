@@ -109,6 +109,7 @@ impl EngineError {
             ExecuteError::Append(error) => EngineError::Internal(error.to_string()),
             ExecuteError::Read(error) => EngineError::Internal(error.to_string()),
             ExecuteError::Codec(error) => EngineError::Internal(error.to_string()),
+            ExecuteError::Upcast(error) => EngineError::Internal(error.to_string()),
         }
     }
 }

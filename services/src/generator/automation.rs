@@ -9,7 +9,7 @@ use ltc_domain::ids::{OpportunityId, QuoteId};
 use ltc_domain::opportunity::{OpportunityEvent, OpportunityState, TaskId};
 use ltc_domain::order::{OrderState, PaymentTerms};
 use ltc_domain::quote::Quote;
-use ltc_eventstore::{EventStore, Position, RecordedEvent, codec};
+use ltc_eventstore::{EventStore, Position, RecordedEvent};
 use rand::Rng;
 
 use super::GeneratorError;
@@ -113,7 +113,7 @@ impl Simulation {
             scheduled.iter().filter(|event| event.event_type == "OpportunityFollowUpScheduled")
         {
             let OpportunityEvent::FollowUpScheduled { task_id, due_on, .. } =
-                codec::decode(event.codec, &event.payload)?
+                ltc_projections::decode_event(event)?
             else {
                 unreachable!("the event type names the variant")
             };

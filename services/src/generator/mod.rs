@@ -106,6 +106,9 @@ pub enum GeneratorError {
     Read(#[from] ltc_eventstore::ReadError),
     #[error(transparent)]
     Codec(#[from] ltc_eventstore::CodecError),
+    /// A stored event is of a schema version this build cannot read.
+    #[error(transparent)]
+    Upcast(#[from] ltc_projections::DecodeError),
     /// The store already holds events: a history is only generated into an empty log.
     #[error("the event store already holds {0} events")]
     NotEmpty(u64),

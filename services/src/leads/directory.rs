@@ -14,7 +14,7 @@ use ltc_domain::ids::{LeadId, UserId};
 use ltc_domain::lead::assignment::{Candidate, RotationCursor};
 use ltc_domain::lead::normalize::{DuplicateKeys, duplicate_keys};
 use ltc_domain::lead::{LeadEvent, Status};
-use ltc_eventstore::{CodecError, EventStore, Position, ReadError, RecordedEvent, codec};
+use ltc_eventstore::{CodecError, EventStore, Position, ReadError, RecordedEvent};
 
 use super::settings::AssignmentSettings;
 
@@ -34,6 +34,9 @@ pub enum DirectoryError {
     /// A lead event cannot be decoded by this build: a build older than the log.
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// A stored event is of a schema version this build cannot read.
+    #[error(transparent)]
+    Upcast(#[from] ltc_projections::DecodeError),
 }
 
 /// One normalised key a duplicate is matched on.
@@ -181,7 +184,7 @@ impl LeadDirectory {
 
     fn apply(&mut self, recorded: &RecordedEvent) -> Result<(), DirectoryError> {
         let lead = LeadId(recorded.stream.id);
-        let event: LeadEvent = codec::decode(recorded.codec, &recorded.payload)?;
+        let event: LeadEvent = ltc_projections::decode_event(recorded)?;
         if let LeadEvent::Captured { contact, company, ownership, .. } = &event {
             let keys = duplicate_keys(
                 contact.email.as_deref(),

@@ -103,7 +103,7 @@ pub fn to_message(event: &RecordedEvent) -> Result<EventMessage, EventMessageErr
     map.insert(headers::CE_SPECVERSION, CE_SPECVERSION_1_0);
     map.insert(headers::CE_ID, event_id.as_str());
     map.insert(headers::CE_TYPE, ce_type(event).as_str());
-    map.insert(headers::CE_SOURCE, format!("{CE_SOURCE_PREFIX}/{tenant}").as_str());
+    map.insert(headers::CE_SOURCE, ce_source(&metadata.tenant).as_str());
     map.insert(headers::CE_SUBJECT, event.stream.to_string().as_str());
     map.insert(headers::CE_TIME, rfc3339(event.occurred_at).as_str());
     map.insert(headers::POSITION, event.position.0.to_string().as_str());
@@ -177,6 +177,11 @@ pub fn from_message(
 /// `ltc.<kind>.<EventType>.v<N>`.
 pub fn ce_type(event: &RecordedEvent) -> String {
     format!("ltc.{}.{}.v{}", event.stream.kind.as_str(), event.event_type, event.schema_version)
+}
+
+/// `ltc/<tenant>`, the tenant percent-encoded: where an event comes from.
+pub fn ce_source(tenant: &str) -> String {
+    format!("{CE_SOURCE_PREFIX}/{}", percent_encode(tenant))
 }
 
 /// Splits a `ce-type` into kind, event type and schema version. The kind has no dots; an event

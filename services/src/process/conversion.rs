@@ -12,7 +12,7 @@ use ltc_domain::customer::{
 use ltc_domain::lead::{ConvertTo, LeadDecider, LeadEvent, LeadState};
 use ltc_domain::money::{Currency, Money};
 use ltc_domain::opportunity::{OpportunityCommand, OpportunityDecider, OpportunityError, Pipeline};
-use ltc_eventstore::{EventStore, Position, RecordedEvent, codec};
+use ltc_eventstore::{EventStore, Position, RecordedEvent};
 
 use super::{StateAsOfError, caused_command, state_as_of};
 use crate::command::{CommandPath, ExecuteError};
@@ -43,6 +43,9 @@ pub enum ConversionError {
     Read(#[from] ltc_eventstore::ReadError),
     #[error(transparent)]
     Codec(#[from] ltc_eventstore::CodecError),
+    /// A stored event is of a schema version this build cannot read.
+    #[error(transparent)]
+    Upcast(#[from] ltc_projections::DecodeError),
     #[error("replaying the lead: {0}")]
     Lead(#[from] StateAsOfError),
     #[error("creating the customer or contact failed: {0}")]
@@ -77,7 +80,7 @@ impl Conversion {
     async fn react(&self, cause: &RecordedEvent) -> Result<u64, ConversionError> {
         let LeadEvent::Converted {
             customer, contact_id, opportunity_id, contact, ownership, ..
-        } = codec::decode::<LeadEvent>(cause.codec, &cause.payload)?
+        } = ltc_projections::decode_event::<LeadEvent>(cause)?
         else {
             return Ok(0);
         };

@@ -11,7 +11,7 @@ use ltc_domain::opportunity::{
     OpportunityCommand, OpportunityDecider, OpportunityError, OpportunityEvent, OpportunityState,
     StageKey, StageOutcome, TEXT_BYTES_MAX, TaskId,
 };
-use ltc_eventstore::{EventStore, Position, RecordedEvent, codec};
+use ltc_eventstore::{EventStore, Position, RecordedEvent};
 use uuid::Uuid;
 
 use super::{StateAsOfError, caused_command, state_as_of};
@@ -53,6 +53,9 @@ pub enum FollowUpError {
     Read(#[from] ltc_eventstore::ReadError),
     #[error(transparent)]
     Codec(#[from] ltc_eventstore::CodecError),
+    /// A stored event is of a schema version this build cannot read.
+    #[error(transparent)]
+    Upcast(#[from] ltc_projections::DecodeError),
     #[error("replaying the opportunity: {0}")]
     Opportunity(#[from] StateAsOfError),
     #[error("scheduling the follow-up failed: {0}")]
@@ -92,7 +95,7 @@ impl FollowUps {
 
     async fn react(&self, cause: &RecordedEvent) -> Result<bool, FollowUpError> {
         let (stage, at): (StageKey, DateTime<Utc>) =
-            match codec::decode::<OpportunityEvent>(cause.codec, &cause.payload)? {
+            match ltc_projections::decode_event::<OpportunityEvent>(cause)? {
                 OpportunityEvent::StageMoved { to, at, .. }
                 | OpportunityEvent::Reopened { to, at, .. } => (to, at),
                 _ => return Ok(false),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ltc_domain::ids::PaymentId;
 use ltc_domain::order::{OrderDecider, OrderEvent, OrderState};
 use ltc_domain::payment::{InstalmentDue, PaymentCommand, PaymentDecider};
-use ltc_eventstore::{EventStore, Position, RecordedEvent, codec};
+use ltc_eventstore::{EventStore, Position, RecordedEvent};
 use uuid::Uuid;
 
 use super::{StateAsOfError, caused_command, state_as_of};
@@ -26,6 +26,9 @@ pub enum InvoicingError {
     Read(#[from] ltc_eventstore::ReadError),
     #[error(transparent)]
     Codec(#[from] ltc_eventstore::CodecError),
+    /// A stored event is of a schema version this build cannot read.
+    #[error(transparent)]
+    Upcast(#[from] ltc_projections::DecodeError),
     #[error("replaying the order: {0}")]
     Order(#[from] StateAsOfError),
     #[error("opening the receivable failed: {0}")]
@@ -57,7 +60,7 @@ impl Invoicing {
 
     async fn react(&self, cause: &RecordedEvent) -> Result<bool, InvoicingError> {
         let OrderEvent::Invoiced { invoice_id, amount, instalments, .. } =
-            codec::decode::<OrderEvent>(cause.codec, &cause.payload)?
+            ltc_projections::decode_event::<OrderEvent>(cause)?
         else {
             return Ok(false);
         };

@@ -19,7 +19,7 @@ mod tests;
 
 use ltc_domain::actor::{Actor, Role};
 use ltc_domain::ids::UserId;
-use ltc_eventstore::{CodecError, EventStore, Position, ReadError, RecordedEvent, StreamId, codec};
+use ltc_eventstore::{CodecError, EventStore, Position, ReadError, RecordedEvent, StreamId};
 use uuid::Uuid;
 
 use crate::command::Aggregate;
@@ -63,7 +63,7 @@ pub fn state_as_of<A: Aggregate>(
         if recorded.version > cause.version {
             break;
         }
-        let event: A::Event = codec::decode(recorded.codec, &recorded.payload)?;
+        let event: A::Event = ltc_projections::decode_event(&recorded)?;
         state = A::evolve(state, &event);
     }
     Ok(state)
@@ -82,7 +82,7 @@ pub fn state_at<A: Aggregate>(
         if recorded.position > position {
             break;
         }
-        let event: A::Event = codec::decode(recorded.codec, &recorded.payload)?;
+        let event: A::Event = ltc_projections::decode_event(&recorded)?;
         state = A::evolve(state, &event);
     }
     Ok(state)
@@ -94,4 +94,7 @@ pub enum StateAsOfError {
     Read(#[from] ReadError),
     #[error(transparent)]
     Codec(#[from] CodecError),
+    /// A stored event is of a schema version this build cannot read.
+    #[error(transparent)]
+    Upcast(#[from] ltc_projections::DecodeError),
 }

@@ -9,7 +9,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    AsOf, Dated, Query, QueryError, as_of_schema, date_or_today, parse_period, period_schema,
+    BusinessTime, Dated, Query, QueryError, as_of_schema, date_or_today, parse_period,
+    period_schema, recorded_as_of_schema,
 };
 
 /// `ltc query ar-aging [--as-of DATE] [--by-customer]`; on NATS
@@ -25,15 +26,23 @@ pub struct ArAgingRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 impl Query for ArAgingRequest {
     const NAME: &'static str = "ar-aging";
-    const AS_OF: AsOf = AsOf::AtQueryTime;
+    const BUSINESS_TIME: BusinessTime = BusinessTime::DatedFacts;
     type Answer = Dated<collections::AgingRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
@@ -76,6 +85,10 @@ pub struct CollectionsRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 fn period_default() -> Period {
@@ -84,10 +97,15 @@ fn period_default() -> Period {
 
 impl Query for CollectionsRequest {
     const NAME: &'static str = "collections";
+    const BUSINESS_TIME: BusinessTime = BusinessTime::DatedFacts;
     type Answer = Vec<collections::CollectionsRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
@@ -97,9 +115,9 @@ impl Query for CollectionsRequest {
     fn query(
         &self,
         conn: &Connection,
-        _as_of: Option<NaiveDate>,
+        as_of: Option<NaiveDate>,
     ) -> Result<Self::Answer, QueryError> {
-        Ok(collections::collections(conn, self.period, self.by_customer)?)
+        Ok(collections::collections_until(conn, self.period, self.by_customer, as_of)?)
     }
 
     fn render(&self, answer: &Self::Answer) -> String {
@@ -119,6 +137,10 @@ pub struct DsoRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 fn days_default() -> u32 {
@@ -127,11 +149,15 @@ fn days_default() -> u32 {
 
 impl Query for DsoRequest {
     const NAME: &'static str = "dso";
-    const AS_OF: AsOf = AsOf::AtQueryTime;
+    const BUSINESS_TIME: BusinessTime = BusinessTime::DatedFacts;
     type Answer = Vec<collections::DsoRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AsOf, Query, QueryError, as_of_schema, date_or_today};
+use super::{BusinessTime, Query, QueryError, as_of_schema, date_or_today, recorded_as_of_schema};
 
 /// `ltc query customer360 <ID> [--timeline 50] [--as-of DATE]`; on NATS
 /// `{"customer_id": "…", "timeline": 50, "as_of": "2026-03-31"}`.
@@ -26,6 +26,10 @@ pub struct Customer360Request {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 fn timeline_default() -> u32 {
@@ -41,11 +45,15 @@ pub struct Customer360Answer {
 
 impl Query for Customer360Request {
     const NAME: &'static str = "customer360";
-    const AS_OF: AsOf = AsOf::AtQueryTime;
+    const BUSINESS_TIME: BusinessTime = BusinessTime::Split;
     type Answer = Customer360Answer;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
@@ -57,11 +65,20 @@ impl Query for Customer360Request {
         conn: &Connection,
         as_of: Option<NaiveDate>,
     ) -> Result<Self::Answer, QueryError> {
+        self.query_split(conn, conn, as_of)
+    }
+
+    fn query_split(
+        &self,
+        state: &Connection,
+        facts: &Connection,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Self::Answer, QueryError> {
         let id = self.customer_id;
         let limit = self.timeline.min(customer360::TIMELINE_LIMIT_MAX);
-        let customer = customer360::customer(conn, id, date_or_today(as_of))?
+        let customer = customer360::customer_split(state, facts, id, date_or_today(as_of))?
             .ok_or(QueryError::UnknownCustomer(id))?;
-        Ok(Customer360Answer { customer, timeline: customer360::timeline(conn, id, limit)? })
+        Ok(Customer360Answer { customer, timeline: customer360::timeline(state, id, limit)? })
     }
 
     fn render(&self, answer: &Self::Answer) -> String {
@@ -77,14 +94,23 @@ pub struct CustomersRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 impl Query for CustomersRequest {
     const NAME: &'static str = "customers";
+    const BUSINESS_TIME: BusinessTime = BusinessTime::Split;
     type Answer = Vec<customer360::CustomerListRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
@@ -94,9 +120,22 @@ impl Query for CustomersRequest {
     fn query(
         &self,
         conn: &Connection,
-        _as_of: Option<NaiveDate>,
+        as_of: Option<NaiveDate>,
     ) -> Result<Self::Answer, QueryError> {
-        Ok(customer360::list(conn)?)
+        self.query_split(conn, conn, as_of)
+    }
+
+    fn query_split(
+        &self,
+        state: &Connection,
+        facts: &Connection,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Self::Answer, QueryError> {
+        Ok(match as_of {
+            Some(date) => customer360::list_split(state, facts, date)?,
+            // Today: open AR as recorded, which no dated fact can exceed.
+            None => customer360::list(state)?,
+        })
     }
 
     fn render(&self, answer: &Self::Answer) -> String {

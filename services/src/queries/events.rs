@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Query, QueryError, as_of_schema};
+use super::{Query, QueryError, as_of_schema, recorded_as_of_schema};
 use crate::read_models::{EventCountsRow, query_event_counts, render_event_counts};
 
 /// `ltc query events`; on NATS `{}`.
@@ -18,6 +18,10 @@ pub struct EventsRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 impl Query for EventsRequest {
@@ -26,6 +30,10 @@ impl Query for EventsRequest {
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {

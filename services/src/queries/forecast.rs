@@ -9,7 +9,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Query, QueryError, as_of_schema};
+use super::{Query, QueryError, as_of_schema, recorded_as_of_schema};
 
 /// `ltc query forecast --period 2026-Q1 [--runs 2000] [--seed 42] [--as-of DATE]`; on NATS
 /// `{"period": "2026-Q1", "runs": 2000, "seed": 42}`. `as_of` rebuilds the forecast from what
@@ -32,6 +32,10 @@ pub struct ForecastRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 fn runs_default() -> u32 {
@@ -55,6 +59,10 @@ impl Query for ForecastRequest {
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
@@ -88,6 +96,10 @@ pub struct WinProbabilitiesRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 impl Query for WinProbabilitiesRequest {
@@ -96,6 +108,10 @@ impl Query for WinProbabilitiesRequest {
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {

@@ -8,7 +8,9 @@ use rusqlite::Connection;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
-use super::{Query, QueryError, as_of_schema, one_of, parse_period, period_schema};
+use super::{
+    Query, QueryError, as_of_schema, one_of, parse_period, period_schema, recorded_as_of_schema,
+};
 
 /// `ltc query funnel --by region --period quarter`; on NATS
 /// `{"by": "region", "period": "quarter"}`.
@@ -29,6 +31,10 @@ pub struct FunnelRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 fn by_default() -> Dimension {
@@ -57,6 +63,10 @@ impl Query for FunnelRequest {
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {

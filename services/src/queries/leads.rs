@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
-use super::{Query, QueryError, as_of_schema, one_of};
+use super::{Query, QueryError, as_of_schema, one_of, recorded_as_of_schema};
 
 /// `ltc query leads --by channel`; on NATS `{"by": "channel"}`.
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize, JsonSchema)]
@@ -23,6 +23,10 @@ pub struct LeadsRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 fn by_default() -> LeadDimension {
@@ -47,6 +51,10 @@ impl Query for LeadsRequest {
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {

@@ -7,7 +7,9 @@
 //! cannot drift apart. A request's `as_of` travels as text and is checked here, so a bad date is
 //! a typed [`QueryError::BadDate`] rather than a generic parse failure.
 //!
-//! - `mod.rs`: [`Query`], [`AsOf`], and what requests share (dates, the schema of enum fields).
+//! - `mod.rs`: [`Query`] and what requests share (dates, the schema of enum fields).
+//! - `as_of.rs`: business time (`as_of`) and recorded time (`recorded_as_of`): [`BusinessTime`]
+//!   per model, the [`Plan`] of where an answer reads from, [`answer_planned`].
 //! - `error.rs`: [`QueryError`] with its stable codes.
 //! - `customer360.rs`, `funnel.rs`, `leads.rs`, `stalled.rs`, `collections.rs`, `forecast.rs`,
 //!   `reps.rs`, `events.rs`: one file per read model, its requests and their answers.
@@ -17,6 +19,7 @@
 //!   them (the projector, maybe in another process, keeps them current).
 //! - `reply.rs`: the wire's reply envelope, with how fresh the answer is.
 
+mod as_of;
 mod audit;
 mod audit_trail;
 mod collections;
@@ -38,6 +41,7 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+pub use as_of::{BusinessTime, Dates, Plan, ReadModelSources, answer_planned};
 pub use audit::{AUDIT_EVENTS_MAX, AuditAnswer, AuditEvent, AuditRequest, audit};
 pub use audit_trail::{
     AuditTrail, Cause, TRAIL_EVENTS_MAX, TrailEvent, TrailScope, TrailStream, audit_trail,
@@ -51,26 +55,18 @@ pub use funnel::FunnelRequest;
 pub use leads::LeadsRequest;
 pub use reply::{ErrorBody, ErrorReply, Freshness, Reply};
 pub use reps::RepsRequest;
-pub use source::{Answered, QuerySource, end_of_day};
+pub use source::{
+    Answered, QuerySource, answer_in_transaction, end_of_day, last_recorded_at, open_reader,
+};
 pub use stalled::StalledRequest;
-
-/// How a model answers a request with an `as_of` date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AsOf {
-    /// Rebuild the model's projections from the log up to the end of the day, in a temporary
-    /// directory: right for every read model, and costs a replay.
-    Rebuild,
-    /// The model's query computes the state at the date from dated facts in current tables.
-    AtQueryTime,
-}
 
 /// One question to one read model: its request (clap arguments and JSON body in one type), how
 /// it runs over a read-model connection, and its answer as JSON and as text.
 pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'static {
     /// The model's name: `ltc query NAME`, `ltc.qry.NAME`, and `query` in the CLI's JSON.
     const NAME: &'static str;
-    /// How `as_of` is answered.
-    const AS_OF: AsOf = AsOf::Rebuild;
+    /// How a business date (`as_of`) is answered; a recorded date is always a rebuild.
+    const BUSINESS_TIME: BusinessTime = BusinessTime::AsRecorded;
     /// Describes its own JSON (`schemas/queries/<name>.reply.json`; the rows derive
     /// `JsonSchema` in `ltc_projections`).
     type Answer: Serialize + JsonSchema + Send + 'static;
@@ -78,24 +74,46 @@ pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'stat
     /// The request's `as_of` as the client wrote it (the CLI passes its own `--as-of`).
     fn as_of_text(&self) -> Option<&str>;
 
+    /// The request's `recorded_as_of` as the client wrote it.
+    fn recorded_as_of_text(&self) -> Option<&str>;
+
     /// Fresh instances of the projections the query reads: whose checkpoints say how fresh
     /// the answer is, and what an as-of rebuild builds.
     fn projections(&self) -> Vec<Box<dyn Projection>>;
 
-    /// The answer from the read models behind `conn`. `as_of` is given only to a model that
-    /// answers it at query time.
+    /// The answer from the read models behind `conn`, for the business date `as_of` (today when
+    /// `None`; a model without dated facts gets its tables already as of then, and ignores it).
     fn query(
         &self,
         conn: &Connection,
         as_of: Option<NaiveDate>,
     ) -> Result<Self::Answer, QueryError>;
 
+    /// The answer of a [`BusinessTime::Split`] model from two states of its read model: `state`
+    /// as it stood on the business date, `facts` as recorded later. Other models are never
+    /// asked.
+    fn query_split(
+        &self,
+        state: &Connection,
+        facts: &Connection,
+        as_of: Option<NaiveDate>,
+    ) -> Result<Self::Answer, QueryError> {
+        let _ = state;
+        self.query(facts, as_of)
+    }
+
     /// The answer as readable text: aligned tables, one per line.
     fn render(&self, answer: &Self::Answer) -> String;
 
-    /// The request's `as_of`, checked.
-    fn as_of(&self) -> Result<Option<NaiveDate>, QueryError> {
-        self.as_of_text().map(|text| parse_date("as_of", text)).transpose()
+    /// The request's `as_of` and `recorded_as_of`, checked.
+    fn dates(&self) -> Result<Dates, QueryError> {
+        Ok(Dates {
+            as_of: self.as_of_text().map(|text| parse_date("as_of", text)).transpose()?,
+            recorded_as_of: self
+                .recorded_as_of_text()
+                .map(|text| parse_date("recorded_as_of", text))
+                .transpose()?,
+        })
     }
 }
 
@@ -133,8 +151,21 @@ fn as_of_schema(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
         "type": ["string", "null"],
         "format": "date",
-        "description": "Answer as of the end of this day, UTC (YYYY-MM-DD): from the events \
-                        recorded by then. Absent: the read models as they stand.",
+        "description": "Business time: what was true at the end of this day, UTC (YYYY-MM-DD), \
+                        as known now (or at recorded_as_of); a receipt recorded later but \
+                        received by then counts. Absent: today, or recorded_as_of's day. \
+                        docs/read-models.md says how each model answers it.",
+    })
+}
+
+/// The schema of `recorded_as_of`, as text for the same reason.
+fn recorded_as_of_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": ["string", "null"],
+        "format": "date",
+        "description": "Recorded time: answer from the log as it stood at the end of this day, \
+                        UTC (YYYY-MM-DD), what a dashboard showed then; the model is rebuilt up \
+                        to that day's last event. Absent: the log as it stands.",
     })
 }
 

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Query, QueryError, as_of_schema};
+use super::{Query, QueryError, as_of_schema, recorded_as_of_schema};
 
 /// `ltc query reps --period 2026-Q1`; on NATS `{"period": "2026-Q1"}`.
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize, JsonSchema)]
@@ -20,6 +20,10 @@ pub struct RepsRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 impl Query for RepsRequest {
@@ -28,6 +32,10 @@ impl Query for RepsRequest {
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {

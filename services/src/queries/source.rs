@@ -13,20 +13,21 @@
 //! Each query runs in one read transaction that also reads the checkpoints of the projections
 //! it uses, so the freshness it reports is exactly the state it read.
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ltc_eventstore::{EventStore, SystemClock};
-use ltc_projections::{
-    ProjectorOptions, ReadModels, RebuildOptions, RebuildScope, RebuildTarget, rebuild,
-};
+use ltc_eventstore::{EventStore, Position};
+use ltc_projections::Projection;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::audit::audit;
-use super::{AsOf, AuditAnswer, AuditRequest, Freshness, Query, QueryError};
+use super::{
+    AuditAnswer, AuditRequest, Dates, Freshness, Query, QueryError, ReadModelSources,
+    answer_planned,
+};
 use crate::data_dir::DataDir;
-use crate::read_models::ReadModelsError;
+use crate::read_models::{AsOfSnapshot, ReadModelsError, rebuild_as_of};
 
 /// Idle read connections kept per source: more than the cores that run queries at once.
 const IDLE_READERS_MAX: usize = 8;
@@ -82,63 +83,26 @@ impl QuerySource {
         &self.shared.store
     }
 
-    /// Answers `request` from the generation in service, or from a throw-away rebuild for an
-    /// `as_of` the model cannot answer from current tables.
+    /// Answers `request` for the dates it names (`as_of`, `recorded_as_of`): from the generation
+    /// in service, or from throw-away rebuilds where the dates need them (`as_of.rs`).
     pub fn answer<Q: Query>(&self, request: &Q) -> Result<Answered<Q::Answer>, QueryError> {
-        let as_of = request.as_of()?;
-        match (as_of, Q::AS_OF) {
-            (Some(date), AsOf::Rebuild) => self.answer_from_rebuild(request, date),
-            (as_of, _) => {
-                let (generation, conn) = self.reader()?;
-                let answered = answer_in_transaction(&conn, request, as_of);
-                self.give_back(generation, conn);
-                answered
-            }
-        }
+        self.answer_at(request, request.dates()?)
     }
 
-    /// Answers `request` from the generation in service as it stands, `as_of` applied to its
-    /// tables: what `ltc query` does while another process keeps the read models current.
-    pub fn answer_from_tables<Q: Query>(
+    /// Answers `request` for `dates`, whatever the request's own date fields say: what
+    /// `ltc query` does while another process keeps the read models current.
+    pub fn answer_at<Q: Query>(
         &self,
         request: &Q,
-        as_of: Option<NaiveDate>,
+        dates: Dates,
     ) -> Result<Answered<Q::Answer>, QueryError> {
-        let (generation, conn) = self.reader()?;
-        let answered = answer_in_transaction(&conn, request, as_of);
-        self.give_back(generation, conn);
-        answered
+        answer_planned(self, request, dates)
     }
 
     /// One page of a stream's events, from the log.
     pub fn audit(&self, request: &AuditRequest) -> Result<Answered<AuditAnswer>, QueryError> {
         let (freshness, result) = audit(&self.shared.store, request)?;
         Ok(Answered { freshness, result })
-    }
-
-    fn answer_from_rebuild<Q: Query>(
-        &self,
-        request: &Q,
-        date: NaiveDate,
-    ) -> Result<Answered<Q::Answer>, QueryError> {
-        let _one_at_a_time =
-            self.shared.as_of_rebuild.lock().unwrap_or_else(PoisonError::into_inner);
-        let dir = tempfile::Builder::new()
-            .prefix(".as-of-")
-            .tempdir_in(self.shared.data.root())
-            .map_err(ReadModelsError::Directory)?;
-        let read_models =
-            ReadModels::open(dir.path(), Arc::new(SystemClock)).map_err(ReadModelsError::from)?;
-        let options = RebuildOptions {
-            target: RebuildTarget::RecordedAt(end_of_day(date)),
-            scope: RebuildScope::Everything,
-            runner: ProjectorOptions::for_rebuild(),
-        };
-        let rebuilt =
-            rebuild(&self.shared.store, &read_models, request.projections(), options, &mut |_| {})
-                .map_err(ReadModelsError::from)?;
-        let conn = rebuilt.reader().map_err(ReadModelsError::from)?;
-        answer_in_transaction(&conn, request, None)
     }
 
     /// A read connection to the generation in service, with that generation's file name.
@@ -181,6 +145,44 @@ impl QuerySource {
     }
 }
 
+impl ReadModelSources for QuerySource {
+    fn with_live<R>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<R, QueryError>,
+    ) -> Result<R, QueryError> {
+        let (generation, conn) = self.reader()?;
+        let answered = read(&conn);
+        self.give_back(generation, conn);
+        answered
+    }
+
+    fn recorded_by(
+        &self,
+        projections: Vec<Box<dyn Projection>>,
+        at: DateTime<Utc>,
+    ) -> Result<AsOfSnapshot, QueryError> {
+        let _one_at_a_time =
+            self.shared.as_of_rebuild.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(rebuild_as_of(&self.shared.store, &self.shared.data, projections, at, &mut |_| {})?)
+    }
+
+    fn last_recorded_at(&self) -> Result<Option<DateTime<Utc>>, QueryError> {
+        last_recorded_at(&self.shared.store)
+    }
+}
+
+/// The recorded time of `store`'s last event; `None` for an empty log.
+pub fn last_recorded_at(store: &EventStore) -> Result<Option<DateTime<Utc>>, QueryError> {
+    let head = store.head().position;
+    if head == 0 {
+        return Ok(None);
+    }
+    let last = store.read_all(Position(head), 1).next().transpose();
+    let last =
+        last.map_err(|error| QueryError::Corrupt(format!("the log's last event: {error}")))?;
+    Ok(last.map(|event| event.recorded_at))
+}
+
 /// The last microsecond of `date` in UTC: every event recorded on that day is included.
 pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
     // 23:59:59.999999 exists on every calendar day chrono can represent.
@@ -189,10 +191,12 @@ pub fn end_of_day(date: NaiveDate) -> DateTime<Utc> {
         .and_utc()
 }
 
-/// Reads the freshness and the answer in one read transaction: the state both describe is the
-/// same.
-fn answer_in_transaction<Q: Query>(
+/// Reads the freshness and the answer in one read transaction on `conn`: the state both
+/// describe is the same. `state`, when given, is a [`crate::queries::BusinessTime::Split`]
+/// model's other state (a throw-away rebuild, which nothing writes while it is read).
+pub fn answer_in_transaction<Q: Query>(
     conn: &Connection,
+    state: Option<&Connection>,
     request: &Q,
     as_of: Option<NaiveDate>,
 ) -> Result<Answered<Q::Answer>, QueryError> {
@@ -205,7 +209,10 @@ fn answer_in_transaction<Q: Query>(
             freshness = Some(checkpoint);
         }
     }
-    let result = request.query(&transaction, as_of)?;
+    let result = match state {
+        Some(state) => request.query_split(state, &transaction, as_of)?,
+        None => request.query(&transaction, as_of)?,
+    };
     transaction.finish()?;
     let freshness = freshness.unwrap_or(Freshness { position: 0, as_of: None });
     Ok(Answered { freshness, result })
@@ -230,7 +237,7 @@ fn checkpoint(conn: &Connection, projection: &str) -> Result<Option<Freshness>, 
 
 /// The generation file `CURRENT` names, checked to be one (`gen-NNNNNN.db`), so a damaged
 /// pointer cannot make us open another file.
-fn current_generation(dir: &std::path::Path) -> Result<String, QueryError> {
+fn current_generation(dir: &Path) -> Result<String, QueryError> {
     let text = match std::fs::read_to_string(dir.join(POINTER_FILE)) {
         Ok(text) => text,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -248,8 +255,8 @@ fn current_generation(dir: &std::path::Path) -> Result<String, QueryError> {
     }
 }
 
-/// Opens an existing generation for reading only: never creates a file, never writes.
-fn open_reader(path: &PathBuf) -> rusqlite::Result<Connection> {
+/// Opens an existing read-model database for reading only: never creates a file, never writes.
+pub fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;

@@ -7,7 +7,9 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AsOf, Dated, Query, QueryError, as_of_schema, date_or_today};
+use super::{
+    BusinessTime, Dated, Query, QueryError, as_of_schema, date_or_today, recorded_as_of_schema,
+};
 
 /// `ltc query stalled [--as-of DATE]`; on NATS `{"as_of": "2026-03-15"}` (today when absent).
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize, JsonSchema)]
@@ -17,15 +19,23 @@ pub struct StalledRequest {
     #[serde(default)]
     #[schemars(schema_with = "as_of_schema")]
     pub as_of: Option<String>,
+    #[arg(skip)]
+    #[serde(default)]
+    #[schemars(schema_with = "recorded_as_of_schema")]
+    pub recorded_as_of: Option<String>,
 }
 
 impl Query for StalledRequest {
     const NAME: &'static str = "stalled";
-    const AS_OF: AsOf = AsOf::AtQueryTime;
+    const BUSINESS_TIME: BusinessTime = BusinessTime::DatedFacts;
     type Answer = Dated<StalledRow>;
 
     fn as_of_text(&self) -> Option<&str> {
         self.as_of.as_deref()
+    }
+
+    fn recorded_as_of_text(&self) -> Option<&str> {
+        self.recorded_as_of.as_deref()
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {

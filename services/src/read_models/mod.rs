@@ -34,7 +34,7 @@ use crate::data_dir::DataDir;
 
 pub use event_counts::{EventCountsRow, query_event_counts, render_event_counts};
 pub use lock::DirectoryLock;
-pub use rebuild::{AsOfSnapshot, RebuildRequest, RebuildSummary};
+pub use rebuild::{AsOfSnapshot, RebuildRequest, RebuildSummary, rebuild_as_of};
 pub use registry::{projection_named, projection_names, projections};
 pub use table::{Align, TextTable, thousands};
 
@@ -213,8 +213,9 @@ impl EmbeddedReadModels {
     }
 }
 
-/// A progress report in the runtime's terms, for a catch-up (which the runtime does not time).
-fn progress_of(events_done: u64, events_total: u64, elapsed: Duration) -> Progress {
+/// A progress report in the runtime's terms, for a catch-up or an export (which the runtime
+/// does not time).
+pub(crate) fn progress_of(events_done: u64, events_total: u64, elapsed: Duration) -> Progress {
     let micros = elapsed.as_micros().max(1);
     let events_per_second =
         u64::try_from(u128::from(events_done) * 1_000_000 / micros).unwrap_or(u64::MAX);

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use ltc_eventstore::SystemClock;
+use ltc_eventstore::{EventStore, SystemClock};
 use ltc_projections::{
     Progress, Projection, ProjectorOptions, ReadModels, RebuildOptions, RebuildScope,
     RebuildTarget, Rebuilt, rebuild,
@@ -20,6 +20,7 @@ use serde::Serialize;
 use tempfile::TempDir;
 
 use super::{EmbeddedReadModels, ReadModelsError, projection_named, projections};
+use crate::data_dir::DataDir;
 
 /// What `ltc rebuild` asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,14 +122,27 @@ impl EmbeddedReadModels {
         at: DateTime<Utc>,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<AsOfSnapshot, ReadModelsError> {
-        let dir = tempfile::Builder::new().prefix(".as-of-").tempdir_in(self.data.root())?;
-        let read_models = ReadModels::open(dir.path(), Arc::new(SystemClock))?;
-        let options = RebuildOptions {
-            target: RebuildTarget::RecordedAt(at),
-            scope: RebuildScope::Everything,
-            runner: ProjectorOptions::for_rebuild(),
-        };
-        let rebuilt = rebuild(self.store(), &read_models, projections, options, progress)?;
-        Ok(AsOfSnapshot { rebuilt, _dir: dir })
+        rebuild_as_of(self.store(), &self.data, projections, at, progress)
     }
+}
+
+/// Builds `projections` from `store` up to the last event recorded at or before `at`, in a
+/// temporary directory in `data`'s root (removed when the snapshot is dropped). Needs no lock:
+/// it writes nothing another process reads.
+pub fn rebuild_as_of(
+    store: &EventStore,
+    data: &DataDir,
+    projections: Vec<Box<dyn Projection>>,
+    at: DateTime<Utc>,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<AsOfSnapshot, ReadModelsError> {
+    let dir = tempfile::Builder::new().prefix(".as-of-").tempdir_in(data.root())?;
+    let read_models = ReadModels::open(dir.path(), Arc::new(SystemClock))?;
+    let options = RebuildOptions {
+        target: RebuildTarget::RecordedAt(at),
+        scope: RebuildScope::Everything,
+        runner: ProjectorOptions::for_rebuild(),
+    };
+    let rebuilt = rebuild(store, &read_models, projections, options, progress)?;
+    Ok(AsOfSnapshot { rebuilt, _dir: dir })
 }

@@ -7,6 +7,68 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use ltc_domain::actor::Role;
+use ltc_domain::ids::UserId;
+use ltc_services::users::{User, UserDirectory};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub fn user(id: u128, name: &str, role: Role) -> User {
+    User { id: UserId(Uuid::from_u128(id)), name: name.into(), role, team: None }
+}
+
+/// A fresh data directory whose user table holds `users`.
+pub fn data_dir_with(users: &[User]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    UserDirectory::new(users.to_vec()).unwrap().save(&data.join("users.json")).unwrap();
+    (dir, data)
+}
+
+/// The command id of the `n`th lead capture [`capture_until`] sends.
+pub fn capture_command_id(n: u128) -> Uuid {
+    Uuid::from_u128(0xc0de_0000_0000 + n)
+}
+
+/// Sends lead captures as `actor` with known command ids ([`capture_command_id`] of `first`,
+/// `first + 1`, …) as fast as replies come, until `stop`; returns the ids whose reply said ok,
+/// and the next unused `n`.
+pub async fn capture_until(
+    client: async_nats::Client,
+    actor: &'static str,
+    first: u128,
+    stop: tokio::sync::watch::Receiver<bool>,
+) -> (Vec<Uuid>, u128) {
+    let mut acknowledged = Vec::new();
+    let mut n = first;
+    while !*stop.borrow() {
+        let command_id = capture_command_id(n);
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Ltc-Actor", actor);
+        headers.insert("Ltc-Command-Id", command_id.to_string().as_str());
+        let body = json!({"lead_id": Uuid::from_u128(0x1ead_0000_0000 + n), "channel": "api",
+            "contact": {"name": format!("Lead {n}"), "email": format!("lead{n}@example.com"), "phone": null},
+            "source": {}});
+        n += 1;
+        let request =
+            client.request_with_headers("ltc.cmd.lead.capture", headers, body.to_string().into());
+        // A request in flight when the process (or the server) dies gets no reply:
+        // unacknowledged, not lost.
+        match tokio::time::timeout(Duration::from_secs(2), request).await {
+            Ok(Ok(reply)) => {
+                let reply: Value = serde_json::from_slice(&reply.payload).unwrap();
+                if reply["ok"] == true {
+                    acknowledged.push(command_id);
+                }
+            }
+            // No responders while serve restarts: do not spin.
+            _ => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+    (acknowledged, n)
+}
+
 pub struct Serving {
     pub child: Child,
     log: std::path::PathBuf,

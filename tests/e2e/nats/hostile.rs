@@ -9,9 +9,10 @@ use std::sync::Arc;
 use async_nats::HeaderMap;
 use futures::StreamExt;
 use ltc_services::nats::commands::{CommandService, CommandServiceOptions};
+use ltc_tests::hostile::{CLIENT_ERROR_CODES, hostile_request};
 use ltc_tests::nats_server::NatsServer;
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -19,62 +20,6 @@ use super::commands::{Fixture, users};
 
 const REQUESTS: usize = 100_000;
 const TEN_MB: usize = 10 * 1024 * 1024;
-
-/// Every code a malformed request may get; anything else (or no reply) fails the test.
-const CLIENT_ERROR_CODES: [&str; 8] = [
-    // The one well-formed kind: a command for a lead nobody captured.
-    "lead.not_captured",
-    "malformed_json",
-    "invalid_command",
-    "invalid_header",
-    "missing_actor",
-    "unknown_actor",
-    "unknown_command",
-    "payload_too_large",
-];
-
-fn hostile_request(rng: &mut StdRng, n: usize) -> (String, HeaderMap, Vec<u8>) {
-    let lead = Uuid::from_u128(rng.random());
-    let mut headers = HeaderMap::new();
-    headers.insert("Ltc-Actor", "alice");
-    let (subject, body): (&str, Vec<u8>) = match n % 10 {
-        0 => ("ltc.cmd.lead.capture", b"{\"lead_id\": ".to_vec()),
-        1 => (
-            "ltc.cmd.lead.capture",
-            json!({"lead_id": lead, "channel": 7, "contact": "x", "source": []}).to_string().into(),
-        ),
-        2 => ("ltc.cmd.quote.create", json!({"quote_id": lead}).to_string().into()),
-        // A forged role and price book in the body.
-        3 => (
-            "ltc.cmd.quote.submit",
-            json!({"quote_id": lead, "role": "admin", "policy": {"limit_bps": 10000}})
-                .to_string()
-                .into(),
-        ),
-        4 => (
-            ["ltc.cmd.nothing.here", "ltc.cmd.lead", "ltc.cmd.lead.capture.extra"][n % 3],
-            b"{}".to_vec(),
-        ),
-        5 => {
-            headers.insert("Ltc-Actor", "mallory");
-            ("ltc.cmd.lead.qualify", json!({"lead_id": lead}).to_string().into())
-        }
-        6 => {
-            // A forged role header is no login: the actor is still looked up by name.
-            headers.insert("Ltc-Role", "admin");
-            headers.insert("Ltc-Actor", "nobody-admin");
-            ("ltc.cmd.payment.write_off", json!({"receivable_id": lead}).to_string().into())
-        }
-        7 => {
-            headers.insert("Ltc-Command-Id", "not-a-uuid");
-            ("ltc.cmd.lead.qualify", json!({"lead_id": lead}).to_string().into())
-        }
-        8 => ("ltc.cmd.lead.qualify", (0..rng.random_range(1..64)).map(|_| rng.random()).collect()),
-        // A well-formed command for a lead that does not exist.
-        _ => ("ltc.cmd.lead.qualify", json!({"lead_id": lead}).to_string().into()),
-    };
-    (subject.to_owned(), headers, body)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_thousand_malformed_requests_each_get_a_typed_error_and_the_service_still_answers()

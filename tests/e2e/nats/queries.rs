@@ -19,8 +19,8 @@ use ltc_services::generator::{Scale, generate};
 use ltc_services::nats::queries::{QueryService, QueryServiceOptions};
 use ltc_services::queries::{
     ArAgingRequest, CollectionsRequest, Customer360Request, CustomersRequest, DsoRequest,
-    EventsRequest, ForecastRequest, FunnelRequest, LeadsRequest, Query, QuerySource, RepsRequest,
-    StalledRequest, WinProbabilitiesRequest,
+    EventsRequest, ForecastRequest, FunnelRequest, LeadsRequest, Plan, Query, QuerySource,
+    RepsRequest, StalledRequest, WinProbabilitiesRequest,
 };
 use ltc_services::read_models::{EmbeddedReadModels, LagRow, RebuildRequest};
 use ltc_tests::nats_server::NatsServer;
@@ -69,12 +69,26 @@ impl World {
         EmbeddedReadModels::open(&self.data(), self.store.clone()).expect("the read models open")
     }
 
-    /// What `ltc query <model> --json` puts under `result`, from the shared library.
+    /// What `ltc query <model> --json` puts under `result`, from the shared library: the read
+    /// models in service, or rebuilt up to the cut-offs the request's dates plan.
     fn expected<Q: Query>(&self, request: &Q) -> Value {
         let models = self.models();
-        let as_of = request.as_of().expect("a valid date");
-        let answer = request.query(&models.reader().expect("a reader"), as_of).expect("answers");
-        serde_json::to_value(answer).expect("serialises")
+        let plan = Plan::new(Q::BUSINESS_TIME, request.dates().expect("valid dates"));
+        let rebuilt = |at| models.as_of(request.projections(), at, &mut |_| {}).expect("rebuilt");
+        let facts = plan.facts.map(rebuilt);
+        let facts = match &facts {
+            Some(snapshot) => snapshot.reader(),
+            None => models.reader(),
+        };
+        let facts = facts.expect("a reader");
+        let answer = match plan.state.filter(|_| plan.state != plan.facts).map(rebuilt) {
+            Some(state) => {
+                let state = state.reader().expect("a reader");
+                request.query_split(&state, &facts, plan.business_date)
+            }
+            None => request.query(&facts, plan.business_date),
+        };
+        serde_json::to_value(answer.expect("answers")).expect("serialises")
     }
 
     fn lag(&self, projection: &str) -> LagRow {
@@ -86,8 +100,9 @@ impl World {
         ask(&self.client, model, body).await
     }
 
+    /// The first customer by name among those that existed on [`AS_OF`].
     async fn first_customer(&self) -> String {
-        let answer = self.ask("customers", json!({})).await;
+        let answer = self.ask("customers", json!({"as_of": AS_OF})).await;
         answer.body["result"][0]["customer_id"].as_str().expect("a customer").to_owned()
     }
 }
@@ -156,9 +171,19 @@ async fn every_endpoint_answers_with_the_json_of_ltc_query_and_its_checkpoint_as
         "customer360",
         "customer360",
         json!({"customer_id": customer_id, "timeline": 7, "as_of": AS_OF}),
-        Customer360Request { customer_id: customer, timeline: 7, as_of: as_of.clone() }
+        Customer360Request {
+            customer_id: customer,
+            timeline: 7,
+            as_of: as_of.clone(),
+            recorded_as_of: None
+        }
     );
-    check!("customers", "customer360", json!({}), CustomersRequest { as_of: None });
+    check!(
+        "customers",
+        "customer360",
+        json!({}),
+        CustomersRequest { as_of: None, recorded_as_of: None }
+    );
     check!(
         "funnel",
         "funnel",
@@ -167,27 +192,48 @@ async fn every_endpoint_answers_with_the_json_of_ltc_query_and_its_checkpoint_as
             by: ltc_projections::models::funnel::Dimension::Rep,
             period: ltc_projections::models::period::Period::Month,
             as_of: None,
+            recorded_as_of: None,
         }
     );
     check!(
         "leads",
         "leads",
         json!({"by": "score_band"}),
-        LeadsRequest { by: ltc_projections::models::leads::LeadDimension::ScoreBand, as_of: None }
+        LeadsRequest {
+            by: ltc_projections::models::leads::LeadDimension::ScoreBand,
+            as_of: None,
+            recorded_as_of: None
+        }
     );
-    check!("stalled", "stalled", json!({"as_of": AS_OF}), StalledRequest { as_of: as_of.clone() });
+    check!(
+        "stalled",
+        "stalled",
+        json!({"as_of": AS_OF}),
+        StalledRequest { as_of: as_of.clone(), recorded_as_of: None }
+    );
     check!(
         "forecast",
         "forecast",
         json!({"period": "2026-Q1", "runs": 300, "seed": 7}),
-        ForecastRequest { period: "2026-Q1".into(), runs: 300, seed: 7, as_of: None }
+        ForecastRequest {
+            period: "2026-Q1".into(),
+            runs: 300,
+            seed: 7,
+            as_of: None,
+            recorded_as_of: None
+        }
     );
-    check!("win-probabilities", "forecast", json!({}), WinProbabilitiesRequest { as_of: None });
+    check!(
+        "win-probabilities",
+        "forecast",
+        json!({}),
+        WinProbabilitiesRequest { as_of: None, recorded_as_of: None }
+    );
     check!(
         "ar-aging",
         "collections",
         json!({"by_customer": true, "as_of": AS_OF}),
-        ArAgingRequest { by_customer: true, as_of: as_of.clone() }
+        ArAgingRequest { by_customer: true, as_of: as_of.clone(), recorded_as_of: None }
     );
     check!(
         "collections",
@@ -197,21 +243,27 @@ async fn every_endpoint_answers_with_the_json_of_ltc_query_and_its_checkpoint_as
             period: ltc_projections::models::period::Period::Quarter,
             by_customer: true,
             as_of: None,
+            recorded_as_of: None,
         }
     );
     check!(
         "dso",
         "collections",
         json!({"days": 30, "as_of": AS_OF}),
-        DsoRequest { days: 30, as_of: as_of.clone() }
+        DsoRequest { days: 30, as_of: as_of.clone(), recorded_as_of: None }
     );
     check!(
         "reps",
         "reps",
         json!({"period": "2026-Q1"}),
-        RepsRequest { period: "2026-Q1".into(), as_of: None }
+        RepsRequest { period: "2026-Q1".into(), as_of: None, recorded_as_of: None }
     );
-    check!("events", "event_counts", json!({}), EventsRequest { as_of: None });
+    check!(
+        "events",
+        "event_counts",
+        json!({}),
+        EventsRequest { as_of: None, recorded_as_of: None }
+    );
 
     let served: Vec<&str> = ltc_services::nats::queries::ENDPOINTS
         .iter()
@@ -250,6 +302,7 @@ async fn as_of_a_past_day_rebuilds_the_models_the_query_reads_up_to_that_day() {
         by: ltc_projections::models::funnel::Dimension::Region,
         period: ltc_projections::models::period::Period::Quarter,
         as_of: None,
+        recorded_as_of: None,
     };
     let expected = request.query(&snapshot.reader().expect("a reader"), None).expect("answers");
     assert_eq!(reply["result"], serde_json::to_value(expected).unwrap());

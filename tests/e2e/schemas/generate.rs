@@ -10,6 +10,7 @@ use ltc_domain::order::OrderDecider;
 use ltc_domain::payment::PaymentDecider;
 use ltc_domain::quota::QuotaDecider;
 use ltc_domain::quote::QuoteDecider;
+use ltc_domain::schema::EventSchema;
 use ltc_services::command::Aggregate;
 use ltc_services::engine::Command;
 use schemars::generate::SchemaSettings;
@@ -28,8 +29,9 @@ pub const SCHEMAS_DIR: &str = "schemas";
 /// that tags its JSON payload.
 pub const EVENT_TYPES_KEY: &str = "x-ltc-event-types";
 
-/// The root keyword holding the aggregate's `EVENT_SCHEMA_VERSION`.
-pub const EVENT_SCHEMA_VERSION_KEY: &str = "x-ltc-event-schema-version";
+/// The root keyword mapping each event type to the schema version this build writes it at
+/// (`ltc_domain::schema::EventSchema::schema_version`), which its envelope carries.
+pub const EVENT_SCHEMA_VERSIONS_KEY: &str = "x-ltc-event-schema-versions";
 
 /// One generated schema and the file it is committed as.
 pub struct SchemaFile {
@@ -96,15 +98,19 @@ where
         "$comment".into(),
         json!(format!(
             "Generated from {} by `{REGENERATE}`; do not edit. The JSON form of the events of \
-             stream kind `{}`, event schema version {}. `{EVENT_TYPES_KEY}` maps each event type \
-             (the envelope's `event_type`) to the variant that tags its payload.",
+             stream kind `{}`. `{EVENT_TYPES_KEY}` maps each event type (the envelope's \
+             `event_type`) to the variant that tags its payload, `{EVENT_SCHEMA_VERSIONS_KEY}` \
+             to the schema version it is written at.",
             std::any::type_name::<A::Event>(),
             A::KIND,
-            A::EVENT_SCHEMA_VERSION,
         )),
     );
     root.insert("x-ltc-stream-kind".into(), json!(A::KIND));
-    root.insert(EVENT_SCHEMA_VERSION_KEY.into(), json!(A::EVENT_SCHEMA_VERSION));
+    let versions: BTreeMap<&str, u32> = event_types
+        .keys()
+        .map(|event_type| (*event_type, A::Event::schema_version(event_type)))
+        .collect();
+    root.insert(EVENT_SCHEMA_VERSIONS_KEY.into(), json!(versions));
     root.insert(EVENT_TYPES_KEY.into(), json!(event_types));
     SchemaFile { path: event_schema_path(A::KIND), schema }
 }

@@ -137,7 +137,8 @@ async fn every_answer_over_a_generated_history_validates_against_its_committed_r
     models.catch_up(&mut |_| {}).expect("caught up");
     drop(models);
     let source = QuerySource::new(&data, store.clone());
-    let customers = source.answer(&CustomersRequest { as_of: None }).expect("customers");
+    let customers =
+        source.answer(&CustomersRequest { as_of: None, recorded_as_of: None }).expect("customers");
     let customer_id = customers.result[0].customer_id;
     let as_of = Some("2026-03-20".to_owned());
 
@@ -153,27 +154,62 @@ async fn every_answer_over_a_generated_history_validates_against_its_committed_r
         serde_json::to_value(Reply::new(answered.freshness, answered.result)).unwrap()
     }
     let timeline = 20;
-    check("customer360", reply(&source, Customer360Request { customer_id, timeline, as_of: None }));
-    check("customers", reply(&source, CustomersRequest { as_of: None }));
+    check(
+        "customer360",
+        reply(
+            &source,
+            Customer360Request { customer_id, timeline, as_of: None, recorded_as_of: None },
+        ),
+    );
+    check("customers", reply(&source, CustomersRequest { as_of: None, recorded_as_of: None }));
     for by in Dimension::ALL {
-        check("funnel", reply(&source, FunnelRequest { by, period: Period::Month, as_of: None }));
+        check(
+            "funnel",
+            reply(
+                &source,
+                FunnelRequest { by, period: Period::Month, as_of: None, recorded_as_of: None },
+            ),
+        );
     }
     for by in LeadDimension::ALL {
-        check("leads", reply(&source, LeadsRequest { by, as_of: None }));
+        check("leads", reply(&source, LeadsRequest { by, as_of: None, recorded_as_of: None }));
     }
-    check("stalled", reply(&source, StalledRequest { as_of: as_of.clone() }));
+    check("stalled", reply(&source, StalledRequest { as_of: as_of.clone(), recorded_as_of: None }));
     let period = "2026-Q1".to_owned();
-    let forecast = ForecastRequest { period: period.clone(), runs: 200, seed: 1, as_of: None };
+    let forecast = ForecastRequest {
+        period: period.clone(),
+        runs: 200,
+        seed: 1,
+        as_of: None,
+        recorded_as_of: None,
+    };
     check("forecast", reply(&source, forecast));
-    check("win-probabilities", reply(&source, WinProbabilitiesRequest { as_of: None }));
+    check(
+        "win-probabilities",
+        reply(&source, WinProbabilitiesRequest { as_of: None, recorded_as_of: None }),
+    );
     for by_customer in [false, true] {
-        check("ar-aging", reply(&source, ArAgingRequest { by_customer, as_of: as_of.clone() }));
-        let request = CollectionsRequest { period: Period::Quarter, by_customer, as_of: None };
+        check(
+            "ar-aging",
+            reply(
+                &source,
+                ArAgingRequest { by_customer, as_of: as_of.clone(), recorded_as_of: None },
+            ),
+        );
+        let request = CollectionsRequest {
+            period: Period::Quarter,
+            by_customer,
+            as_of: None,
+            recorded_as_of: None,
+        };
         check("collections", reply(&source, request));
     }
-    check("dso", reply(&source, DsoRequest { days: 90, as_of: as_of.clone() }));
-    check("reps", reply(&source, RepsRequest { period, as_of: None }));
-    check("events", reply(&source, EventsRequest { as_of: None }));
+    check(
+        "dso",
+        reply(&source, DsoRequest { days: 90, as_of: as_of.clone(), recorded_as_of: None }),
+    );
+    check("reps", reply(&source, RepsRequest { period, as_of: None, recorded_as_of: None }));
+    check("events", reply(&source, EventsRequest { as_of: None, recorded_as_of: None }));
     let mut kinds = std::collections::BTreeSet::new();
     for event in store.read_all(Position(1), u64::MAX) {
         let event = event.expect("an event");

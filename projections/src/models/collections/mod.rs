@@ -32,7 +32,9 @@ use crate::projection::{Projection, ProjectionError};
 
 pub use aging::{AgingRow, aging, aging_by_customer, render_aging};
 pub use dso::{DSO_DAYS_MAX, DsoRow, dso, render_dso};
-pub use periods::{COLLECTIONS_PERIODS_MAX, CollectionsRow, collections, render_collections};
+pub use periods::{
+    COLLECTIONS_PERIODS_MAX, CollectionsRow, collections, collections_until, render_collections,
+};
 
 /// The collections read model; it keeps nothing in memory.
 #[derive(Debug, Default)]

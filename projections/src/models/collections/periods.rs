@@ -49,11 +49,26 @@ pub fn collections(
     period: Period,
     by_customer: bool,
 ) -> Result<Vec<CollectionsRow>, QueryError> {
+    collections_until(conn, period, by_customer, None)
+}
+
+/// [`collections`] from the facts dated by the end of `until` only (every fact when `None`):
+/// the periods as they stood on that business date, the last one so far. A receipt recorded
+/// later but received by then counts.
+pub fn collections_until(
+    conn: &Connection,
+    period: Period,
+    by_customer: bool,
+    until: Option<NaiveDate>,
+) -> Result<Vec<CollectionsRow>, QueryError> {
     let mut flows: BTreeMap<Group, BTreeMap<String, Flows>> = BTreeMap::new();
     let mut last_period: Option<String> = None;
     for fact in dated_facts(conn)? {
         let day: NaiveDate =
             fact.on.parse().map_err(|_| QueryError::StoredDate(fact.on.clone()))?;
+        if until.is_some_and(|until| day > until) {
+            continue;
+        }
         let key = period.key(day);
         if last_period.as_ref().is_none_or(|last| *last < key) {
             last_period = Some(key.clone());

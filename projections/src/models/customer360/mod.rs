@@ -39,12 +39,12 @@ use rusqlite::Transaction;
 use crate::{Projection, ProjectionError};
 use envelope::Envelope;
 
-pub use list::{CustomerListRow, list};
+pub use list::{CustomerListRow, list, list_split};
 pub use money::{CreditRow, InstalmentRow, ReceivableRow};
 pub use parse::QueryError;
 pub use query::{
     ContactRow, Customer360, Figures, LeadRow, OpportunityRow, OrderRow, Profile, QuoteRow,
-    customer,
+    customer, customer_split,
 };
 pub use render::{render, render_list};
 pub use timeline::{TIMELINE_LIMIT_MAX, TimelineEntry, timeline};

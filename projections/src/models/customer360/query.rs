@@ -164,6 +164,21 @@ pub fn customer(
     customer_id: Uuid,
     as_of: NaiveDate,
 ) -> Result<Option<Customer360>, QueryError> {
+    customer_split(conn, conn, customer_id, as_of)
+}
+
+/// The customer as of the end of `as_of`, read from two states of the read model: `state` for
+/// what has no business date of its own (profile, deals, quotes, orders, timeline) and `facts`
+/// for the money, computed from dated facts. With `state` rebuilt up to `as_of` and `facts`
+/// later, the view is what was true on `as_of` as known later: a receipt recorded after
+/// `as_of` but received by then counts. `None` if `state` has no customer with this id.
+pub fn customer_split(
+    state: &Connection,
+    facts: &Connection,
+    customer_id: Uuid,
+    as_of: NaiveDate,
+) -> Result<Option<Customer360>, QueryError> {
+    let conn = state;
     let id = customer_id.to_string();
     let Some(profile) = profile(conn, &id)? else { return Ok(None) };
     let opportunities = opportunities(conn, &id)?;
@@ -171,13 +186,13 @@ pub fn customer(
     for opportunity in opportunities.iter().filter(|opportunity| opportunity.status == "open") {
         open_pipeline.add(opportunity.amount);
     }
-    let receivables = money::receivables(conn, &id, as_of)?;
+    let receivables = money::receivables(facts, &id, as_of)?;
     let (mut open_ar, mut overdue) = (PerCurrency::default(), PerCurrency::default());
     for receivable in &receivables {
         open_ar.add(receivable.outstanding);
         overdue.add(receivable.overdue);
     }
-    let cash = money::cash(conn, &id, as_of)?;
+    let cash = money::cash(facts, &id, as_of)?;
     Ok(Some(Customer360 {
         as_of,
         tags: tags(conn, &id)?,

@@ -10,7 +10,7 @@ use ltc_domain::order::{OrderDecider, OrderEvent};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent};
 use ltc_domain::quote::{QuoteDecider, QuoteEvent};
 use ltc_eventstore::{RecordedEvent, StreamId};
-use ltc_projections::models::decode::decode;
+use ltc_projections::decode_event;
 use uuid::Uuid;
 
 use crate::command::Aggregate;
@@ -98,7 +98,7 @@ pub(super) fn link_of(event: &RecordedEvent) -> Result<Option<Link>, QueryError>
 }
 
 fn decoded<A: Aggregate>(event: &RecordedEvent) -> Result<A::Event, QueryError> {
-    decode(event).map_err(|error| {
+    decode_event(event).map_err(|error| {
         QueryError::Corrupt(format!("the event at position {}: {error}", event.position.0))
     })
 }

@@ -26,7 +26,9 @@ async fn customer360_and_funnel_round_trips_are_timed_and_every_answer_is_the_sa
     let world = World::new().await;
     let customer_id = world.first_customer().await;
     let cases = [
-        ("customer360", json!({"customer_id": customer_id, "as_of": "2026-03-20"})),
+        // Without `as_of`: a past business date rebuilds the customer's undated rows up to it,
+        // which is a replay, not the point read measured here.
+        ("customer360", json!({"customer_id": customer_id})),
         ("funnel", json!({"by": "rep", "period": "month"})),
     ];
     for (model, body) in cases {
