@@ -136,3 +136,25 @@ fn malformed_arguments_exit_2_with_a_message_not_a_panic() {
         assert!(!text(&output).contains("panicked"), "{args:?}: {}", text(&output));
     }
 }
+
+#[test]
+fn events_piped_into_a_reader_that_stops_early_ends_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert!(demo(&data, "42").status.success());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ltc"))
+        .args(["events", "--data", data.to_str().unwrap(), "--limit", "1000000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first_line = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first_line).unwrap();
+    // The read end is dropped here, as `head` exits after its lines.
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    assert!(status.success(), "{status}: {stderr}");
+    assert_eq!(stderr, "", "no panic, no message");
+}

@@ -102,10 +102,7 @@ fn whole_stream(store: &EventStore, stream: &StreamId) -> anyhow::Result<AuditAn
 /// read was written whole.
 fn emit(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        written => Ok(written.context("writing to stdout")?),
-    }
+    super::output::written(stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()))
 }
 
 fn parse_customer(text: &str) -> Result<Uuid, String> {

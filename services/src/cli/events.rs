@@ -1,11 +1,13 @@
 //! `ltc events`: print envelopes in position order, one line each.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use ltc_eventstore::{Position, StreamId};
 
 use super::DataArgs;
+use super::output::written;
 use super::verify::open_existing;
 
 #[derive(Debug, clap::Args)]
@@ -31,13 +33,19 @@ pub(super) fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
         ),
         None => Box::new(store.read_all(Position(args.from), args.limit)),
     };
-    println!(
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let header = writeln!(
+        out,
         "{:>9}  {:<27}  {:<48} {:>4}  {:<24} {:<14} {:>6}",
         "position", "recorded_at", "stream", "ver", "type", "actor", "bytes"
     );
+    if let Err(error) = header {
+        return written(Err(error)).map(|()| ExitCode::SUCCESS);
+    }
     for event in events.take(usize::try_from(args.limit).unwrap_or(usize::MAX)) {
         let event = event.context("reading the log")?;
-        println!(
+        let line = writeln!(
+            out,
             "{:>9}  {:<27}  {:<48} {:>4}  {:<24} {:<14} {:>6}",
             event.position,
             event.recorded_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
@@ -47,6 +55,11 @@ pub(super) fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
             event.metadata.actor,
             event.payload.len()
         );
+        if let Err(error) = line {
+            // A reader gone is the end of the listing, not a failure.
+            return written(Err(error)).map(|()| ExitCode::SUCCESS);
+        }
     }
+    written(out.flush())?;
     Ok(ExitCode::SUCCESS)
 }
