@@ -210,3 +210,23 @@ fn mistakes_exit_with_a_message_not_a_panic() {
         assert!(!text(&output).contains("panicked"), "{args:?}: {}", text(&output));
     }
 }
+
+#[test]
+fn finding_a_trail_reports_its_scan_of_the_log_up_to_the_head() {
+    use ltc_eventstore::{EventStore, StoreOptions};
+    use ltc_services::queries::{TrailScope, audit_trail};
+
+    let customer: Uuid = customer_from_lead_to_cash().parse().unwrap();
+    let store = EventStore::open(demo().join("events.db"), StoreOptions::default()).unwrap();
+    let head = store.head().position;
+    let mut reports = Vec::new();
+    let trail = audit_trail(&store, TrailScope::Customer(customer), &mut |progress| {
+        reports.push((progress.events_done, progress.events_total));
+    })
+    .unwrap();
+    assert!(!trail.events.is_empty());
+    // One report per 4,096 events scanned, and one at the end.
+    assert!(reports.len() as u64 > head / 4_096, "{head} events: {reports:?}");
+    assert!(reports.windows(2).all(|pair| pair[0].0 <= pair[1].0), "{reports:?}");
+    assert_eq!(reports.last(), Some(&(head, head)), "the last report is the whole log");
+}

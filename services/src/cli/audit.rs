@@ -17,6 +17,7 @@ use ltc_eventstore::{EventStore, StreamId};
 use uuid::Uuid;
 
 use super::DataArgs;
+use super::rebuild::ProgressDisplay;
 use super::verify::open_existing;
 use crate::command::Aggregate;
 use crate::queries::{AUDIT_EVENTS_MAX, AuditAnswer, AuditRequest, TrailScope, audit, audit_trail};
@@ -53,7 +54,11 @@ pub(super) fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
         (None, None, Some(correlation)) => TrailScope::Correlation(correlation),
         (None, None, None) => unreachable!("clap requires one of the scope's arguments"),
     };
-    let trail = audit_trail(&store, scope)?;
+    // Finding a trail reads the whole log: a second or more on a large one.
+    let bar = ProgressDisplay::new("reading the log");
+    let trail = audit_trail(&store, scope, &mut |progress| bar.update(progress));
+    bar.finish();
+    let trail = trail?;
     if args.json {
         emit(&(serde_json::to_string_pretty(&trail)? + "\n"))?;
     } else {

@@ -11,9 +11,11 @@
 mod links;
 
 use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 use ltc_domain::customer::CustomerDecider;
 use ltc_eventstore::{EventStore, Position, ReadError, RecordedEvent, StreamId};
+use ltc_projections::Progress;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -21,6 +23,7 @@ use uuid::Uuid;
 use super::QueryError;
 use super::audit::{AuditEvent, audit_event};
 use crate::command::Aggregate;
+use crate::read_models::progress_of;
 use links::Link;
 
 /// The most events one trail holds: a customer's whole history or one flow is far smaller, and
@@ -72,20 +75,33 @@ pub struct Cause {
     pub event_type: String,
 }
 
-/// The trail of `scope`, read from the log. Blocking: SQLite reads.
-pub fn audit_trail(store: &EventStore, scope: TrailScope) -> Result<AuditTrail, QueryError> {
+/// The trail of `scope`, read from the log. Blocking: SQLite reads. Finding a trail scans the
+/// whole log once (nothing indexes the links it follows); `progress` hears how far the scan is
+/// every few thousand events.
+pub fn audit_trail(
+    store: &EventStore,
+    scope: TrailScope,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<AuditTrail, QueryError> {
+    let mut scan = Scan::new(store, progress);
     let recorded = match scope {
-        TrailScope::Customer(customer) => customer_events(store, customer)?,
-        TrailScope::Correlation(correlation) => correlated_events(store, correlation)?,
+        TrailScope::Customer(customer) => customer_events(store, customer, &mut scan)?,
+        TrailScope::Correlation(correlation) => correlated_events(store, correlation, &mut scan)?,
     };
+    scan.done();
     assemble(scope, &recorded)
 }
 
 /// Every event of every stream that serves `customer`, in position order.
-fn customer_events(store: &EventStore, customer: Uuid) -> Result<Vec<RecordedEvent>, QueryError> {
+fn customer_events(
+    store: &EventStore,
+    customer: Uuid,
+    scan: &mut Scan<'_>,
+) -> Result<Vec<RecordedEvent>, QueryError> {
     let mut streams: Vec<StreamId> = Vec::new();
     for event in store.read_all(Position::START, u64::MAX) {
         let event = event.map_err(read_error)?;
+        scan.passed();
         if !links::may_link(&event) {
             continue;
         }
@@ -126,10 +142,12 @@ fn customer_events(store: &EventStore, customer: Uuid) -> Result<Vec<RecordedEve
 fn correlated_events(
     store: &EventStore,
     correlation: Uuid,
+    scan: &mut Scan<'_>,
 ) -> Result<Vec<RecordedEvent>, QueryError> {
     let mut events = Vec::new();
     for event in store.read_all(Position::START, u64::MAX) {
         let event = event.map_err(read_error)?;
+        scan.passed();
         if event.metadata.correlation_id == correlation {
             events.push(event);
             check_size(events.len())?;
@@ -209,5 +227,40 @@ fn read_error(error: ReadError) -> QueryError {
     match error {
         ReadError::Storage(error) => QueryError::storage(error),
         ReadError::Corrupt { .. } => QueryError::Corrupt(error.to_string()),
+    }
+}
+
+/// How often the scan's progress is reported, in events: often enough for a bar that moves,
+/// rarely enough to cost nothing.
+const PROGRESS_EVERY_EVENTS: u64 = 4_096;
+
+/// A scan of the whole log, reporting its progress.
+struct Scan<'a> {
+    started: Instant,
+    events_total: u64,
+    events_done: u64,
+    progress: &'a mut dyn FnMut(&Progress),
+}
+
+impl<'a> Scan<'a> {
+    fn new(store: &EventStore, progress: &'a mut dyn FnMut(&Progress)) -> Scan<'a> {
+        let events_total = store.head().position;
+        Scan { started: Instant::now(), events_total, events_done: 0, progress }
+    }
+
+    fn passed(&mut self) {
+        self.events_done += 1;
+        if self.events_done.is_multiple_of(PROGRESS_EVERY_EVENTS) {
+            self.report();
+        }
+    }
+
+    fn done(&mut self) {
+        self.report();
+    }
+
+    fn report(&mut self) {
+        let elapsed = self.started.elapsed();
+        (self.progress)(&progress_of(self.events_done, self.events_total, elapsed));
     }
 }
