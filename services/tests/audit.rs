@@ -6,13 +6,15 @@
 //! quote, the first customer converted from a lead whose invoice was paid), so a change to the
 //! generator changes the snapshots, not the test.
 
+mod support;
+
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use expect_test::expect_file;
 use rusqlite::Connection;
 use serde_json::Value;
+use support::{output_text as text, run_ltc as ltc};
 use tempfile::TempDir;
 use uuid::Uuid;
 
@@ -26,18 +28,6 @@ fn demo() -> &'static Path {
         dir
     })
     .path()
-}
-
-fn ltc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ltc")).args(args).output().expect("run ltc")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// `ltc audit --data <demo> ARGS`, which must succeed: its stdout.

@@ -4,12 +4,15 @@
 //! and where it says so the hash chain recomputed after the edit so that it links up again.
 //! (The store's own tamper tests, on a synthetic log, are in eventstore/tests/store/tamper/.)
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::OnceLock;
 
 use ltc_eventstore::{EventStore, GENESIS_HASH, Position, StoreOptions, recompute_hash};
 use rusqlite::{Connection, params};
+use support::{output_text as text, run_ltc as ltc};
 use tempfile::TempDir;
 
 /// One seeded demo per test binary; every test edits its own copy.
@@ -91,18 +94,6 @@ impl Tampered {
         args.extend_from_slice(extra);
         ltc(&args)
     }
-}
-
-fn ltc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ltc")).args(args).output().expect("run ltc")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn sql_int(position: u64) -> i64 {

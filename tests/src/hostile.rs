@@ -5,7 +5,7 @@
 use async_nats::HeaderMap;
 use rand::Rng;
 use rand::rngs::StdRng;
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// Every code a malformed request may get; anything else (or no reply) fails the test.
@@ -63,4 +63,21 @@ pub fn hostile_request(rng: &mut StdRng, n: usize) -> (String, HeaderMap, Vec<u8
         _ => ("ltc.cmd.lead.qualify", json!({"lead_id": lead}).to_string().into()),
     };
     (subject.to_owned(), headers, body)
+}
+
+/// Sends one well-formed lead capture as alice (with `command_id`, if given) and returns the
+/// reply: what a storm of hostile requests must leave the service able to answer.
+pub async fn good_capture(client: &async_nats::Client, command_id: Option<Uuid>) -> Value {
+    let mut headers = HeaderMap::new();
+    headers.insert("Ltc-Actor", "alice");
+    if let Some(command_id) = command_id {
+        headers.insert("Ltc-Command-Id", command_id.to_string().as_str());
+    }
+    let good = json!({"lead_id": Uuid::from_u128(1), "channel": "api",
+        "contact": {"name": "Ada", "email": "ada@example.com", "phone": null}, "source": {}});
+    let reply = client
+        .request_with_headers("ltc.cmd.lead.capture", headers, good.to_string().into())
+        .await
+        .expect("a good command is answered");
+    serde_json::from_slice(&reply.payload).expect("a JSON reply")
 }

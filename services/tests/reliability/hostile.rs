@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use ltc_domain::actor::Role;
-use ltc_tests::hostile::{CLIENT_ERROR_CODES, hostile_request};
+use ltc_tests::hostile::{CLIENT_ERROR_CODES, good_capture, hostile_request};
 use ltc_tests::nats_server::NatsServer;
 use rand::SeedableRng;
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::Sizes;
@@ -110,15 +110,5 @@ fn judge(payload: &[u8]) -> Answer {
 const GOOD_COMMAND: Uuid = Uuid::from_u128(0x600d);
 
 async fn a_good_command_is_accepted(client: &async_nats::Client) -> bool {
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Ltc-Actor", "alice");
-    headers.insert("Ltc-Command-Id", GOOD_COMMAND.to_string().as_str());
-    let good = json!({"lead_id": Uuid::from_u128(1), "channel": "api",
-        "contact": {"name": "Ada", "email": "ada@example.com", "phone": null}, "source": {}});
-    let reply = client
-        .request_with_headers("ltc.cmd.lead.capture", headers, good.to_string().into())
-        .await
-        .unwrap();
-    let reply: Value = serde_json::from_slice(&reply.payload).unwrap();
-    reply["ok"] == true
+    good_capture(client, Some(GOOD_COMMAND)).await["ok"] == true
 }

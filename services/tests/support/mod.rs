@@ -126,6 +126,20 @@ pub async fn wait_until_answering(client: &async_nats::Client, serving: &Serving
     client.flush().await.expect("the test's connection works");
 }
 
+/// Runs `ltc` to completion, whatever its exit: its output, for a test of failures too.
+pub fn run_ltc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ltc")).args(args).output().expect("run ltc")
+}
+
+/// What a finished `ltc` printed, stdout then stderr, for assertions and failure messages.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 /// Runs `ltc` to completion; its stdout, or a panic with its output when it fails.
 pub fn ltc(args: &[&str]) -> String {
     let output = Command::new(env!("CARGO_BIN_EXE_ltc")).args(args).output().expect("run ltc");

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use async_nats::HeaderMap;
 use futures::StreamExt;
 use ltc_services::nats::commands::{CommandService, CommandServiceOptions};
-use ltc_tests::hostile::{CLIENT_ERROR_CODES, hostile_request};
+use ltc_tests::hostile::{CLIENT_ERROR_CODES, good_capture, hostile_request};
 use ltc_tests::nats_server::NatsServer;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -75,15 +75,7 @@ async fn a_hundred_thousand_malformed_requests_each_get_a_typed_error_and_the_se
     assert!(codes.len() >= 6, "the mix reaches most codes: {codes:?}");
     assert_eq!(fixture.store.head().position, 0, "no malformed request appended anything");
 
-    let mut headers = HeaderMap::new();
-    headers.insert("Ltc-Actor", "alice");
-    let good = json!({"lead_id": Uuid::from_u128(1), "channel": "api",
-        "contact": {"name": "Ada", "email": "ada@example.com", "phone": null}, "source": {}});
-    let reply = client
-        .request_with_headers("ltc.cmd.lead.capture", headers, good.to_string().into())
-        .await
-        .unwrap();
-    let reply: Value = serde_json::from_slice(&reply.payload).unwrap();
+    let reply = good_capture(&client, None).await;
     assert_eq!(reply["ok"], true, "a good command after the storm: {reply}");
     drop(service);
 }
