@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod command;
 pub mod data_dir;
+pub mod derived_id;
 pub mod engine;
 pub mod event_json;
 pub mod export;

@@ -118,6 +118,54 @@ async fn a_retried_command_id_gets_the_original_answer_and_appends_once_also_aft
 }
 
 #[tokio::test]
+async fn a_retry_that_would_now_be_refused_gets_the_original_answer() {
+    let fixture = fixture();
+    let path = fixture.path();
+    let opened = path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    path.execute(DEAL, &amount(2_000_000), &meta(2)).await.unwrap();
+
+    // Opening an opened opportunity is refused; this is the first open, sent again.
+    let retry = path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+
+    assert!(retry.duplicate);
+    assert_eq!((retry.version, retry.position, &retry.events), (1, Some(1), &opened.events));
+    assert_eq!(fixture.store.head().position, 2);
+}
+
+#[tokio::test]
+async fn a_retry_that_would_now_decide_new_events_appends_nothing_and_gets_the_original_answer() {
+    let fixture = fixture();
+    let path = fixture.path();
+    path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    let first = path.execute(DEAL, &amount(2_000_000), &meta(2)).await.unwrap();
+    path.execute(DEAL, &amount(3_000_000), &meta(3)).await.unwrap();
+
+    // Against today's amount of 3,000,000 the change to 2,000,000 is news again.
+    let retry = path.execute(DEAL, &amount(2_000_000), &meta(2)).await.unwrap();
+
+    assert!(retry.duplicate);
+    assert_eq!((retry.version, retry.position), (first.version, first.position));
+    assert_eq!(fixture.store.head().position, 3);
+    assert_eq!(current_amount(&path).await, 3_000_000);
+}
+
+#[tokio::test]
+async fn a_retry_with_the_expected_version_it_was_first_sent_with_gets_the_original_answer() {
+    let fixture = fixture();
+    let path = fixture.path();
+    path.execute(DEAL, &open(), &meta(1)).await.unwrap();
+    let expecting_one = CommandMeta { expected_version: Some(1), ..meta(2) };
+    let first = path.execute(DEAL, &amount(2_000_000), &expecting_one).await.unwrap();
+    path.execute(DEAL, &amount(3_000_000), &meta(3)).await.unwrap();
+
+    let retry = path.execute(DEAL, &amount(2_000_000), &expecting_one).await.unwrap();
+
+    assert!(retry.duplicate);
+    assert_eq!((retry.version, retry.position), (first.version, first.position));
+    assert_eq!(fixture.store.head().position, 3);
+}
+
+#[tokio::test]
 async fn a_rejected_command_appends_nothing_and_says_why() {
     let fixture = fixture();
     let path = fixture.path();

@@ -33,12 +33,12 @@ use ltc_domain::lead::{
 };
 use ltc_eventstore::{Clock, EventStore};
 use tokio::sync::Mutex;
-use uuid::Uuid;
 
 use super::claims::Claims;
 use super::directory::{DirectoryError, LeadDirectory};
 use super::settings::AssignmentSettings;
 use crate::command::{CommandMeta, CommandPath, ExecuteError, Executed};
+use crate::derived_id::derived_id;
 use crate::process::SYSTEM_USER;
 
 /// A lead as it arrives: everything of `LeadCommand::Capture` except what intake decides (the
@@ -352,7 +352,7 @@ fn system_actor() -> Actor {
 /// The meta of a command that `meta`'s command causes, as `meta`'s actor.
 fn derived_meta(meta: &CommandMeta, step: &str) -> CommandMeta {
     CommandMeta {
-        command_id: Uuid::new_v5(&meta.command_id, step.as_bytes()),
+        command_id: derived_id(meta.command_id, step.as_bytes()),
         causation_id: Some(meta.command_id),
         // The client's optimistic check is about the stream it named, never a derived one.
         expected_version: None,

@@ -32,6 +32,7 @@ pub use runner::{ProcessManagers, ProcessManagersError, checkpoint_path};
 pub use settlement::{Settlement, SettlementError};
 
 use crate::command::CommandMeta;
+use crate::derived_id::derived_id;
 
 /// The user the automation acts as. An admin, because it carries out what the business already
 /// decided (an invoice was issued, so its receivable opens).
@@ -41,7 +42,7 @@ pub const SYSTEM_USER: UserId = UserId(Uuid::from_u128(0x0000_0000_0000_7000_800
 pub fn caused_command(cause: &RecordedEvent, process: &str, index: u32) -> CommandMeta {
     let mut name = process.as_bytes().to_vec();
     name.extend_from_slice(&index.to_le_bytes());
-    let command_id = Uuid::new_v5(&cause.event_id.0, &name);
+    let command_id = derived_id(cause.event_id.0, &name);
     CommandMeta {
         command_id,
         correlation_id: cause.metadata.correlation_id,
