@@ -60,6 +60,39 @@ async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
 }
 
 #[tokio::test]
+async fn serve_stops_on_sigterm_while_nats_server_is_down_and_keeps_what_it_acknowledged() {
+    let mut server = NatsServer::start();
+    let alice = user(0xa11ce, "alice", Role::SalesRep);
+    let (_dir, data) = data_dir_with(std::slice::from_ref(&alice));
+    let mut serving = Serving::start(&data, &server.url(), &["--log-json"]);
+    let client = async_nats::connect(server.url()).await.unwrap();
+    wait_until_answering(&client, &serving).await;
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Ltc-Actor", "alice");
+    let capture = json!({"lead_id": Uuid::from_u128(0x1ead), "channel": "api",
+        "contact": {"name": "Ada", "email": "ada@example.com", "phone": null}, "source": {},
+        "owner": {"owner": alice.id.0, "team": null}});
+    let reply = client
+        .request_with_headers("ltc.cmd.lead.capture", headers, capture.to_string().into())
+        .await
+        .unwrap();
+    let reply: Value = serde_json::from_slice(&reply.payload).unwrap();
+    assert_eq!(reply["ok"], true, "{reply}");
+    let position = reply["position"].as_u64().unwrap();
+
+    server.stop();
+    std::thread::sleep(Duration::from_millis(500));
+    // Within the command service's grace for requests in flight plus the bounded waits for NATS.
+    serving.terminate(Duration::from_secs(30));
+
+    let log = serving.log();
+    assert!(log.contains("ltc serve stopped"), "no clean stop in the log: {log}");
+    let store =
+        ltc_eventstore::EventStore::open(data.join("events.db"), Default::default()).unwrap();
+    assert_eq!(store.head().position, position, "the acknowledged command is on disk");
+}
+
+#[tokio::test]
 async fn ltc_load_drives_serve_and_reports_latency_and_projection_lag() {
     let server = NatsServer::start();
     let (_dir, data) = data_dir_with(&[user(0xad, "admin", Role::Admin)]);

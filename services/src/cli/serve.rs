@@ -28,6 +28,13 @@ use crate::users::UserDirectory;
 /// How long in-flight work may take to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// How long a shutdown step that needs nats-server (unsubscribing a service, the relay's last
+/// acks, flushing the last replies) may wait for it. With nats-server down such a step would
+/// wait for a reconnection that may never come, and SIGTERM would not stop `serve`; what it
+/// gives up is safe to give up: the log holds every acknowledged command, and the relay and the
+/// projectors resume from their checkpoints.
+const NATS_STOP_GRACE: Duration = Duration::from_secs(5);
+
 #[derive(Debug, clap::Args)]
 pub(super) struct ServeArgs {
     #[command(flatten)]
@@ -171,17 +178,18 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         tracing::error!(%error, "the process managers' task failed");
     }
     if let Some(queries) = queries
-        && let Err(error) = queries.shutdown().await
+        && let Some(Err(error)) = within_nats_grace("the query service", queries.shutdown()).await
     {
         tracing::warn!(%error, "stopping the query service");
     }
     if let Some(relay) = relay {
-        match relay.shutdown().await {
-            Ok(status) => tracing::info!(position = status.position, "relay stopped"),
-            Err(error) => {
+        match within_nats_grace("the relay", relay.shutdown()).await {
+            Some(Ok(status)) => tracing::info!(position = status.position, "relay stopped"),
+            Some(Err(error)) => {
                 failed = true;
                 tracing::error!(%error, code = error.code(), "the relay stopped on an error");
             }
+            None => {}
         }
     }
     let _ = stop_projector.send(true);
@@ -198,12 +206,30 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             }
         }
     }
-    client.flush().await.context("flushing the last replies")?;
+    if let Some(flushed) = within_nats_grace("the last replies", client.flush()).await {
+        flushed.context("flushing the last replies")?;
+    }
     if failed {
         anyhow::bail!("a part of ltc serve stopped on an error (see the log)");
     }
     tracing::info!("ltc serve stopped");
     Ok(())
+}
+
+/// `step`'s result, or `None` (with a warning naming `what`) when nats-server did not let it end
+/// within [`NATS_STOP_GRACE`].
+async fn within_nats_grace<T>(what: &str, step: impl Future<Output = T>) -> Option<T> {
+    match tokio::time::timeout(NATS_STOP_GRACE, step).await {
+        Ok(done) => Some(done),
+        Err(_) => {
+            tracing::warn!(
+                grace = ?NATS_STOP_GRACE,
+                "stopping {what} needs nats-server, which did not answer in time: given up (the \
+                 log keeps every acknowledged command; checkpoints resume the rest)"
+            );
+            None
+        }
+    }
 }
 
 type ProjectorTask = tokio::task::JoinHandle<Result<NatsProjectorTotals, NatsProjectorError>>;

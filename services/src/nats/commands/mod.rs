@@ -150,10 +150,14 @@ impl CommandService {
 
     /// Stops taking requests, lets those in flight finish (up to `grace`) and returns.
     pub async fn shutdown(mut self, grace: Duration) {
-        if let Some(service) = self.service.take()
-            && let Err(error) = service.stop().await
-        {
-            tracing::warn!(%error, "stopping the command service");
+        if let Some(service) = self.service.take() {
+            // Unsubscribing needs nats-server; while it is down, the grace below still bounds
+            // the stop.
+            match tokio::time::timeout(grace, service.stop()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(error)) => tracing::warn!(%error, "stopping the command service"),
+                Err(_) => tracing::warn!(?grace, "nats-server did not confirm the service's stop"),
+            }
         }
         if tokio::time::timeout(grace, &mut self.worker).await.is_err() {
             tracing::warn!(?grace, "commands still in flight at shutdown were abandoned");

@@ -1,0 +1,35 @@
+#!/bin/bash
+# One measured run of `ltc load` against a fresh `ltc demo` served over a fresh nats-server, with
+# what each process spent: CPU seconds of `ltc serve` and nats-server, and the bytes `ltc serve`
+# wrote to disk (/proc/PID/io write_bytes: the WAL and its checkpoints).
+#
+# usage: benches/scripts/nats-load.sh RATE [ROLE] [LOAD ARGS...]
+#   RATE   commands per second asked of `ltc load` (10 s, concurrency 64, the full mix)
+#   ROLE   command (default) or all: `ltc serve --role command`, or every part in one process
+#   LTC_BIN=path/to/ltc to compare builds (default: target/release/ltc); NATS_PORT (14222)
+set -eu
+RATE=$1; ROLE=${2:-command}; shift $(( $# < 2 ? $# : 2 ))
+BIN=${LTC_BIN:-target/release/ltc}
+PORT=${NATS_PORT:-14222}
+SERVE=""; NATS=""
+WORK=$(mktemp -d /tmp/ltc-nats-load.XXXX)
+# `ltc serve` drains through NATS on SIGTERM: stop it before nats-server.
+stop() {
+  [ -n "$SERVE" ] && kill $SERVE 2>/dev/null && wait $SERVE 2>/dev/null
+  [ -n "$NATS" ] && kill $NATS 2>/dev/null && wait $NATS 2>/dev/null
+  rm -rf $WORK
+}
+trap stop EXIT
+nats-server -a 127.0.0.1 -p $PORT -js -sd $WORK/nats > $WORK/nats.log 2>&1 &
+NATS=$!
+"$BIN" demo --data $WORK/d > /dev/null
+ROLE_ARGS=(--role "$ROLE"); [ "$ROLE" = all ] && ROLE_ARGS=()
+RUST_LOG=warn "$BIN" serve --data $WORK/d --nats nats://127.0.0.1:$PORT "${ROLE_ARGS[@]}" > $WORK/serve.log 2>&1 &
+SERVE=$!
+sleep 3
+cpu() { awk '{ print ($14 + $15) / 100 }' /proc/$1/stat; }
+written() { awk '/^write_bytes/ { print $2 }' /proc/$1/io; }
+S0=$(cpu $SERVE); N0=$(cpu $NATS); W0=$(written $SERVE)
+"$BIN" load --nats nats://127.0.0.1:$PORT --rate "$RATE" --duration 10 --concurrency 64 --mix full "$@"
+S1=$(cpu $SERVE); N1=$(cpu $NATS); W1=$(written $SERVE)
+echo "  ltc serve CPU $(echo "$S1 - $S0" | bc) s, nats-server CPU $(echo "$N1 - $N0" | bc) s, ltc serve wrote $(( (W1 - W0) / 1000000 )) MB"
