@@ -14,7 +14,8 @@ use ltc_domain::money::{Currency, Money};
 use ltc_domain::opportunity::{OpportunityCommand, OpportunityDecider, OpportunityError, Pipeline};
 use ltc_eventstore::{EventStore, Position, RecordedEvent};
 
-use super::{StateAsOfError, caused_command, state_as_of};
+use super::replayed::ReplayedStates;
+use super::{StateAsOfError, caused_command};
 use crate::command::{CommandPath, ExecuteError};
 
 const PROCESS: &str = "conversion";
@@ -32,6 +33,8 @@ pub struct ConversionDefaults {
 #[derive(Debug)]
 pub struct Conversion {
     store: EventStore,
+    /// The causing streams' states, kept between events.
+    replayed: ReplayedStates<LeadDecider>,
     customers: Arc<CommandPath<CustomerDecider>>,
     opportunities: Arc<CommandPath<OpportunityDecider>>,
     defaults: ConversionDefaults,
@@ -61,7 +64,7 @@ impl Conversion {
         opportunities: Arc<CommandPath<OpportunityDecider>>,
         defaults: ConversionDefaults,
     ) -> Conversion {
-        Conversion { store, customers, opportunities, defaults }
+        Conversion { store, customers, opportunities, defaults, replayed: ReplayedStates::default() }
     }
 
     /// Handles every event from `from` on; returns how many commands appended something now
@@ -84,7 +87,7 @@ impl Conversion {
         else {
             return Ok(0);
         };
-        let LeadState::Captured(lead) = state_as_of::<LeadDecider>(&self.store, cause)? else {
+        let LeadState::Captured(lead) = self.replayed.as_of(&self.store, cause)? else {
             unreachable!("a lead stream starts with LeadCaptured")
         };
         let at = cause.occurred_at;

@@ -14,7 +14,8 @@ use ltc_domain::opportunity::{
 use ltc_eventstore::{EventStore, Position, RecordedEvent};
 use uuid::Uuid;
 
-use super::{StateAsOfError, caused_command, state_as_of};
+use super::replayed::ReplayedStates;
+use super::{StateAsOfError, caused_command};
 use crate::command::{CommandPath, ExecuteError};
 
 const PROCESS: &str = "follow-up";
@@ -43,6 +44,8 @@ impl FollowUpSettings {
 #[derive(Debug)]
 pub struct FollowUps {
     store: EventStore,
+    /// The causing streams' states, kept between events.
+    replayed: ReplayedStates<OpportunityDecider>,
     opportunities: Arc<CommandPath<OpportunityDecider>>,
     settings: FollowUpSettings,
 }
@@ -68,7 +71,7 @@ impl FollowUps {
         opportunities: Arc<CommandPath<OpportunityDecider>>,
         settings: FollowUpSettings,
     ) -> FollowUps {
-        FollowUps { store, opportunities, settings }
+        FollowUps { store, opportunities, settings, replayed: ReplayedStates::default() }
     }
 
     /// The task a stage change leads to: derived from the event, the same on every run.
@@ -101,7 +104,7 @@ impl FollowUps {
                 _ => return Ok(false),
             };
         let OpportunityState::Opened(opportunity) =
-            state_as_of::<OpportunityDecider>(&self.store, cause)?
+            self.replayed.as_of(&self.store, cause)?
         else {
             unreachable!("an opportunity stream starts with OpportunityOpened")
         };

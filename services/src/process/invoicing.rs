@@ -9,7 +9,8 @@ use ltc_domain::payment::{InstalmentDue, PaymentCommand, PaymentDecider};
 use ltc_eventstore::{EventStore, Position, RecordedEvent};
 use uuid::Uuid;
 
-use super::{StateAsOfError, caused_command, state_as_of};
+use super::replayed::ReplayedStates;
+use super::{StateAsOfError, caused_command};
 use crate::command::{CommandPath, ExecuteError};
 
 const PROCESS: &str = "invoicing";
@@ -17,6 +18,8 @@ const PROCESS: &str = "invoicing";
 #[derive(Debug)]
 pub struct Invoicing {
     store: EventStore,
+    /// The causing streams' states, kept between events.
+    replayed: ReplayedStates<OrderDecider>,
     payments: Arc<CommandPath<PaymentDecider>>,
 }
 
@@ -37,7 +40,7 @@ pub enum InvoicingError {
 
 impl Invoicing {
     pub fn new(store: EventStore, payments: Arc<CommandPath<PaymentDecider>>) -> Invoicing {
-        Invoicing { store, payments }
+        Invoicing { store, payments, replayed: ReplayedStates::default() }
     }
 
     /// The receivable of an invoice: derived from the invoice id, so it is the same on every run.
@@ -64,7 +67,7 @@ impl Invoicing {
         else {
             return Ok(false);
         };
-        let OrderState::Placed(order) = state_as_of::<OrderDecider>(&self.store, cause)? else {
+        let OrderState::Placed(order) = self.replayed.as_of(&self.store, cause)? else {
             unreachable!("an order stream starts with OrderPlaced")
         };
         // A share too small to be worth a cent yields a zero instalment; nothing is due then.

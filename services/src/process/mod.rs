@@ -4,7 +4,8 @@
 //! nothing: they are idempotent and restart-safe without a checkpoint of their own.
 //!
 //! What a process manager decides is read from the log as it stood at the causing event (the
-//! causing stream with [`state_as_of`], other streams with [`state_at`]), so a rerun from
+//! causing stream with [`state_as_of`], whose states `replayed.rs` keeps between events, other
+//! streams with [`state_at`]), so a rerun from
 //! position 1 issues exactly the commands the first run issued, and those are answered as
 //! duplicates.
 
@@ -12,6 +13,7 @@ mod conversion;
 mod follow_up;
 mod invoicing;
 mod placement;
+mod replayed;
 mod runner;
 mod settlement;
 #[cfg(test)]

@@ -14,7 +14,8 @@ use ltc_domain::quote::{Quote, QuoteDecider, QuoteState};
 use ltc_eventstore::{EventStore, Position, RecordedEvent};
 use uuid::Uuid;
 
-use super::{StateAsOfError, caused_command, state_as_of};
+use super::replayed::ReplayedStates;
+use super::{StateAsOfError, caused_command};
 use crate::command::{CommandPath, ExecuteError};
 
 const PROCESS: &str = "placement";
@@ -50,6 +51,8 @@ impl Default for PlacementSettings {
 #[derive(Debug)]
 pub struct Placement {
     store: EventStore,
+    /// The causing streams' states, kept between events.
+    replayed: ReplayedStates<QuoteDecider>,
     orders: Arc<CommandPath<OrderDecider>>,
     settings: PlacementSettings,
 }
@@ -70,7 +73,7 @@ impl Placement {
         orders: Arc<CommandPath<OrderDecider>>,
         settings: PlacementSettings,
     ) -> Placement {
-        Placement { store, orders, settings }
+        Placement { store, orders, settings, replayed: ReplayedStates::default() }
     }
 
     /// The order placed from a quote: derived from the quote id, the same on every run. A quote
@@ -96,7 +99,7 @@ impl Placement {
     }
 
     async fn react(&self, cause: &RecordedEvent) -> Result<bool, PlacementError> {
-        let QuoteState::Created(quote) = state_as_of::<QuoteDecider>(&self.store, cause)? else {
+        let QuoteState::Created(quote) = self.replayed.as_of(&self.store, cause)? else {
             unreachable!("a quote stream starts with QuoteCreated")
         };
         let accepted = AcceptedQuote::from_quote(&quote)
