@@ -35,6 +35,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// projectors resume from their checkpoints.
 const NATS_STOP_GRACE: Duration = Duration::from_secs(5);
 
+/// The same wait when the connection is already down: enough for a step that can end without
+/// the server (the relay settling acks that have failed), not for a reconnection.
+const NATS_DOWN_GRACE: Duration = Duration::from_millis(500);
+
 #[derive(Debug, clap::Args)]
 pub(super) struct ServeArgs {
     #[command(flatten)]
@@ -178,12 +182,12 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         tracing::error!(%error, "the process managers' task failed");
     }
     if let Some(queries) = queries
-        && let Some(Err(error)) = within_nats_grace("the query service", queries.shutdown()).await
+        && let Some(Err(error)) = within_nats_grace(&client, "the query service", queries.shutdown()).await
     {
         tracing::warn!(%error, "stopping the query service");
     }
     if let Some(relay) = relay {
-        match within_nats_grace("the relay", relay.shutdown()).await {
+        match within_nats_grace(&client, "the relay", relay.shutdown()).await {
             Some(Ok(status)) => tracing::info!(position = status.position, "relay stopped"),
             Some(Err(error)) => {
                 failed = true;
@@ -206,7 +210,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
             }
         }
     }
-    if let Some(flushed) = within_nats_grace("the last replies", client.flush()).await {
+    if let Some(flushed) = within_nats_grace(&client, "the last replies", client.flush()).await {
         flushed.context("flushing the last replies")?;
     }
     if failed {
@@ -217,13 +221,19 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
 }
 
 /// `step`'s result, or `None` (with a warning naming `what`) when nats-server did not let it end
-/// within [`NATS_STOP_GRACE`].
-async fn within_nats_grace<T>(what: &str, step: impl Future<Output = T>) -> Option<T> {
-    match tokio::time::timeout(NATS_STOP_GRACE, step).await {
+/// within [`NATS_STOP_GRACE`], or within a moment when the connection is already down.
+async fn within_nats_grace<T>(
+    client: &async_nats::Client,
+    what: &str,
+    step: impl Future<Output = T>,
+) -> Option<T> {
+    let connected = client.connection_state() == async_nats::connection::State::Connected;
+    let grace = if connected { NATS_STOP_GRACE } else { NATS_DOWN_GRACE };
+    match tokio::time::timeout(grace, step).await {
         Ok(done) => Some(done),
         Err(_) => {
             tracing::warn!(
-                grace = ?NATS_STOP_GRACE,
+                ?grace,
                 "stopping {what} needs nats-server, which did not answer in time: given up (the \
                  log keeps every acknowledged command; checkpoints resume the rest)"
             );

@@ -79,6 +79,9 @@ struct Shared {
 pub struct CommandService {
     service: Option<Service>,
     worker: JoinHandle<()>,
+    /// Tells the worker to take no more requests, for when the endpoints cannot be closed.
+    stop_taking: tokio::sync::watch::Sender<bool>,
+    client: async_nats::Client,
     counters: Arc<Mutex<CommandCounters>>,
 }
 
@@ -135,13 +138,20 @@ impl CommandService {
             routes.iter().map(|route| format!("{COMMAND_PREFIX}.{}", route.name())).collect();
         let shared = Arc::new(Shared { engine, users, options, counters: counters.clone(), known });
         let concurrency = shared.options.concurrency.max(1);
-        let worker =
-            tokio::spawn(dispatch(futures::stream::select_all(streams), shared, concurrency));
+        let (stop_taking, stop_requested) = tokio::sync::watch::channel(false);
+        let requests = futures::stream::select_all(streams);
+        let worker = tokio::spawn(dispatch(requests, shared, concurrency, stop_requested));
         // Once the server has every subscription, a request sent after `start` returns is
         // served here (a queue group would otherwise leave it to the other instances).
         flush_client.flush().await?;
         tracing::info!(commands = routes.len(), "command service started");
-        Ok(CommandService { service: Some(service), worker, counters })
+        Ok(CommandService {
+            service: Some(service),
+            worker,
+            stop_taking,
+            client: flush_client,
+            counters,
+        })
     }
 
     pub fn counters(&self) -> CommandCounters {
@@ -153,10 +163,25 @@ impl CommandService {
         if let Some(service) = self.service.take() {
             // Unsubscribing needs nats-server; while it is down, the grace below still bounds
             // the stop.
-            match tokio::time::timeout(grace, service.stop()).await {
-                Ok(Ok(())) => {}
-                Ok(Err(error)) => tracing::warn!(%error, "stopping the command service"),
-                Err(_) => tracing::warn!(?grace, "nats-server did not confirm the service's stop"),
+            let closed = match tokio::time::timeout(grace, service.stop()).await {
+                Ok(Ok(())) => true,
+                Ok(Err(error)) => {
+                    tracing::warn!(%error, "stopping the command service");
+                    false
+                }
+                Err(_) => {
+                    tracing::warn!(?grace, "nats-server did not confirm the service's stop");
+                    false
+                }
+            };
+            // Closed endpoints end the worker's streams once it has taken what they hold.
+            // Without a connection (nats-server down) no unsubscribe reaches the server, the
+            // streams never end, and no request can arrive either: the worker then stops
+            // taking and only finishes what it has taken.
+            let connected =
+                self.client.connection_state() == async_nats::connection::State::Connected;
+            if !closed || !connected {
+                let _ = self.stop_taking.send(true);
             }
         }
         if tokio::time::timeout(grace, &mut self.worker).await.is_err() {
@@ -170,14 +195,22 @@ impl CommandService {
 /// Runs each request on its own task, at most `concurrency` at once. Own tasks, not one task
 /// polling them all: the engine's reads are short blocking SQLite calls, and on a
 /// multi-threaded runtime one of them stalls only its own worker, not every command in flight.
-/// Returns once the endpoints are closed and every request taken has been answered.
+/// Returns once the endpoints are closed, or it is told to stop taking requests, and every
+/// request taken has been answered.
 async fn dispatch(
     mut requests: impl futures::Stream<Item = (Option<Arc<Route>>, Request)> + Unpin,
     shared: Arc<Shared>,
     concurrency: usize,
+    mut stop_requested: tokio::sync::watch::Receiver<bool>,
 ) {
     let slots = Arc::new(tokio::sync::Semaphore::new(concurrency));
-    while let Some((route, request)) = requests.next().await {
+    loop {
+        let next = tokio::select! {
+            next = requests.next() => next,
+            // Told to stop, or the service handle is gone: either way, take nothing more.
+            _ = stop_requested.changed() => None,
+        };
+        let Some((route, request)) = next else { break };
         // The catch-all's copy of a known command: its own endpoint answers it. Dropped here,
         // before it costs a slot and a task.
         if route.is_none() && shared.known.contains(request.message.subject.as_str()) {
