@@ -12,6 +12,22 @@ use serde_json::{Value, json};
 use support::{Serving, data_dir_with, user, wait_until_answering};
 use uuid::Uuid;
 
+/// Captures one lead over NATS as `owner`, who owns it; the log position of the reply.
+async fn capture_a_lead_as(client: &async_nats::Client, owner: &ltc_services::users::User) -> u64 {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Ltc-Actor", owner.name.as_str());
+    let capture = json!({"lead_id": Uuid::from_u128(0x1ead), "channel": "api",
+        "contact": {"name": "Ada", "email": "ada@example.com", "phone": null}, "source": {},
+        "owner": {"owner": owner.id.0, "team": null}});
+    let reply = client
+        .request_with_headers("ltc.cmd.lead.capture", headers, capture.to_string().into())
+        .await
+        .unwrap();
+    let reply: Value = serde_json::from_slice(&reply.payload).unwrap();
+    assert_eq!(reply["ok"], true, "{reply}");
+    reply["position"].as_u64().unwrap()
+}
+
 #[tokio::test]
 async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
     let server = NatsServer::start();
@@ -21,18 +37,7 @@ async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
     let client = async_nats::connect(server.url()).await.unwrap();
     wait_until_answering(&client, &serving).await;
 
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Ltc-Actor", "alice");
-    let capture = json!({"lead_id": Uuid::from_u128(0x1ead), "channel": "api",
-        "contact": {"name": "Ada", "email": "ada@example.com", "phone": null}, "source": {},
-        "owner": {"owner": alice.id.0, "team": null}});
-    let reply = client
-        .request_with_headers("ltc.cmd.lead.capture", headers, capture.to_string().into())
-        .await
-        .unwrap();
-    let reply: Value = serde_json::from_slice(&reply.payload).unwrap();
-    assert_eq!(reply["ok"], true, "{reply}");
-    let position = reply["position"].as_u64().unwrap();
+    let position = capture_a_lead_as(&client, &alice).await;
 
     // While serve keeps the read models, `ltc query` answers from them at once rather than
     // waiting for serve to let go of their directory.
@@ -67,18 +72,7 @@ async fn serve_stops_on_sigterm_while_nats_server_is_down_and_keeps_what_it_ackn
     let mut serving = Serving::start(&data, &server.url(), &["--log-json"]);
     let client = async_nats::connect(server.url()).await.unwrap();
     wait_until_answering(&client, &serving).await;
-    let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Ltc-Actor", "alice");
-    let capture = json!({"lead_id": Uuid::from_u128(0x1ead), "channel": "api",
-        "contact": {"name": "Ada", "email": "ada@example.com", "phone": null}, "source": {},
-        "owner": {"owner": alice.id.0, "team": null}});
-    let reply = client
-        .request_with_headers("ltc.cmd.lead.capture", headers, capture.to_string().into())
-        .await
-        .unwrap();
-    let reply: Value = serde_json::from_slice(&reply.payload).unwrap();
-    assert_eq!(reply["ok"], true, "{reply}");
-    let position = reply["position"].as_u64().unwrap();
+    let position = capture_a_lead_as(&client, &alice).await;
 
     server.stop();
     std::thread::sleep(Duration::from_millis(500));

@@ -182,7 +182,8 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
         tracing::error!(%error, "the process managers' task failed");
     }
     if let Some(queries) = queries
-        && let Some(Err(error)) = within_nats_grace(&client, "the query service", queries.shutdown()).await
+        && let Some(Err(error)) =
+            within_nats_grace(&client, "the query service", queries.shutdown()).await
     {
         tracing::warn!(%error, "stopping the query service");
     }

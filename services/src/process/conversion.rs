@@ -64,7 +64,13 @@ impl Conversion {
         opportunities: Arc<CommandPath<OpportunityDecider>>,
         defaults: ConversionDefaults,
     ) -> Conversion {
-        Conversion { store, customers, opportunities, defaults, replayed: ReplayedStates::default() }
+        Conversion {
+            store,
+            customers,
+            opportunities,
+            defaults,
+            replayed: ReplayedStates::default(),
+        }
     }
 
     /// Handles every event from `from` on; returns how many commands appended something now

@@ -103,9 +103,7 @@ impl FollowUps {
                 | OpportunityEvent::Reopened { to, at, .. } => (to, at),
                 _ => return Ok(false),
             };
-        let OpportunityState::Opened(opportunity) =
-            self.replayed.as_of(&self.store, cause)?
-        else {
+        let OpportunityState::Opened(opportunity) = self.replayed.as_of(&self.store, cause)? else {
             unreachable!("an opportunity stream starts with OpportunityOpened")
         };
         let is_open_stage = opportunity
