@@ -7,6 +7,7 @@ pub mod data_dir;
 pub mod derived_id;
 pub mod engine;
 pub mod event_json;
+pub mod event_types;
 pub mod export;
 pub mod generator;
 pub mod import;

@@ -162,13 +162,14 @@ fn out_writes_the_bytes_stdout_would_and_says_how_many_events() {
 }
 
 #[test]
-fn a_bad_bound_or_stream_is_a_clear_error_with_exit_code_2() {
+fn a_bad_bound_stream_or_event_type_is_a_clear_error_with_exit_code_2() {
     let dir = history();
     let data = dir.path().to_str().unwrap();
     for (args, says) in [
         (&["--from", "yesterday"][..], "not a position, a date"),
         (&["--stream", "invoices"], "not a stream id (kind-uuid) or a stream kind"),
         (&["--format", "xml"], "possible values: jsonl, csv, cloudevents"),
+        (&["--type", "QuoteAccepted,PaymentRecieved"], "did you mean `PaymentReceived`?"),
     ] {
         let output = ltc(&[&["export", "--data", data], args].concat());
         assert_eq!(output.status.code(), Some(2), "{args:?}");

@@ -38,7 +38,8 @@ pub(super) struct ExportArgs {
     #[arg(long, value_name = "POSITION|DATE|TIME", value_parser = Bound::parse)]
     to: Option<Bound>,
     /// Only events of this type (e.g. PaymentReceived); repeat it or separate with commas.
-    #[arg(long = "type", value_name = "EVENT", value_delimiter = ',')]
+    #[arg(long = "type", value_name = "EVENT", value_delimiter = ',',
+          value_parser = crate::event_types::check_event_type)]
     types: Vec<String>,
     /// Only this stream (kind-uuid) or every stream of this kind (e.g. payment); repeat it or
     /// separate with commas.
@@ -78,11 +79,7 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if summary.events_written == 0 && !args.types.is_empty() {
-        eprintln!(
-            "ltc export: no event of type {} in the range (type names are case-sensitive, such \
-             as PaymentReceived)",
-            args.types.join(", ")
-        );
+        eprintln!("ltc export: no event of type {} in the range", args.types.join(", "));
     }
     Ok(ExitCode::SUCCESS)
 }
