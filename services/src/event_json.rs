@@ -119,22 +119,12 @@ fn kind_of(kind: &str) -> Result<&'static dyn EventKind, EventJsonError> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use chrono::TimeZone;
-    use ltc_eventstore::{EventStore, ManualClock, StoreOptions};
-
     use super::*;
-    use crate::generator::{Scale, generate};
+    use crate::generator::small_history;
 
     #[tokio::test]
     async fn every_event_of_a_generated_history_round_trips_through_json_to_its_stored_bytes() {
-        let dir = tempfile::tempdir().unwrap();
-        let start = chrono::Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
-        let clock = Arc::new(ManualClock::new(start));
-        let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
-        let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
-        generate(&store, clock, 42, Scale::Small).await.unwrap();
+        let (_dir, store) = small_history().await;
         let mut kinds = std::collections::BTreeSet::new();
         for event in store.read_all(ltc_eventstore::Position(1), u64::MAX) {
             let event = event.unwrap();

@@ -66,22 +66,14 @@ pub fn check_event_type(name: &str) -> Result<String, String> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use chrono::TimeZone;
-    use ltc_eventstore::{EventStore, ManualClock, Position, StoreOptions};
+    use ltc_eventstore::Position;
 
     use super::*;
-    use crate::generator::{Scale, generate};
+    use crate::generator::small_history;
 
     #[tokio::test]
     async fn every_event_type_in_a_generated_history_is_known() {
-        let dir = tempfile::tempdir().unwrap();
-        let start = chrono::Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
-        let clock = Arc::new(ManualClock::new(start));
-        let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
-        let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
-        generate(&store, clock, 42, Scale::Small).await.unwrap();
+        let (_dir, store) = small_history().await;
         let mut seen = BTreeSet::new();
         for event in store.read_all(Position(1), u64::MAX) {
             seen.insert(event.unwrap().event_type);

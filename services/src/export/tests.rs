@@ -1,23 +1,11 @@
 //! The export's selection over a generated history: bounds parse as the help says, and time
 //! bounds select exactly the events recorded then.
 
-use std::sync::Arc;
-
 use chrono::{NaiveDate, TimeZone, Utc};
-use ltc_eventstore::{EventStore, ManualClock, Position, StoreOptions};
+use ltc_eventstore::{EventStore, Position};
 
 use super::*;
-use crate::generator::{Scale, generate};
-
-async fn small_history() -> (tempfile::TempDir, EventStore) {
-    let dir = tempfile::tempdir().unwrap();
-    let start = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
-    let clock = Arc::new(ManualClock::new(start));
-    let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
-    let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
-    generate(&store, clock, 42, Scale::Small).await.unwrap();
-    (dir, store)
-}
+use crate::generator::small_history;
 
 fn recorded_on(store: &EventStore, position: u64) -> NaiveDate {
     let event = store.read_all(Position(position), 1).next().unwrap().unwrap();

@@ -153,3 +153,18 @@ pub async fn generate(
     engine.run().await?;
     engine.summary()
 }
+
+/// The small seeded history (seed 42, starting 2026-01-05) in a store of its own, for tests
+/// that need a real log of every kind of event.
+#[cfg(test)]
+pub(crate) async fn small_history() -> (tempfile::TempDir, EventStore) {
+    use chrono::TimeZone;
+
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let start = chrono::Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).single().expect("a valid date");
+    let clock = Arc::new(ManualClock::new(start));
+    let options = ltc_eventstore::StoreOptions { clock: clock.clone(), ..Default::default() };
+    let store = EventStore::open(dir.path().join("events.db"), options).expect("open the store");
+    generate(&store, clock, 42, Scale::Small).await.expect("generate the small history");
+    (dir, store)
+}

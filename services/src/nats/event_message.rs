@@ -256,23 +256,8 @@ fn percent_decode(text: &str) -> Result<String, &'static str> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use chrono::TimeZone;
-    use ltc_eventstore::{EventStore, ManualClock, StoreOptions};
-
     use super::*;
-    use crate::generator::{Scale, generate};
-
-    async fn small_history() -> (tempfile::TempDir, EventStore) {
-        let dir = tempfile::tempdir().unwrap();
-        let start = Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
-        let clock = Arc::new(ManualClock::new(start));
-        let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
-        let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
-        generate(&store, clock, 42, Scale::Small).await.unwrap();
-        (dir, store)
-    }
+    use crate::generator::small_history;
 
     #[tokio::test]
     async fn every_event_of_a_generated_history_round_trips_through_a_message_unchanged() {

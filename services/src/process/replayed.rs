@@ -68,25 +68,17 @@ impl<A: Aggregate> ReplayedStates<A> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use chrono::TimeZone;
     use ltc_domain::lead::LeadDecider;
     use ltc_domain::opportunity::OpportunityDecider;
     use ltc_domain::quote::QuoteDecider;
-    use ltc_eventstore::{ManualClock, Position, StoreOptions};
+    use ltc_eventstore::Position;
 
     use super::*;
-    use crate::generator::{Scale, generate};
+    use crate::generator::small_history;
     use crate::process::state_as_of;
 
     async fn generated_history() -> (tempfile::TempDir, EventStore, Vec<RecordedEvent>) {
-        let dir = tempfile::tempdir().unwrap();
-        let start = chrono::Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
-        let clock = Arc::new(ManualClock::new(start));
-        let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
-        let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
-        generate(&store, clock, 42, Scale::Small).await.unwrap();
+        let (dir, store) = small_history().await;
         let events = store.read_all(Position(1), u64::MAX).map(Result::unwrap).collect();
         (dir, store, events)
     }
