@@ -45,11 +45,10 @@ pub fn check_event_type(name: &str) -> Result<String, String> {
     if known.contains(name) {
         return Ok(name.to_owned());
     }
+    let lowercase = name.to_lowercase();
     let closest = known
         .iter()
-        .map(|candidate| {
-            (strsim::jaro_winkler(&name.to_lowercase(), &candidate.to_lowercase()), candidate)
-        })
+        .map(|candidate| (strsim::jaro_winkler(&lowercase, &candidate.to_lowercase()), candidate))
         .max_by(|a, b| a.0.total_cmp(&b.0));
     match closest {
         Some((similarity, candidate)) if similarity >= 0.85 => Err(format!(

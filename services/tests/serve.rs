@@ -12,8 +12,32 @@ use serde_json::{Value, json};
 use support::{Serving, data_dir_with, user, wait_until_answering};
 use uuid::Uuid;
 
-/// Captures one lead over NATS as `owner`, who owns it; the log position of the reply.
-async fn capture_a_lead_as(client: &async_nats::Client, owner: &ltc_services::users::User) -> u64 {
+/// `ltc serve` with JSON logs over a data directory whose one user is the rep alice, answering.
+async fn serve_for_alice(
+    server: &NatsServer,
+) -> (tempfile::TempDir, std::path::PathBuf, Serving, async_nats::Client) {
+    let (dir, data) = data_dir_with(&[alice()]);
+    let serving = Serving::start(&data, &server.url(), &["--log-json"]);
+    let client = async_nats::connect(server.url()).await.unwrap();
+    wait_until_answering(&client, &serving).await;
+    (dir, data, serving, client)
+}
+
+fn alice() -> ltc_services::users::User {
+    user(0xa11ce, "alice", Role::SalesRep)
+}
+
+/// The log's head as a store opened on the data directory after `serve` has stopped sees it.
+fn head_on_disk(data: &std::path::Path) -> u64 {
+    ltc_eventstore::EventStore::open(data.join("events.db"), Default::default())
+        .unwrap()
+        .head()
+        .position
+}
+
+/// Captures one lead over NATS as alice, who owns it; the log position of the reply.
+async fn capture_a_lead(client: &async_nats::Client) -> u64 {
+    let owner = alice();
     let mut headers = async_nats::HeaderMap::new();
     headers.insert("Ltc-Actor", owner.name.as_str());
     let capture = json!({"lead_id": Uuid::from_u128(0x1ead), "channel": "api",
@@ -31,13 +55,9 @@ async fn capture_a_lead_as(client: &async_nats::Client, owner: &ltc_services::us
 #[tokio::test]
 async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
     let server = NatsServer::start();
-    let alice = user(0xa11ce, "alice", Role::SalesRep);
-    let (_dir, data) = data_dir_with(std::slice::from_ref(&alice));
-    let mut serving = Serving::start(&data, &server.url(), &["--log-json"]);
-    let client = async_nats::connect(server.url()).await.unwrap();
-    wait_until_answering(&client, &serving).await;
+    let (_dir, data, mut serving, client) = serve_for_alice(&server).await;
 
-    let position = capture_a_lead_as(&client, &alice).await;
+    let position = capture_a_lead(&client).await;
 
     // While serve keeps the read models, `ltc query` answers from them at once rather than
     // waiting for serve to let go of their directory.
@@ -59,20 +79,14 @@ async fn serve_answers_commands_and_stops_cleanly_on_sigterm() {
         log.lines().all(|line| serde_json::from_str::<Value>(line).is_ok()),
         "JSON lines: {log}"
     );
-    let store =
-        ltc_eventstore::EventStore::open(data.join("events.db"), Default::default()).unwrap();
-    assert_eq!(store.head().position, position, "the acknowledged command is on disk");
+    assert_eq!(head_on_disk(&data), position, "the acknowledged command is on disk");
 }
 
 #[tokio::test]
 async fn serve_stops_on_sigterm_while_nats_server_is_down_and_keeps_what_it_acknowledged() {
     let mut server = NatsServer::start();
-    let alice = user(0xa11ce, "alice", Role::SalesRep);
-    let (_dir, data) = data_dir_with(std::slice::from_ref(&alice));
-    let mut serving = Serving::start(&data, &server.url(), &["--log-json"]);
-    let client = async_nats::connect(server.url()).await.unwrap();
-    wait_until_answering(&client, &serving).await;
-    let position = capture_a_lead_as(&client, &alice).await;
+    let (_dir, data, mut serving, client) = serve_for_alice(&server).await;
+    let position = capture_a_lead(&client).await;
 
     server.stop();
     std::thread::sleep(Duration::from_millis(500));
@@ -81,9 +95,7 @@ async fn serve_stops_on_sigterm_while_nats_server_is_down_and_keeps_what_it_ackn
 
     let log = serving.log();
     assert!(log.contains("ltc serve stopped"), "no clean stop in the log: {log}");
-    let store =
-        ltc_eventstore::EventStore::open(data.join("events.db"), Default::default()).unwrap();
-    assert_eq!(store.head().position, position, "the acknowledged command is on disk");
+    assert_eq!(head_on_disk(&data), position, "the acknowledged command is on disk");
 }
 
 #[tokio::test]
