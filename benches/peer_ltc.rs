@@ -5,6 +5,7 @@
 //!
 //! ```sh
 //! peer_ltc run --durability full|normal [--quick]   # every scenario, one line each
+//! peer_ltc floor [--quick]                           # (a)'s SQLite work alone, one line
 //! peer_ltc table FILE                                # medians, spread, ratios, checksums
 //! peer_ltc fsync                                     # this disk's 4 KiB write + fsync now
 //! ```
@@ -12,13 +13,13 @@
 use std::process::ExitCode;
 
 use ltc_benches::fixture::probe_fsync;
-use ltc_benches::peer_ltc::run_all;
+use ltc_benches::peer_ltc::{run_all, sqlite_floor};
 use ltc_benches::peer_table::{parse, summarize};
 use ltc_benches::peer_workload::WorkloadSize;
 use ltc_eventstore::Durability;
 
 const USAGE: &str = "usage: peer_ltc run --durability full|normal [--quick]\n       \
-                     peer_ltc table FILE\n       peer_ltc fsync";
+                     peer_ltc floor [--quick]\n       peer_ltc table FILE\n       peer_ltc fsync";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
                 run(durability, WorkloadSize::from_quick_flag(has("--quick")))
             })
         }
+        Some("floor") => floor(WorkloadSize::from_quick_flag(has("--quick"))),
         Some("table") => match args.get(1) {
             Some(file) => table(file),
             None => Err(USAGE.to_owned()),
@@ -64,6 +66,17 @@ fn run(durability: Durability, size: WorkloadSize) -> Result<(), String> {
     runtime
         .block_on(run_all(durability, size, &mut |line| println!("{}", line.to_json())))
         .map_err(|error| error.to_string())
+}
+
+/// (a)'s SQLite work with no engine around it (`benches/src/sqlite_floor.rs`).
+fn floor(size: WorkloadSize) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| error.to_string())?;
+    let line = runtime.block_on(sqlite_floor(size)).map_err(|error| error.to_string())?;
+    println!("{}", line.to_json());
+    Ok(())
 }
 
 fn table(file: &str) -> Result<(), String> {

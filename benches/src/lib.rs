@@ -16,6 +16,7 @@ pub mod peer_ltc;
 pub mod peer_table;
 pub mod peer_workload;
 pub mod read_model_checksum;
+pub mod sqlite_floor;
 pub mod tiled_log;
 
 use std::time::Duration;

@@ -26,6 +26,7 @@ use crate::peer_workload::{
     StreamTimings, TENANT, WorkloadSize, aggregate_id, command_id, same_aggregate_stage,
     stage_index, stage_of_step,
 };
+use crate::sqlite_floor::replay_commands;
 
 /// The engine's name in result lines.
 pub fn engine_label(durability: Durability) -> &'static str {
@@ -131,6 +132,37 @@ async fn distinct(
         disk,
     })
 }
+
+/// The SQLite floor of (a) (`sqlite_floor.rs`): the commands of (a) through ltc, untimed, then
+/// the rows ltc recorded written again, timed, one transaction per command; the copy is read back
+/// through ltc's engine, so its checksum says it holds what (a) should leave.
+pub async fn sqlite_floor(size: WorkloadSize) -> Result<ResultLine, EngineError> {
+    let scenario = Scenario::Sequential;
+    let n_aggregates = size.distinct_aggregates;
+    let recorded = LtcBench::open(Durability::Normal).await?;
+    for aggregate_idx in 0..n_aggregates {
+        let id = uuid(aggregate_id(scenario, aggregate_idx));
+        recorded.send(open(id)).await?;
+        recorded.send(move_stage(id, stage_of_step(1))).await?;
+    }
+    let (source, dir) = recorded.close_keeping_files();
+    let target = dir.path().join("floor.db");
+    let replayed = replay_commands(&source, &target).map_err(EngineError::Internal)?;
+    let copy = LtcBench::at(target, Durability::Normal, dir)?;
+    let checksum = copy.read_back(scenario, n_aggregates)?;
+    let measured = Measured {
+        scenario: "a_sequential".to_owned(),
+        commands: replayed.commands,
+        seconds: replayed.elapsed.as_secs_f64(),
+        checksum,
+        expected: Checksum::expected_distinct(n_aggregates),
+        disk: copy.close(),
+    };
+    Ok(measured.labelled(SQLITE_FLOOR))
+}
+
+/// The floor's name in result lines.
+pub const SQLITE_FLOOR: &str = "sqlite-floor";
 
 /// (b): the commands on one aggregate, timed one by one; one line per reported length.
 async fn one_aggregate(
@@ -242,15 +274,24 @@ impl LtcBench {
     async fn open(durability: Durability) -> Result<LtcBench, EngineError> {
         let dir = tempfile::tempdir().map_err(|error| EngineError::Internal(error.to_string()))?;
         let path = dir.path().join("events.db");
+        let bench = LtcBench::at(path, durability, dir)?;
+        bench.send(create_customer()).await?;
+        Ok(bench)
+    }
+
+    /// An engine over the store at `path`, created if absent, in `dir`.
+    fn at(
+        path: PathBuf,
+        durability: Durability,
+        dir: tempfile::TempDir,
+    ) -> Result<LtcBench, EngineError> {
         let at = Utc.timestamp_opt(OCCURRED_AT_UNIX_S, 0).single().expect("a valid time");
         let clock = Arc::new(ManualClock::new(at));
         let options = StoreOptions { durability, clock: clock.clone(), ..StoreOptions::default() };
         let store = EventStore::open(&path, options)
             .map_err(|error| EngineError::Internal(error.to_string()))?;
         let engine = Engine::open(store.clone(), clock, demo_settings())?;
-        let bench = LtcBench { engine, store, path, next_command: 0.into(), _dir: dir };
-        bench.send(create_customer()).await?;
-        Ok(bench)
+        Ok(LtcBench { engine, store, path, next_command: 0.into(), _dir: dir })
     }
 
     /// Sends `command` with the next command id; a conflict the command path could not
@@ -297,6 +338,14 @@ impl LtcBench {
             checksum.add(aggregate_idx, version, stage);
         }
         Ok(checksum)
+    }
+
+    /// Closes the store and hands back its file and the directory that holds it.
+    fn close_keeping_files(self) -> (PathBuf, tempfile::TempDir) {
+        let LtcBench { engine, store, path, _dir, .. } = self;
+        drop(engine);
+        drop(store);
+        (path, _dir)
     }
 
     /// Closes the store (its last connection checkpoints the WAL) and measures its files.

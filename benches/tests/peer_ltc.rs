@@ -2,7 +2,7 @@
 //! must end every scenario with the checksum the workload predicts. The cqrs-es side links
 //! sqlx's SQLite, so it lives outside this workspace and only `benches/peer/run` runs it.
 
-use ltc_benches::peer_ltc::run_all;
+use ltc_benches::peer_ltc::{SQLITE_FLOOR, run_all, sqlite_floor};
 use ltc_benches::peer_table::{parse, summarize};
 use ltc_benches::peer_workload::WorkloadSize;
 use ltc_eventstore::Durability;
@@ -36,4 +36,21 @@ async fn quick_ltc_run_ends_every_scenario_with_the_checksum_the_workload_predic
     }
     let summary = summarize(&samples);
     assert!(summary.problems.is_empty(), "{:#?}", summary.problems);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_floor_writes_every_command_of_a_and_leaves_what_a_predicts() {
+    let size = WorkloadSize::QUICK;
+    let line = sqlite_floor(size).await.expect("the floor runs");
+    let samples = parse(&line.to_json()).expect("the line is JSON");
+
+    let [floor] = samples.as_slice() else { panic!("one line, got {samples:?}") };
+    assert_eq!((floor.engine.as_str(), floor.scenario.as_str()), (SQLITE_FLOOR, "a_sequential"));
+    let fields: serde_json::Value = serde_json::from_str(&line.to_json()).expect("JSON");
+    assert_eq!(fields["commands"], size.distinct_commands(), "every command of (a) is timed");
+    assert!(floor.commands_per_s > 0.0);
+    // Read back through ltc's engine: the copy holds every aggregate at the version and stage
+    // (a) leaves, so the floor wrote all the rows ltc wrote.
+    assert!(summarize(&samples).problems.is_empty(), "{:#?}", summarize(&samples).problems);
+    assert_eq!(floor.checksum, floor.expected_checksum);
 }
