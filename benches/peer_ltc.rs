@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! peer_ltc run --durability full|normal [--quick]   # every scenario, one line each
-//! peer_ltc floor [--quick]                           # (a)'s SQLite work alone, one line
+//! peer_ltc floor [--quick]                           # the SQLite work of (a) and (c) alone
 //! peer_ltc table FILE                                # medians, spread, ratios, checksums
 //! peer_ltc fsync                                     # this disk's 4 KiB write + fsync now
 //! ```
@@ -13,7 +13,7 @@
 use std::process::ExitCode;
 
 use ltc_benches::fixture::probe_fsync;
-use ltc_benches::peer_ltc::{run_all, sqlite_floor};
+use ltc_benches::peer_ltc::{run_all, sqlite_floors};
 use ltc_benches::peer_table::{parse, summarize};
 use ltc_benches::peer_workload::WorkloadSize;
 use ltc_eventstore::Durability;
@@ -68,14 +68,16 @@ fn run(durability: Durability, size: WorkloadSize) -> Result<(), String> {
         .map_err(|error| error.to_string())
 }
 
-/// (a)'s SQLite work with no engine around it (`benches/src/sqlite_floor.rs`).
+/// The SQLite work of (a) and (c) with no engine around it (`benches/src/sqlite_floor.rs`).
 fn floor(size: WorkloadSize) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|error| error.to_string())?;
-    let line = runtime.block_on(sqlite_floor(size)).map_err(|error| error.to_string())?;
-    println!("{}", line.to_json());
+    let lines = runtime.block_on(sqlite_floors(size)).map_err(|error| error.to_string())?;
+    for line in lines {
+        println!("{}", line.to_json());
+    }
     Ok(())
 }
 

@@ -100,6 +100,27 @@ async fn distinct(
     let bench = Arc::new(LtcBench::open(durability).await?);
     let n_aggregates = size.distinct_aggregates;
     let started = Instant::now();
+    send_distinct(&bench, scenario, tasks, n_aggregates).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    let checksum = bench.read_back(scenario, n_aggregates)?;
+    let disk = Arc::into_inner(bench).expect("the senders have ended").close();
+    Ok(Measured {
+        scenario: scenario_name(scenario),
+        commands: size.distinct_commands(),
+        seconds,
+        checksum,
+        expected: Checksum::expected_distinct(n_aggregates),
+        disk,
+    })
+}
+
+/// The commands of (a) or (c): an open and a move on each aggregate, dealt to `tasks` tasks.
+async fn send_distinct(
+    bench: &Arc<LtcBench>,
+    scenario: Scenario,
+    tasks: u64,
+    n_aggregates: u64,
+) -> Result<(), EngineError> {
     let senders: Vec<_> = (0..tasks)
         .map(|task_idx| {
             let bench = bench.clone();
@@ -116,49 +137,55 @@ async fn distinct(
     for sender in senders {
         sender.await.expect("a sender task panicked")?;
     }
-    let seconds = started.elapsed().as_secs_f64();
-    let checksum = bench.read_back(scenario, n_aggregates)?;
-    let disk = Arc::into_inner(bench).expect("the senders have ended").close();
-    let name = match scenario {
-        Scenario::Tasks(tasks) => format!("c_tasks_{tasks}"),
-        _ => "a_sequential".to_owned(),
-    };
-    Ok(Measured {
-        scenario: name,
-        commands: size.distinct_commands(),
-        seconds,
-        checksum,
-        expected: Checksum::expected_distinct(n_aggregates),
-        disk,
-    })
+    Ok(())
 }
 
-/// The SQLite floor of (a) (`sqlite_floor.rs`): the commands of (a) through ltc, untimed, then
-/// the rows ltc recorded written again, timed, one transaction per command; the copy is read back
-/// through ltc's engine, so its checksum says it holds what (a) should leave.
-pub async fn sqlite_floor(size: WorkloadSize) -> Result<ResultLine, EngineError> {
-    let scenario = Scenario::Sequential;
-    let n_aggregates = size.distinct_aggregates;
-    let recorded = LtcBench::open(Durability::Normal).await?;
-    for aggregate_idx in 0..n_aggregates {
-        let id = uuid(aggregate_id(scenario, aggregate_idx));
-        recorded.send(open(id)).await?;
-        recorded.send(move_stage(id, stage_of_step(1))).await?;
+/// The SQLite floors of (a) and of (c) at its most tasks (`sqlite_floor.rs`): each scenario's
+/// commands through ltc, untimed, then the rows ltc recorded written again, timed, one
+/// transaction per command for (a) and one per as many commands as (c) has tasks (every group
+/// commit full); each copy is read back through ltc's engine, so its checksum says it holds
+/// what the scenario should leave.
+pub async fn sqlite_floors(size: WorkloadSize) -> Result<Vec<ResultLine>, EngineError> {
+    let most_tasks = size.tasks.iter().copied().max().unwrap_or(1);
+    let mut lines = Vec::new();
+    for (scenario, tasks) in [(Scenario::Sequential, 1), (Scenario::Tasks(most_tasks), most_tasks)]
+    {
+        lines.push(sqlite_floor(size, scenario, tasks).await?.labelled(SQLITE_FLOOR));
     }
+    Ok(lines)
+}
+
+async fn sqlite_floor(
+    size: WorkloadSize,
+    scenario: Scenario,
+    tasks: u64,
+) -> Result<Measured, EngineError> {
+    let n_aggregates = size.distinct_aggregates;
+    let recorded = Arc::new(LtcBench::open(Durability::Normal).await?);
+    send_distinct(&recorded, scenario, tasks, n_aggregates).await?;
+    let recorded = Arc::into_inner(recorded).expect("the senders have ended");
     let (source, dir) = recorded.close_keeping_files();
     let target = dir.path().join("floor.db");
-    let replayed = replay_commands(&source, &target).map_err(EngineError::Internal)?;
+    let per_transaction = usize::try_from(tasks).unwrap_or(usize::MAX);
+    let replayed =
+        replay_commands(&source, &target, per_transaction).map_err(EngineError::Internal)?;
     let copy = LtcBench::at(target, Durability::Normal, dir)?;
     let checksum = copy.read_back(scenario, n_aggregates)?;
-    let measured = Measured {
-        scenario: "a_sequential".to_owned(),
+    Ok(Measured {
+        scenario: scenario_name(scenario),
         commands: replayed.commands,
         seconds: replayed.elapsed.as_secs_f64(),
         checksum,
         expected: Checksum::expected_distinct(n_aggregates),
         disk: copy.close(),
-    };
-    Ok(measured.labelled(SQLITE_FLOOR))
+    })
+}
+
+fn scenario_name(scenario: Scenario) -> String {
+    match scenario {
+        Scenario::Tasks(tasks) => format!("c_tasks_{tasks}"),
+        _ => "a_sequential".to_owned(),
+    }
 }
 
 /// The floor's name in result lines.

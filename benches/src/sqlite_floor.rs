@@ -1,11 +1,13 @@
-//! The floor under the peer benchmark's sequential scenario (a): the SQLite work ltc's store does
-//! for each command, and nothing else. No engine, no decision, no encoding, no hash chain, no
-//! thread hand-off, no look-up before writing: the rows ltc recorded for (a), written again into
-//! a fresh store with ltc's schema and pragmas, one transaction per command, from one thread.
+//! The floor under the peer benchmark's scenarios (a) and (c): the SQLite work ltc's store does
+//! for their commands, and nothing else. No engine, no decision, no encoding, no hash chain, no
+//! thread hand-off, no look-up before writing: the rows ltc recorded, written again into a fresh
+//! store with ltc's schema and pragmas from one thread, one transaction per command for (a) and
+//! one per 64 commands for (c) at 64 tasks (a group commit that is always full).
 //!
 //! Any engine that answers a sequential command only after its events are committed in SQLite
-//! pays at least this per command, so (a)'s floor ÷ cqrs-es bounds the ratio any such engine can
-//! reach in (a) on this machine. BENCHMARKS.md ("Peer") compares it with the issue's goal.
+//! pays at least (a)'s floor per command, so that floor ÷ cqrs-es bounds the ratio any such
+//! engine can reach in (a) on this machine. BENCHMARKS.md ("Peer") compares it with the issue's
+//! goal.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -29,27 +31,30 @@ pub struct Replayed {
     pub elapsed: Duration,
 }
 
-/// Writes the commands recorded in the store at `source` again into a new store at `target`,
-/// one `BEGIN IMMEDIATE … COMMIT` per command under `synchronous=NORMAL`, as ltc's writer does
-/// at one sender. The first command (the setup) is written before the clock starts.
-pub fn replay_commands(source: &Path, target: &Path) -> Result<Replayed, String> {
+/// Writes the commands recorded in the store at `source` again into a new store at `target`
+/// under `synchronous=NORMAL`, `per_transaction` commands to each `BEGIN IMMEDIATE … COMMIT`
+/// (1: as ltc's writer does at one sender; more: as its group commit does when that many are
+/// queued). The first command (the setup) is written before the clock starts.
+pub fn replay_commands(
+    source: &Path,
+    target: &Path,
+    per_transaction: usize,
+) -> Result<Replayed, String> {
     let recorded = read_commands(source).map_err(|error| format!("reading {source:?}: {error}"))?;
     // ltc's own code creates the schema, so the floor writes into exactly the tables, indexes
     // and triggers ltc writes into.
     let options = StoreOptions { durability: Durability::Normal, ..StoreOptions::default() };
     drop(EventStore::open(target, options).map_err(|error| error.to_string())?);
     let conn = open_like_the_writer(target).map_err(|error| error.to_string())?;
-    let mut commands = recorded.iter();
-    if let Some(setup) = commands.next() {
-        write_command(&conn, setup).map_err(|error| error.to_string())?;
-    }
+    let Some((setup, timed)) = recorded.split_first() else {
+        return Ok(Replayed { commands: 0, elapsed: Duration::ZERO });
+    };
+    write_commands(&conn, std::slice::from_ref(setup)).map_err(|error| error.to_string())?;
     let started = Instant::now();
-    let mut timed = 0u64;
-    for rows in commands {
-        write_command(&conn, rows).map_err(|error| error.to_string())?;
-        timed += 1;
+    for batch in timed.chunks(per_transaction.max(1)) {
+        write_commands(&conn, batch).map_err(|error| error.to_string())?;
     }
-    Ok(Replayed { commands: timed, elapsed: started.elapsed() })
+    Ok(Replayed { commands: timed.len() as u64, elapsed: started.elapsed() })
 }
 
 fn read_commands(source: &Path) -> rusqlite::Result<Vec<CommandRows>> {
@@ -97,17 +102,20 @@ fn open_like_the_writer(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-fn write_command(conn: &Connection, rows: &CommandRows) -> rusqlite::Result<()> {
+fn write_commands(conn: &Connection, batch: &[CommandRows]) -> rusqlite::Result<()> {
     conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
     let mut insert_event = conn.prepare_cached(
         "INSERT INTO events VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, \
          ?15, ?16, ?17)",
     )?;
-    for event in &rows.events {
-        insert_event.execute(params_from_iter(event))?;
+    let mut insert_command =
+        conn.prepare_cached("INSERT INTO commands VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
+    for rows in batch {
+        for event in &rows.events {
+            insert_event.execute(params_from_iter(event))?;
+        }
+        insert_command.execute(params_from_iter(&rows.command))?;
     }
-    conn.prepare_cached("INSERT INTO commands VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?
-        .execute(params_from_iter(&rows.command))?;
     conn.prepare_cached("COMMIT")?.execute([])?;
     Ok(())
 }

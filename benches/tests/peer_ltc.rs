@@ -2,7 +2,7 @@
 //! must end every scenario with the checksum the workload predicts. The cqrs-es side links
 //! sqlx's SQLite, so it lives outside this workspace and only `benches/peer/run` runs it.
 
-use ltc_benches::peer_ltc::{SQLITE_FLOOR, run_all, sqlite_floor};
+use ltc_benches::peer_ltc::{SQLITE_FLOOR, run_all, sqlite_floors};
 use ltc_benches::peer_table::{parse, summarize};
 use ltc_benches::peer_workload::WorkloadSize;
 use ltc_eventstore::Durability;
@@ -39,18 +39,22 @@ async fn quick_ltc_run_ends_every_scenario_with_the_checksum_the_workload_predic
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_sqlite_floor_writes_every_command_of_a_and_leaves_what_a_predicts() {
+async fn the_sqlite_floors_write_every_command_of_a_and_c_and_leave_what_each_predicts() {
     let size = WorkloadSize::QUICK;
-    let line = sqlite_floor(size).await.expect("the floor runs");
-    let samples = parse(&line.to_json()).expect("the line is JSON");
+    let lines = sqlite_floors(size).await.expect("the floors run");
+    let json: Vec<String> = lines.iter().map(|line| line.to_json()).collect();
+    let samples = parse(&json.join("\n")).expect("every line is JSON");
 
-    let [floor] = samples.as_slice() else { panic!("one line, got {samples:?}") };
-    assert_eq!((floor.engine.as_str(), floor.scenario.as_str()), (SQLITE_FLOOR, "a_sequential"));
-    let fields: serde_json::Value = serde_json::from_str(&line.to_json()).expect("JSON");
-    assert_eq!(fields["commands"], size.distinct_commands(), "every command of (a) is timed");
-    assert!(floor.commands_per_s > 0.0);
-    // Read back through ltc's engine: the copy holds every aggregate at the version and stage
-    // (a) leaves, so the floor wrote all the rows ltc wrote.
-    assert!(summarize(&samples).problems.is_empty(), "{:#?}", summarize(&samples).problems);
-    assert_eq!(floor.checksum, floor.expected_checksum);
+    let scenarios: Vec<(&str, &str)> =
+        samples.iter().map(|s| (s.engine.as_str(), s.scenario.as_str())).collect();
+    assert_eq!(scenarios, [(SQLITE_FLOOR, "a_sequential"), (SQLITE_FLOOR, "c_tasks_64")]);
+    for line in &json {
+        let fields: serde_json::Value = serde_json::from_str(line).expect("JSON");
+        assert_eq!(fields["commands"], size.distinct_commands(), "every command is timed: {line}");
+        assert!(fields["commands_per_s"].as_f64().is_some_and(|rate| rate > 0.0), "{line}");
+    }
+    // Read back through ltc's engine: each copy holds every aggregate at the version and stage
+    // its scenario leaves, so the floor wrote all the rows ltc wrote.
+    let summary = summarize(&samples);
+    assert!(summary.problems.is_empty(), "{:#?}", summary.problems);
 }
