@@ -28,6 +28,9 @@ use crate::peer_workload::{
 };
 use crate::sqlite_floor::replay_commands;
 
+/// The SQLite floor's name in result lines (`sqlite_floor.rs`).
+pub const SQLITE_FLOOR: &str = "sqlite-floor";
+
 /// The engine's name in result lines.
 pub fn engine_label(durability: Durability) -> &'static str {
     match durability {
@@ -155,6 +158,9 @@ pub async fn sqlite_floors(size: WorkloadSize) -> Result<Vec<ResultLine>, Engine
     Ok(lines)
 }
 
+/// One scenario's floor: recorded through ltc, written again timed, and the copy checked twice:
+/// `verify` (every row's hash over all its columns, and a command record for every command's
+/// events) must pass up to the same head, and the engine must read back the scenario's states.
 async fn sqlite_floor(
     size: WorkloadSize,
     scenario: Scenario,
@@ -164,12 +170,19 @@ async fn sqlite_floor(
     let recorded = Arc::new(LtcBench::open(Durability::Normal).await?);
     send_distinct(&recorded, scenario, tasks, n_aggregates).await?;
     let recorded = Arc::into_inner(recorded).expect("the senders have ended");
+    let recorded_head = recorded.store.head();
     let (source, dir) = recorded.close_keeping_files();
     let target = dir.path().join("floor.db");
     let per_transaction = usize::try_from(tasks).unwrap_or(usize::MAX);
     let replayed =
         replay_commands(&source, &target, per_transaction).map_err(EngineError::Internal)?;
     let copy = LtcBench::at(target, Durability::Normal, dir)?;
+    let verified = copy.store.verify().map_err(read_error)?;
+    if !verified.is_intact() || verified.verified_head != recorded_head {
+        return Err(EngineError::Internal(format!(
+            "the floor's copy is not the log ltc wrote: {verified:?}, ltc's head {recorded_head:?}"
+        )));
+    }
     let checksum = copy.read_back(scenario, n_aggregates)?;
     Ok(Measured {
         scenario: scenario_name(scenario),
@@ -187,9 +200,6 @@ fn scenario_name(scenario: Scenario) -> String {
         _ => "a_sequential".to_owned(),
     }
 }
-
-/// The floor's name in result lines.
-pub const SQLITE_FLOOR: &str = "sqlite-floor";
 
 /// (b): the commands on one aggregate, timed one by one; one line per reported length.
 async fn one_aggregate(
@@ -378,9 +388,7 @@ impl LtcBench {
     /// Closes the store (its last connection checkpoints the WAL) and measures its files.
     fn close(self) -> OnDisk {
         let events = self.store.head().position;
-        let LtcBench { engine, store, path, _dir, .. } = self;
-        drop(engine);
-        drop(store);
+        let (path, _dir) = self.close_keeping_files();
         let usage = DiskUsage::of(&path);
         OnDisk { events, bytes: usage.db_bytes + usage.wal_bytes }
     }

@@ -4,17 +4,17 @@
 //! store with ltc's schema and pragmas from one thread, one transaction per command for (a) and
 //! one per 64 commands for (c) at 64 tasks (a group commit that is always full).
 //!
-//! Any engine that answers a sequential command only after its events are committed in SQLite
-//! pays at least (a)'s floor per command, so that floor ÷ cqrs-es bounds the ratio any such
-//! engine can reach in (a) on this machine. BENCHMARKS.md ("Peer") compares it with the issue's
-//! goal.
+//! It is the floor for ltc's rows (its columns, indexes and command records): what ltc would
+//! reach if everything around SQLite cost nothing. An engine with leaner rows pays less per row,
+//! but not less per commit; BENCHMARKS.md ("Peer") measures that part apart and compares both
+//! with the goal.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ltc_eventstore::{Durability, EventStore, StoreOptions};
 use rusqlite::types::Value;
-use rusqlite::{Connection, params_from_iter};
+use rusqlite::{Connection, OpenFlags, params_from_iter};
 
 /// One command's rows as ltc's store wrote them: its events' rows and its `commands` row, every
 /// column in table order.
@@ -28,6 +28,7 @@ struct CommandRows {
 pub struct Replayed {
     /// Commands timed: every command of the source but its first (the untimed setup's customer).
     pub commands: u64,
+    /// From the first timed `BEGIN` to the last `COMMIT`.
     pub elapsed: Duration,
 }
 
@@ -57,38 +58,57 @@ pub fn replay_commands(
     Ok(Replayed { commands: timed.len() as u64, elapsed: started.elapsed() })
 }
 
-fn read_commands(source: &Path) -> rusqlite::Result<Vec<CommandRows>> {
-    let conn = Connection::open(source)?;
-    let events: Vec<Vec<Value>> = all_rows(&conn, "SELECT * FROM events ORDER BY position")?;
+/// Columns of `commands` the grouping reads (the table's order: command_id, stream_kind,
+/// stream_id, first_version, last_version, first_position, last_position, recorded_at_us).
+const FIRST_POSITION: usize = 5;
+const LAST_POSITION: usize = 6;
+
+/// Every command's rows, in commit order. Checks what it relies on: each command's events are
+/// exactly positions `first_position..=last_position`, and no event is left without a command.
+fn read_commands(source: &Path) -> Result<Vec<CommandRows>, String> {
+    let conn = Connection::open_with_flags(source, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|error| error.to_string())?;
+    let events = all_rows(&conn, "SELECT * FROM events ORDER BY position")?;
     let commands = all_rows(&conn, "SELECT * FROM commands ORDER BY first_position")?;
     let mut events = events.into_iter().peekable();
     let mut recorded = Vec::with_capacity(commands.len());
     for command in commands {
-        // `commands` columns: command_id, stream_kind, stream_id, first_version, last_version,
-        // first_position, last_position, recorded_at_us.
-        let Value::Integer(last_position) = command[6] else {
-            return Err(rusqlite::Error::InvalidColumnType(
-                6,
-                "last_position".to_owned(),
-                rusqlite::types::Type::Integer,
-            ));
-        };
+        let (first, last) = (integer(&command[FIRST_POSITION])?, integer(&command[LAST_POSITION])?);
         let mut own = Vec::new();
-        let is_own = |event: &Vec<Value>| matches!(event[0], Value::Integer(position) if position <= last_position);
-        while let Some(event) = events.next_if(is_own) {
+        while let Some(event) =
+            events.next_if(|event| integer(&event[0]).is_ok_and(|at| at <= last))
+        {
             own.push(event);
+        }
+        let positions: Vec<i64> = own.iter().filter_map(|event| integer(&event[0]).ok()).collect();
+        if positions != (first..=last).collect::<Vec<_>>() {
+            return Err(format!("the command for {first}..={last} has events at {positions:?}"));
         }
         recorded.push(CommandRows { events: own, command });
     }
-    Ok(recorded)
+    match events.next() {
+        Some(event) => Err(format!("the event at {:?} has no command record", event[0])),
+        None => Ok(recorded),
+    }
 }
 
-fn all_rows(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<Vec<Value>>> {
-    let mut statement = conn.prepare(sql)?;
-    let n_columns = statement.column_count();
-    let rows = statement
-        .query_map([], |row| (0..n_columns).map(|column| row.get::<_, Value>(column)).collect())?;
-    rows.collect()
+fn integer(value: &Value) -> Result<i64, String> {
+    match value {
+        Value::Integer(int) => Ok(*int),
+        other => Err(format!("expected an integer, found {other:?}")),
+    }
+}
+
+fn all_rows(conn: &Connection, sql: &str) -> Result<Vec<Vec<Value>>, String> {
+    let read = || -> rusqlite::Result<Vec<Vec<Value>>> {
+        let mut statement = conn.prepare(sql)?;
+        let n_columns = statement.column_count();
+        let rows = statement.query_map([], |row| {
+            (0..n_columns).map(|column| row.get::<_, Value>(column)).collect()
+        })?;
+        rows.collect()
+    };
+    read().map_err(|error| format!("{sql}: {error}"))
 }
 
 /// The pragmas of ltc's writer connection (`eventstore/src/schema.rs`), at `NORMAL`.
@@ -98,6 +118,7 @@ fn open_like_the_writer(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -64 * 1024)?;
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    // The writer's `WAL_AUTOCHECKPOINT_PAGES`.
     conn.pragma_update(None, "wal_autocheckpoint", 16 * 1024)?;
     Ok(conn)
 }
