@@ -8,11 +8,13 @@
 //! - `registry.rs`: [`projections`], every projection this build serves, and the look-up by name.
 //! - `rebuild.rs`: a rebuild side by side then swapped in, and a throw-away rebuild up to a past
 //!   time that answers `--as-of` queries.
+//! - `far_behind.rs`: when a catch-up rebuilds instead (every model far behind a large log).
 //! - `lock.rs`: the lock that keeps one `ltc` process at a time in a read-model directory.
 //! - `event_counts.rs`: the typed query over [`ltc_projections::EventCounts`].
 //! - `table.rs`: aligned text tables for the CLI.
 
 mod event_counts;
+mod far_behind;
 mod lock;
 mod rebuild;
 mod registry;
@@ -79,6 +81,8 @@ pub struct EmbeddedReadModels {
     store: EventStore,
     read_models: ReadModels,
     data: DataDir,
+    /// A catch-up at least this many events behind may rebuild instead (`far_behind.rs`).
+    rebuild_when_behind_events_min: u64,
     // Dropped last: the lock outlives every use of the directory above.
     _lock: DirectoryLock,
 }
@@ -92,6 +96,9 @@ pub struct CaughtUp {
     pub events_applied: u64,
     /// Projections rebuilt first because this build changed their schema.
     pub rebuilt_for_schema: u32,
+    /// Every projection was so far behind that they were all rebuilt side by side first
+    /// (`far_behind.rs`); `events_applied` counts the rebuild's events too.
+    pub rebuilt_far_behind: bool,
 }
 
 /// How far one projection is behind the store, as `ltc lag` shows it.
@@ -116,7 +123,21 @@ impl EmbeddedReadModels {
     pub fn open(data: &DataDir, store: EventStore) -> Result<EmbeddedReadModels, ReadModelsError> {
         let lock = DirectoryLock::acquire(&data.read_models())?;
         let read_models = ReadModels::open(data.read_models(), std::sync::Arc::new(SystemClock))?;
-        Ok(EmbeddedReadModels { store, read_models, data: data.clone(), _lock: lock })
+        Ok(EmbeddedReadModels {
+            store,
+            read_models,
+            data: data.clone(),
+            rebuild_when_behind_events_min: far_behind::REBUILD_WHEN_BEHIND_EVENTS_MIN,
+            _lock: lock,
+        })
+    }
+
+    /// The same read models with another threshold for rebuilding instead of catching up:
+    /// tests reach it with a small log.
+    #[cfg(test)]
+    pub(crate) fn rebuilding_when_behind(mut self, events_min: u64) -> EmbeddedReadModels {
+        self.rebuild_when_behind_events_min = events_min;
+        self
     }
 
     pub fn store(&self) -> &EventStore {
@@ -129,11 +150,14 @@ impl EmbeddedReadModels {
 
     /// Brings every projection to the store's head, reporting after every batch. Projections
     /// new to the directory are built from position 1; one whose stored schema differs from this
-    /// build's is rebuilt side by side and swapped in first (at most once each).
+    /// build's is rebuilt side by side and swapped in first (at most once each). When every
+    /// projection is far behind a large log, all are rebuilt side by side first, which is
+    /// faster (`far_behind.rs`).
     pub fn catch_up(
         &self,
         progress: &mut dyn FnMut(&Progress),
     ) -> Result<CaughtUp, ReadModelsError> {
+        let rebuilt_events = self.rebuild_if_all_far_behind(progress)?;
         let mut rebuilt_for_schema = 0;
         let mut projector = loop {
             match Projector::open(
@@ -170,7 +194,32 @@ impl EmbeddedReadModels {
                 }
             }
         }
-        Ok(CaughtUp { position: head, events_applied, rebuilt_for_schema })
+        Ok(CaughtUp {
+            position: head,
+            events_applied: events_applied + rebuilt_events.unwrap_or(0),
+            rebuilt_for_schema,
+            rebuilt_far_behind: rebuilt_events.is_some(),
+        })
+    }
+
+    /// Rebuilds every projection up to the head and swaps them in if each is far enough behind
+    /// that this beats catching up; the events the rebuild applied if it ran.
+    fn rebuild_if_all_far_behind(
+        &self,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<Option<u64>, ReadModelsError> {
+        let head = self.store.head().position;
+        let checkpoints = self.read_models.checkpoints()?;
+        let all_far_behind = projection_names().iter().all(|name| {
+            let stored = checkpoints.iter().find(|checkpoint| checkpoint.name == *name);
+            let checkpoint = stored.map_or(0, |stored| stored.position);
+            far_behind::rebuild_instead(checkpoint, head, self.rebuild_when_behind_events_min)
+        });
+        if !all_far_behind {
+            return Ok(None);
+        }
+        let rebuilt = self.rebuild(&RebuildRequest::head_of(None), progress)?;
+        Ok(Some(rebuilt.events_applied))
     }
 
     /// A read-only connection to the generation in service.

@@ -102,6 +102,52 @@ fn a_catch_up_applies_what_the_log_added_since_the_last_and_nothing_when_current
 }
 
 #[test]
+fn a_catch_up_with_every_model_far_behind_rebuilds_them_side_by_side_to_the_same_tables() {
+    let history = |world: &mut World| {
+        (0..30).for_each(|_| world.append("alpha"));
+        (0..12).for_each(|_| world.append("bravo"));
+    };
+    let (mut rebuilt_world, mut applied_world) = (World::new(), World::new());
+    history(&mut rebuilt_world);
+    history(&mut applied_world);
+    let rebuilt_models = rebuilt_world.open().rebuilding_when_behind(10);
+    let applied_models = applied_world.open().rebuilding_when_behind(u64::MAX);
+    let generation_before = rebuilt_models.read_models().current();
+
+    let rebuilt = rebuilt_models.catch_up(&mut no_progress).unwrap();
+    let applied = applied_models.catch_up(&mut no_progress).unwrap();
+
+    assert!(rebuilt.rebuilt_far_behind && !applied.rebuilt_far_behind);
+    assert_ne!(rebuilt_models.read_models().current(), generation_before, "swapped in");
+    assert_eq!((rebuilt.position, rebuilt.events_applied), (42, 42));
+    assert_eq!((applied.position, applied.events_applied), (42, 42));
+    let expected = vec![("alpha".to_owned(), 30), ("bravo".to_owned(), 12)];
+    assert_eq!(counts(&rebuilt_models.reader().unwrap()), expected);
+    assert_eq!(counts(&applied_models.reader().unwrap()), expected);
+    assert_eq!(rebuilt_models.lag().unwrap(), applied_models.lag().unwrap());
+}
+
+#[test]
+fn a_catch_up_with_less_than_half_the_log_to_apply_applies_it_event_by_event() {
+    let mut world = World::new();
+    (0..30).for_each(|_| world.append("alpha"));
+    let models = world.open().rebuilding_when_behind(10);
+    assert!(models.catch_up(&mut no_progress).unwrap().rebuilt_far_behind);
+    drop(models);
+    (0..14).for_each(|_| world.append("bravo"));
+    let models = world.open().rebuilding_when_behind(10);
+    let generation = models.read_models().current();
+
+    let later = models.catch_up(&mut no_progress).unwrap();
+
+    assert!(!later.rebuilt_far_behind, "14 of 44 behind: under half the log");
+    assert_eq!((later.position, later.events_applied), (44, 14));
+    assert_eq!(models.read_models().current(), generation);
+    let expected = vec![("alpha".to_owned(), 30), ("bravo".to_owned(), 14)];
+    assert_eq!(counts(&models.reader().unwrap()), expected);
+}
+
+#[test]
 fn lag_tells_not_built_behind_current_and_retired_apart() {
     let mut world = World::new();
     (0..4).for_each(|_| world.append("alpha"));
