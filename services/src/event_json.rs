@@ -49,6 +49,16 @@ pub fn payload_to_json(event: &RecordedEvent) -> Result<Value, EventJsonError> {
     kind_of(event.stream.kind.as_str())?.json_of(event)
 }
 
+/// The schema version of the JSON [`payload_to_json`] gives for `event`: the version this build
+/// writes the event's type at, since that JSON is always today's shape (an event stored at an
+/// older version is upcast). This, not the stored version, is what a consumer of the JSON must
+/// be told (`ce-type`), and what [`payload_from_json`] takes back. An event of a kind this build
+/// does not know has no JSON; its stored version is returned.
+pub fn json_schema_version(event: &RecordedEvent) -> u32 {
+    kind_of(event.stream.kind.as_str())
+        .map_or(event.schema_version, |kind| kind.current_version(&event.event_type))
+}
+
 /// The stored payload bytes of the JSON form of a `kind` event of `schema_version`.
 pub fn payload_from_json(
     kind: &str,
@@ -62,6 +72,7 @@ pub fn payload_from_json(
 /// run time picks them.
 trait EventKind: Sync {
     fn json_of(&self, event: &RecordedEvent) -> Result<Value, EventJsonError>;
+    fn current_version(&self, event_type: &str) -> u32;
     fn payload_of(
         &self,
         json: Value,
@@ -79,6 +90,10 @@ impl<A: Aggregate> EventKind for KindOf<A> {
     fn json_of(&self, event: &RecordedEvent) -> Result<Value, EventJsonError> {
         let decoded: A::Event = ltc_projections::decode_event(event)?;
         serde_json::to_value(&decoded).map_err(json_error::<A>)
+    }
+
+    fn current_version(&self, event_type: &str) -> u32 {
+        A::Event::schema_version(event_type)
     }
 
     fn payload_of(

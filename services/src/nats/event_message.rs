@@ -6,7 +6,11 @@
 //! exactly (position, stream version, recorded time, command, correlation and causation ids,
 //! actor, tenant, chain hash) travels in `Ltc-*` headers. Decoding re-encodes the JSON with the
 //! store's codec, which gives the stored bytes back, so a consumer fed from NATS applies the
-//! very envelope an embedded one reads from the log.
+//! very envelope an embedded one reads from the log. An event stored at an older schema version
+//! is the exception: its body is today's shape, `ce-type` names today's version, and the
+//! envelope a consumer rebuilds carries today's version and encoding. It decodes to the same
+//! event an embedded reader gets by upcasting, but its payload bytes are not the stored ones
+//! (the chain hash still names the stored row; `ltc verify` checks the chain from the log).
 //!
 //! Actor and tenant are free text, and a NATS header value must not hold CR or LF (the client
 //! panics on one), so they travel percent-encoded: every byte outside printable ASCII, and `%`
@@ -174,9 +178,13 @@ pub fn from_message(
     })
 }
 
-/// `ltc.<kind>.<EventType>.v<N>`.
+/// `ltc.<kind>.<EventType>.v<N>`, where N is the version of the body's shape: today's
+/// ([`event_json::json_schema_version`]), whatever version the event was stored at, since the
+/// body is always upcast to today's shape. Naming the stored version would tell a consumer to
+/// read today's JSON as an older shape, and [`from_message`] would refuse it.
 pub fn ce_type(event: &RecordedEvent) -> String {
-    format!("ltc.{}.{}.v{}", event.stream.kind.as_str(), event.event_type, event.schema_version)
+    let version = event_json::json_schema_version(event);
+    format!("ltc.{}.{}.v{version}", event.stream.kind.as_str(), event.event_type)
 }
 
 /// `ltc/<tenant>`, the tenant percent-encoded: where an event comes from.
@@ -258,6 +266,24 @@ fn percent_decode(text: &str) -> Result<String, &'static str> {
 mod tests {
     use super::*;
     use crate::generator::small_history;
+
+    #[tokio::test]
+    async fn the_ce_type_names_the_version_of_the_bodys_shape_not_the_one_the_event_was_stored_at()
+    {
+        let (_dir, store) = small_history().await;
+        let event = store.read_all(Position(7), 1).next().unwrap().unwrap();
+        let today = ltc_domain::schema::FIRST_VERSION;
+        assert_eq!(event.schema_version, today, "this build writes every event at version 1");
+        // The header of an event stored at another version: its body would be upcast to today's
+        // shape, so the type must still say today's version.
+        let mut stored_at_another = event.clone();
+        stored_at_another.schema_version = today + 6;
+
+        let expected = format!("ltc.{}.{}.v{today}", event.stream.kind.as_str(), event.event_type);
+        assert_eq!(ce_type(&event), expected);
+        assert_eq!(ce_type(&stored_at_another), expected);
+        assert_eq!(event_json::json_schema_version(&stored_at_another), today);
+    }
 
     #[tokio::test]
     async fn every_event_of_a_generated_history_round_trips_through_a_message_unchanged() {
