@@ -166,6 +166,17 @@ impl EventStore {
         self.inner.readers.read_stream(stream, from_version)
     }
 
+    /// Up to `limit` events of one business flow (their `correlation_id`), in position order.
+    /// It scans the whole log, with no index (one on correlation ids would cost every append
+    /// a random page), but inside SQLite: the rows of other flows are never built into events.
+    pub fn read_correlated(
+        &self,
+        correlation_id: uuid::Uuid,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, ReadError> {
+        self.inner.readers.read_correlated(correlation_id, limit)
+    }
+
     /// The stream's last version; 0 if it has no events.
     pub fn stream_version(&self, stream: &StreamId) -> Result<u64, ReadError> {
         self.inner.readers.stream_version(stream)

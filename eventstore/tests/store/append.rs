@@ -125,3 +125,33 @@ fn readers_that_map_nothing_read_the_same_log_as_mapped_ones() {
     assert_eq!(read, mapped);
     assert_eq!(unmapped.read_stream(&lead, 1).unwrap(), mapped);
 }
+
+#[test]
+fn read_correlated_returns_one_flows_events_across_streams_in_position_order_up_to_a_limit() {
+    let test = TestStore::new();
+    let flow = |command: u128| {
+        let mut request = append(&stream("lead", command), ExpectedVersion::Any, command, 2);
+        // Commands 1, 3 and 5 belong to one flow; 2 and 4 each to their own.
+        if command % 2 == 1 {
+            request.metadata.correlation_id = crate::support::metadata(1).correlation_id;
+        }
+        request
+    };
+    for command in 1..=5 {
+        test.store.append_blocking(flow(command)).unwrap();
+    }
+    let correlation = crate::support::metadata(1).correlation_id;
+
+    let events = test.store.read_correlated(correlation, 100).unwrap();
+    let positions: Vec<u64> = events.iter().map(|event| event.position.0).collect();
+    assert_eq!(positions, [1, 2, 5, 6, 9, 10]);
+    assert!(events.iter().all(|event| event.metadata.correlation_id == correlation));
+    let all: Vec<_> = test.store.read_all(Position::START, u64::MAX).map(Result::unwrap).collect();
+    assert_eq!(events[2], all[4], "the same envelope read_all gives");
+
+    let first_three = test.store.read_correlated(correlation, 3).unwrap();
+    assert_eq!(first_three.len(), 3);
+    assert_eq!(first_three[2].position.0, 5);
+    let unknown = uuid::Uuid::from_u128(42);
+    assert!(test.store.read_correlated(unknown, 100).unwrap().is_empty());
+}

@@ -5,8 +5,9 @@
 //! event's cause (its causation id: the event a process manager reacted to, or the command lead
 //! intake derived its own from) is looked up among the trail's events.
 //!
-//! Both read the log once from position 1, a page at a time, keeping only the trail's own
-//! events: memory grows with the trail (at most [`TRAIL_EVENTS_MAX`] events), never with the log.
+//! Both scan the log once: a customer's from position 1, a page at a time; a correlation's inside
+//! SQLite, which builds only the flow's own events. Both keep only the trail's own events:
+//! memory grows with the trail (at most [`TRAIL_EVENTS_MAX`] events), never with the log.
 
 mod links;
 
@@ -77,7 +78,8 @@ pub struct Cause {
 
 /// The trail of `scope`, read from the log. Blocking: SQLite reads. Finding a trail scans the
 /// whole log once (nothing indexes the links it follows); `progress` hears how far the scan is
-/// every few thousand events.
+/// every few thousand events for a customer's trail, and once at the end for a correlation's,
+/// which SQLite filters.
 pub fn audit_trail(
     store: &EventStore,
     scope: TrailScope,
@@ -86,7 +88,7 @@ pub fn audit_trail(
     let mut scan = Scan::new(store, progress);
     let recorded = match scope {
         TrailScope::Customer(customer) => customer_events(store, customer, &mut scan)?,
-        TrailScope::Correlation(correlation) => correlated_events(store, correlation, &mut scan)?,
+        TrailScope::Correlation(correlation) => correlated_events(store, correlation)?,
     };
     scan.done();
     assemble(scope, &recorded)
@@ -138,21 +140,14 @@ fn customer_events(
     Ok(events)
 }
 
-/// Every event carrying `correlation`, in position order.
+/// Every event carrying `correlation`, in position order. The store filters inside SQLite, so
+/// the scan reports no progress until it is done.
 fn correlated_events(
     store: &EventStore,
     correlation: Uuid,
-    scan: &mut Scan<'_>,
 ) -> Result<Vec<RecordedEvent>, QueryError> {
-    let mut events = Vec::new();
-    for event in store.read_all(Position::START, u64::MAX) {
-        let event = event.map_err(read_error)?;
-        scan.passed();
-        if event.metadata.correlation_id == correlation {
-            events.push(event);
-            check_size(events.len())?;
-        }
-    }
+    let events = store.read_correlated(correlation, TRAIL_EVENTS_MAX + 1).map_err(read_error)?;
+    check_size(events.len())?;
     if events.is_empty() {
         return Err(QueryError::UnknownCorrelation(correlation));
     }
@@ -255,7 +250,9 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// The whole log has been scanned, here or inside SQLite.
     fn done(&mut self) {
+        self.events_done = self.events_done.max(self.events_total);
         self.report();
     }
 
