@@ -275,7 +275,8 @@ async fn start_commands(
 }
 
 /// Catches the read models up from the local log first (rebuilding any whose schema this build
-/// changed), which is faster than through JetStream, then follows `LTC_EVENTS`.
+/// changed, or all of them when all are far behind), which is faster than through JetStream,
+/// then follows `LTC_EVENTS`.
 fn start_projector(
     args: &ServeArgs,
     data: &DataDir,
@@ -292,6 +293,7 @@ fn start_projector(
     tracing::info!(
         position = caught_up.position,
         applied = caught_up.events_applied,
+        rebuilt = caught_up.rebuilt_far_behind,
         "read models caught up from the log"
     );
     let (client, store, dir) = (client.clone(), store.clone(), data.read_models());
