@@ -18,6 +18,7 @@ mod clock;
 pub mod codec;
 mod envelope;
 mod error;
+mod filtered;
 mod ids;
 pub mod limits;
 mod read;
@@ -37,6 +38,7 @@ pub use envelope::{
     RecordedEvent,
 };
 pub use error::{AppendError, InvalidAppend, OpenError, ReadError, SnapshotError};
+pub use filtered::{HeaderFilter, ReadFiltered};
 pub use ids::{EventId, InvalidStreamId, StreamId, StreamKind};
 pub use read::ReadAll;
 pub use snapshot::{SchemaHash, Snapshot};

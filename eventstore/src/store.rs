@@ -10,6 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::clock::{Clock, SystemClock};
 use crate::envelope::{AppendOutcome, AppendRequest, Head, Position, RecordedEvent};
 use crate::error::{AppendError, InvalidAppend, OpenError, ReadError, SnapshotError};
+use crate::filtered::{HeaderFilter, ReadFiltered};
 use crate::ids::StreamId;
 use crate::limits::{
     EVENT_PAYLOAD_BYTES_MAX, EVENT_TYPE_BYTES_MAX, EVENTS_PER_APPEND_MAX, METADATA_BYTES_MAX,
@@ -164,6 +165,12 @@ impl EventStore {
         from_version: u64,
     ) -> Result<Vec<RecordedEvent>, ReadError> {
         self.inner.readers.read_stream(stream, from_version)
+    }
+
+    /// The events from position `from` on that `filter` selects by stream kind and version, in
+    /// position order, a page at a time; SQLite skips the others without building them.
+    pub fn read_filtered(&self, from: Position, filter: HeaderFilter) -> ReadFiltered {
+        ReadFiltered::new(self.inner.readers.clone(), from, filter)
     }
 
     /// Up to `limit` events of one business flow (their `correlation_id`), in position order.

@@ -155,3 +155,39 @@ fn read_correlated_returns_one_flows_events_across_streams_in_position_order_up_
     let unknown = uuid::Uuid::from_u128(42);
     assert!(test.store.read_correlated(unknown, 100).unwrap().is_empty());
 }
+
+#[test]
+fn read_filtered_returns_every_event_of_some_kinds_and_the_first_of_others_across_pages() {
+    let test = TestStore::new();
+    // 1,400 selected events: more than one page of 1,024.
+    for n in 0..600u128 {
+        test.store.append_blocking(append(&stream("lead", n), ExpectedVersion::Any, n, 2)).unwrap();
+        let quote = stream("quote", 10_000 + n);
+        test.store.append_blocking(append(&quote, ExpectedVersion::Any, 1_000 + n, 3)).unwrap();
+        if n % 3 == 0 {
+            let order = stream("order", 20_000 + n);
+            test.store.append_blocking(append(&order, ExpectedVersion::Any, 2_000 + n, 1)).unwrap();
+        }
+    }
+    let filter = ltc_eventstore::HeaderFilter {
+        every_event_of: vec!["lead".to_owned()],
+        first_event_of: vec!["quote".to_owned()],
+    };
+
+    let from = Position(7);
+    let filtered: Vec<_> =
+        test.store.read_filtered(from, filter.clone()).map(Result::unwrap).collect();
+
+    let expected: Vec<_> = test
+        .store
+        .read_all(from, u64::MAX)
+        .map(Result::unwrap)
+        .filter(|event| filter.selects(event))
+        .collect();
+    assert_eq!(filtered, expected);
+    assert!(filtered.len() > 1_024, "crosses a page: {}", filtered.len());
+    let quotes = filtered.iter().filter(|event| event.stream.kind.as_str() == "quote");
+    assert!(quotes.clone().all(|event| event.version == 1));
+    assert_eq!(quotes.count(), 600 - 1, "the first quote's first event is at 3, before 7");
+    assert!(filtered.iter().all(|event| event.stream.kind.as_str() != "order"));
+}

@@ -9,7 +9,9 @@ use ltc_domain::opportunity::{OpportunityDecider, OpportunityEvent};
 use ltc_domain::order::{OrderDecider, OrderEvent};
 use ltc_domain::payment::{PaymentDecider, PaymentEvent};
 use ltc_domain::quote::{QuoteDecider, QuoteEvent};
-use ltc_eventstore::{RecordedEvent, StreamId};
+use std::sync::LazyLock;
+
+use ltc_eventstore::{HeaderFilter, RecordedEvent, StreamId};
 use ltc_projections::decode_event;
 use uuid::Uuid;
 
@@ -25,20 +27,25 @@ pub(super) enum Link {
     MergedDuplicate { duplicate: StreamId, survivor: StreamId },
 }
 
-/// Whether `event` may carry a link, from its envelope alone: a stream's first event, or any
-/// lead event (conversions and merges come later in a lead's life). The rest is never decoded.
+/// The events that may carry a link, told by their envelope alone: a stream's first event, or
+/// any lead event (conversions and merges come later in a lead's life). The rest is never
+/// decoded, and a scan through this filter never even reads them out of SQLite.
+pub(super) static LINKING_EVENTS: LazyLock<HeaderFilter> = LazyLock::new(|| HeaderFilter {
+    every_event_of: vec![LeadDecider::KIND.to_owned()],
+    first_event_of: [
+        CustomerDecider::KIND,
+        OpportunityDecider::KIND,
+        QuoteDecider::KIND,
+        OrderDecider::KIND,
+        PaymentDecider::KIND,
+    ]
+    .map(str::to_owned)
+    .to_vec(),
+});
+
+/// Whether `event` may carry a link: [`LINKING_EVENTS`] selects it.
 pub(super) fn may_link(event: &RecordedEvent) -> bool {
-    let kind = event.stream.kind.as_str();
-    kind == LeadDecider::KIND
-        || (event.version == 1
-            && [
-                CustomerDecider::KIND,
-                OpportunityDecider::KIND,
-                QuoteDecider::KIND,
-                OrderDecider::KIND,
-                PaymentDecider::KIND,
-            ]
-            .contains(&kind))
+    LINKING_EVENTS.selects(event)
 }
 
 /// The link `event` records, if any.

@@ -5,8 +5,9 @@
 //! event's cause (its causation id: the event a process manager reacted to, or the command lead
 //! intake derived its own from) is looked up among the trail's events.
 //!
-//! Both scan the log once: a customer's from position 1, a page at a time; a correlation's inside
-//! SQLite, which builds only the flow's own events. Both keep only the trail's own events:
+//! Both scan the log once, inside SQLite, which builds only the events they may keep: for a
+//! customer, those that may carry a link (`links::LINKING_EVENTS`), a page at a time; for a
+//! correlation, the flow's own. Both keep only the trail's own events:
 //! memory grows with the trail (at most [`TRAIL_EVENTS_MAX`] events), never with the log.
 
 mod links;
@@ -101,12 +102,9 @@ fn customer_events(
     scan: &mut Scan<'_>,
 ) -> Result<Vec<RecordedEvent>, QueryError> {
     let mut streams: Vec<StreamId> = Vec::new();
-    for event in store.read_all(Position::START, u64::MAX) {
+    for event in store.read_filtered(Position::START, links::LINKING_EVENTS.clone()) {
         let event = event.map_err(read_error)?;
-        scan.passed();
-        if !links::may_link(&event) {
-            continue;
-        }
+        scan.reached(event.position.0);
         if let Some(Link::Belongs { stream, customer: of, .. }) = links::link_of(&event)?
             && of == customer
             && !streams.contains(&stream)
@@ -243,9 +241,11 @@ impl<'a> Scan<'a> {
         Scan { started: Instant::now(), events_total, events_done: 0, progress }
     }
 
-    fn passed(&mut self) {
-        self.events_done += 1;
-        if self.events_done.is_multiple_of(PROGRESS_EVERY_EVENTS) {
+    /// The scan has passed every position up to `position`.
+    fn reached(&mut self, position: u64) {
+        let before = self.events_done;
+        self.events_done = position;
+        if before / PROGRESS_EVERY_EVENTS != position / PROGRESS_EVERY_EVENTS {
             self.report();
         }
     }
