@@ -1,6 +1,6 @@
 //! [`ReadFiltered`]: the events whose envelope header a [`HeaderFilter`] selects, in position
 //! order, a page at a time. SQLite applies the filter while it scans, so the events it passes
-//! over are never built: a reader that wants a quarter of the log pays for a quarter of the
+//! over are never built: a reader that wants a tenth of the log pays for a tenth of the
 //! envelopes (and, without an index on these columns, still one pass over the table).
 
 use std::collections::VecDeque;
@@ -10,41 +10,89 @@ use rusqlite::types::Value;
 
 use crate::envelope::{Position, RecordedEvent};
 use crate::error::ReadError;
+use crate::ids::StreamId;
 use crate::limits::READ_PAGE_EVENTS;
 use crate::read::{EVENT_COLUMNS, ReaderPool, row_to_event, to_sql_int};
 
-/// Which events a filtered read returns, by stream kind and version alone. An event is selected
-/// when either list selects it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HeaderFilter {
-    /// Every event of the streams of these kinds.
-    pub every_event_of: Vec<String>,
-    /// The first event (version 1) of each stream of these kinds.
-    pub first_event_of: Vec<String>,
+/// Which events a filtered read returns, by their envelope header alone: a small expression
+/// that [`HeaderFilter::selects`] evaluates in Rust and a filtered read hands to SQLite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderFilter {
+    /// Every event.
+    Everything,
+    /// Events of streams of these kinds.
+    KindIn(Vec<String>),
+    /// Events of these types.
+    TypeIn(Vec<String>),
+    /// Events of these streams.
+    StreamIn(Vec<StreamId>),
+    /// The first event (version 1) of each stream.
+    FirstOfItsStream,
+    /// Events every one of these selects (all of an empty list: every event).
+    All(Vec<HeaderFilter>),
+    /// Events at least one of these selects (any of an empty list: none).
+    Any(Vec<HeaderFilter>),
 }
 
 impl HeaderFilter {
     /// Whether the filter selects `event`: what the SQL of a filtered read says, for events
     /// already in hand.
     pub fn selects(&self, event: &RecordedEvent) -> bool {
-        let kind = event.stream.kind.as_str();
-        self.every_event_of.iter().any(|every| every == kind)
-            || (event.version == 1 && self.first_event_of.iter().any(|first| first == kind))
+        match self {
+            HeaderFilter::Everything => true,
+            HeaderFilter::KindIn(kinds) => {
+                kinds.iter().any(|kind| kind == event.stream.kind.as_str())
+            }
+            HeaderFilter::TypeIn(types) => types.contains(&event.event_type),
+            HeaderFilter::StreamIn(streams) => streams.contains(&event.stream),
+            HeaderFilter::FirstOfItsStream => event.version == 1,
+            HeaderFilter::All(filters) => filters.iter().all(|filter| filter.selects(event)),
+            HeaderFilter::Any(filters) => filters.iter().any(|filter| filter.selects(event)),
+        }
     }
 
-    /// The `WHERE` clause of a page from `?1` of `?2` events, and the kinds it binds from `?3`.
-    fn sql(&self) -> String {
-        let placeholders = |from: usize, n: usize| {
-            (from..from + n).map(|idx| format!("?{idx}")).collect::<Vec<_>>().join(", ")
+    /// The filter as an SQL condition on `events`, its values appended to `bound` and named by
+    /// their place in it (`?N`), so the text depends only on the filter's shape.
+    fn condition(&self, bound: &mut Vec<Value>) -> String {
+        let mut bind = |value: Value| {
+            bound.push(value);
+            format!("?{}", bound.len())
         };
-        let n_every = self.every_event_of.len();
-        let every = placeholders(3, n_every);
-        let first = placeholders(3 + n_every, self.first_event_of.len());
-        format!(
-            "SELECT {EVENT_COLUMNS} FROM events WHERE position >= ?1 \
-             AND (stream_kind IN ({every}) OR (version = 1 AND stream_kind IN ({first}))) \
-             ORDER BY position LIMIT ?2"
-        )
+        match self {
+            HeaderFilter::Everything => "1".to_owned(),
+            HeaderFilter::KindIn(kinds) => {
+                let names: Vec<String> =
+                    kinds.iter().map(|kind| bind(Value::Text(kind.clone()))).collect();
+                format!("stream_kind IN ({})", names.join(", "))
+            }
+            HeaderFilter::TypeIn(types) => {
+                let names: Vec<String> =
+                    types.iter().map(|name| bind(Value::Text(name.clone()))).collect();
+                format!("event_type IN ({})", names.join(", "))
+            }
+            HeaderFilter::StreamIn(streams) => {
+                let pairs: Vec<String> = streams
+                    .iter()
+                    .map(|stream| {
+                        let id = bind(Value::Blob(stream.id.as_bytes().to_vec()));
+                        let kind = bind(Value::Text(stream.kind.as_str().to_owned()));
+                        format!("(stream_id = {id} AND stream_kind = {kind})")
+                    })
+                    .collect();
+                if pairs.is_empty() { "0".to_owned() } else { format!("({})", pairs.join(" OR ")) }
+            }
+            HeaderFilter::FirstOfItsStream => "version = 1".to_owned(),
+            HeaderFilter::All(filters) => {
+                let parts: Vec<String> =
+                    filters.iter().map(|filter| filter.condition(bound)).collect();
+                if parts.is_empty() { "1".to_owned() } else { format!("({})", parts.join(" AND ")) }
+            }
+            HeaderFilter::Any(filters) => {
+                let parts: Vec<String> =
+                    filters.iter().map(|filter| filter.condition(bound)).collect();
+                if parts.is_empty() { "0".to_owned() } else { format!("({})", parts.join(" OR ")) }
+            }
+        }
     }
 }
 
@@ -52,21 +100,34 @@ impl HeaderFilter {
 #[derive(Debug)]
 pub struct ReadFiltered {
     pool: Arc<ReaderPool>,
-    filter: HeaderFilter,
+    /// A page's query: `?1` the first position, `?2` the page size, the filter's values after.
     sql: String,
+    filter_values: Vec<Value>,
     next_position: u64,
+    last_position: u64,
     page: VecDeque<RecordedEvent>,
     finished: bool,
 }
 
 impl ReadFiltered {
-    pub(crate) fn new(pool: Arc<ReaderPool>, from: Position, filter: HeaderFilter) -> ReadFiltered {
-        let sql = filter.sql();
+    pub(crate) fn new(
+        pool: Arc<ReaderPool>,
+        from: Position,
+        to: Position,
+        filter: &HeaderFilter,
+    ) -> ReadFiltered {
+        let mut bound = vec![Value::Null, Value::Null, Value::Null];
+        let condition = filter.condition(&mut bound);
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE position >= ?1 AND position <= ?3 \
+             AND {condition} ORDER BY position LIMIT ?2"
+        );
         ReadFiltered {
             pool,
-            filter,
             sql,
+            filter_values: bound.split_off(3),
             next_position: from.0.max(1),
+            last_position: to.0,
             page: VecDeque::new(),
             finished: false,
         }
@@ -78,9 +139,9 @@ impl ReadFiltered {
             let mut bound = vec![
                 Value::Integer(to_sql_int(self.next_position)),
                 Value::Integer(to_sql_int(READ_PAGE_EVENTS as u64)),
+                Value::Integer(to_sql_int(self.last_position)),
             ];
-            let kinds = self.filter.every_event_of.iter().chain(&self.filter.first_event_of);
-            bound.extend(kinds.map(|kind| Value::Text(kind.clone())));
+            bound.extend(self.filter_values.iter().cloned());
             let mut rows = statement.query(rusqlite::params_from_iter(bound))?;
             let mut page = Vec::with_capacity(READ_PAGE_EVENTS);
             while let Some(row) = rows.next()? {

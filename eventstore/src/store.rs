@@ -167,10 +167,16 @@ impl EventStore {
         self.inner.readers.read_stream(stream, from_version)
     }
 
-    /// The events from position `from` on that `filter` selects by stream kind and version, in
-    /// position order, a page at a time; SQLite skips the others without building them.
-    pub fn read_filtered(&self, from: Position, filter: HeaderFilter) -> ReadFiltered {
-        ReadFiltered::new(self.inner.readers.clone(), from, filter)
+    /// The events from position `from` to `to` (both included) that `filter` selects by their
+    /// header, in position order, a page at a time; SQLite skips the others without building
+    /// them.
+    pub fn read_filtered(
+        &self,
+        from: Position,
+        to: Position,
+        filter: &HeaderFilter,
+    ) -> ReadFiltered {
+        ReadFiltered::new(self.inner.readers.clone(), from, to, filter)
     }
 
     /// Up to `limit` events of one business flow (their `correlation_id`), in position order.

@@ -1,6 +1,8 @@
 //! Appending and reading back: versions, positions and envelopes.
 
-use ltc_eventstore::{AppendError, EventStore, ExpectedVersion, Position, StoreOptions};
+use ltc_eventstore::{
+    AppendError, EventStore, ExpectedVersion, HeaderFilter, Position, StoreOptions, StreamId,
+};
 
 use crate::support::{TestStore, append, stream, t0};
 
@@ -169,14 +171,20 @@ fn read_filtered_returns_every_event_of_some_kinds_and_the_first_of_others_acros
             test.store.append_blocking(append(&order, ExpectedVersion::Any, 2_000 + n, 1)).unwrap();
         }
     }
-    let filter = ltc_eventstore::HeaderFilter {
-        every_event_of: vec!["lead".to_owned()],
-        first_event_of: vec!["quote".to_owned()],
-    };
+    let filter = HeaderFilter::Any(vec![
+        HeaderFilter::KindIn(vec!["lead".to_owned()]),
+        HeaderFilter::All(vec![
+            HeaderFilter::FirstOfItsStream,
+            HeaderFilter::KindIn(vec!["quote".to_owned()]),
+        ]),
+    ]);
 
     let from = Position(7);
-    let filtered: Vec<_> =
-        test.store.read_filtered(from, filter.clone()).map(Result::unwrap).collect();
+    let filtered: Vec<_> = test
+        .store
+        .read_filtered(from, Position(u64::MAX >> 1), &filter)
+        .map(Result::unwrap)
+        .collect();
 
     let expected: Vec<_> = test
         .store
@@ -190,4 +198,50 @@ fn read_filtered_returns_every_event_of_some_kinds_and_the_first_of_others_acros
     assert!(quotes.clone().all(|event| event.version == 1));
     assert_eq!(quotes.count(), 600 - 1, "the first quote's first event is at 3, before 7");
     assert!(filtered.iter().all(|event| event.stream.kind.as_str() != "order"));
+}
+
+#[test]
+fn every_shape_of_header_filter_reads_what_its_selects_says_within_the_range() {
+    let test = TestStore::new();
+    let kinds = ["lead", "quote", "order"];
+    let types = ["Opened", "Moved", "Closed"];
+    for n in 0..60u128 {
+        let kind = kinds[(n % 3) as usize];
+        let mut request = append(&stream(kind, n % 7 + 100 * (n % 3)), ExpectedVersion::Any, n, 1);
+        request.events[0].event_type = types[(n % 5 % 3) as usize].to_owned();
+        test.store.append_blocking(request).unwrap();
+    }
+    let text = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>();
+    let some_streams: Vec<StreamId> = vec![stream("lead", 0), stream("order", 202)];
+    let filters = [
+        HeaderFilter::Everything,
+        HeaderFilter::KindIn(text(&["quote"])),
+        HeaderFilter::KindIn(vec![]),
+        HeaderFilter::TypeIn(text(&["Moved", "Closed"])),
+        HeaderFilter::StreamIn(some_streams.clone()),
+        HeaderFilter::StreamIn(vec![]),
+        HeaderFilter::FirstOfItsStream,
+        HeaderFilter::All(vec![]),
+        HeaderFilter::Any(vec![]),
+        HeaderFilter::All(vec![
+            HeaderFilter::TypeIn(text(&["Opened"])),
+            HeaderFilter::Any(vec![
+                HeaderFilter::KindIn(text(&["quote"])),
+                HeaderFilter::StreamIn(some_streams),
+            ]),
+        ]),
+    ];
+    let (from, to) = (Position(5), Position(50));
+    let in_range: Vec<_> = test.store.read_all(from, 46).map(Result::unwrap).collect::<Vec<_>>();
+    assert_eq!(in_range.last().map(|event| event.position), Some(to));
+
+    for filter in &filters {
+        let read: Vec<_> = test.store.read_filtered(from, to, filter).map(Result::unwrap).collect();
+        let expected: Vec<_> =
+            in_range.iter().filter(|event| filter.selects(event)).cloned().collect();
+        assert_eq!(read, expected, "{filter:?}");
+    }
+    let read_everything = test.store.read_filtered(from, to, &HeaderFilter::Everything).count();
+    assert_eq!(read_everything, 46);
+    assert_eq!(test.store.read_filtered(from, to, &HeaderFilter::Any(vec![])).count(), 0);
 }

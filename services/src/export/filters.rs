@@ -14,7 +14,7 @@ use ltc_domain::order::OrderDecider;
 use ltc_domain::payment::PaymentDecider;
 use ltc_domain::quota::QuotaDecider;
 use ltc_domain::quote::QuoteDecider;
-use ltc_eventstore::{EventStore, RecordedEvent, StreamId};
+use ltc_eventstore::{EventStore, HeaderFilter, RecordedEvent, StreamId};
 use ltc_projections::{ProjectorError, RebuildTarget, resolve_target};
 
 use crate::command::Aggregate;
@@ -129,6 +129,29 @@ impl Selection {
     }
 
     /// Whether `event` passes the type and stream filters.
+    /// The selection's types and streams as a filter the log applies while it scans
+    /// ([`EventStore::read_filtered`]); it selects exactly what [`Selection::admits`] admits.
+    pub fn header_filter(&self) -> HeaderFilter {
+        let mut all = Vec::new();
+        if !self.types.is_empty() {
+            all.push(HeaderFilter::TypeIn(self.types.clone()));
+        }
+        if !self.streams.is_empty() {
+            let (mut kinds, mut streams) = (Vec::new(), Vec::new());
+            for filter in &self.streams {
+                match filter {
+                    StreamFilter::Kind(kind) => kinds.push(kind.clone()),
+                    StreamFilter::Stream(stream) => streams.push(stream.clone()),
+                }
+            }
+            all.push(HeaderFilter::Any(vec![
+                HeaderFilter::KindIn(kinds),
+                HeaderFilter::StreamIn(streams),
+            ]));
+        }
+        HeaderFilter::All(all)
+    }
+
     pub fn admits(&self, event: &RecordedEvent) -> bool {
         let type_admitted = self.types.is_empty() || self.types.contains(&event.event_type);
         let stream_admitted =

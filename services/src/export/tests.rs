@@ -68,6 +68,38 @@ async fn a_range_past_the_head_ends_at_the_head_and_one_before_the_log_is_empty(
 }
 
 #[tokio::test]
+async fn a_stream_id_filter_exports_that_streams_events_and_a_kind_filter_the_others() {
+    let (_dir, store) = small_history().await;
+    let some_order = store
+        .read_all(ltc_eventstore::Position::START, u64::MAX)
+        .map(Result::unwrap)
+        .find(|event| event.stream.kind.as_str() == "order")
+        .unwrap()
+        .stream;
+    let selection = Selection {
+        streams: vec![StreamFilter::Stream(some_order.clone()), StreamFilter::Kind("quota".into())],
+        ..Selection::default()
+    };
+    let mut out = Vec::new();
+    let summary = export(&store, &selection, Format::Jsonl, &mut out, &mut |_| {}).unwrap();
+    let streams: Vec<String> = out
+        .split(|byte| *byte == b'\n')
+        .filter(|line| !line.is_empty())
+        .map(|line| serde_json::from_slice::<serde_json::Value>(line).unwrap())
+        .map(|line| line["stream"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = store
+        .read_all(ltc_eventstore::Position::START, u64::MAX)
+        .map(Result::unwrap)
+        .filter(|event| event.stream == some_order || event.stream.kind.as_str() == "quota")
+        .map(|event| event.stream.to_string())
+        .collect();
+    assert!(expected.iter().any(|stream| stream.starts_with("quota-")), "{expected:?}");
+    assert_eq!(streams, expected);
+    assert_eq!(summary.events_written, expected.len() as u64);
+}
+
+#[tokio::test]
 async fn type_and_stream_filters_keep_only_matching_events_in_position_order() {
     let (_dir, store) = small_history().await;
     let selection = Selection {
@@ -84,6 +116,13 @@ async fn type_and_stream_filters_keep_only_matching_events_in_position_order() {
         .collect();
     assert_eq!(lines.len() as u64, summary.events_written);
     assert!(summary.events_written > 10, "{summary:?}");
+    let admitted = store
+        .read_all(ltc_eventstore::Position::START, u64::MAX)
+        .map(Result::unwrap)
+        .filter(|event| selection.admits(event))
+        .count();
+    assert_eq!(summary.events_written, admitted as u64, "every matching event, none left out");
+    assert_eq!(summary.events_scanned, store.head().position, "the whole range was scanned");
     let positions: Vec<u64> = lines.iter().map(|line| line["position"].as_u64().unwrap()).collect();
     assert!(positions.windows(2).all(|pair| pair[0] < pair[1]));
     for line in &lines {

@@ -30,17 +30,21 @@ pub(super) enum Link {
 /// The events that may carry a link, told by their envelope alone: a stream's first event, or
 /// any lead event (conversions and merges come later in a lead's life). The rest is never
 /// decoded, and a scan through this filter never even reads them out of SQLite.
-pub(super) static LINKING_EVENTS: LazyLock<HeaderFilter> = LazyLock::new(|| HeaderFilter {
-    every_event_of: vec![LeadDecider::KIND.to_owned()],
-    first_event_of: [
+pub(super) static LINKING_EVENTS: LazyLock<HeaderFilter> = LazyLock::new(|| {
+    let first_events_of = [
         CustomerDecider::KIND,
         OpportunityDecider::KIND,
         QuoteDecider::KIND,
         OrderDecider::KIND,
         PaymentDecider::KIND,
-    ]
-    .map(str::to_owned)
-    .to_vec(),
+    ];
+    HeaderFilter::Any(vec![
+        HeaderFilter::KindIn(vec![LeadDecider::KIND.to_owned()]),
+        HeaderFilter::All(vec![
+            HeaderFilter::FirstOfItsStream,
+            HeaderFilter::KindIn(first_events_of.map(str::to_owned).to_vec()),
+        ]),
+    ])
 });
 
 /// Whether `event` may carry a link: [`LINKING_EVENTS`] selects it.

@@ -102,7 +102,8 @@ fn customer_events(
     scan: &mut Scan<'_>,
 ) -> Result<Vec<RecordedEvent>, QueryError> {
     let mut streams: Vec<StreamId> = Vec::new();
-    for event in store.read_filtered(Position::START, links::LINKING_EVENTS.clone()) {
+    let head = Position(store.head().position);
+    for event in store.read_filtered(Position::START, head, &links::LINKING_EVENTS) {
         let event = event.map_err(read_error)?;
         scan.reached(event.position.0);
         if let Some(Link::Belongs { stream, customer: of, .. }) = links::link_of(&event)?
