@@ -27,9 +27,13 @@ pub(super) enum Link {
     MergedDuplicate { duplicate: StreamId, survivor: StreamId },
 }
 
+/// The lead events that carry a link: a conversion names the customer, a merge the duplicate
+/// (`link_of`). Every other lead event is passed over.
+const LEAD_LINKING_TYPES: [&str; 2] = ["LeadConverted", "LeadDuplicateMerged"];
+
 /// The events that may carry a link, told by their envelope alone: a stream's first event, or
-/// any lead event (conversions and merges come later in a lead's life). The rest is never
-/// decoded, and a scan through this filter never even reads them out of SQLite.
+/// a lead's conversion or merge (they come later in a lead's life). The rest is never decoded,
+/// and a scan through this filter never even reads them out of SQLite.
 pub(super) static LINKING_EVENTS: LazyLock<HeaderFilter> = LazyLock::new(|| {
     let first_events_of = [
         CustomerDecider::KIND,
@@ -39,7 +43,10 @@ pub(super) static LINKING_EVENTS: LazyLock<HeaderFilter> = LazyLock::new(|| {
         PaymentDecider::KIND,
     ];
     HeaderFilter::Any(vec![
-        HeaderFilter::KindIn(vec![LeadDecider::KIND.to_owned()]),
+        HeaderFilter::All(vec![
+            HeaderFilter::KindIn(vec![LeadDecider::KIND.to_owned()]),
+            HeaderFilter::TypeIn(LEAD_LINKING_TYPES.map(str::to_owned).to_vec()),
+        ]),
         HeaderFilter::All(vec![
             HeaderFilter::FirstOfItsStream,
             HeaderFilter::KindIn(first_events_of.map(str::to_owned).to_vec()),
@@ -116,4 +123,35 @@ fn decoded<A: Aggregate>(event: &RecordedEvent) -> Result<A::Event, QueryError> 
 
 fn stream_of<A: Aggregate>(id: Uuid) -> StreamId {
     StreamId::new(A::KIND, id).expect("aggregate kinds are valid stream kinds")
+}
+
+#[cfg(test)]
+mod tests {
+    use ltc_eventstore::Position;
+
+    use super::*;
+    use crate::generator::small_history;
+
+    #[tokio::test]
+    async fn the_linking_filter_selects_every_event_that_carries_a_link() {
+        let (_dir, store) = small_history().await;
+        let (mut linking, mut passed_over) = (0, 0);
+        for event in store.read_all(Position::START, u64::MAX) {
+            let event = event.unwrap();
+            let link = link_of(&event).unwrap();
+            if may_link(&event) {
+                linking += 1;
+            } else {
+                passed_over += 1;
+                assert_eq!(link, None, "a link the filter would miss at {}", event.position);
+            }
+        }
+        let merges = store
+            .read_all(Position::START, u64::MAX)
+            .map(Result::unwrap)
+            .filter(|event| event.event_type == LEAD_LINKING_TYPES[1])
+            .count();
+        assert!(merges > 0, "the history merges duplicate leads, so that link is exercised");
+        assert!(linking > 0 && passed_over > linking, "{linking} selected, {passed_over} not");
+    }
 }
