@@ -3,7 +3,6 @@
 //! over are never built: a reader that wants a tenth of the log pays for a tenth of the
 //! envelopes (and, without an index on these columns, still one pass over the table).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use rusqlite::types::Value;
@@ -12,7 +11,7 @@ use crate::envelope::{Position, RecordedEvent};
 use crate::error::ReadError;
 use crate::ids::StreamId;
 use crate::limits::READ_PAGE_EVENTS;
-use crate::read::{EVENT_COLUMNS, ReaderPool, row_to_event, to_sql_int};
+use crate::read::{EVENT_COLUMNS, Pages, ReaderPool, row_to_event, to_sql_int};
 
 /// Which events a filtered read returns, by their envelope header alone: a small expression
 /// that [`HeaderFilter::selects`] evaluates in Rust and a filtered read hands to SQLite.
@@ -105,8 +104,7 @@ pub struct ReadFiltered {
     filter_values: Vec<Value>,
     next_position: u64,
     last_position: u64,
-    page: VecDeque<RecordedEvent>,
-    finished: bool,
+    pages: Pages,
 }
 
 impl ReadFiltered {
@@ -128,54 +126,50 @@ impl ReadFiltered {
             filter_values: bound.split_off(3),
             next_position: from.0.max(1),
             last_position: to.0,
-            page: VecDeque::new(),
-            finished: false,
+            pages: Pages::default(),
         }
     }
+}
 
-    fn read_page(&self) -> Result<Vec<RecordedEvent>, ReadError> {
-        self.pool.with(|conn| {
-            let mut statement = conn.prepare_cached(&self.sql)?;
-            let mut bound = vec![
-                Value::Integer(to_sql_int(self.next_position)),
-                Value::Integer(to_sql_int(READ_PAGE_EVENTS as u64)),
-                Value::Integer(to_sql_int(self.last_position)),
-            ];
-            bound.extend(self.filter_values.iter().cloned());
-            let mut rows = statement.query(rusqlite::params_from_iter(bound))?;
-            let mut page = Vec::with_capacity(READ_PAGE_EVENTS);
-            while let Some(row) = rows.next()? {
-                page.push(row_to_event(row)?);
-            }
-            Ok(page)
-        })
-    }
+/// One page of a filtered read: up to a page of the selected events from `from` to `to`.
+fn read_page(
+    pool: &ReaderPool,
+    sql: &str,
+    filter_values: &[Value],
+    from: u64,
+    to: u64,
+) -> Result<Vec<RecordedEvent>, ReadError> {
+    pool.with(|conn| {
+        let mut statement = conn.prepare_cached(sql)?;
+        let mut bound = vec![
+            Value::Integer(to_sql_int(from)),
+            Value::Integer(to_sql_int(READ_PAGE_EVENTS as u64)),
+            Value::Integer(to_sql_int(to)),
+        ];
+        bound.extend(filter_values.iter().cloned());
+        let mut rows = statement.query(rusqlite::params_from_iter(bound))?;
+        let mut page = Vec::with_capacity(READ_PAGE_EVENTS);
+        while let Some(row) = rows.next()? {
+            page.push(row_to_event(row)?);
+        }
+        Ok(page)
+    })
 }
 
 impl Iterator for ReadFiltered {
     type Item = Result<RecordedEvent, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.finished {
-            return None;
-        }
-        if self.page.is_empty() {
-            match self.read_page() {
-                Ok(page) if page.is_empty() => {
-                    self.finished = true;
-                    return None;
-                }
-                Ok(page) => self.page = page.into(),
-                Err(error) => {
-                    self.finished = true;
-                    return Some(Err(error));
-                }
-            }
-        }
-        let event = self.page.pop_front()?;
+        let (sql, values, from, to) =
+            (&self.sql, &self.filter_values, self.next_position, self.last_position);
+        let pool = &self.pool;
+        let event = match self.pages.next(|| read_page(pool, sql, values, from, to))? {
+            Ok(event) => event,
+            Err(error) => return Some(Err(error)),
+        };
         // Positions only grow along the pages; a row that breaks that is not the log it claims.
         if event.position.0 < self.next_position {
-            self.finished = true;
+            self.pages.finish();
             return Some(Err(ReadError::Corrupt {
                 position: event.position.0,
                 reason: format!("read after position {}", self.next_position - 1),

@@ -166,8 +166,7 @@ pub struct ReadAll {
     pool: Arc<ReaderPool>,
     next_position: u64,
     remaining: u64,
-    page: VecDeque<RecordedEvent>,
-    finished: bool,
+    pages: Pages,
     /// A row missing from the sequence is an error ([`ReadAll::new`]) or passed over for the
     /// caller to judge ([`ReadAll::raw`], for `verify`).
     holes_are_errors: bool,
@@ -179,8 +178,7 @@ impl ReadAll {
             pool,
             next_position: from.0.max(1),
             remaining: limit,
-            page: VecDeque::new(),
-            finished: false,
+            pages: Pages::default(),
             holes_are_errors: true,
         }
     }
@@ -195,12 +193,48 @@ impl Iterator for ReadAll {
     type Item = Result<RecordedEvent, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.finished || self.remaining == 0 {
+        if self.remaining == 0 {
+            return None;
+        }
+        let want = self.remaining.min(READ_PAGE_EVENTS as u64) as usize;
+        let (pool, from) = (&self.pool, self.next_position);
+        let event = match self.pages.next(|| pool.read_page(from, want))? {
+            Ok(event) => event,
+            Err(error) => return Some(Err(error)),
+        };
+        if self.holes_are_errors && event.position.0 != self.next_position {
+            // Positions are gap-free by construction; a hole means the file was altered.
+            self.pages.finish();
+            return Some(Err(ReadError::Corrupt {
+                position: self.next_position,
+                reason: format!("the row is missing; the next one is at {}", event.position),
+            }));
+        }
+        self.next_position = event.position.0 + 1;
+        self.remaining -= 1;
+        Some(Ok(event))
+    }
+}
+
+/// The page a paged read hands out one event at a time, refilled when used up. After an error
+/// or an empty page (the end), or once told to finish, it hands out nothing more.
+#[derive(Debug, Default)]
+pub(crate) struct Pages {
+    page: VecDeque<RecordedEvent>,
+    finished: bool,
+}
+
+impl Pages {
+    /// The next event, reading the next page with `read` when this one is used up.
+    pub(crate) fn next(
+        &mut self,
+        read: impl FnOnce() -> Result<Vec<RecordedEvent>, ReadError>,
+    ) -> Option<Result<RecordedEvent, ReadError>> {
+        if self.finished {
             return None;
         }
         if self.page.is_empty() {
-            let want = self.remaining.min(READ_PAGE_EVENTS as u64) as usize;
-            match self.pool.read_page(self.next_position, want) {
+            match read() {
                 Ok(page) if page.is_empty() => {
                     self.finished = true;
                     return None;
@@ -212,18 +246,12 @@ impl Iterator for ReadAll {
                 }
             }
         }
-        let event = self.page.pop_front()?;
-        if self.holes_are_errors && event.position.0 != self.next_position {
-            // Positions are gap-free by construction; a hole means the file was altered.
-            self.finished = true;
-            return Some(Err(ReadError::Corrupt {
-                position: self.next_position,
-                reason: format!("the row is missing; the next one is at {}", event.position),
-            }));
-        }
-        self.next_position = event.position.0 + 1;
-        self.remaining -= 1;
-        Some(Ok(event))
+        self.page.pop_front().map(Ok)
+    }
+
+    /// Hands out nothing more: the reader found the log is not what it claims.
+    pub(crate) fn finish(&mut self) {
+        self.finished = true;
     }
 }
 
