@@ -1,7 +1,9 @@
 //! [`ReadFiltered`]: the events whose envelope header a [`HeaderFilter`] selects, in position
 //! order, a page at a time. SQLite applies the filter while it scans, so the events it passes
 //! over are never built: a reader that wants a tenth of the log pays for a tenth of the
-//! envelopes (and, without an index on these columns, still one pass over the table).
+//! envelopes (and, without an index on these columns, still one pass over the table). Since it
+//! never sees the rows it passes over, it first checks that none is missing, as `ReadAll` does
+//! row by row.
 
 use std::sync::Arc;
 
@@ -11,7 +13,7 @@ use crate::envelope::{Position, RecordedEvent};
 use crate::error::ReadError;
 use crate::ids::StreamId;
 use crate::limits::READ_PAGE_EVENTS;
-use crate::read::{EVENT_COLUMNS, Pages, ReaderPool, row_to_event, to_sql_int};
+use crate::read::{EVENT_COLUMNS, Pages, ReaderPool, check_gap_free, row_to_event, to_sql_int};
 
 /// Which events a filtered read returns, by their envelope header alone: a small expression
 /// that [`HeaderFilter::selects`] evaluates in Rust and a filtered read hands to SQLite.
@@ -70,15 +72,21 @@ impl HeaderFilter {
                 format!("event_type IN ({})", names.join(", "))
             }
             HeaderFilter::StreamIn(streams) => {
+                // A row-value list, not a chain of ORs: SQLite nests an OR chain a level per
+                // term and refuses one deeper than 1,000.
                 let pairs: Vec<String> = streams
                     .iter()
                     .map(|stream| {
                         let id = bind(Value::Blob(stream.id.as_bytes().to_vec()));
                         let kind = bind(Value::Text(stream.kind.as_str().to_owned()));
-                        format!("(stream_id = {id} AND stream_kind = {kind})")
+                        format!("({id}, {kind})")
                     })
                     .collect();
-                if pairs.is_empty() { "0".to_owned() } else { format!("({})", pairs.join(" OR ")) }
+                if pairs.is_empty() {
+                    "0".to_owned()
+                } else {
+                    format!("(stream_id, stream_kind) IN (VALUES {})", pairs.join(", "))
+                }
             }
             HeaderFilter::FirstOfItsStream => "version = 1".to_owned(),
             HeaderFilter::All(filters) => {
@@ -102,6 +110,7 @@ pub struct ReadFiltered {
     /// A page's query: `?1` the first position, `?2` the page size, the filter's values after.
     sql: String,
     filter_values: Vec<Value>,
+    first_position: u64,
     next_position: u64,
     last_position: u64,
     pages: Pages,
@@ -124,6 +133,7 @@ impl ReadFiltered {
             pool,
             sql,
             filter_values: bound.split_off(3),
+            first_position: from.0.max(1),
             next_position: from.0.max(1),
             last_position: to.0,
             pages: Pages::default(),
@@ -132,14 +142,19 @@ impl ReadFiltered {
 }
 
 /// One page of a filtered read: up to a page of the selected events from `from` to `to`.
+/// The first page (`from == first`) first checks that no row of the log is missing. Also says
+/// whether the page is the last: short, and not cut short by a bad row. Asking again past the
+/// last match would scan the rest of the range once more, since nothing indexes the filter.
 fn read_page(
     pool: &ReaderPool,
     sql: &str,
     filter_values: &[Value],
-    from: u64,
-    to: u64,
-) -> Result<Vec<RecordedEvent>, ReadError> {
+    (first, from, to): (u64, u64, u64),
+) -> Result<(Vec<RecordedEvent>, bool), ReadError> {
     pool.with(|conn| {
+        if from == first {
+            check_gap_free(conn)?;
+        }
         let mut statement = conn.prepare_cached(sql)?;
         let mut bound = vec![
             Value::Integer(to_sql_int(from)),
@@ -150,9 +165,16 @@ fn read_page(
         let mut rows = statement.query(rusqlite::params_from_iter(bound))?;
         let mut page = Vec::with_capacity(READ_PAGE_EVENTS);
         while let Some(row) = rows.next()? {
-            page.push(row_to_event(row)?);
+            match row_to_event(row) {
+                Ok(event) => page.push(event),
+                // Hand out the good rows first, so the bad one is reported at its own
+                // position when the next page starts with it.
+                Err(ReadError::Corrupt { .. }) if !page.is_empty() => return Ok((page, false)),
+                Err(error) => return Err(error),
+            }
         }
-        Ok(page)
+        let last = page.len() < READ_PAGE_EVENTS;
+        Ok((page, last))
     })
 }
 
@@ -160,10 +182,10 @@ impl Iterator for ReadFiltered {
     type Item = Result<RecordedEvent, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (sql, values, from, to) =
-            (&self.sql, &self.filter_values, self.next_position, self.last_position);
+        let (sql, values) = (&self.sql, &self.filter_values);
+        let range = (self.first_position, self.next_position, self.last_position);
         let pool = &self.pool;
-        let event = match self.pages.next(|| read_page(pool, sql, values, from, to))? {
+        let event = match self.pages.next(|| read_page(pool, sql, values, range))? {
             Ok(event) => event,
             Err(error) => return Some(Err(error)),
         };

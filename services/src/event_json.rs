@@ -6,8 +6,14 @@
 //!
 //! The JSON is the domain event's serde form, externally tagged by variant
 //! (`{"Accepted": {...}}`), exactly as the schema files say. Going back re-encodes with the
-//! store's codec, which is deterministic: the bytes equal the stored ones, so a consumer fed
-//! JSON over NATS applies the very payload an embedded one reads from the log.
+//! store's codec, which is deterministic: for an event stored at today's version the bytes
+//! equal the stored ones, so a consumer fed JSON over NATS applies the very payload an embedded
+//! one reads from the log. For one stored at an older version they are today's encoding of the
+//! upcast event, which decodes to what an embedded reader gets by upcasting.
+//!
+//! The version of the JSON's shape is [`json_schema_version`] (what `ce-type` names). Exports
+//! in JSON lines and CSV, and the audit query, also show the envelope's `schema_version`: the
+//! version the event was *stored* at, a fact of the log, while their payload is today's shape.
 
 use std::marker::PhantomData;
 

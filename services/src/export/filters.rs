@@ -128,7 +128,6 @@ impl Selection {
         Ok((first, last))
     }
 
-    /// Whether `event` passes the type and stream filters.
     /// The selection's types and streams as a filter the log applies while it scans
     /// ([`EventStore::read_filtered`]); it selects exactly what [`Selection::admits`] admits.
     pub fn header_filter(&self) -> HeaderFilter {
@@ -152,6 +151,7 @@ impl Selection {
         HeaderFilter::All(all)
     }
 
+    /// Whether `event` passes the type and stream filters.
     pub fn admits(&self, event: &RecordedEvent) -> bool {
         let type_admitted = self.types.is_empty() || self.types.contains(&event.event_type);
         let stream_admitted =

@@ -18,6 +18,7 @@ pub(super) struct Envelope<'a> {
     pub stream: String,
     pub version: u64,
     pub event_type: &'a str,
+    /// The version the event was stored at; `payload` is always today's shape of it.
     pub schema_version: u32,
     /// When it happened in the business (the command's time).
     pub occurred_at: String,

@@ -1,6 +1,7 @@
 //! `ltc export`: the log as records other tools read, in position order, in one pass and in
 //! constant memory whatever the log's size. The store is read a page at a time
-//! ([`EventStore::read_all`]); each event is decoded to JSON (`crate::event_json`), written and
+//! ([`EventStore::read_filtered`], with the selection's types and streams as a filter SQLite
+//! applies while it scans); each event is decoded to JSON (`crate::event_json`), written and
 //! dropped before the next one is read, so memory holds one page and one output buffer.
 //!
 //! The range is fixed when the export starts: the head then is the last position written, so an
@@ -89,7 +90,8 @@ pub struct ExportSummary {
 }
 
 /// Writes the events of `store` that `selection` admits to `out` in `format`, in position
-/// order. `progress` hears every few thousand events scanned. `out` is flushed at the end.
+/// order. `progress` hears each time the scan passes another few thousand positions with an
+/// event to write, and at the end. `out` is flushed at the end.
 pub fn export(
     store: &EventStore,
     selection: &Selection,

@@ -122,7 +122,6 @@ async fn type_and_stream_filters_keep_only_matching_events_in_position_order() {
         .filter(|event| selection.admits(event))
         .count();
     assert_eq!(summary.events_written, admitted as u64, "every matching event, none left out");
-    assert_eq!(summary.events_scanned, store.head().position, "the whole range was scanned");
     let positions: Vec<u64> = lines.iter().map(|line| line["position"].as_u64().unwrap()).collect();
     assert!(positions.windows(2).all(|pair| pair[0] < pair[1]));
     for line in &lines {

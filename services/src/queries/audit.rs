@@ -57,6 +57,7 @@ pub struct AuditEvent {
     pub version: u64,
     pub event_id: Uuid,
     pub event_type: String,
+    /// The version the event was stored at; `payload` is always today's shape of it.
     pub schema_version: u32,
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,

@@ -11,7 +11,10 @@
 //! or generated without its read models.
 //!
 //! Only when *every* projection is far behind: rebuilding some of them means first copying the
-//! others' tables into the new generation, which can cost more than it saves.
+//! others' tables into the new generation, which can cost more than it saves. And never while
+//! the directory holds a read model this build no longer serves, whose tables a rebuild of
+//! everything would drop. A rebuild is all or nothing: stopped halfway, it leaves the models as
+//! they were, and the next catch-up starts it again.
 
 /// Below this many events behind, a catch-up never rebuilds: the new generation, the merge of
 /// its two halves and the swap cost more than applying a few thousand events.

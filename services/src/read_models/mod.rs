@@ -210,7 +210,13 @@ impl EmbeddedReadModels {
     ) -> Result<Option<u64>, ReadModelsError> {
         let head = self.store.head().position;
         let checkpoints = self.read_models.checkpoints()?;
-        let all_far_behind = projection_names().iter().all(|name| {
+        let served = projection_names();
+        // A rebuild of everything starts from an empty file: the tables of a read model this
+        // build no longer serves would go. Only `ltc rebuild`, asked, drops them.
+        if checkpoints.iter().any(|checkpoint| !served.contains(&checkpoint.name.as_str())) {
+            return Ok(None);
+        }
+        let all_far_behind = served.iter().all(|name| {
             let stored = checkpoints.iter().find(|checkpoint| checkpoint.name == *name);
             let checkpoint = stored.map_or(0, |stored| stored.position);
             far_behind::rebuild_instead(checkpoint, head, self.rebuild_when_behind_events_min)

@@ -106,6 +106,28 @@ fn read_all_reports_a_deleted_row_as_corruption_instead_of_skipping_it() {
 }
 
 #[test]
+fn filtered_and_correlated_reads_report_a_deleted_row_they_would_pass_over() {
+    let pristine = Pristine::build();
+    for position in [FIRST, MIDDLE, LAST - 1] {
+        let copy = pristine.tampered(|conn| {
+            conn.execute("DELETE FROM events WHERE position = ?1", [sql_int(position)]).unwrap();
+        });
+        let is_the_hole = |result: Option<Result<_, ltc_eventstore::ReadError>>| matches!(result, Some(Err(ltc_eventstore::ReadError::Corrupt { position: at, .. })) if at == position);
+        // A filter that selects nothing still must not pass over the hole in silence.
+        let nothing = ltc_eventstore::HeaderFilter::Any(vec![]);
+        let head = ltc_eventstore::Position(LAST);
+        let mut filtered =
+            copy.store.read_filtered(ltc_eventstore::Position::START, head, &nothing);
+        assert!(
+            is_the_hole(filtered.next().map(|read| read.map(|_| ()))),
+            "filtered, hole at {position}"
+        );
+        let correlated = copy.store.read_correlated(uuid::Uuid::nil(), 10);
+        assert!(is_the_hole(Some(correlated.map(|_| ()))), "correlated, hole at {position}");
+    }
+}
+
+#[test]
 fn an_out_of_range_recorded_time_on_the_last_row_is_a_typed_error_for_appends_not_a_panic() {
     let pristine = Pristine::build();
     let copy = pristine.tampered(|conn| {

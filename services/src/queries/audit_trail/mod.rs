@@ -102,7 +102,8 @@ fn customer_events(
     scan: &mut Scan<'_>,
 ) -> Result<Vec<RecordedEvent>, QueryError> {
     let mut streams: Vec<StreamId> = Vec::new();
-    let head = Position(store.head().position);
+    // The head the scan reports progress against, so progress never passes its total.
+    let head = Position(scan.events_total);
     for event in store.read_filtered(Position::START, head, &links::LINKING_EVENTS) {
         let event = event.map_err(read_error)?;
         scan.reached(event.position.0);
