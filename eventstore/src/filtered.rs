@@ -8,6 +8,7 @@
 use std::sync::Arc;
 
 use rusqlite::types::Value;
+use uuid::Uuid;
 
 use crate::envelope::{Position, RecordedEvent};
 use crate::error::ReadError;
@@ -29,6 +30,8 @@ pub enum HeaderFilter {
     StreamIn(Vec<StreamId>),
     /// The first event (version 1) of each stream.
     FirstOfItsStream,
+    /// Events of one business flow: their metadata's correlation id.
+    CorrelationIs(Uuid),
     /// Events every one of these selects (all of an empty list: every event).
     All(Vec<HeaderFilter>),
     /// Events at least one of these selects (any of an empty list: none).
@@ -47,6 +50,7 @@ impl HeaderFilter {
             HeaderFilter::TypeIn(types) => types.contains(&event.event_type),
             HeaderFilter::StreamIn(streams) => streams.contains(&event.stream),
             HeaderFilter::FirstOfItsStream => event.version == 1,
+            HeaderFilter::CorrelationIs(id) => event.metadata.correlation_id == *id,
             HeaderFilter::All(filters) => filters.iter().all(|filter| filter.selects(event)),
             HeaderFilter::Any(filters) => filters.iter().any(|filter| filter.selects(event)),
         }
@@ -89,6 +93,9 @@ impl HeaderFilter {
                 }
             }
             HeaderFilter::FirstOfItsStream => "version = 1".to_owned(),
+            HeaderFilter::CorrelationIs(id) => {
+                format!("correlation_id = {}", bind(Value::Blob(id.as_bytes().to_vec())))
+            }
             HeaderFilter::All(filters) => {
                 let parts: Vec<String> =
                     filters.iter().map(|filter| filter.condition(bound)).collect();

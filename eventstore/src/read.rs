@@ -80,29 +80,6 @@ impl ReaderPool {
         })
     }
 
-    /// Up to `limit` events whose correlation id is `correlation_id`, in position order.
-    pub(crate) fn read_correlated(
-        &self,
-        correlation_id: Uuid,
-        limit: usize,
-    ) -> Result<Vec<RecordedEvent>, ReadError> {
-        self.with(|conn| {
-            check_gap_free(conn)?;
-            let sql = format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE correlation_id = ?1 \
-                 ORDER BY position LIMIT ?2"
-            );
-            let mut statement = conn.prepare_cached(&sql)?;
-            let mut rows = statement
-                .query(params![correlation_id.as_bytes().as_slice(), to_sql_int(limit as u64)])?;
-            let mut events = Vec::new();
-            while let Some(row) = rows.next()? {
-                events.push(row_to_event(row)?);
-            }
-            Ok(events)
-        })
-    }
-
     pub(crate) fn read_stream(
         &self,
         stream: &StreamId,

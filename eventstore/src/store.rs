@@ -187,7 +187,9 @@ impl EventStore {
         correlation_id: uuid::Uuid,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, ReadError> {
-        self.inner.readers.read_correlated(correlation_id, limit)
+        let filter = HeaderFilter::CorrelationIs(correlation_id);
+        let last = Position(i64::MAX as u64);
+        self.read_filtered(Position::START, last, &filter).take(limit).collect()
     }
 
     /// The stream's last version; 0 if it has no events.
