@@ -160,7 +160,7 @@ fn read_page(
 ) -> Result<(Vec<RecordedEvent>, bool), ReadError> {
     pool.with(|conn| {
         if from == first {
-            check_gap_free(conn)?;
+            check_gap_free(conn, from, to)?;
         }
         let mut statement = conn.prepare_cached(sql)?;
         let mut bound = vec![

@@ -128,6 +128,8 @@ async fn ltc_load_drives_serve_and_reports_latency_and_projection_lag() {
     );
     assert_eq!(report["errors"], json!({}));
     assert!(report["latency"]["p50_ms"].as_f64().unwrap() > 0.0);
+    // How late the generator itself sent each request is on record, for every request.
+    assert_eq!(report["pacing_late"]["count"], report["sent"], "{report:#}");
     // Every command that appended (a few change nothing, e.g. a capture that is a duplicate)
     // was seen in the read models.
     assert_eq!(report["projection_lag"]["count"], report["appended"], "{report:#}");

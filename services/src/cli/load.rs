@@ -54,7 +54,7 @@ pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         let client = connect(&args.nats)
             .await
             .with_context(|| format!("connecting to {}", args.nats.url))?;
-        anyhow::Ok(run(&client, &plan).await)
+        anyhow::Ok(run(&client, &plan).await.context("starting the load's pacing thread")?)
     })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -76,6 +76,11 @@ pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         println!(
             "  latency ms  p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}",
             l.p50_ms, l.p90_ms, l.p99_ms, l.p999_ms, l.max_ms
+        );
+        let late = &report.pacing_late;
+        println!(
+            "  sent late ms  p50 {:.2}  p99 {:.2}  max {:.2}  (the generator's own error, counted in latency)",
+            late.p50_ms, late.p99_ms, late.max_ms
         );
         if let (Some(lag), Some(unseen)) = (&report.projection_lag, report.projection_unseen) {
             println!(

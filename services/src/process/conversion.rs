@@ -77,11 +77,8 @@ impl Conversion {
     /// (a repeat run appends nothing).
     pub async fn run_from(&self, from: Position) -> Result<u64, ConversionError> {
         let mut applied = 0;
-        for event in self.store.read_all(from, u64::MAX) {
-            let event = event?;
-            if event.stream.kind.as_str() == "lead" && event.event_type == "LeadConverted" {
-                applied += self.react(&event).await?;
-            }
+        for event in super::causes_from(&self.store, from, &[("lead", &["LeadConverted"])]) {
+            applied += self.react(&event?).await?;
         }
         Ok(applied)
     }

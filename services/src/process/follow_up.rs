@@ -83,15 +83,10 @@ impl FollowUps {
     /// schedules none). Stops at the first failure.
     pub async fn run_from(&self, from: Position) -> Result<u64, FollowUpError> {
         let mut scheduled = 0;
-        for event in self.store.read_all(from, u64::MAX) {
-            let event = event?;
-            let is_stage_change = matches!(
-                event.event_type.as_str(),
-                "OpportunityStageMoved" | "OpportunityReopened"
-            );
-            if event.stream.kind.as_str() == "opportunity" && is_stage_change {
-                scheduled += u64::from(self.react(&event).await?);
-            }
+        let stage_changes =
+            [("opportunity", &["OpportunityStageMoved", "OpportunityReopened"][..])];
+        for event in super::causes_from(&self.store, from, &stage_changes) {
+            scheduled += u64::from(self.react(&event?).await?);
         }
         Ok(scheduled)
     }

@@ -52,11 +52,8 @@ impl Invoicing {
     /// opens none). Stops at the first failure, which names the event to look at.
     pub async fn run_from(&self, from: Position) -> Result<u64, InvoicingError> {
         let mut opened = 0;
-        for event in self.store.read_all(from, u64::MAX) {
-            let event = event?;
-            if event.stream.kind.as_str() == "order" && event.event_type == "OrderInvoiced" {
-                opened += u64::from(self.react(&event).await?);
-            }
+        for event in super::causes_from(&self.store, from, &[("order", &["OrderInvoiced"])]) {
+            opened += u64::from(self.react(&event?).await?);
         }
         Ok(opened)
     }

@@ -89,11 +89,8 @@ impl Placement {
             return Ok(0);
         }
         let mut placed = 0;
-        for event in self.store.read_all(from, u64::MAX) {
-            let event = event?;
-            if event.stream.kind.as_str() == "quote" && event.event_type == "QuoteAccepted" {
-                placed += u64::from(self.react(&event).await?);
-            }
+        for event in super::causes_from(&self.store, from, &[("quote", &["QuoteAccepted"])]) {
+            placed += u64::from(self.react(&event?).await?);
         }
         Ok(placed)
     }

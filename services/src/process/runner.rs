@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ltc_domain::money::Currency;
 use ltc_eventstore::{EventStore, Position};
@@ -26,6 +26,11 @@ use crate::engine::Engine;
 /// How often an idle runner looks at the log's head.
 const IDLE_POLL: Duration = Duration::from_millis(20);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// How often a busy runner saves its position. The position only spares a restart from
+/// re-reading what was handled (a rerun appends nothing), so under load it is saved once a
+/// second, not after each round (a file written and renamed per commit was measurable CPU),
+/// and always when the runner stops.
+const SAVE_EVERY: Duration = Duration::from_secs(1);
 
 /// Why a round of the process managers failed.
 #[derive(Debug, thiserror::Error)]
@@ -113,8 +118,13 @@ impl ProcessManagers {
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
         let mut handled = read_checkpoint(checkpoint_file);
+        let mut saved = (handled, Instant::now());
         let mut backoff = IDLE_POLL;
         while !*stop.borrow() {
+            if saved.0 != handled && saved.1.elapsed() >= SAVE_EVERY {
+                save(checkpoint_file, handled);
+                saved = (handled, Instant::now());
+            }
             let head = store.head().position;
             if head > handled {
                 match self.run_from(Position(handled + 1)).await {
@@ -123,9 +133,6 @@ impl ProcessManagers {
                             tracing::debug!(appended, through = head, "process managers");
                         }
                         handled = head;
-                        if let Err(error) = write_checkpoint(checkpoint_file, handled) {
-                            tracing::warn!(%error, "saving the process managers' position");
-                        }
                         backoff = IDLE_POLL;
                         continue;
                     }
@@ -138,6 +145,9 @@ impl ProcessManagers {
             }
             let pause = if backoff > IDLE_POLL { backoff } else { IDLE_POLL };
             let _ = tokio::time::timeout(pause, stop.changed()).await;
+        }
+        if saved.0 != handled {
+            save(checkpoint_file, handled);
         }
     }
 }
@@ -152,6 +162,12 @@ fn read_checkpoint(path: &Path) -> u64 {
         .ok()
         .and_then(|text| serde_json::from_str::<Checkpoint>(&text).ok())
         .map_or(0, |checkpoint| checkpoint.position)
+}
+
+fn save(checkpoint_file: &Path, handled: u64) {
+    if let Err(error) = write_checkpoint(checkpoint_file, handled) {
+        tracing::warn!(%error, "saving the process managers' position");
+    }
 }
 
 /// Written beside and renamed over, so a crash leaves the old position or the new, never half.

@@ -62,7 +62,11 @@ impl Settlement {
     /// (a repeat run appends nothing). Stops at the first failure.
     pub async fn run_from(&self, from: Position) -> Result<u64, SettlementError> {
         let mut applied = 0;
-        for event in self.store.read_all(from, u64::MAX) {
+        let causes = [
+            ("payment", &["ReceivableSettled"][..]),
+            ("order", &["OrderInvoiced", "OrderLinesCancelled"][..]),
+        ];
+        for event in super::causes_from(&self.store, from, &causes) {
             let event = event?;
             let order_id = match (event.stream.kind.as_str(), event.event_type.as_str()) {
                 ("payment", "ReceivableSettled") => {

@@ -128,6 +128,27 @@ fn filtered_and_correlated_reads_report_a_deleted_row_they_would_pass_over() {
 }
 
 #[test]
+fn a_filtered_read_from_mid_log_reports_a_hole_in_its_range_and_ignores_one_before_it() {
+    let pristine = Pristine::build();
+    let nothing = ltc_eventstore::HeaderFilter::Any(vec![]);
+    let (from, to) = (ltc_eventstore::Position(MIDDLE - 2), ltc_eventstore::Position(LAST));
+    for (deleted, reported) in [(MIDDLE, true), (LAST - 1, true), (FIRST, false)] {
+        let copy = pristine.tampered(|conn| {
+            conn.execute("DELETE FROM events WHERE position = ?1", [sql_int(deleted)]).unwrap();
+        });
+        let read = copy.store.read_filtered(from, to, &nothing).next();
+        if reported {
+            assert!(
+                matches!(read, Some(Err(ltc_eventstore::ReadError::Corrupt { position, .. })) if position == deleted),
+                "hole at {deleted}: {read:?}"
+            );
+        } else {
+            assert!(read.is_none(), "a hole before the range is not this read's: {read:?}");
+        }
+    }
+}
+
+#[test]
 fn an_out_of_range_recorded_time_on_the_last_row_is_a_typed_error_for_appends_not_a_panic() {
     let pristine = Pristine::build();
     let copy = pristine.tampered(|conn| {
