@@ -1,6 +1,6 @@
 #!/bin/bash
 # One measured run of `ltc load` against a fresh `ltc demo` served over a fresh nats-server, with
-# what each process spent: CPU seconds of `ltc serve` and nats-server, and the bytes `ltc serve`
+# what each process spent: CPU seconds of `ltc serve`, nats-server and `ltc load`, and the bytes `ltc serve`
 # wrote to disk (/proc/PID/io write_bytes: the WAL and its checkpoints).
 #
 # usage: benches/scripts/nats-load.sh RATE [ROLE] [LOAD ARGS...]
@@ -30,6 +30,8 @@ sleep 3
 cpu() { awk '{ print ($14 + $15) / 100 }' /proc/$1/stat; }
 written() { awk '/^write_bytes/ { print $2 }' /proc/$1/io; }
 S0=$(cpu $SERVE); N0=$(cpu $NATS); W0=$(written $SERVE)
-"$BIN" load --nats nats://127.0.0.1:$PORT --rate "$RATE" --duration 10 --concurrency 64 --mix full "$@"
+/usr/bin/time -f "%U %S" -o $WORK/load.time \
+  "$BIN" load --nats nats://127.0.0.1:$PORT --rate "$RATE" --duration 10 --concurrency 64 --mix full "$@"
 S1=$(cpu $SERVE); N1=$(cpu $NATS); W1=$(written $SERVE)
-echo "  ltc serve CPU $(echo "$S1 - $S0" | bc) s, nats-server CPU $(echo "$N1 - $N0" | bc) s, ltc serve wrote $(( (W1 - W0) / 1000000 )) MB"
+L=$(awk '{ print $1 + $2 }' $WORK/load.time)
+echo "  ltc serve CPU $(echo "$S1 - $S0" | bc) s, nats-server CPU $(echo "$N1 - $N0" | bc) s, ltc load CPU $L s, ltc serve wrote $(( (W1 - W0) / 1000000 )) MB"

@@ -110,3 +110,31 @@ fn events_a_projection_does_not_want_never_reach_apply_but_move_its_checkpoint()
     assert_eq!((rows as usize, other_kinds), (n_quotes, 0));
     assert!(render(&reader).contains("checkpoint quote_counts 90"));
 }
+
+#[test]
+fn each_kinds_stream_count_is_the_number_of_its_streams_in_the_log() {
+    let mut world = World::new();
+    world.append_events(100); // 7 streams over three kinds, several events each.
+    let mut projector = world.projector(9);
+    projector.catch_up(&mut world.history(1)).unwrap();
+    let mut streams_by_kind =
+        std::collections::BTreeMap::<String, std::collections::BTreeSet<_>>::new();
+    for event in world.events(1) {
+        streams_by_kind
+            .entry(event.stream.kind.as_str().to_owned())
+            .or_default()
+            .insert(event.stream);
+    }
+    let reader = world.read_models.reader().unwrap();
+    let mut statement =
+        reader.prepare("SELECT stream_kind, n_streams FROM event_counts_by_kind").unwrap();
+    let counted: std::collections::BTreeMap<String, usize> = statement
+        .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)? as usize)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let expected: std::collections::BTreeMap<String, usize> =
+        streams_by_kind.into_iter().map(|(kind, streams)| (kind, streams.len())).collect();
+    assert_eq!(counted, expected);
+    assert_eq!(expected.values().sum::<usize>(), 7);
+}

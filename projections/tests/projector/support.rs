@@ -178,7 +178,8 @@ pub fn render(conn: &Connection) -> String {
         "SELECT 'checkpoint ' || name || ' ' || position FROM projection_checkpoints ORDER BY name",
     );
     lines(
-        "SELECT 'kind ' || stream_kind || ' n=' || n_events || ' bytes=' || payload_bytes \
+        "SELECT 'kind ' || stream_kind || ' streams=' || n_streams || ' n=' || n_events || \
+         ' bytes=' || payload_bytes \
          FROM event_counts_by_kind ORDER BY stream_kind",
     );
     lines(

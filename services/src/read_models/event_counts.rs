@@ -21,10 +21,8 @@ pub struct EventCountsRow {
 /// Every stream kind with at least one event, by kind name.
 pub fn query_event_counts(conn: &Connection) -> rusqlite::Result<Vec<EventCountsRow>> {
     let mut statement = conn.prepare_cached(
-        "SELECT k.stream_kind, \
-                (SELECT COUNT(*) FROM event_counts_by_stream s WHERE s.stream_kind = k.stream_kind), \
-                k.n_events, k.payload_bytes \
-         FROM event_counts_by_kind k ORDER BY k.stream_kind",
+        "SELECT stream_kind, n_streams, n_events, payload_bytes \
+         FROM event_counts_by_kind ORDER BY stream_kind",
     )?;
     let rows = statement.query_map([], |row| {
         let count = |idx: usize| row.get::<_, i64>(idx).map(|n| u64::try_from(n).unwrap_or(0));
