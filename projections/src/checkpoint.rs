@@ -10,15 +10,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
-/// Pages the WAL of a live writer holds before SQLite copies it back into the database (a
-/// rebuild has no journal). Small on purpose. A live projector commits a small batch every few
-/// milliseconds under `synchronous=NORMAL`, so nothing it writes is synced until a checkpoint,
-/// which then flushes everything written since the last one. At 16,384 pages (64 MiB) that
-/// flush took 50–80 ms every ~2 s, and the event store's commit fsync, on the same disk, waited
-/// behind it: with every part of `ltc serve` in one process, one command in a hundred took
-/// ≈ 50 ms. At 1,024 pages (4 MiB) each flush takes a few ms (BENCHMARKS.md, "ltc on NATS").
-/// Large catch-ups do not pay for the extra checkpoints: a far-behind catch-up rebuilds.
-const WAL_AUTOCHECKPOINT_PAGES: i64 = 1024;
+/// Pages the WAL of a live writer holds before SQLite copies it back into the database, unless
+/// the runner says otherwise ([`crate::ProjectorOptions::wal_checkpoint_pages`], which explains
+/// the value).
+pub(crate) const WAL_AUTOCHECKPOINT_PAGES: u32 = crate::projector::LIVE_WAL_CHECKPOINT_PAGES;
 
 /// Prepared statements the writer connection keeps. Every projection prepares its statements
 /// through `prepare_cached` on the one writer connection the runner shares among them all

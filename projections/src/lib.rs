@@ -42,7 +42,10 @@ pub use error::{FeedError, ProjectorError};
 pub use event_counts::EventCounts;
 pub use feed::{Delivery, Feed, HistoryFeed, StoreFeed};
 pub use projection::{Projection, ProjectionError};
-pub use projector::{BatchOutcome, FeedState, Projector, ProjectorOptions};
+pub use projector::{
+    BatchOutcome, CATCH_UP_WAL_CHECKPOINT_PAGES, FeedState, LIVE_WAL_CHECKPOINT_PAGES, Projector,
+    ProjectorOptions,
+};
 pub use read_models::{Generation, Lag, ReadModels};
 pub use rebuild::{
     Progress, RebuildOptions, RebuildScope, RebuildTarget, Rebuilt, rebuild, resolve_target,

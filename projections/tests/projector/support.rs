@@ -107,7 +107,7 @@ impl World {
             self.store.clone(),
             &self.read_models,
             projections,
-            ProjectorOptions { batch_events },
+            ProjectorOptions { batch_events, ..ProjectorOptions::default() },
         )
         .expect("open projector")
     }
@@ -259,7 +259,7 @@ pub fn rebuild_options(target: ltc_projections::RebuildTarget) -> ltc_projection
     ltc_projections::RebuildOptions {
         target,
         scope: ltc_projections::RebuildScope::Everything,
-        runner: ProjectorOptions { batch_events: 64 },
+        runner: ProjectorOptions { batch_events: 64, ..ProjectorOptions::default() },
     }
 }
 

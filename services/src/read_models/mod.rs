@@ -164,7 +164,7 @@ impl EmbeddedReadModels {
                 self.store.clone(),
                 &self.read_models,
                 projections(),
-                ProjectorOptions::default(),
+                ProjectorOptions::for_catch_up(),
             ) {
                 Ok(projector) => break projector,
                 Err(ProjectorError::SchemaChanged { projection, .. })

@@ -143,7 +143,7 @@ async fn a_feed_repeating_applied_positions_is_skipped_and_one_past_the_checkpoi
                 store.clone(),
                 &read_models,
                 projections(),
-                ProjectorOptions { batch_events: 64 },
+                ProjectorOptions { batch_events: 64, ..ProjectorOptions::default() },
             )
             .unwrap();
             (read_models, projector)

@@ -47,7 +47,7 @@ impl Generated {
         let options = RebuildOptions {
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
-            runner: ProjectorOptions { batch_events: 1_000 },
+            runner: ProjectorOptions { batch_events: 1_000, ..ProjectorOptions::default() },
         };
         let rebuilt = rebuild(&self.store, &read_models, vec![projection], options, &mut |_| {})
             .expect("the rebuild");

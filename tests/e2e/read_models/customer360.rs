@@ -48,7 +48,7 @@ async fn world() -> World {
         RebuildOptions {
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
-            runner: ProjectorOptions { batch_events: 500 },
+            runner: ProjectorOptions { batch_events: 500, ..ProjectorOptions::default() },
         },
         &mut |_| {},
     )

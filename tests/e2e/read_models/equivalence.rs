@@ -74,7 +74,7 @@ async fn read_models_built_in_random_batches_with_crashes_and_redelivery_equal_o
         RebuildOptions {
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
-            runner: ProjectorOptions { batch_events: 1_000 },
+            runner: ProjectorOptions { batch_events: 1_000, ..ProjectorOptions::default() },
         },
         &mut |_| {},
     )
@@ -92,7 +92,7 @@ async fn read_models_built_in_random_batches_with_crashes_and_redelivery_equal_o
             store.clone(),
             &read_models,
             projections(),
-            ProjectorOptions { batch_events },
+            ProjectorOptions { batch_events, ..ProjectorOptions::default() },
         )
         .expect("a runner");
         // Deliveries start up to 50 positions before the checkpoint: those come again and must

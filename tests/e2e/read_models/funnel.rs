@@ -41,7 +41,7 @@ pub async fn generated() -> Generated {
         RebuildOptions {
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
-            runner: ProjectorOptions { batch_events: 500 },
+            runner: ProjectorOptions { batch_events: 500, ..ProjectorOptions::default() },
         },
         &mut |_| {},
     )

@@ -123,7 +123,7 @@ impl TestWorld {
             self.store.clone(),
             &self.read_models,
             vec![projection],
-            ProjectorOptions { batch_events: 16 },
+            ProjectorOptions { batch_events: 16, ..ProjectorOptions::default() },
         )
         .expect("the projector opens");
         let head = Position(self.store.head().position);

@@ -125,7 +125,7 @@ impl World {
             self.store.clone(),
             &read_models,
             vec![projection],
-            ProjectorOptions { batch_events: 7 },
+            ProjectorOptions { batch_events: 7, ..ProjectorOptions::default() },
         )
         .expect("a projector");
         let head = Position(self.store.head().position);

@@ -115,7 +115,7 @@ impl World {
             self.store.clone(),
             &self.read_models,
             vec![Box::new(Customer360Projection)],
-            ProjectorOptions { batch_events: 7 },
+            ProjectorOptions { batch_events: 7, ..ProjectorOptions::default() },
         )?;
         let head = Position(self.store.head().position);
         let mut feed = HistoryFeed::new(&self.store, projector.next_position(), head)?;

@@ -84,7 +84,7 @@ impl Book {
             self.store.clone(),
             &self.read_models,
             vec![Box::new(ForecastProjection)],
-            ProjectorOptions { batch_events: 7 },
+            ProjectorOptions { batch_events: 7, ..ProjectorOptions::default() },
         )
         .expect("projector");
         let head = self.store.head().position;
