@@ -399,3 +399,41 @@ impl Hole {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ltc_eventstore::{Durability, ManualClock, StoreOptions};
+
+    use super::*;
+    use crate::EventCounts;
+
+    /// The `wal_autocheckpoint` of a live runner opened with `options`.
+    fn wal_checkpoint_pages_of(options: ProjectorOptions) -> u32 {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(ManualClock::new(chrono::DateTime::UNIX_EPOCH));
+        let store_options = StoreOptions {
+            clock: clock.clone(),
+            durability: Durability::Normal,
+            ..Default::default()
+        };
+        let store = EventStore::open(dir.path().join("events.db"), store_options).unwrap();
+        let read_models = ReadModels::open(dir.path().join("read-models"), clock).unwrap();
+        let projector =
+            Projector::open(store, &read_models, vec![Box::new(EventCounts)], options).unwrap();
+        projector
+            .connection()
+            .pragma_query_value(None, "wal_autocheckpoint", |row| row.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_runner_following_the_log_checkpoints_every_4_mib_and_a_catch_up_every_64() {
+        assert_eq!(wal_checkpoint_pages_of(ProjectorOptions::default()), LIVE_WAL_CHECKPOINT_PAGES);
+        assert_eq!(LIVE_WAL_CHECKPOINT_PAGES, 1024);
+        assert_eq!(
+            wal_checkpoint_pages_of(ProjectorOptions::for_catch_up()),
+            CATCH_UP_WAL_CHECKPOINT_PAGES
+        );
+        assert_eq!(CATCH_UP_WAL_CHECKPOINT_PAGES, 16 * 1024);
+    }
+}
