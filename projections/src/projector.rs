@@ -69,7 +69,7 @@ impl ProjectorOptions {
     }
 
     /// For a runner that reads a backlog from the store and stops at its end (a catch-up before
-    /// a query): the default batches, checkpoints as seldom as a rebuild's would be.
+    /// a query): the default batches, a checkpoint every 64 MiB.
     pub fn for_catch_up() -> ProjectorOptions {
         ProjectorOptions {
             wal_checkpoint_pages: CATCH_UP_WAL_CHECKPOINT_PAGES,
@@ -154,8 +154,7 @@ impl Projector {
             )));
         }
         let mut slots = slot::slots_for(projections)?;
-        let conn = checkpoint::open_writer(&path, mode)?;
-        conn.pragma_update(None, "wal_autocheckpoint", options.wal_checkpoint_pages)?;
+        let conn = open_writer(&path, mode, options.wal_checkpoint_pages)?;
         slot::prepare(&conn, &mut slots, clock.now())?;
         let mut projector = Projector {
             store,
@@ -301,8 +300,8 @@ impl Projector {
         if Some(current) == self.generation {
             return Ok(());
         }
-        let conn = checkpoint::open_writer(&read_models.path_of(current), WriteMode::Live)?;
-        conn.pragma_update(None, "wal_autocheckpoint", self.wal_checkpoint_pages)?;
+        let path = read_models.path_of(current);
+        let conn = open_writer(&path, WriteMode::Live, self.wal_checkpoint_pages)?;
         slot::prepare(&conn, &mut self.slots, self.clock.now())?;
         self.conn = conn;
         self.generation = Some(current);
@@ -398,6 +397,17 @@ impl Hole {
             }
         }
     }
+}
+
+/// The runner's writer connection to a read-model file, with its WAL checkpoint size.
+fn open_writer(
+    path: &std::path::Path,
+    mode: WriteMode,
+    wal_checkpoint_pages: u32,
+) -> rusqlite::Result<Connection> {
+    let conn = checkpoint::open_writer(path, mode)?;
+    conn.pragma_update(None, "wal_autocheckpoint", wal_checkpoint_pages)?;
+    Ok(conn)
 }
 
 #[cfg(test)]
