@@ -7,6 +7,8 @@
 #   RATE   commands per second asked of `ltc load` (10 s, concurrency 64, the full mix)
 #   ROLE   command (default) or all: `ltc serve --role command`, or every part in one process
 #   LTC_BIN=path/to/ltc to compare builds (default: target/release/ltc); NATS_PORT (14222)
+#   PERF_OUT=file.data: also record `ltc serve` with `perf record -g` (999 Hz) during the load;
+#   read it per thread with `perf report -i file.data --sort comm,tid` (threads are named)
 set -eu
 RATE=$1; ROLE=${2:-command}; shift $(( $# < 2 ? $# : 2 ))
 BIN=${LTC_BIN:-target/release/ltc}
@@ -30,8 +32,14 @@ sleep 3
 cpu() { awk '{ print ($14 + $15) / 100 }' /proc/$1/stat; }
 written() { awk '/^write_bytes/ { print $2 }' /proc/$1/io; }
 S0=$(cpu $SERVE); N0=$(cpu $NATS); W0=$(written $SERVE)
+PERF=""
+if [ -n "${PERF_OUT:-}" ]; then
+  perf record -F 999 -g -o "$PERF_OUT" -p $SERVE > $WORK/perf.log 2>&1 &
+  PERF=$!
+fi
 /usr/bin/time -f "%U %S" -o $WORK/load.time \
   "$BIN" load --nats nats://127.0.0.1:$PORT --rate "$RATE" --duration 10 --concurrency 64 --mix full "$@"
 S1=$(cpu $SERVE); N1=$(cpu $NATS); W1=$(written $SERVE)
+if [ -n "$PERF" ]; then kill -INT $PERF; wait $PERF || true; fi
 L=$(awk '{ print $1 + $2 }' $WORK/load.time)
 echo "  ltc serve CPU $(echo "$S1 - $S0" | bc) s, nats-server CPU $(echo "$N1 - $N0" | bc) s, ltc load CPU $L s, ltc serve wrote $(( (W1 - W0) / 1000000 )) MB"

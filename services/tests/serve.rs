@@ -127,6 +127,7 @@ async fn ltc_load_drives_serve_and_reports_latency_and_projection_lag() {
         "{report:#}"
     );
     assert_eq!(report["errors"], json!({}));
+    assert_eq!(report["ids"], "random", "the default ids are those of a client minting UUIDv4");
     assert!(report["latency"]["p50_ms"].as_f64().unwrap() > 0.0);
     // How late the generator itself sent each request is on record, for every request.
     assert_eq!(report["pacing_late"]["count"], report["sent"], "{report:#}");

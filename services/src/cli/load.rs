@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::load::{LoadPlan, Mix, run};
+use crate::load::{Ids, LoadPlan, Mix, run};
 use crate::nats::{NatsOptions, connect};
 
 #[derive(Debug, clap::Args)]
@@ -29,6 +29,10 @@ pub(super) struct LoadArgs {
     /// Which commands: the whole lead-to-deal flow, or the deal work alone.
     #[arg(long, value_enum, default_value = "full")]
     mix: Mix,
+    /// The ids each flow gives its lead, customer and opportunity: uniformly random (as from
+    /// UUIDv4) or time-ordered UUIDv7.
+    #[arg(long, value_enum, default_value = "random")]
+    ids: Ids,
     /// Also measure projection lag (reply → read model) through `ltc.qry.events`.
     #[arg(long)]
     lag: bool,
@@ -49,6 +53,7 @@ pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         timeout: Duration::from_secs(5),
         lag: args.lag,
         mix: args.mix,
+        ids: args.ids,
     };
     let report = runtime.block_on(async {
         let client = connect(&args.nats)
@@ -61,8 +66,14 @@ pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
     } else {
         let l = &report.latency;
         println!(
-            "ltc load: {} commands/s asked for {} s at concurrency {}",
-            report.target_rate, args.duration, args.concurrency
+            "ltc load: {} commands/s asked for {} s at concurrency {}, {} ids",
+            report.target_rate,
+            args.duration,
+            args.concurrency,
+            match report.ids {
+                Ids::Random => "random",
+                Ids::V7 => "UUIDv7",
+            }
         );
         println!(
             "  sent {}  ok {}  errors {}  timeouts {}  waited for a slot {}",

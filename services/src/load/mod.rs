@@ -23,7 +23,7 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use crate::nats::headers;
-pub use flow::{Flow, Mix, STEPS};
+pub use flow::{Flow, Ids, Mix, STEPS};
 use lag::LagProbe;
 pub use latency::{Latencies, Percentiles};
 pub use pacer::Pacer;
@@ -44,12 +44,15 @@ pub struct LoadPlan {
     /// Also measure projection lag through `ltc.qry.events` (needs the query service).
     pub lag: bool,
     pub mix: Mix,
+    pub ids: Ids,
 }
 
 /// What happened.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadReport {
     pub target_rate: u32,
+    /// The kind of ids the flows gave their records.
+    pub ids: Ids,
     pub sent: u64,
     pub ok: u64,
     /// Successful commands that appended events (the rest changed nothing).
@@ -112,7 +115,7 @@ pub async fn run(client: &Client, plan: &LoadPlan) -> std::io::Result<LoadReport
         };
         let flow = outcomes.lock().expect("outcomes lock").idle.pop_front().unwrap_or_else(|| {
             flows_started += 1;
-            Flow::new(run_id, flows_started, plan.mix)
+            Flow::new(run_id, flows_started, plan.mix, plan.ids)
         });
         let (subject, body) = flow.next_request(owner, today);
         let mut request_headers = HeaderMap::new();
@@ -169,6 +172,7 @@ pub async fn run(client: &Client, plan: &LoadPlan) -> std::io::Result<LoadReport
     let mut outcomes = outcomes.lock().expect("outcomes lock");
     Ok(LoadReport {
         target_rate: plan.rate,
+        ids: plan.ids,
         sent: total,
         ok: outcomes.ok,
         appended: outcomes.appended,
