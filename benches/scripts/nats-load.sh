@@ -38,7 +38,7 @@ if [ -n "${PERF_OUT:-}" ]; then
   PERF=$!
 fi
 /usr/bin/time -f "%U %S" -o $WORK/load.time \
-  "$BIN" load --nats nats://127.0.0.1:$PORT --rate "$RATE" --duration 10 --concurrency 64 --mix full "$@"
+  ${LOAD_PREFIX:-} "$BIN" load --nats nats://127.0.0.1:$PORT --rate "$RATE" --duration 10 --concurrency 64 --mix full "$@"
 S1=$(cpu $SERVE); N1=$(cpu $NATS); W1=$(written $SERVE)
 if [ -n "$PERF" ]; then kill -INT $PERF; wait $PERF || true; fi
 L=$(awk '{ print $1 + $2 }' $WORK/load.time)

@@ -90,7 +90,7 @@ pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
         );
         let late = &report.pacing_late;
         println!(
-            "  sent late ms  p50 {:.2}  p99 {:.2}  max {:.2}  (the generator's own error, counted in latency)",
+            "  sent late ms  p50 {:.2}  p99 {:.2}  max {:.2}  (due → sent: the generator's delay, or a wait for a free slot; counted in latency)",
             late.p50_ms, late.p99_ms, late.max_ms
         );
         if let (Some(lag), Some(unseen)) = (&report.projection_lag, report.projection_unseen) {

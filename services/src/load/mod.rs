@@ -65,8 +65,10 @@ pub struct LoadReport {
     /// Successful commands per second of the whole run.
     pub throughput: f64,
     pub latency: Percentiles,
-    /// How long after its due time each request left: the generator's own error, included in
-    /// `latency` (a tenth of a millisecond or so on an idle machine).
+    /// How long after its due time each request left, included in `latency`: the generator's
+    /// own delay (a tenth of a millisecond or so on an idle machine) and, once `concurrency`
+    /// requests are in flight (`waited_for_a_slot`), the wait for one of them to be answered,
+    /// which holds up every request due behind it.
     pub pacing_late: Percentiles,
     /// Reply to read model, when asked for (`--lag`).
     pub projection_lag: Option<Percentiles>,
