@@ -41,6 +41,7 @@ use ltc_eventstore::{Durability, EventStore, ManualClock, Position, StoreOptions
 use ltc_projections::{
     EventCounts, ProjectorOptions, ReadModels, RebuildOptions, RebuildScope, RebuildTarget, rebuild,
 };
+use ltc_services::client_ids::ClientIds;
 use ltc_services::generator::Scale;
 
 /// The log the rebuild replays: streams of ten events, each written by one append.
@@ -203,7 +204,9 @@ fn bench_rebuild_models(
 ) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let base = Arc::new(
-        runtime.block_on(BaseHistory::generate(sizes.scale, 42)).expect("the base history"),
+        runtime
+            .block_on(BaseHistory::generate(sizes.scale, 42, ClientIds::Random))
+            .expect("the base history"),
     );
     let clock = Arc::new(ManualClock::new(chrono::DateTime::UNIX_EPOCH));
     let options = StoreOptions {

@@ -8,7 +8,8 @@
 //! cargo run --release -p ltc-benches --bin rebuild_at_scale -- rebuild /tmp/ltc-5m 1 funnel
 //! ```
 //!
-//! `make-log DIR COPIES [SCALE]` generates the `medium` history (47k events; or SCALE) and writes
+//! `make-log DIR COPIES [SCALE [IDS]]` generates the `medium` history (47k events; or SCALE; its
+//! records named with random ids, or `v7`: UUIDv7 at the simulated time) and writes
 //! COPIES copies of it into `DIR/events.db` (107 copies ≈ 5M events). `rebuild DIR RUNS
 //! [PROJECTION]` rebuilds every projection (or one) into a fresh read-model directory RUNS times
 //! and prints each run's rate, the median, a checksum of what was built and the process's peak
@@ -26,10 +27,11 @@ use ltc_eventstore::{Durability, EventStore, ManualClock, StoreOptions, SystemCl
 use ltc_projections::{
     ProjectorOptions, ReadModels, RebuildOptions, RebuildScope, RebuildTarget, rebuild,
 };
+use ltc_services::client_ids::ClientIds;
 use ltc_services::generator::Scale;
 use ltc_services::read_models::{projection_named, projections};
 
-const USAGE: &str = "usage: rebuild_at_scale make-log DIR COPIES [small|medium|large]\n       \
+const USAGE: &str = "usage: rebuild_at_scale make-log DIR COPIES [small|medium|large [random|v7]]\n       \
                      rebuild_at_scale rebuild DIR RUNS [PROJECTION]";
 
 fn main() {
@@ -38,8 +40,15 @@ fn main() {
     let result = match (arg(0), arg(1), arg(2)) {
         (Some("make-log"), Some(dir), Some(copies)) => {
             let scale = arg(3).map_or(Some(Scale::Medium), scale_named);
-            match (copies.parse(), scale) {
-                (Ok(copies), Some(scale)) => make_log(Path::new(dir), copies, scale),
+            let ids = match arg(4) {
+                None | Some("random") => Some(ClientIds::Random),
+                Some("v7") => Some(ClientIds::V7),
+                Some(_) => None,
+            };
+            match (copies.parse(), scale, ids) {
+                (Ok(copies), Some(scale), Some(ids)) => {
+                    make_log(Path::new(dir), copies, scale, ids)
+                }
                 _ => Err(USAGE.to_owned()),
             }
         }
@@ -55,7 +64,7 @@ fn main() {
     }
 }
 
-fn make_log(dir: &Path, copies: u32, scale: Scale) -> Result<(), String> {
+fn make_log(dir: &Path, copies: u32, scale: Scale, ids: ClientIds) -> Result<(), String> {
     let path = dir.join("events.db");
     if path.exists() {
         return Err(format!("{} exists; remove it first", path.display()));
@@ -67,7 +76,8 @@ fn make_log(dir: &Path, copies: u32, scale: Scale) -> Result<(), String> {
         .map_err(|error| error.to_string())?;
     runtime.block_on(async {
         let started = Instant::now();
-        let base = Arc::new(BaseHistory::generate(scale, 42).await.map_err(|e| e.to_string())?);
+        let base =
+            Arc::new(BaseHistory::generate(scale, 42, ids).await.map_err(|e| e.to_string())?);
         println!(
             "base history ({scale:?}, seed 42): {} events in {} appends, {:.1?}",
             base.n_events,

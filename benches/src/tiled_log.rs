@@ -32,7 +32,8 @@ use ltc_eventstore::{
     AppendRequest, CodecId, EventId, EventStore, ExpectedVersion, ManualClock, Metadata, NewEvent,
     Position, RecordedEvent, StreamId, codec,
 };
-use ltc_services::generator::{Scale, generate};
+use ltc_services::client_ids::ClientIds;
+use ltc_services::generator::{Scale, generate_with_ids};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
@@ -84,7 +85,11 @@ pub enum TileError {
 
 impl BaseHistory {
     /// Generates `scale`'s history with `seed` into a throw-away store and reads it back.
-    pub async fn generate(scale: Scale, seed: u64) -> Result<BaseHistory, TileError> {
+    pub async fn generate(
+        scale: Scale,
+        seed: u64,
+        ids: ClientIds,
+    ) -> Result<BaseHistory, TileError> {
         let dir = tempfile::tempdir().map_err(|error| TileError::Generate(error.to_string()))?;
         let clock = Arc::new(ManualClock::new(DateTime::UNIX_EPOCH));
         let options = ltc_eventstore::StoreOptions {
@@ -94,7 +99,7 @@ impl BaseHistory {
         };
         let store = EventStore::open(dir.path().join("events.db"), options)
             .map_err(|error| TileError::Generate(error.to_string()))?;
-        generate(&store, clock, seed, scale)
+        generate_with_ids(&store, clock, seed, scale, ids)
             .await
             .map_err(|error| TileError::Generate(error.to_string()))?;
         BaseHistory::read(&store)
@@ -335,7 +340,9 @@ mod tests {
     #[test]
     fn each_copy_decodes_as_the_base_event_with_every_id_its_own() {
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-        let base = Arc::new(runtime.block_on(BaseHistory::generate(Scale::Small, 7)).unwrap());
+        let base = Arc::new(
+            runtime.block_on(BaseHistory::generate(Scale::Small, 7, ClientIds::Random)).unwrap(),
+        );
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(DateTime::UNIX_EPOCH));
         let options = ltc_eventstore::StoreOptions {

@@ -2,6 +2,7 @@
 //! command path and NATS. Nothing below this crate depends on it.
 
 pub mod cli;
+pub mod client_ids;
 pub mod command;
 pub mod data_dir;
 pub mod derived_id;

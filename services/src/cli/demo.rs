@@ -15,7 +15,8 @@ use ltc_eventstore::{Durability, EventStore, ManualClock, StoreOptions};
 
 use super::DataArgs;
 use super::verify::print_report;
-use crate::generator::{Scale, Summary, generate};
+use crate::client_ids::ClientIds;
+use crate::generator::{Scale, Summary, generate_with_ids};
 use crate::read_models::EmbeddedReadModels;
 use crate::users::UserDirectory;
 
@@ -29,6 +30,10 @@ pub(super) struct DemoArgs {
     /// How much history: small (3 months), medium (12), large (36).
     #[arg(long, value_enum, default_value_t = Scale::Small)]
     scale: Scale,
+    /// The ids the simulated clients give their records: uniformly random, or UUIDv7 at the
+    /// simulated time (the same history either way; the read models write less with UUIDv7).
+    #[arg(long, value_enum, default_value = "random")]
+    ids: ClientIds,
 }
 
 pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
@@ -64,7 +69,7 @@ pub(super) fn run(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let started = Instant::now();
     let summary = runtime
-        .block_on(generate(&store, clock, args.seed, args.scale))
+        .block_on(generate_with_ids(&store, clock, args.seed, args.scale, args.ids))
         .context("generating the history")?;
     let elapsed = started.elapsed();
     println!(

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 
-use crate::load::{Ids, LoadPlan, Mix, run};
+use crate::client_ids::ClientIds;
+use crate::load::{LoadPlan, Mix, run};
 use crate::nats::{NatsOptions, connect};
 
 #[derive(Debug, clap::Args)]
@@ -32,7 +33,7 @@ pub(super) struct LoadArgs {
     /// The ids each flow gives its lead, customer and opportunity: uniformly random (as from
     /// UUIDv4) or time-ordered UUIDv7.
     #[arg(long, value_enum, default_value = "random")]
-    ids: Ids,
+    ids: ClientIds,
     /// Also measure projection lag (reply → read model) through `ltc.qry.events`.
     #[arg(long)]
     lag: bool,
@@ -71,8 +72,8 @@ pub(super) fn run_load(args: &LoadArgs) -> anyhow::Result<ExitCode> {
             args.duration,
             args.concurrency,
             match report.ids {
-                Ids::Random => "random",
-                Ids::V7 => "UUIDv7",
+                ClientIds::Random => "random",
+                ClientIds::V7 => "UUIDv7",
             }
         );
         println!(

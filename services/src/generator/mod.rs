@@ -32,6 +32,7 @@ mod tests;
 
 use std::sync::Arc;
 
+use crate::client_ids::ClientIds;
 use chrono::NaiveDate;
 use ltc_eventstore::{EventStore, ManualClock};
 
@@ -145,11 +146,23 @@ pub async fn generate(
     seed: u64,
     scale: Scale,
 ) -> Result<Summary, GeneratorError> {
+    generate_with_ids(store, clock, seed, scale, ClientIds::Random).await
+}
+
+/// [`generate`], its records named with `ids`: the same history (the same events, amounts and
+/// dates) whichever kind, only the ids of customers, deals, documents and commands differ.
+pub async fn generate_with_ids(
+    store: &EventStore,
+    clock: Arc<ManualClock>,
+    seed: u64,
+    scale: Scale,
+    ids: ClientIds,
+) -> Result<Summary, GeneratorError> {
     let head = store.head().position;
     if head != 0 {
         return Err(GeneratorError::NotEmpty(head));
     }
-    let mut engine = simulation::Simulation::new(store.clone(), clock, seed, scale);
+    let mut engine = simulation::Simulation::new(store.clone(), clock, seed, scale, ids);
     engine.run().await?;
     engine.summary()
 }

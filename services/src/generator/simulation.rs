@@ -22,6 +22,7 @@ use super::people::People;
 use super::plan::{Action, CustomerFile, Deal, days_between_deals, draw_payer, draw_tier};
 use super::summary::Counts;
 use super::{GeneratorError, Scale, TENANT, start_date};
+use crate::client_ids::ClientIds;
 use crate::command::{CommandMeta, Executed};
 use crate::engine::{Command, Engine, Paths};
 use crate::process::Invoicing;
@@ -76,10 +77,20 @@ pub(super) struct Simulation {
 }
 
 impl Simulation {
-    pub fn new(store: EventStore, clock: Arc<ManualClock>, seed: u64, scale: Scale) -> Simulation {
+    pub fn new(
+        store: EventStore,
+        clock: Arc<ManualClock>,
+        seed: u64,
+        scale: Scale,
+        client_ids: ClientIds,
+    ) -> Simulation {
         let mut ids = IdSource::new(seed);
         let mut rng = StdRng::seed_from_u64(seed);
+        // The people keep the ids `users(seed)` writes to the user table, whatever the records'.
         let people = People::new(&mut ids);
+        if client_ids == ClientIds::V7 {
+            ids.sort_by_time(clock.clone());
+        }
         let mut settings = super::demo_settings();
         settings.scoring = scoring_model();
         settings.assignment = assignment_settings(&people);

@@ -22,15 +22,20 @@ use ltc_eventstore::{
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use super::{Scale, Summary, generate};
+use super::{Scale, Summary, generate_with_ids};
+use crate::client_ids::ClientIds;
 
 async fn generated(seed: u64) -> (tempfile::TempDir, EventStore, Summary) {
+    generated_with(seed, ClientIds::Random).await
+}
+
+async fn generated_with(seed: u64, ids: ClientIds) -> (tempfile::TempDir, EventStore, Summary) {
     let dir = tempfile::tempdir().unwrap();
     let start = chrono::Utc.with_ymd_and_hms(2026, 1, 5, 0, 0, 0).unwrap();
     let clock = Arc::new(ManualClock::new(start));
     let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
     let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
-    let summary = generate(&store, clock, seed, Scale::Small).await.unwrap();
+    let summary = generate_with_ids(&store, clock, seed, Scale::Small, ids).await.unwrap();
     (dir, store, summary)
 }
 
@@ -51,6 +56,47 @@ async fn the_same_seed_gives_the_same_log_and_another_seed_another() {
     assert_eq!(first.head(), second.head());
     let (_c, _other, different) = generated(8).await;
     assert_ne!(different.head_hash, summary.head_hash);
+}
+
+#[tokio::test]
+async fn uuidv7_ids_tell_the_same_story_with_each_id_drawn_at_its_simulated_moment() {
+    let (_a, random, _) = generated_with(7, ClientIds::Random).await;
+    let (_b, v7, _) = generated_with(7, ClientIds::V7).await;
+    let story = |events: &[RecordedEvent]| -> Vec<(String, String, u64)> {
+        let types = events
+            .iter()
+            .map(|e| (e.stream.kind.as_str().to_owned(), e.event_type.clone(), e.version));
+        types.collect()
+    };
+    let (random, v7) = (all_events(&random), all_events(&v7));
+    assert_eq!(story(&random), story(&v7), "the same events, in the same order");
+
+    // Each record a client names (orders, receivables and quotas are named by ltc from their
+    // causes) is a UUIDv7 of the simulated moment its id was drawn: at or before its first
+    // event, and spread over the history rather than all at its start.
+    let named_by_clients = ["lead", "customer", "opportunity", "quote"];
+    let first_events: Vec<&RecordedEvent> = v7
+        .iter()
+        .filter(|e| e.version == 1 && named_by_clients.contains(&e.stream.kind.as_str()))
+        .collect();
+    assert!(first_events.len() > 100, "{} records", first_events.len());
+    let version = |e: &RecordedEvent| e.stream.id.get_version();
+    assert!(first_events.iter().all(|e| version(e) == Some(uuid::Version::SortRand)));
+    let drawn_at_ms = |e: &RecordedEvent| {
+        let (seconds, nanos) = e.stream.id.get_timestamp().unwrap().to_unix();
+        seconds as i64 * 1000 + i64::from(nanos / 1_000_000)
+    };
+    assert!(first_events.iter().all(|e| drawn_at_ms(e) <= e.recorded_at.timestamp_millis()));
+    let days: HashSet<i64> = first_events.iter().map(|e| drawn_at_ms(e) / 86_400_000).collect();
+    assert!(days.len() > 30, "ids drawn on {} days", days.len());
+
+    // The people keep the ids the user table is written with (the process managers act as
+    // the system user, which is in no table).
+    let mut users: HashSet<_> = super::users(7).into_iter().map(|user| user.id.0).collect();
+    users.insert(crate::process::SYSTEM_USER.0);
+    let user_of = |actor: &str| actor.rsplit(':').next()?.parse::<uuid::Uuid>().ok();
+    let actors: HashSet<_> = v7.iter().filter_map(|e| user_of(&e.metadata.actor)).collect();
+    assert!(!actors.is_empty() && actors.is_subset(&users), "{actors:?} not all in {users:?}");
 }
 
 #[tokio::test]

@@ -3,10 +3,10 @@
 //! three aggregates. Thousands of flows run side by side, so the mix touches many customers.
 
 use chrono::{Days, NaiveDate};
-use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::client_ids::ClientIds;
 use crate::derived_id::derived_id;
 
 /// Commands per flow of the full mix.
@@ -33,19 +33,6 @@ impl Mix {
     }
 }
 
-/// How a flow names its lead, customer and opportunity. Clients choose the ids; which kind they
-/// choose decides where in each index a new record lands, and so how many pages every commit of
-/// the store and the read models writes (BENCHMARKS.md, "Ids that sort by time").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Ids {
-    /// Uniformly random (a UUIDv5 of the run and the flow), as a client minting UUIDv4 sends.
-    Random,
-    /// UUIDv7 (RFC 9562): the flow's start in milliseconds, then hashed bits, so records made
-    /// together sort together.
-    V7,
-}
-
 /// One prospect's commands, named by ids derived from the run and the flow's number.
 #[derive(Debug, Clone)]
 pub struct Flow {
@@ -59,13 +46,15 @@ pub struct Flow {
 }
 
 impl Flow {
-    pub fn new(run: Uuid, number: u64, mix: Mix, ids: Ids) -> Flow {
+    /// Random ids are a UUIDv5 of the run and the flow's number; UUIDv7 ids carry the moment the
+    /// flow started.
+    pub fn new(run: Uuid, number: u64, mix: Mix, ids: ClientIds) -> Flow {
         let born = Uuid::now_v7();
         let id = |kind: &str| {
             let name = format!("{kind}-{number}");
             match ids {
-                Ids::Random => Uuid::new_v5(&run, name.as_bytes()),
-                Ids::V7 => derived_id(born, format!("{run}-{name}").as_bytes()),
+                ClientIds::Random => Uuid::new_v5(&run, name.as_bytes()),
+                ClientIds::V7 => derived_id(born, format!("{run}-{name}").as_bytes()),
             }
         };
         Flow {
@@ -153,9 +142,9 @@ mod tests {
     #[test]
     fn random_ids_are_the_same_for_the_same_run_and_flow_and_differ_between_flows() {
         let run = Uuid::now_v7();
-        let first = Flow::new(run, 1, Mix::Full, Ids::Random);
-        assert_eq!(records(&first), records(&Flow::new(run, 1, Mix::Full, Ids::Random)));
-        let second = Flow::new(run, 2, Mix::Full, Ids::Random);
+        let first = Flow::new(run, 1, Mix::Full, ClientIds::Random);
+        assert_eq!(records(&first), records(&Flow::new(run, 1, Mix::Full, ClientIds::Random)));
+        let second = Flow::new(run, 2, Mix::Full, ClientIds::Random);
         assert!(records(&first).iter().all(|id| !records(&second).contains(id)));
         assert!(records(&first).iter().all(|id| id.get_version() == Some(Version::Sha1)));
     }
@@ -163,9 +152,9 @@ mod tests {
     #[test]
     fn v7_ids_of_a_flow_started_later_sort_after_those_of_one_started_earlier() {
         let run = Uuid::now_v7();
-        let earlier = Flow::new(run, 1, Mix::Full, Ids::V7);
+        let earlier = Flow::new(run, 1, Mix::Full, ClientIds::V7);
         std::thread::sleep(std::time::Duration::from_millis(2));
-        let later = Flow::new(run, 2, Mix::Full, Ids::V7);
+        let later = Flow::new(run, 2, Mix::Full, ClientIds::V7);
         for (earlier, later) in records(&earlier).into_iter().zip(records(&later)) {
             assert_eq!(later.get_version(), Some(Version::SortRand));
             assert!(earlier < later, "{earlier} should sort before {later}");

@@ -22,8 +22,9 @@ use serde::Serialize;
 use tokio::sync::Semaphore;
 use uuid::Uuid;
 
+use crate::client_ids::ClientIds;
 use crate::nats::headers;
-pub use flow::{Flow, Ids, Mix, STEPS};
+pub use flow::{Flow, Mix, STEPS};
 use lag::LagProbe;
 pub use latency::{Latencies, Percentiles};
 pub use pacer::Pacer;
@@ -44,7 +45,7 @@ pub struct LoadPlan {
     /// Also measure projection lag through `ltc.qry.events` (needs the query service).
     pub lag: bool,
     pub mix: Mix,
-    pub ids: Ids,
+    pub ids: ClientIds,
 }
 
 /// What happened.
@@ -52,7 +53,7 @@ pub struct LoadPlan {
 pub struct LoadReport {
     pub target_rate: u32,
     /// The kind of ids the flows gave their records.
-    pub ids: Ids,
+    pub ids: ClientIds,
     pub sent: u64,
     pub ok: u64,
     /// Successful commands that appended events (the rest changed nothing).
