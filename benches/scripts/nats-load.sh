@@ -7,8 +7,10 @@
 #   RATE   commands per second asked of `ltc load` (10 s, concurrency 64, the full mix)
 #   ROLE   command (default) or all: `ltc serve --role command`, or every part in one process
 #   LTC_BIN=path/to/ltc to compare builds (default: target/release/ltc); NATS_PORT (14222)
+#   LOAD ARGS go to `ltc load` as they are, e.g. --lag or --ids v7
 #   PERF_OUT=file.data: also record `ltc serve` with `perf record -g` (999 Hz) during the load;
-#   read it per thread with `perf report -i file.data --sort comm,tid` (threads are named)
+#   per thread: `perf report -i file.data --sort pid` (tid:name), then `--tid T --sort sym`
+#   LOAD_PREFIX="chrt -f 10": a command to run `ltc load` under
 set -eu
 RATE=$1; ROLE=${2:-command}; shift $(( $# < 2 ? $# : 2 ))
 BIN=${LTC_BIN:-target/release/ltc}
