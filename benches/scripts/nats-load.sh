@@ -5,7 +5,9 @@
 #
 # usage: benches/scripts/nats-load.sh RATE [ROLE] [LOAD ARGS...]
 #   RATE   commands per second asked of `ltc load` (10 s, concurrency 64, the full mix)
-#   ROLE   command (default) or all: `ltc serve --role command`, or every part in one process
+#   ROLE   command (default), all or split: `ltc serve --role command`, every part in one
+#          process, or two processes on the same directory (the command role; the relay,
+#          projectors and queries), whose CPU is given as the sum and each
 #   LTC_BIN=path/to/ltc to compare builds (default: target/release/ltc); NATS_PORT (14222)
 #   LOAD ARGS go to `ltc load` as they are, e.g. --lag or --ids v7
 #   PERF_OUT=file.data: also record `ltc serve` with `perf record -g` (999 Hz) during the load;
@@ -15,11 +17,12 @@ set -eu
 RATE=$1; ROLE=${2:-command}; shift $(( $# < 2 ? $# : 2 ))
 BIN=${LTC_BIN:-target/release/ltc}
 PORT=${NATS_PORT:-14222}
-SERVE=""; NATS=""
+SERVE=""; SERVE2=""; NATS=""
 WORK=$(mktemp -d /tmp/ltc-nats-load.XXXX)
 # `ltc serve` drains through NATS on SIGTERM: stop it before nats-server.
 stop() {
   [ -n "$SERVE" ] && kill $SERVE 2>/dev/null && wait $SERVE 2>/dev/null
+  [ -n "$SERVE2" ] && kill $SERVE2 2>/dev/null && wait $SERVE2 2>/dev/null
   [ -n "$NATS" ] && kill $NATS 2>/dev/null && wait $NATS 2>/dev/null
   rm -rf $WORK
 }
@@ -27,13 +30,17 @@ trap stop EXIT
 nats-server -a 127.0.0.1 -p $PORT -js -sd $WORK/nats > $WORK/nats.log 2>&1 &
 NATS=$!
 "$BIN" demo --data $WORK/d > /dev/null
-ROLE_ARGS=(--role "$ROLE"); [ "$ROLE" = all ] && ROLE_ARGS=()
+ROLE_ARGS=(--role "$ROLE"); [ "$ROLE" = all ] && ROLE_ARGS=(); [ "$ROLE" = split ] && ROLE_ARGS=(--role command)
 RUST_LOG=warn "$BIN" serve --data $WORK/d --nats nats://127.0.0.1:$PORT "${ROLE_ARGS[@]}" > $WORK/serve.log 2>&1 &
 SERVE=$!
+if [ "$ROLE" = split ]; then
+  RUST_LOG=warn "$BIN" serve --data $WORK/d --nats nats://127.0.0.1:$PORT --role relay --role projector --role query > $WORK/serve2.log 2>&1 &
+  SERVE2=$!
+fi
 sleep 3
-cpu() { awk '{ print ($14 + $15) / 100 }' /proc/$1/stat; }
+cpu() { if [ -n "$1" ]; then awk '{ print ($14 + $15) / 100 }' /proc/$1/stat; else echo 0; fi; }
 written() { awk '/^write_bytes/ { print $2 }' /proc/$1/io; }
-S0=$(cpu $SERVE); N0=$(cpu $NATS); W0=$(written $SERVE)
+S0=$(cpu $SERVE); T0=$(cpu "$SERVE2"); N0=$(cpu $NATS); W0=$(written $SERVE)
 PERF=""
 if [ -n "${PERF_OUT:-}" ]; then
   perf record -F 999 -g -o "$PERF_OUT" -p $SERVE > $WORK/perf.log 2>&1 &
@@ -41,7 +48,8 @@ if [ -n "${PERF_OUT:-}" ]; then
 fi
 /usr/bin/time -f "%U %S" -o $WORK/load.time \
   ${LOAD_PREFIX:-} "$BIN" load --nats nats://127.0.0.1:$PORT --rate "$RATE" --duration 10 --concurrency 64 --mix full "$@"
-S1=$(cpu $SERVE); N1=$(cpu $NATS); W1=$(written $SERVE)
+S1=$(cpu $SERVE); T1=$(cpu "$SERVE2"); N1=$(cpu $NATS); W1=$(written $SERVE)
 if [ -n "$PERF" ]; then kill -INT $PERF; wait $PERF || true; fi
 L=$(awk '{ print $1 + $2 }' $WORK/load.time)
-echo "  ltc serve CPU $(echo "$S1 - $S0" | bc) s, nats-server CPU $(echo "$N1 - $N0" | bc) s, ltc load CPU $L s, ltc serve wrote $(( (W1 - W0) / 1000000 )) MB"
+[ -n "$SERVE2" ] && echo "  ltc serve CPU: command role $(echo "$S1 - $S0" | bc) s, relay + projectors + queries $(echo "$T1 - $T0" | bc) s (the sum below)"
+echo "  ltc serve CPU $(echo "$S1 - $S0 + $T1 - $T0" | bc) s, nats-server CPU $(echo "$N1 - $N0" | bc) s, ltc load CPU $L s, ltc serve wrote $(( (W1 - W0) / 1000000 )) MB"

@@ -14,6 +14,7 @@
 //!   `verify.rs`).
 
 mod chain;
+mod change_watch;
 mod clock;
 pub mod codec;
 mod envelope;

@@ -37,6 +37,11 @@ impl ReaderPool {
         ReaderPool { path, mmap_bytes, cache_kib, idle: Mutex::new(Vec::new()) }
     }
 
+    /// The store's file.
+    pub(crate) fn path(&self) -> &std::path::Path {
+        &self.path
+    }
+
     pub(crate) fn with<T>(
         &self,
         read: impl FnOnce(&Connection) -> Result<T, ReadError>,

@@ -75,6 +75,26 @@ async fn a_caught_up_subscriber_receives_events_appended_later() {
     assert_eq!(event.metadata.command_id, crate::support::command_id(2));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_receives_what_a_writer_in_another_process_appends_once_in_order() {
+    // Two stores on one file stand for two processes: the second's writer never signals the
+    // first's subscription, which must notice the commits on its own (`ChangeWatch`).
+    let test = TestStore::new();
+    let mut subscription = test.store.subscribe(Position::START);
+    let other_process = crate::support::open_file(&test.db_path());
+    let head = load(&other_process, 0, 200).await;
+    let mut positions = Vec::new();
+    while positions.len() < head as usize {
+        let event = tokio::time::timeout(std::time::Duration::from_secs(5), subscription.next())
+            .await
+            .expect("events committed by another process arrive")
+            .unwrap()
+            .unwrap();
+        positions.push(event.position.0);
+    }
+    assert_eq!(positions, (1..=head).collect::<Vec<_>>());
+}
+
 #[test]
 fn a_subscription_ends_after_the_last_event_once_the_store_is_closed() {
     let test = TestStore::new();
