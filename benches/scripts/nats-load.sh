@@ -10,7 +10,8 @@
 #          projectors and queries), whose CPU is given as the sum and each
 #   LTC_BIN=path/to/ltc to compare builds (default: target/release/ltc); NATS_PORT (14222)
 #   LOAD ARGS go to `ltc load` as they are, e.g. --lag or --ids v7
-#   PERF_OUT=file.data: also record `ltc serve` with `perf record -g` (999 Hz) during the load;
+#   PERF_OUT=file.data: also record `ltc serve` (both processes when split) with `perf record -g`
+#   (999 Hz) during the load;
 #   per thread: `perf report -i file.data --sort pid` (tid:name), then `--tid T --sort sym`
 #   LOAD_PREFIX="chrt -f 10": a command to run `ltc load` under
 set -eu
@@ -43,7 +44,7 @@ written() { awk '/^write_bytes/ { print $2 }' /proc/$1/io; }
 S0=$(cpu $SERVE); T0=$(cpu "$SERVE2"); N0=$(cpu $NATS); W0=$(written $SERVE)
 PERF=""
 if [ -n "${PERF_OUT:-}" ]; then
-  perf record -F 999 -g -o "$PERF_OUT" -p $SERVE > $WORK/perf.log 2>&1 &
+  perf record -F 999 -g -o "$PERF_OUT" -p $SERVE${SERVE2:+,$SERVE2} > $WORK/perf.log 2>&1 &
   PERF=$!
 fi
 /usr/bin/time -f "%U %S" -o $WORK/load.time \

@@ -28,7 +28,11 @@ impl ChangeWatch {
     /// Whether another connection committed since the last call. True on the first call and
     /// whenever the question fails: the caller then reads the log, which reports a real failure.
     pub(crate) fn changed(&mut self) -> bool {
-        let version = self.conn.query_row("PRAGMA data_version", [], |row| row.get::<_, i64>(0));
+        // Prepared once: parsing the pragma each time cost more than answering it.
+        let version = self
+            .conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut statement| statement.query_row([], |row| row.get::<_, i64>(0)));
         match version {
             Ok(version) if self.seen == Some(version) => false,
             Ok(version) => {
