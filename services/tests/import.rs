@@ -292,6 +292,55 @@ fn customers_and_their_opportunities_link_by_key_and_money_is_read_exactly_or_re
 }
 
 #[test]
+fn customers_go_in_many_at_a_time_and_a_repeated_key_is_answered_as_if_one_at_a_time() {
+    let dir = demo();
+    // 150 rows: more than one window of rows sent at once. Line 5 repeats line 2 and line 6
+    // changes it, inside the first window; line 120 repeats line 3 in a later one.
+    let mut csv = String::from("key,name,industry,region,currency\n");
+    for n in 0..150 {
+        let key = match n {
+            3 | 4 => 0,
+            118 => 1,
+            _ => n,
+        };
+        let name = if n == 4 { "Changed GmbH".to_owned() } else { format!("Company {key}") };
+        csv.push_str(&format!("K-{key},{name},retail,emea,EUR\n"));
+    }
+    let file = write(&dir, "customers.csv", &csv);
+    let events_before = events(&dir).len();
+    let (code, report) = import(&dir, &["customers", &file, "--actor", "alice"]);
+    assert_eq!(code, Some(1), "one row fails: {report:#}");
+
+    let outcomes = outcomes(&report);
+    assert_eq!(outcomes.len(), 150);
+    let lines: Vec<u64> = report["row_reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, (2..=151).collect::<Vec<_>>(), "the report keeps file order");
+    assert_eq!(outcomes[3], "5 same_as_line");
+    assert_eq!(row(&report, 5)["same_as_line"], 2);
+    assert_eq!(outcomes[4], "6 failed duplicate_key");
+    assert_eq!(outcomes[118], "120 same_as_line");
+    assert_eq!(row(&report, 120)["same_as_line"], 3);
+    let imported = outcomes.iter().filter(|outcome| outcome.ends_with(" imported")).count();
+    assert_eq!(imported, 147);
+    assert_eq!(events(&dir).len() - events_before, 147, "one creation per customer, none twice");
+
+    let (code, again) = import(&dir, &["customers", &file, "--actor", "alice"]);
+    assert_eq!(code, Some(1));
+    let already = outcomes_of(&again, "already_imported");
+    assert_eq!(already, 147, "a re-run appends nothing: {again:#}");
+}
+
+fn outcomes_of(report: &Value, outcome: &str) -> usize {
+    let rows = report["row_reports"].as_array().unwrap();
+    rows.iter().filter(|row| row["outcome"] == outcome).count()
+}
+
+#[test]
 fn a_file_without_a_required_column_is_refused_before_any_row_and_exits_2() {
     let dir = demo();
     let before = events(&dir).len();

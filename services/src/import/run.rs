@@ -1,9 +1,12 @@
 //! One import: the file's rows, in file order, each read, given its identity and sent through
 //! the engine under the command id that identity gives. File order matters: a lead is recorded
 //! as the duplicate of an earlier row's lead, never the other way round, so the same file gives
-//! the same report every time.
+//! the same report every time. Leads therefore go one at a time. The rows of a customers or an
+//! opportunities file do not depend on one another, so they go [`ROWS_AT_ONCE`] at a time and
+//! share the store's group commits; a row naming the same record as another row of its window
+//! waits for the next window, so it is answered as it would be one at a time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use ltc_domain::ids::{CustomerId, LeadId, OpportunityId};
 use ltc_domain::lead::LeadState;
@@ -20,6 +23,10 @@ use super::{customers, leads, opportunities};
 use crate::command::{CommandMeta, Executed};
 use crate::engine::{Command, Engine, EngineError};
 use crate::users::{User, UserDirectory};
+
+/// How many customers or opportunities go through the engine at once: enough for one group
+/// commit to hold many rows (one at a time, each row waited for its own fsync).
+const ROWS_AT_ONCE: usize = 64;
 
 /// What to import and as whom.
 #[derive(Debug, Clone)]
@@ -104,17 +111,67 @@ pub async fn import(
         rows: Vec::with_capacity(raw_rows.len()),
     };
     let total = raw_rows.len() as u64;
-    for (done, raw) in raw_rows.into_iter().enumerate() {
+    let at_once = if options.kind == ImportKind::Leads { 1 } else { ROWS_AT_ONCE };
+    let mut rows = raw_rows.into_iter().map(|raw| {
         let line = raw.line;
-        let row = raw.cells.and_then(|cells| columns.row(line, &cells));
-        let outcome = match row {
-            Ok(row) => batch.row(&row).await?,
-            Err(error) => Outcome::Failed(error),
-        };
-        report.rows.push(RowReport { line, outcome });
-        progress(done as u64 + 1, total);
+        (line, raw.cells.and_then(|cells| columns.row(line, &cells)))
+    });
+    // A row that repeats a record of the window being filled starts the next one.
+    let mut carried = None;
+    loop {
+        let mut window = Vec::with_capacity(at_once);
+        let mut records = HashSet::new();
+        while window.len() < at_once {
+            let Some((line, row)) = carried.take().or_else(|| rows.next()) else { break };
+            let step = match &row {
+                Ok(row) => batch.prepare(row),
+                Err(error) => Step::Answered(Outcome::Failed(error.clone())),
+            };
+            if let Step::Send(send) = &step
+                && !records.insert(send.identity.clone())
+            {
+                carried = Some((line, row));
+                break;
+            }
+            window.push((line, step));
+        }
+        if window.is_empty() {
+            return Ok(report);
+        }
+        let sent = window.iter_mut().map(|(_, step)| async {
+            match step {
+                Step::Send(send) => Some(engine.execute(send.command.take()?, &send.meta).await),
+                Step::Answered(_) => None,
+            }
+        });
+        let results = futures::future::join_all(sent).await;
+        for ((line, step), result) in window.into_iter().zip(results) {
+            let outcome = match (step, result) {
+                (Step::Answered(outcome), _) => outcome,
+                (Step::Send(send), Some(result)) => batch.answered(*send, result)?,
+                (Step::Send(_), None) => unreachable!("every command of a window is sent once"),
+            };
+            report.rows.push(RowReport { line, outcome });
+            progress(report.rows.len() as u64, total);
+        }
     }
-    Ok(report)
+}
+
+/// A row of a window: answered without the engine (an error in the row, or a record an
+/// earlier line already brought), or a command to send.
+enum Step {
+    Answered(Outcome),
+    Send(Box<Sending>),
+}
+
+/// A row's command, and what its answer is recorded with.
+struct Sending {
+    identity: Identity,
+    id: Uuid,
+    row: Row,
+    /// Taken when sent.
+    command: Option<Command>,
+    meta: CommandMeta,
 }
 
 /// The state of one import across its rows.
@@ -130,11 +187,12 @@ struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    async fn row(&mut self, row: &Row) -> Result<Outcome, ImportError> {
+    /// What `row` needs: an answer now, or its command sent.
+    fn prepare(&self, row: &Row) -> Step {
         let identity = Identity::of(self.options.kind, row);
         let id = identity.aggregate_id();
         if let Some((first_line, first)) = self.seen.get(&identity) {
-            return Ok(if first.values == row.values {
+            return Step::Answered(if first.values == row.values {
                 Outcome::SameAsLine { id, same_as_line: *first_line }
             } else {
                 Outcome::Failed(RowError::new(
@@ -148,7 +206,7 @@ impl Batch<'_> {
         }
         let command = match self.command(id, row) {
             Ok(command) => command,
-            Err(error) => return Ok(Outcome::Failed(error)),
+            Err(error) => return Step::Answered(Outcome::Failed(error)),
         };
         let meta = CommandMeta {
             command_id: identity.command_id(),
@@ -158,15 +216,32 @@ impl Batch<'_> {
             tenant: self.options.tenant.clone(),
             expected_version: None,
         };
-        let outcome = match self.engine.execute(command, &meta).await {
+        Step::Send(Box::new(Sending {
+            identity,
+            id,
+            row: row.clone(),
+            command: Some(command),
+            meta,
+        }))
+    }
+
+    /// The row's outcome from the engine's answer; a record that went in is remembered, so a
+    /// later line naming it again is answered from here.
+    fn answered(
+        &mut self,
+        send: Sending,
+        result: Result<Executed, EngineError>,
+    ) -> Result<Outcome, ImportError> {
+        let Sending { identity, id, row, .. } = send;
+        let outcome = match result {
             Ok(executed) => self.executed(id, row.line, &executed)?,
             Err(error @ EngineError::Internal(_)) => {
                 return Err(ImportError::Store { line: row.line, error });
             }
-            Err(error) => return Ok(Outcome::Failed(self.refused(row, error))),
+            Err(error) => return Ok(Outcome::Failed(self.refused(&row, error))),
         };
-        self.seen.insert(identity, (row.line, row.clone()));
         self.lines_by_id.insert(id, row.line);
+        self.seen.insert(identity, (row.line, row));
         Ok(outcome)
     }
 
