@@ -15,11 +15,12 @@
 //! prints events/s, CPU per event (user and system), bytes written per event and per batch, and a
 //! checksum of what was built, which must not change with BATCH.
 //!
-//! Estimate: a rebuild spends ≈ 21 µs of CPU per event with no journal and 64k-event batches. A
-//! live batch also writes every page it dirtied to the WAL and later back to the database, and
-//! the keys are random (UUIDs), so few pages are shared between events: at ~15 pages of 4 KiB
-//! per event that is ≈ 120 KB written per event, which at a few GB/s of page-cache copies and
-//! checksums costs tens of µs more. Expect 50–100 µs per event at BATCH 16.
+//! Estimate: a rebuild of the medium history spends ≈ 65 µs of CPU per event with no journal and
+//! 64k-event batches (≈ 21 µs at 5M events, measured on a faster day). A live batch also writes
+//! every page it dirtied to the WAL and later back to the database, and the keys are random
+//! (UUIDs), so few pages are shared between events: at ~12 pages of 4 KiB per event that is
+//! ≈ 50 KB written per event. Expect 100–150 µs per event at BATCH 16 (BENCHMARKS.md, "What
+//! keeping the read models up costs per event", has what it measured).
 
 use std::path::Path;
 use std::sync::Arc;

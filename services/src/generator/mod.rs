@@ -32,9 +32,10 @@ mod tests;
 
 use std::sync::Arc;
 
-use crate::client_ids::ClientIds;
 use chrono::NaiveDate;
 use ltc_eventstore::{EventStore, ManualClock};
+
+use crate::client_ids::ClientIds;
 
 pub use leads::{ChannelCount, LeadSummary};
 pub use summary::Summary;
