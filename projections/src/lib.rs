@@ -32,6 +32,7 @@ mod merge;
 pub mod models;
 mod projection;
 mod projector;
+mod query_indexes;
 mod read_models;
 mod rebuild;
 mod slot;

@@ -55,6 +55,15 @@ pub trait Projection: Send {
         1
     }
 
+    /// Indexes `migrate` creates that only queries read: `apply` never looks a row up through
+    /// them. A rebuild drops them after `migrate` and creates them once at the end from the
+    /// finished rows (one sort each) instead of inserting an entry per event at a random place
+    /// in them. Naming one that `apply` does use costs only speed (its look-ups scan during the
+    /// rebuild), never correctness; naming one `migrate` did not create is refused.
+    fn query_indexes(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// A cheap look at the envelope's header before `apply`. An event it does not want is not
     /// handed to `apply`, and its checkpoint moves past it all the same.
     fn wants(&self, event: &RecordedEvent) -> bool {

@@ -310,6 +310,11 @@ impl Projector {
         Ok(())
     }
 
+    /// The projections it drives, in its order.
+    pub(crate) fn projections(&self) -> Vec<&dyn Projection> {
+        self.slots.iter().map(|slot| slot.projection.as_ref()).collect()
+    }
+
     /// The runner's connection, for a rebuild to merge its other group's file into.
     pub(crate) fn connection(&self) -> &Connection {
         &self.conn

@@ -26,6 +26,7 @@ use crate::feed::HistoryFeed;
 use crate::merge;
 use crate::projection::Projection;
 use crate::projector::{FeedState, Projector, ProjectorOptions};
+use crate::query_indexes::SetAside;
 use crate::read_models::{Generation, ReadModels};
 use crate::slot;
 
@@ -203,12 +204,16 @@ fn build(
         let events_done = done_by_group.iter().copied().min().unwrap_or(0);
         Ok::<_, ProjectorError>((runners, events_done))
     })?;
-    let first = runners.remove(0);
-    if !runners.is_empty() {
-        drop(runners);
+    let (first, mut set_aside) = runners.remove(0);
+    // `split_in_two` makes at most one more group, whose file is `part`.
+    if let Some((second, indexes)) = runners.pop() {
+        // Its connection closes its file before the first attaches it.
+        drop(second);
         merge::merge_part(first.connection(), &part)?;
         remove_file_if_present(&part)?;
+        set_aside.extend(indexes);
     }
+    set_aside.create_in(first.connection())?;
     first.make_durable(path)?;
     Ok(events_done)
 }
@@ -230,8 +235,9 @@ fn every_group_built<T>(
 }
 
 /// One group's rebuild into its own file, reporting `(events done, events total)` after each
-/// batch. Returns the runner, its file complete up to `upto` but not yet durable; `None` if it
-/// stopped because `stop` was set (the other group failed, and says why).
+/// batch. Returns the runner, its file complete up to `upto` but not yet durable, with the
+/// query-only indexes it left out; `None` if it stopped because `stop` was set (the other group
+/// failed, and says why).
 #[allow(clippy::too_many_arguments, reason = "one call site, each argument named there")]
 fn run_group(
     store: &EventStore,
@@ -242,7 +248,7 @@ fn run_group(
     upto: u64,
     stop: &AtomicBool,
     report: &dyn Fn(u64, u64),
-) -> Result<Option<Projector>, ProjectorError> {
+) -> Result<Option<(Projector, SetAside)>, ProjectorError> {
     let mut projector = Projector::on_file(
         store.clone(),
         path.to_path_buf(),
@@ -251,6 +257,7 @@ fn run_group(
         projections,
         runner,
     )?;
+    let set_aside = SetAside::drop_from(projector.connection(), &projector.projections())?;
     let from = projector.next_position();
     let events_total = (upto + 1).saturating_sub(from.0);
     let mut feed = HistoryFeed::new(store, from, Position(upto)).map_err(ProjectorError::Thread)?;
@@ -276,7 +283,7 @@ fn run_group(
             store_head: store.head().position,
         });
     }
-    Ok(Some(projector))
+    Ok(Some((projector, set_aside)))
 }
 
 /// Splits a set into two groups of about equal [`Projection::rebuild_cost`], each keeping the

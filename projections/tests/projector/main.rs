@@ -9,5 +9,6 @@ mod crash;
 mod holes;
 mod lag;
 mod model;
+mod query_indexes;
 mod rebuild;
 mod swap;

@@ -85,6 +85,11 @@ impl Projection for Collections {
         2
     }
 
+    /// Periods and documents are read by the queries only; `apply` finds a receivable by its id.
+    fn query_indexes(&self) -> &'static [&'static str] {
+        &["collections_receivables_by_invoiced_on", "collections_documents_by_receivable"]
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         apply::wants(event)
     }

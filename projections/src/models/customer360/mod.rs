@@ -79,6 +79,11 @@ impl Projection for Customer360Projection {
         28
     }
 
+    /// Every by-customer index: `apply` finds rows by their own ids, the view by customer.
+    fn query_indexes(&self) -> &'static [&'static str] {
+        schema::QUERY_INDEXES
+    }
+
     /// Every stream that belongs to a customer; quotas (a rep's targets) do not.
     fn wants(&self, event: &RecordedEvent) -> bool {
         matches!(

@@ -26,6 +26,18 @@ pub(super) const TABLES: &[&str] = &[
     "c360_timeline",
 ];
 
+/// The indexes only the view reads. `c360_timeline_waiting` is not one: a lead's conversion
+/// moves its waiting lines through it.
+pub(super) const QUERY_INDEXES: &[&str] = &[
+    "c360_leads_by_customer",
+    "c360_opportunities_by_customer",
+    "c360_quotes_by_customer",
+    "c360_orders_by_customer",
+    "c360_receivables_by_customer",
+    "c360_documents_by_customer",
+    "c360_timeline_by_customer",
+];
+
 const DDL: &str = "
 CREATE TABLE c360_customers (
     customer_id        TEXT    PRIMARY KEY,

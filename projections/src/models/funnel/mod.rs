@@ -66,6 +66,11 @@ impl Projection for Funnel {
         15
     }
 
+    /// `apply` finds leads and quotes by their own ids; only the report joins them by opportunity.
+    fn query_indexes(&self) -> &'static [&'static str] {
+        &["funnel_leads_by_opportunity", "funnel_quotes_by_opportunity"]
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         let event_type = event.event_type.as_str();
         match event.stream.kind.as_str() {

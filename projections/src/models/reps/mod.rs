@@ -85,6 +85,11 @@ impl Projection for Reps {
         3
     }
 
+    /// Dates are what the report filters on; `apply` finds an opportunity by its id.
+    fn query_indexes(&self) -> &'static [&'static str] {
+        &["reps_opportunities_by_won_on", "reps_activities_by_day"]
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         apply::wants(event)
     }

@@ -107,6 +107,11 @@ impl Projection for Stalled {
         12
     }
 
+    /// An opportunity's activities are read by the query only; `apply` appends them.
+    fn query_indexes(&self) -> &'static [&'static str] {
+        &["stalled_activities_by_opportunity"]
+    }
+
     fn wants(&self, event: &RecordedEvent) -> bool {
         match event.stream.kind.as_str() {
             "opportunity" => event.event_type != "OpportunityFollowUpScheduled",
