@@ -13,6 +13,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::error::ProjectorError;
 use crate::projection::Projection;
 
+/// The cache while the indexes are sorted, in KiB.
+const SORT_CACHE_KIB: i64 = 4 * 1024;
+
 /// The `CREATE INDEX` statements of the indexes set aside, to be run at the end.
 #[derive(Debug, Default)]
 pub(crate) struct SetAside {
@@ -65,19 +68,24 @@ impl SetAside {
         self.statements.extend(other.statements);
     }
 
-    /// Creates every index set aside, in one transaction. The rebuilt file is written without a
-    /// journal, so the sorts spill to temporary files rather than memory: the largest index of
-    /// a 5M-event rebuild is hundreds of megabytes.
+    /// Creates every index set aside, in one transaction. The sorts spill to temporary files
+    /// rather than memory (the largest index of a 5M-event rebuild is hundreds of megabytes),
+    /// and with a smaller cache, which is also the size of a sort's runs in memory: the first
+    /// group sorts while the second may still be applying with a cache of its own, and both
+    /// count against a rebuild's memory.
     pub(crate) fn create_in(self, conn: &Connection) -> Result<(), ProjectorError> {
         if self.statements.is_empty() {
             return Ok(());
         }
+        let cache_size: i64 = conn.query_row("PRAGMA cache_size", [], |row| row.get(0))?;
         conn.pragma_update(None, "temp_store", "FILE")?;
+        conn.pragma_update(None, "cache_size", -SORT_CACHE_KIB)?;
         let tx = conn.unchecked_transaction()?;
         for sql in &self.statements {
             tx.execute_batch(sql)?;
         }
         tx.commit()?;
+        conn.pragma_update(None, "cache_size", cache_size)?;
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         Ok(())
     }

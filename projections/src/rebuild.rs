@@ -171,7 +171,18 @@ fn build(
                             let _ = sender.send((group, done, total));
                         };
                         let built =
-                            run_group(store, path, clock, projections, runner, upto, stop, &report);
+                            run_group(store, path, clock, projections, runner, upto, stop, &report)
+                                .and_then(|built| match built {
+                                    // The first group's file is the generation itself: it sorts
+                                    // its own query indexes on its own thread while the other
+                                    // group may still be applying. The second group's wait for
+                                    // the merge, which leaves them out of the copy.
+                                    Some((runner, set_aside)) if group == 0 => {
+                                        set_aside.create_in(runner.connection())?;
+                                        Ok(Some((runner, SetAside::default())))
+                                    }
+                                    other => Ok(other),
+                                });
                         if built.is_err() {
                             // The other group's work is of no use now.
                             stop.store(true, Ordering::Relaxed);
