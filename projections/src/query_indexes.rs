@@ -3,8 +3,8 @@
 //!
 //! A rebuild applies events in log order, so every row it adds lands at a random place in an
 //! index keyed by customer, opportunity or date: one random page touched per row and index,
-//! and with the file far larger than the cache, most of those pages are read back from disk
-//! first. Created at the end, the same index is one sort of the finished rows written out in
+//! and once the file outgrows the cache, most of those pages are fetched again for each row.
+//! Created at the end, the same index is one sort of the finished rows written out in
 //! key order: what SQLite's bulk loaders do, and what [`crate::merge`] already does for the
 //! second group's file.
 
