@@ -67,12 +67,17 @@ pub struct Progress {
     pub elapsed: Duration,
     /// Over the whole rebuild so far.
     pub events_per_second: u64,
-    /// At the rate so far; `None` until there is a rate.
+    /// At the rate so far; `None` until there is a rate, and while finishing.
     pub eta: Option<Duration>,
+    /// Every event is applied and the rebuild is writing its last part: the second file merged
+    /// into the first, the query-only indexes sorted, the file synced. A 5M-event rebuild
+    /// spends tens of seconds here, with nothing left to count.
+    pub finishing: bool,
 }
 
 impl Progress {
-    fn new(events_done: u64, events_total: u64, elapsed: Duration) -> Progress {
+    /// `events_done` of `events_total` after `elapsed`, with the rate and ETA that follow.
+    pub fn new(events_done: u64, events_total: u64, elapsed: Duration) -> Progress {
         let micros = elapsed.as_micros().max(1);
         let events_per_second =
             u64::try_from(u128::from(events_done) * 1_000_000 / micros).unwrap_or(u64::MAX);
@@ -83,7 +88,11 @@ impl Progress {
                     .unwrap_or(u64::MAX),
             )
         });
-        Progress { events_done, events_total, elapsed, events_per_second, eta }
+        Progress { events_done, events_total, elapsed, events_per_second, eta, finishing: false }
+    }
+
+    fn finishing(self) -> Progress {
+        Progress { eta: None, finishing: true, ..self }
     }
 }
 
@@ -198,10 +207,12 @@ fn build(
         }
         // Progress is as far as the group furthest behind.
         let mut done_by_group = vec![0u64; handles.len()];
+        let mut last = Progress::new(0, 0, Duration::ZERO);
         for (group, done, events_total) in reports {
             done_by_group[group] = done;
             let done = done_by_group.iter().copied().min().unwrap_or(0);
-            progress(&Progress::new(done, events_total, started.elapsed()));
+            last = Progress::new(done, events_total, started.elapsed());
+            progress(&last);
         }
         let mut built = Vec::new();
         for handle in handles {
@@ -213,6 +224,7 @@ fn build(
         }
         let runners = every_group_built(built)?;
         let events_done = done_by_group.iter().copied().min().unwrap_or(0);
+        progress(&Progress { elapsed: started.elapsed(), ..last }.finishing());
         Ok::<_, ProjectorError>((runners, events_done))
     })?;
     let (first, mut set_aside) = runners.remove(0);

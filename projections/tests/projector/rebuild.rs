@@ -75,7 +75,7 @@ fn a_rebuild_target_beyond_the_head_is_refused_and_leaves_no_file() {
 }
 
 #[test]
-fn a_rebuild_reports_progress_after_every_batch_up_to_its_total() {
+fn a_rebuild_reports_progress_after_every_batch_up_to_its_total_then_that_it_is_finishing() {
     let mut world = World::new();
     world.append_events(200);
     let mut reports: Vec<Progress> = Vec::new();
@@ -90,10 +90,16 @@ fn a_rebuild_reports_progress_after_every_batch_up_to_its_total() {
     assert!(reports.len() >= 200 / 64, "{} reports for batches of 64", reports.len());
     assert!(reports.windows(2).all(|pair| pair[0].events_done <= pair[1].events_done));
     assert!(reports.iter().all(|report| report.events_total == 200));
-    let last = reports.last().unwrap();
-    assert_eq!(last.events_done, 200);
-    assert!(last.events_per_second > 0);
-    assert_eq!(last.eta, Some(std::time::Duration::ZERO));
+    let (finishing, applying) = reports.split_last().unwrap();
+    assert!(applying.iter().all(|report| !report.finishing));
+    let last_batch = applying.last().unwrap();
+    assert_eq!(last_batch.events_done, 200);
+    assert!(last_batch.events_per_second > 0);
+    assert_eq!(last_batch.eta, Some(std::time::Duration::ZERO));
+    // Then the file is completed and synced: nothing left to count, so no ETA.
+    assert!(finishing.finishing);
+    assert_eq!((finishing.events_done, finishing.events_total, finishing.eta), (200, 200, None));
+    assert!(finishing.elapsed >= last_batch.elapsed);
 }
 
 #[test]

@@ -110,6 +110,10 @@ impl ProgressDisplay {
     pub(super) fn update(&self, progress: &Progress) {
         self.bar.set_length(progress.events_total);
         self.bar.set_position(progress.events_done);
+        if progress.finishing {
+            self.bar.set_message("every event applied; merging, sorting indexes, syncing");
+            return;
+        }
         let eta = progress.eta.map_or_else(|| "-".to_owned(), format_duration);
         self.bar
             .set_message(format!("{} events/s, ETA {eta}", thousands(progress.events_per_second)));

@@ -31,7 +31,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::event_json::{self, EventJsonError};
-use crate::read_models::progress_of;
 
 pub use filters::{Bound, InvalidFilter, Selection, StreamFilter};
 
@@ -121,7 +120,7 @@ pub fn export(
         let scanned_before = events_scanned;
         events_scanned = event.position.0 + 1 - first;
         if scanned_before / PROGRESS_EVERY_EVENTS != events_scanned / PROGRESS_EVERY_EVENTS {
-            progress(&progress_of(events_scanned, events_total, started.elapsed()));
+            progress(&Progress::new(events_scanned, events_total, started.elapsed()));
         }
     }
     // The scan covered the whole range, whatever it wrote.
@@ -129,7 +128,7 @@ pub fn export(
     writer.finish()?;
     drop(writer);
     out.flush()?;
-    progress(&progress_of(events_scanned, events_total, started.elapsed()));
+    progress(&Progress::new(events_scanned, events_total, started.elapsed()));
     Ok(ExportSummary { first_position: first, last_position: last, events_scanned, events_written })
 }
 

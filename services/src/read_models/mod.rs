@@ -22,7 +22,7 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use ltc_eventstore::{EventStore, Position, SystemClock};
@@ -188,7 +188,7 @@ impl EmbeddedReadModels {
             loop {
                 let outcome = projector.apply_batch(&mut feed, false)?;
                 events_applied += outcome.applied;
-                progress(&progress_of(events_applied, events_total, started.elapsed()));
+                progress(&Progress::new(events_applied, events_total, started.elapsed()));
                 if outcome.feed != FeedState::Busy {
                     break;
                 }
@@ -266,18 +266,4 @@ impl EmbeddedReadModels {
         }
         Ok(rows)
     }
-}
-
-/// A progress report in the runtime's terms, for a catch-up or an export (which the runtime
-/// does not time).
-pub(crate) fn progress_of(events_done: u64, events_total: u64, elapsed: Duration) -> Progress {
-    let micros = elapsed.as_micros().max(1);
-    let events_per_second =
-        u64::try_from(u128::from(events_done) * 1_000_000 / micros).unwrap_or(u64::MAX);
-    let remaining = events_total.saturating_sub(events_done);
-    let eta = (events_per_second > 0).then(|| {
-        let micros = u128::from(remaining) * 1_000_000 / u128::from(events_per_second);
-        Duration::from_micros(u64::try_from(micros).unwrap_or(u64::MAX))
-    });
-    Progress { events_done, events_total, elapsed, events_per_second, eta }
 }

@@ -25,7 +25,6 @@ use uuid::Uuid;
 use super::QueryError;
 use super::audit::{AuditEvent, audit_event};
 use crate::command::Aggregate;
-use crate::read_models::progress_of;
 use links::Link;
 
 /// The most events one trail holds: a customer's whole history or one flow is far smaller, and
@@ -260,6 +259,6 @@ impl<'a> Scan<'a> {
 
     fn report(&mut self) {
         let elapsed = self.started.elapsed();
-        (self.progress)(&progress_of(self.events_done, self.events_total, elapsed));
+        (self.progress)(&Progress::new(self.events_done, self.events_total, elapsed));
     }
 }
