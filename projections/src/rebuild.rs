@@ -184,8 +184,8 @@ fn build(
                                 .and_then(|built| match built {
                                     // The first group's file is the generation itself: it sorts
                                     // its own query indexes on its own thread while the other
-                                    // group may still be applying. The second group's wait for
-                                    // the merge, which leaves them out of the copy.
+                                    // group may still be applying. The second group's indexes
+                                    // wait for the merge: its copy leaves them out.
                                     Some((runner, set_aside)) if group == 0 => {
                                         set_aside.create_in(runner.connection())?;
                                         Ok(Some((runner, SetAside::default())))
