@@ -77,7 +77,9 @@ impl SetAside {
         if self.statements.is_empty() {
             return Ok(());
         }
+        // Put back as found, whatever the connection was opened with.
         let cache_size: i64 = conn.query_row("PRAGMA cache_size", [], |row| row.get(0))?;
+        let temp_store: i64 = conn.query_row("PRAGMA temp_store", [], |row| row.get(0))?;
         conn.pragma_update(None, "temp_store", "FILE")?;
         conn.pragma_update(None, "cache_size", -SORT_CACHE_KIB)?;
         let tx = conn.unchecked_transaction()?;
@@ -86,7 +88,7 @@ impl SetAside {
         }
         tx.commit()?;
         conn.pragma_update(None, "cache_size", cache_size)?;
-        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        conn.pragma_update(None, "temp_store", temp_store)?;
         Ok(())
     }
 }
