@@ -10,8 +10,9 @@
 #          projectors and queries), whose CPU is given as the sum and each
 #   LTC_BIN=path/to/ltc to compare builds (default: target/release/ltc); NATS_PORT (14222)
 #   LOAD ARGS go to `ltc load` as they are, e.g. --lag or --ids v7
-#   PERF_OUT=file.data: also record `ltc serve` (both processes when split) with `perf record -g`
-#   (999 Hz) during the load;
+#   PERF_OUT=file.data: also record `ltc serve` (both processes when split) with `perf record`
+#   (999 Hz, call graphs from frame pointers) during the load; PERF_CALL_GRAPH=dwarf,16384 for
+#   whole stacks (the release build keeps no frame pointers, so `fp` stacks stop early);
 #   per thread: `perf report -i file.data --sort pid` (tid:name), then `--tid T --sort sym`
 #   LOAD_PREFIX="chrt -f 10": a command to run `ltc load` under
 set -eu
@@ -44,7 +45,7 @@ written() { awk '/^write_bytes/ { print $2 }' /proc/$1/io; }
 S0=$(cpu $SERVE); T0=$(cpu "$SERVE2"); N0=$(cpu $NATS); W0=$(written $SERVE)
 PERF=""
 if [ -n "${PERF_OUT:-}" ]; then
-  perf record -F 999 -g -o "$PERF_OUT" -p $SERVE${SERVE2:+,$SERVE2} > $WORK/perf.log 2>&1 &
+  perf record -F 999 --call-graph "${PERF_CALL_GRAPH:-fp}" -o "$PERF_OUT" -p $SERVE${SERVE2:+,$SERVE2} > $WORK/perf.log 2>&1 &
   PERF=$!
 fi
 /usr/bin/time -f "%U %S" -o $WORK/load.time \

@@ -170,7 +170,9 @@ fn read_page(
         ];
         bound.extend(filter_values.iter().cloned());
         let mut rows = statement.query(rusqlite::params_from_iter(bound))?;
-        let mut page = Vec::with_capacity(READ_PAGE_EVENTS);
+        // Grown as rows come: a process manager's round usually selects a few events (see
+        // `ReaderPool::read_page`).
+        let mut page = Vec::new();
         while let Some(row) = rows.next()? {
             match row_to_event(row) {
                 Ok(event) => page.push(event),

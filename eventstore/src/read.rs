@@ -71,7 +71,10 @@ impl ReaderPool {
             );
             let mut statement = conn.prepare_cached(&sql)?;
             let mut rows = statement.query(params![to_sql_int(from), to_sql_int(limit as u64)])?;
-            let mut page = Vec::with_capacity(limit.min(READ_PAGE_EVENTS));
+            // Grown as rows come, not reserved for a full page: most pages are a live reader's
+            // few new events, and reserving 1,024 envelopes of a few hundred bytes each per
+            // call was a tenth of the lead directory's catch-up in a profile of the command role.
+            let mut page = Vec::new();
             while let Some(row) = rows.next()? {
                 match row_to_event(row) {
                     Ok(event) => page.push(event),
