@@ -7,7 +7,10 @@
 #   RATE   commands per second asked of `ltc load` (10 s, concurrency 64, the full mix)
 #   ROLE   command (default), all or split: `ltc serve --role command`, every part in one
 #          process, or two processes on the same directory (the command role; the relay,
-#          projectors and queries), whose CPU is given as the sum and each
+#          projectors and queries), whose CPU is given as the sum and each; or floor:
+#          `nats_floor` (benches/nats_floor.rs) in place of `ltc serve`, one durable append and
+#          a reply per request, the least any durable command service does (its CPU is on the
+#          `ltc serve` line); FLOOR_MODE=normal drops the fsync, FLOOR_MODE=none the store
 #   LTC_BIN=path/to/ltc to compare builds (default: target/release/ltc); NATS_PORT (14222)
 #   LOAD ARGS go to `ltc load` as they are, e.g. --lag or --ids v7
 #   PERF_OUT=file.data: also record `ltc serve` (both processes when split) with `perf record`
@@ -23,18 +26,25 @@ SERVE=""; SERVE2=""; NATS=""
 WORK=$(mktemp -d /tmp/ltc-nats-load.XXXX)
 # `ltc serve` drains through NATS on SIGTERM: stop it before nats-server.
 stop() {
-  [ -n "$SERVE" ] && kill $SERVE 2>/dev/null && wait $SERVE 2>/dev/null
-  [ -n "$SERVE2" ] && kill $SERVE2 2>/dev/null && wait $SERVE2 2>/dev/null
-  [ -n "$NATS" ] && kill $NATS 2>/dev/null && wait $NATS 2>/dev/null
-  rm -rf $WORK
+  [ -n "$SERVE" ] && kill $SERVE 2>/dev/null && { wait $SERVE 2>/dev/null || true; }
+  [ -n "$SERVE2" ] && kill $SERVE2 2>/dev/null && { wait $SERVE2 2>/dev/null || true; }
+  [ -n "$NATS" ] && kill $NATS 2>/dev/null && { wait $NATS 2>/dev/null || true; }
+  [ -n "${KEEP_WORK:-}" ] || rm -rf $WORK
 }
 trap stop EXIT
 nats-server -a 127.0.0.1 -p $PORT -js -sd $WORK/nats > $WORK/nats.log 2>&1 &
 NATS=$!
-"$BIN" demo --data $WORK/d > /dev/null
-ROLE_ARGS=(--role "$ROLE"); [ "$ROLE" = all ] && ROLE_ARGS=(); [ "$ROLE" = split ] && ROLE_ARGS=(--role command)
-RUST_LOG=warn "$BIN" serve --data $WORK/d --nats nats://127.0.0.1:$PORT "${ROLE_ARGS[@]}" > $WORK/serve.log 2>&1 &
-SERVE=$!
+# Up to 5 s for nats-server to listen: the floor connects at once.
+for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+if [ "$ROLE" = floor ]; then
+  "${FLOOR_BIN:-target/release/nats_floor}" nats://127.0.0.1:$PORT $WORK/d ${FLOOR_MODE:-full} > $WORK/serve.log 2>&1 &
+  SERVE=$!
+else
+  "$BIN" demo --data $WORK/d > /dev/null
+  ROLE_ARGS=(--role "$ROLE"); [ "$ROLE" = all ] && ROLE_ARGS=(); [ "$ROLE" = split ] && ROLE_ARGS=(--role command)
+  RUST_LOG=warn "$BIN" serve --data $WORK/d --nats nats://127.0.0.1:$PORT "${ROLE_ARGS[@]}" > $WORK/serve.log 2>&1 &
+  SERVE=$!
+fi
 if [ "$ROLE" = split ]; then
   RUST_LOG=warn "$BIN" serve --data $WORK/d --nats nats://127.0.0.1:$PORT --role relay --role projector --role query > $WORK/serve2.log 2>&1 &
   SERVE2=$!

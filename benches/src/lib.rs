@@ -12,6 +12,7 @@
 
 pub mod append;
 pub mod fixture;
+pub mod nats_floor;
 pub mod peer_ltc;
 pub mod peer_table;
 pub mod peer_workload;
