@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use schemars::generate::SchemaSettings;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::engine::Command;
 use crate::engine::snake_case;
@@ -72,12 +72,20 @@ impl Route {
             }
             Value::String(self.command_variant.clone())
         } else {
-            json!({ &self.command_variant: fields })
+            single_field(&self.command_variant, Value::Object(fields))
         };
         target.insert("command".into(), command);
-        serde_json::from_value(json!({ &self.aggregate_variant: target }))
+        serde_json::from_value(single_field(&self.aggregate_variant, Value::Object(target)))
             .map_err(|error| InvalidCommand(error.to_string()))
     }
+}
+
+/// `{name: value}`, moving `value` in. (`json!` would serialize it into a copy: two deep copies
+/// of every body, a few per cent of the command role's CPU.)
+fn single_field(name: &str, value: Value) -> Value {
+    let mut object = Map::with_capacity(1);
+    object.insert(name.to_owned(), value);
+    Value::Object(object)
 }
 
 /// Every command the engine takes, in subject order.
@@ -221,6 +229,8 @@ fn body_schema(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
     #[test]
