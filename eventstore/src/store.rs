@@ -158,6 +158,18 @@ impl EventStore {
         self.inner.signal.head()
     }
 
+    /// The last position in the file (0 when it is empty), whoever committed it. Unlike
+    /// [`EventStore::head`], it sees commits by another process on the same file as soon as they
+    /// are made: a reader that must not miss them reads up to here.
+    pub fn last_position(&self) -> Result<Position, ReadError> {
+        self.inner.readers.with(|conn| {
+            let last: i64 = conn
+                .prepare_cached("SELECT coalesce(max(position), 0) FROM events")?
+                .query_row([], |row| row.get(0))?;
+            Ok(Position(crate::read::from_sql_int(last)))
+        })
+    }
+
     /// The stream's events from `from_version` on (versions start at 1).
     pub fn read_stream(
         &self,

@@ -245,3 +245,19 @@ fn every_shape_of_header_filter_reads_what_its_selects_says_within_the_range() {
     assert_eq!(read_everything, 46);
     assert_eq!(test.store.read_filtered(from, to, &HeaderFilter::Any(vec![])).count(), 0);
 }
+
+#[test]
+fn the_last_position_includes_what_another_process_committed_where_the_head_does_not() {
+    let test = TestStore::new();
+    assert_eq!(test.store.last_position().unwrap(), Position(0), "an empty log");
+    test.store
+        .append_blocking(append(&stream("lead", 1), ExpectedVersion::NoStream, 1, 2))
+        .unwrap();
+    let other_process = crate::support::open_file(&test.db_path());
+    other_process
+        .append_blocking(append(&stream("lead", 2), ExpectedVersion::NoStream, 2, 3))
+        .unwrap();
+
+    assert_eq!(test.store.last_position().unwrap(), Position(5));
+    assert_eq!(test.store.head().position, 2, "the head is what this process's writer saw");
+}

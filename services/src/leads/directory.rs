@@ -14,7 +14,7 @@ use ltc_domain::ids::{LeadId, UserId};
 use ltc_domain::lead::assignment::{Candidate, RotationCursor};
 use ltc_domain::lead::normalize::{DuplicateKeys, duplicate_keys};
 use ltc_domain::lead::{LeadEvent, Status};
-use ltc_eventstore::{CodecError, EventStore, Position, ReadError, RecordedEvent};
+use ltc_eventstore::{CodecError, EventStore, HeaderFilter, Position, ReadError, RecordedEvent};
 
 use super::settings::AssignmentSettings;
 
@@ -107,18 +107,28 @@ impl LeadDirectory {
         Ok(directory)
     }
 
-    /// Applies the lead events appended since the directory last read; returns how many.
+    /// Applies the lead events appended since the directory last read, by this process or
+    /// another on the same file; returns how many.
+    ///
+    /// SQLite passes over the other aggregates' events without building them (a filtered
+    /// read): between two captures the log grows by every kind of event, and building them all
+    /// to look at their kind was ≈ 5 % of the command role's CPU at saturation.
     pub fn catch_up(&mut self, store: &EventStore) -> Result<u64, DirectoryError> {
+        let last = store.last_position()?;
+        if last < self.next {
+            return Ok(0);
+        }
+        let lead_events = HeaderFilter::KindIn(vec![LEAD_KIND.to_owned()]);
         let mut applied = 0;
-        for recorded in store.read_all(self.next, u64::MAX) {
+        for recorded in store.read_filtered(self.next, last, &lead_events) {
             let recorded = recorded?;
-            assert_eq!(recorded.position, self.next, "the log is read without gaps");
-            if recorded.stream.kind.as_str() == LEAD_KIND {
-                self.apply(&recorded)?;
-                applied += 1;
-            }
+            assert!(recorded.position >= self.next, "a filtered read goes forward");
+            self.apply(&recorded)?;
+            applied += 1;
+            // Past each event as it is applied: after an error, the next catch-up resumes here.
             self.next = recorded.position.next();
         }
+        self.next = last.next();
         Ok(applied)
     }
 

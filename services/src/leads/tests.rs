@@ -46,9 +46,15 @@ impl Fixture {
 
     /// An intake as a process starting now would build it: nothing carried over but the store.
     fn intake(&self, settings: AssignmentSettings) -> LeadIntake {
+        self.intake_on(self.store.clone(), settings)
+    }
+
+    /// An intake writing through `store`: another process's, when it is a second store on the
+    /// same file.
+    fn intake_on(&self, store: EventStore, settings: AssignmentSettings) -> LeadIntake {
         let model = ScoringModel::default_model(vec!["software".into()], vec![]);
-        let leads = Arc::new(CommandPath::new(self.store.clone(), self.clock.clone()));
-        LeadIntake::new(self.store.clone(), leads, self.clock.clone(), settings, model)
+        let leads = Arc::new(CommandPath::new(store.clone(), self.clock.clone()));
+        LeadIntake::new(store, leads, self.clock.clone(), settings, model)
     }
 
     fn meta(&mut self, user: UserId, role: Role) -> CommandMeta {
@@ -147,6 +153,26 @@ async fn a_lead_with_the_same_email_in_other_capitalisation_is_recorded_as_a_dup
     assert_eq!(again.duplicate_of, Some(lead_id(1)));
     assert_eq!(again.assignment, Assignment::Duplicate { survivor: lead_id(1) });
     assert_eq!(fixture.status(lead_id(2)), Status::Duplicate);
+}
+
+#[tokio::test]
+async fn a_lead_another_process_captured_on_the_same_file_is_the_survivor_of_a_later_duplicate() {
+    let mut fixture = Fixture::new();
+    let intake = fixture.intake(everyone());
+    fixture.capture(&intake, &request(1, Some("ada@example.com"), None)).await;
+    let options = StoreOptions { clock: fixture.clock.clone(), ..StoreOptions::default() };
+    let other_store = EventStore::open(fixture.store.path(), options).unwrap();
+    let other_process = fixture.intake_on(other_store.clone(), everyone());
+    let bea = fixture.capture(&other_process, &request(2, Some("bea@example.com"), None)).await;
+    assert_eq!(bea.duplicate_of, None);
+    assert!(
+        fixture.store.head().position < other_store.head().position,
+        "this process's writer has not seen the other's capture"
+    );
+
+    let again = fixture.capture(&intake, &request(3, Some("BEA@example.com"), None)).await;
+
+    assert_eq!(again.duplicate_of, Some(lead_id(2)));
 }
 
 #[tokio::test]
