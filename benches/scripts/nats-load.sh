@@ -18,6 +18,8 @@
 #   whole stacks (the release build keeps no frame pointers, so `fp` stacks stop early);
 #   per thread: `perf report -i file.data --sort pid` (tid:name), then `--tid T --sort sym`
 #   LOAD_PREFIX="chrt -f 10": a command to run `ltc load` under
+#   KEEP_WORK=1: keep the run's directory (/tmp/ltc-nats-load.*: the store, the logs)
+#   (--lag needs the query service, so it means nothing with `floor`)
 set -eu
 RATE=$1; ROLE=${2:-command}; shift $(( $# < 2 ? $# : 2 ))
 BIN=${LTC_BIN:-target/release/ltc}
@@ -35,7 +37,9 @@ trap stop EXIT
 nats-server -a 127.0.0.1 -p $PORT -js -sd $WORK/nats > $WORK/nats.log 2>&1 &
 NATS=$!
 # Up to 5 s for nats-server to listen: the floor connects at once.
-for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null && break; sleep 0.1; done
+listening() { (echo > /dev/tcp/127.0.0.1/$PORT) 2>/dev/null; }
+for _ in $(seq 50); do listening && break; sleep 0.1; done
+listening || { echo "nats-server is not listening on $PORT:" >&2; cat $WORK/nats.log >&2; exit 1; }
 if [ "$ROLE" = floor ]; then
   "${FLOOR_BIN:-target/release/nats_floor}" nats://127.0.0.1:$PORT $WORK/d ${FLOOR_MODE:-full} > $WORK/serve.log 2>&1 &
   SERVE=$!
@@ -50,6 +54,12 @@ if [ "$ROLE" = split ]; then
   SERVE2=$!
 fi
 sleep 3
+# A server that died at start (not built, port taken) would leave the load with nobody to answer.
+for P in $SERVE $SERVE2; do
+  if ! kill -0 $P 2>/dev/null || [ "$(awk '{ print $3 }' /proc/$P/stat)" = Z ]; then
+    echo "the server under test stopped at start:" >&2; cat $WORK/serve*.log >&2; exit 1
+  fi
+done
 cpu() { if [ -n "$1" ]; then awk '{ print ($14 + $15) / 100 }' /proc/$1/stat; else echo 0; fi; }
 written() { awk '/^write_bytes/ { print $2 }' /proc/$1/io; }
 S0=$(cpu $SERVE); T0=$(cpu "$SERVE2"); N0=$(cpu $NATS); W0=$(written $SERVE)

@@ -2,7 +2,8 @@
 //! only once it is durable must do on this machine. `benches/nats_floor.rs` runs it against the
 //! same `ltc load` as `ltc serve --role command`, in the same hour, so the two compare.
 //!
-//! For every request on `ltc.cmd.>` it appends one event holding the request's body to a new
+//! For every request on `ltc.cmd.>` it appends one event holding the request's body (as bytes,
+//! bincode's length prefix and all) to a new
 //! stream (rising UUIDv7 ids, the store's cheapest append), waits for the group commit, and
 //! replies `{"ok":true,"position":N}`. It parses no JSON, runs no domain, keeps no command
 //! record beyond the store's own, and has one endpoint where `ltc serve` has one per command
@@ -62,7 +63,7 @@ pub async fn start(
 ) -> Result<JoinHandle<()>, async_nats::Error> {
     let service = client
         .service_builder()
-        .description("the floor under ltc's command service: one durable append per request")
+        .description("the floor under ltc's command service: at most one append per request")
         .queue_group(COMMAND_QUEUE_GROUP)
         .start("ltc-floor", "0.0.0")
         .await?;

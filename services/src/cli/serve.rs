@@ -107,7 +107,8 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     // Readers without a memory map: under a writer that commits all the time, SQLite unmaps a
     // reader's whole map at the first read after each commit and faults the pages in again, which
     // cost ≈ 10 % of the command role's CPU at saturation (BENCHMARKS.md, "The floor under a
-    // command over NATS"). Reads go through the OS page cache and each reader's own cache instead.
+    // command over NATS"). Reads go through the OS page cache instead (SQLite drops a reader's own
+    // page cache after another connection's commit anyway).
     let options = StoreOptions { read_mmap_bytes: 0, ..StoreOptions::default() };
     let store = EventStore::open(data.event_store(), options)
         .with_context(|| format!("opening {}", data.event_store().display()))?;

@@ -100,7 +100,7 @@ impl LeadDirectory {
         }
     }
 
-    /// The directory of every lead event in `store` up to its head now.
+    /// The directory of every lead event in `store` up to its last position now.
     pub fn load(store: &EventStore) -> Result<LeadDirectory, DirectoryError> {
         let mut directory = LeadDirectory::new();
         directory.catch_up(store)?;
