@@ -111,8 +111,9 @@ impl LeadDirectory {
     /// another on the same file; returns how many.
     ///
     /// SQLite passes over the other aggregates' events without building them (a filtered
-    /// read): between two captures the log grows by every kind of event, and building them all
-    /// to look at their kind was ≈ 5 % of the command role's CPU at saturation.
+    /// read): between two captures the log grows by every kind of event, and only the leads'
+    /// matter here. The last position bounds the read, not this process's head, so leads another
+    /// process captured on the same file are found too.
     pub fn catch_up(&mut self, store: &EventStore) -> Result<u64, DirectoryError> {
         let last = store.last_position()?;
         if last < self.next {
