@@ -205,6 +205,14 @@ impl Iterator for ReadAll {
     }
 }
 
+/// The last position in the file, 0 when it is empty: whoever committed it.
+pub(crate) fn last_position(conn: &Connection) -> rusqlite::Result<u64> {
+    let last: i64 = conn
+        .prepare_cached("SELECT coalesce(max(position), 0) FROM events")?
+        .query_row([], |row| row.get(0))?;
+    Ok(from_sql_int(last))
+}
+
 /// Fails if a row is missing from `from` to `to` (or the head, if that comes first): a read that
 /// filters inside SQLite never sees the rows it passes over, so it would otherwise leave a
 /// deleted row out without a word (as `ReadAll` never does). From position 1 the whole table is
@@ -217,10 +225,7 @@ pub(crate) fn check_gap_free(conn: &Connection, from: u64, to: u64) -> Result<()
         conn.prepare_cached("SELECT count(*), coalesce(max(position), 0) FROM events")?
             .query_row([], |row| Ok((row.get(0)?, row.get(1)?)))?
     } else {
-        let head: i64 = conn
-            .prepare_cached("SELECT coalesce(max(position), 0) FROM events")?
-            .query_row([], |row| row.get(0))?;
-        let upper = head.min(to_sql_int(to));
+        let upper = to_sql_int(last_position(conn)?).min(to_sql_int(to));
         let rows: i64 = conn
             .prepare_cached("SELECT count(*) FROM events WHERE position >= ?1 AND position <= ?2")?
             .query_row([to_sql_int(from), upper], |row| row.get(0))?;

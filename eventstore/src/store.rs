@@ -162,12 +162,7 @@ impl EventStore {
     /// [`EventStore::head`], it sees commits by another process on the same file as soon as they
     /// are made: a reader that must not miss them reads up to here.
     pub fn last_position(&self) -> Result<Position, ReadError> {
-        self.inner.readers.with(|conn| {
-            let last: i64 = conn
-                .prepare_cached("SELECT coalesce(max(position), 0) FROM events")?
-                .query_row([], |row| row.get(0))?;
-            Ok(Position(crate::read::from_sql_int(last)))
-        })
+        self.inner.readers.with(|conn| Ok(Position(crate::read::last_position(conn)?)))
     }
 
     /// The stream's events from `from_version` on (versions start at 1).
