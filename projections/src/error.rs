@@ -57,6 +57,10 @@ pub enum FeedError {
     /// The store's subscription or read failed (see [`ReadError`]).
     #[error(transparent)]
     Store(#[from] ReadError),
+    /// The read of the log this feed shares with other runners failed
+    /// ([`crate::HistoryFeed::split`]); each of them gets the same error.
+    #[error(transparent)]
+    SharedRead(std::sync::Arc<ReadError>),
     /// A transport (JetStream, in step 4) failed: reconnect and resume from the checkpoint.
     #[error("transport failure: {0}")]
     Transport(String),

@@ -8,6 +8,7 @@
 //! its checkpoints, skips what it has applied and refetches what a feed skipped.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -88,26 +89,81 @@ impl Feed for StoreFeed {
 /// range a page ahead of the consumer, so reading envelopes and applying them overlap on two
 /// cores; at most [`HistoryFeed::PAGES_AHEAD`] pages wait in between. Dropping the feed stops
 /// the thread at its next page.
+///
+/// [`HistoryFeed::split`] gives several runners the same range from one reading thread: a
+/// rebuild's two groups each need every envelope, and reading the log once instead of twice
+/// saves a core's worth of reading (each page is read once and shared; a runner copies an
+/// envelope out of a page only while another runner still holds that page).
 #[derive(Debug)]
 pub struct HistoryFeed {
-    pages: Receiver<Result<Vec<RecordedEvent>, ReadError>>,
-    page: std::vec::IntoIter<RecordedEvent>,
+    pages: Receiver<Page>,
+    page: Option<Arc<Vec<RecordedEvent>>>,
+    /// The next envelope of `page` to deliver.
+    next: usize,
+    /// `page`'s envelopes once this feed is its last holder, moved out rather than copied.
+    owned: std::vec::IntoIter<RecordedEvent>,
 }
+
+/// What the reading thread hands each feed: a page it shares with the other feeds, or the
+/// error that ended the read (every feed gets it).
+type Page = Result<Arc<Vec<RecordedEvent>>, Arc<ReadError>>;
 
 impl HistoryFeed {
     /// Envelopes per page handed from the reading thread to the consumer.
     pub const PAGE_EVENTS: usize = 1024;
-    /// Pages read but not yet consumed: the bound on what the feed holds in memory.
-    pub const PAGES_AHEAD: usize = 2;
+    /// Pages read but not yet consumed, per feed: the bound on what the feed holds in memory.
+    /// With several feeds the reader waits for the slowest, so this also absorbs how far the
+    /// runners drift apart.
+    pub const PAGES_AHEAD: usize = 4;
 
     pub fn new(store: &EventStore, from: Position, upto: Position) -> std::io::Result<HistoryFeed> {
+        let mut feeds = HistoryFeed::split(store, from, upto, 1)?;
+        Ok(feeds.remove(0))
+    }
+
+    /// `n_feeds` feeds (at least one) of the same range, read once. A feed that is dropped
+    /// stops getting pages; the reading thread stops when every feed is gone.
+    pub fn split(
+        store: &EventStore,
+        from: Position,
+        upto: Position,
+        n_feeds: usize,
+    ) -> std::io::Result<Vec<HistoryFeed>> {
         let n_events = (upto.0 + 1).saturating_sub(from.0.max(1));
-        let (sender, pages) = sync_channel(HistoryFeed::PAGES_AHEAD);
+        let (senders, receivers): (Vec<_>, Vec<_>) =
+            (0..n_feeds.max(1)).map(|_| sync_channel(HistoryFeed::PAGES_AHEAD)).unzip();
         let store = store.clone();
         std::thread::Builder::new()
             .name("ltc-projections-history".into())
-            .spawn(move || read_ahead(&store, from, n_events, &sender))?;
-        Ok(HistoryFeed { pages, page: Vec::new().into_iter() })
+            .spawn(move || read_ahead(&store, from, n_events, senders))?;
+        Ok(receivers
+            .into_iter()
+            .map(|pages| HistoryFeed { pages, page: None, next: 0, owned: Vec::new().into_iter() })
+            .collect())
+    }
+
+    /// The next envelope of the page in hand, if any.
+    fn next_of_page(&mut self) -> Option<RecordedEvent> {
+        if let Some(event) = self.owned.next() {
+            return Some(event);
+        }
+        let page = self.page.take()?;
+        match Arc::try_unwrap(page) {
+            // No other feed holds the page any more: its envelopes can be moved, not copied.
+            Ok(mut events) => {
+                let rest = events.split_off(self.next.min(events.len()));
+                self.owned = rest.into_iter();
+                self.owned.next()
+            }
+            Err(page) => {
+                let event = page.get(self.next).cloned();
+                if event.is_some() {
+                    self.next += 1;
+                    self.page = Some(page);
+                }
+                event
+            }
+        }
     }
 }
 
@@ -115,12 +171,20 @@ impl HistoryFeed {
 impl Feed for HistoryFeed {
     fn poll(&mut self, _wait: bool) -> Result<Delivery, FeedError> {
         loop {
-            if let Some(event) = self.page.next() {
+            if let Some(event) = self.next_of_page() {
                 return Ok(Delivery::Event(event));
             }
             match self.pages.recv() {
-                Ok(Ok(page)) => self.page = page.into_iter(),
-                Ok(Err(error)) => return Err(error.into()),
+                Ok(Ok(page)) => {
+                    self.page = Some(page);
+                    self.next = 0;
+                }
+                Ok(Err(error)) => {
+                    return Err(match Arc::try_unwrap(error) {
+                        Ok(error) => FeedError::Store(error),
+                        Err(shared) => FeedError::SharedRead(shared),
+                    });
+                }
                 // The reader has sent everything and hung up.
                 Err(_) => return Ok(Delivery::Ended),
             }
@@ -132,25 +196,30 @@ fn read_ahead(
     store: &EventStore,
     from: Position,
     n_events: u64,
-    sender: &SyncSender<Result<Vec<RecordedEvent>, ReadError>>,
+    mut senders: Vec<SyncSender<Page>>,
 ) {
+    // Sends to every feed still listening; false once none is.
+    let mut send = |page: Page| {
+        senders.retain(|sender| sender.send(page.clone()).is_ok());
+        !senders.is_empty()
+    };
     let mut page = Vec::with_capacity(HistoryFeed::PAGE_EVENTS);
     for event in store.read_all(from, n_events) {
         match event {
             Ok(event) => page.push(event),
             Err(error) => {
-                let _ = sender.send(Err(error));
+                send(Err(Arc::new(error)));
                 return;
             }
         }
         if page.len() == HistoryFeed::PAGE_EVENTS {
             let full = std::mem::replace(&mut page, Vec::with_capacity(HistoryFeed::PAGE_EVENTS));
-            if sender.send(Ok(full)).is_err() {
-                return; // The feed was dropped.
+            if !send(Ok(Arc::new(full))) {
+                return; // Every feed was dropped.
             }
         }
     }
     if !page.is_empty() {
-        let _ = sender.send(Ok(page));
+        send(Ok(Arc::new(page)));
     }
 }

@@ -163,14 +163,20 @@ fn build(
     let part = part_path(path);
     let paths = [path.to_path_buf(), part.clone()];
     let clock = read_models.clock().clone();
+    // One reading thread for every group: each group needs every event, and a second reader
+    // would cost as much CPU as a light projection. A rebuilt projection starts from nothing,
+    // so every group starts at position 1.
+    let feeds = HistoryFeed::split(store, Position::START, Position(upto), groups.len())
+        .map_err(ProjectorError::Thread)?;
     let stop = AtomicBool::new(false);
     let (sender, reports) = mpsc::channel::<(usize, u64, u64)>();
     let (mut runners, events_done) = std::thread::scope(|scope| {
         let handles: Vec<_> = groups
             .into_iter()
             .zip(&paths)
+            .zip(feeds)
             .enumerate()
-            .map(|(group, (projections, path))| {
+            .map(|(group, ((projections, path), feed))| {
                 let (sender, clock, stop) = (sender.clone(), clock.clone(), &stop);
                 let runner = options.runner;
                 std::thread::Builder::new()
@@ -179,19 +185,28 @@ fn build(
                         let report = |done, total| {
                             let _ = sender.send((group, done, total));
                         };
-                        let built =
-                            run_group(store, path, clock, projections, runner, upto, stop, &report)
-                                .and_then(|built| match built {
-                                    // The first group's file is the generation itself: it sorts
-                                    // its own query indexes on its own thread while the other
-                                    // group may still be applying. The second group's indexes
-                                    // wait for the merge: its copy leaves them out.
-                                    Some((runner, set_aside)) if group == 0 => {
-                                        set_aside.create_in(runner.connection())?;
-                                        Ok(Some((runner, SetAside::default())))
-                                    }
-                                    other => Ok(other),
-                                });
+                        let built = run_group(
+                            store,
+                            path,
+                            clock,
+                            projections,
+                            feed,
+                            runner,
+                            upto,
+                            stop,
+                            &report,
+                        )
+                        .and_then(|built| match built {
+                            // The first group's file is the generation itself: it sorts
+                            // its own query indexes on its own thread while the other
+                            // group may still be applying. The second group's indexes
+                            // wait for the merge: its copy leaves them out.
+                            Some((runner, set_aside)) if group == 0 => {
+                                set_aside.create_in(runner.connection())?;
+                                Ok(Some((runner, SetAside::default())))
+                            }
+                            other => Ok(other),
+                        });
                         if built.is_err() {
                             // The other group's work is of no use now.
                             stop.store(true, Ordering::Relaxed);
@@ -267,6 +282,7 @@ fn run_group(
     path: &Path,
     clock: Arc<dyn Clock>,
     projections: Vec<Box<dyn Projection>>,
+    mut feed: HistoryFeed,
     runner: ProjectorOptions,
     upto: u64,
     stop: &AtomicBool,
@@ -283,7 +299,6 @@ fn run_group(
     let set_aside = SetAside::drop_from(projector.connection(), &projector.projections())?;
     let from = projector.next_position();
     let events_total = (upto + 1).saturating_sub(from.0);
-    let mut feed = HistoryFeed::new(store, from, Position(upto)).map_err(ProjectorError::Thread)?;
     let mut events_done = 0;
     loop {
         if stop.load(Ordering::Relaxed) {

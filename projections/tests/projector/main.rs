@@ -6,6 +6,7 @@ mod support;
 
 mod batches;
 mod crash;
+mod history_feed;
 mod holes;
 mod lag;
 mod model;
