@@ -132,7 +132,7 @@ fn bench_rebuild(
                 let rebuilt = rebuild(
                     store,
                     &read_models,
-                    vec![Box::new(EventCounts)],
+                    vec![Box::new(EventCounts::default())],
                     RebuildOptions {
                         target: RebuildTarget::Head,
                         scope: RebuildScope::Everything,

@@ -29,8 +29,10 @@ use rusqlite::Transaction;
 ///
 /// State kept in `self` must survive a rolled-back batch unchanged in meaning: a cache of
 /// something the tables also say, or a decoded lookup, never a running total that only the
-/// committed tables may hold. (Prepared statements need no field: `tx.prepare_cached` keeps them
-/// in the connection.)
+/// committed tables may hold. The one exception is what `apply` buffers for the batch in hand:
+/// the runner writes it with [`Projection::flush`] before the batch commits, or forgets it with
+/// [`Projection::discard`] when the batch rolls back. (Prepared statements need no field:
+/// `tx.prepare_cached` keeps them in the connection.)
 pub trait Projection: Send {
     /// The projection's stable name: the key of its checkpoint, and how an operator names it.
     /// 1 to [`crate::limits::PROJECTION_NAME_BYTES_MAX`] of `a-z`, `0-9` and `_`.
@@ -75,6 +77,19 @@ pub trait Projection: Send {
     /// transaction; an error rolls the whole batch back.
     fn apply(&mut self, tx: &Transaction<'_>, event: &RecordedEvent)
     -> Result<(), ProjectionError>;
+
+    /// Writes what `apply` buffered during this batch, inside the batch's transaction, before
+    /// the checkpoints are written: called once per batch in which the projection's checkpoint
+    /// moved. A projection whose updates add up (counts, sums, latest values) can fold a
+    /// batch's events in memory and write each row once, in key order, instead of once per
+    /// event at a random place in its B-tree. An error rolls the whole batch back.
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        let _ = tx;
+        Ok(())
+    }
+
+    /// The batch rolled back: forgets whatever `apply` buffered for it.
+    fn discard(&mut self) {}
 }
 
 /// Why a projection could not apply an event. The runner rolls the batch back and reports it

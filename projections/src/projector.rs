@@ -284,6 +284,12 @@ impl Projector {
         let Some(tx) = tx else { return Ok(outcome) };
         let now = self.clock.now();
         for slot in self.slots.iter_mut().filter(|slot| slot.dirty) {
+            let projection = slot.projection.name();
+            slot.projection.flush(&tx).map_err(|source| ProjectorError::Apply {
+                projection,
+                position: slot.checkpoint,
+                source,
+            })?;
             let projection = &slot.projection;
             let (name, version) = (projection.name(), projection.schema_version());
             checkpoint::store(&tx, name, version, slot.checkpoint, slot.event_recorded_us, now)?;
@@ -434,7 +440,8 @@ mod tests {
         let store = EventStore::open(dir.path().join("events.db"), store_options).unwrap();
         let read_models = ReadModels::open(dir.path().join("read-models"), clock).unwrap();
         let projector =
-            Projector::open(store, &read_models, vec![Box::new(EventCounts)], options).unwrap();
+            Projector::open(store, &read_models, vec![Box::new(EventCounts::default())], options)
+                .unwrap();
         projector
             .connection()
             .pragma_query_value(None, "wal_autocheckpoint", |row| row.get(0))

@@ -32,6 +32,7 @@ impl Slot {
     pub(crate) fn roll_back(&mut self) {
         (self.checkpoint, self.event_recorded_us) = self.committed;
         self.dirty = false;
+        self.projection.discard();
     }
 }
 

@@ -28,7 +28,7 @@ fn a_runner_dropped_midway_and_reopened_continues_to_the_same_state() {
 fn a_batch_that_fails_half_way_keeps_neither_its_updates_nor_its_checkpoint() {
     let mut world = World::new();
     world.append_events(100);
-    let failing = FailingCounts { fail_at: 37, inner: EventCounts };
+    let failing = FailingCounts { fail_at: 37, inner: EventCounts::default() };
     let mut projector = world.projector_of(vec![Box::new(failing)], 16);
     let error = projector.catch_up(&mut world.history(1)).unwrap_err();
     assert!(

@@ -33,7 +33,8 @@ fn a_projection_added_later_lags_by_the_whole_log_and_catches_up_alone() {
     world.projector(10).catch_up(&mut world.history(1)).unwrap();
     let counts_before = world.render();
 
-    let mut projector = world.projector_of(vec![Box::new(EventCounts), Box::new(QuoteCounts)], 10);
+    let mut projector =
+        world.projector_of(vec![Box::new(EventCounts::default()), Box::new(QuoteCounts)], 10);
     let behind: Vec<(String, u64)> =
         projector.lag().into_iter().map(|lag| (lag.projection, lag.behind)).collect();
     assert_eq!(behind, vec![(EventCounts::NAME.to_owned(), 0), ("quote_counts".to_owned(), 50)]);

@@ -91,7 +91,7 @@ fn a_rebuild_applies_without_its_query_indexes_and_ends_with_them_complete() {
     let rebuilt = rebuild(
         &world.store,
         &world.read_models,
-        vec![Box::new(EventCounts), Box::new(rebuilt_projection)],
+        vec![Box::new(EventCounts::default()), Box::new(rebuilt_projection)],
         rebuild_options(RebuildTarget::Head),
         &mut |_| {},
     )

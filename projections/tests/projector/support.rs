@@ -95,7 +95,7 @@ impl World {
 
     /// The live runner over [`EventCounts`] with batches of `batch_events`.
     pub fn projector(&self, batch_events: usize) -> Projector {
-        self.projector_of(vec![Box::new(EventCounts)], batch_events)
+        self.projector_of(vec![Box::new(EventCounts::default())], batch_events)
     }
 
     pub fn projector_of(
@@ -120,7 +120,7 @@ impl World {
         ltc_projections::rebuild(
             &self.store,
             &self.read_models,
-            vec![Box::new(EventCounts)],
+            vec![Box::new(EventCounts::default())],
             rebuild_options(target),
             &mut |_| {},
         )
@@ -239,6 +239,12 @@ impl Projection for FailingCounts {
         }
         Ok(())
     }
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.inner.flush(tx)
+    }
+    fn discard(&mut self) {
+        self.inner.discard();
+    }
 }
 
 /// What a one-shot rebuild of [`EventCounts`] over the whole log renders: the reference every
@@ -247,7 +253,7 @@ pub fn one_shot(world: &World) -> String {
     let rebuilt = ltc_projections::rebuild(
         &world.store,
         &world.read_models,
-        vec![Box::new(EventCounts)],
+        vec![Box::new(EventCounts::default())],
         rebuild_options(ltc_projections::RebuildTarget::Head),
         &mut |_| {},
     )

@@ -52,7 +52,7 @@ fn a_swap_survives_reopening_the_directory_which_removes_older_generations() {
     let rebuilt = rebuild(
         &world.store,
         &world.read_models,
-        vec![Box::new(EventCounts)],
+        vec![Box::new(EventCounts::default())],
         rebuild_options(RebuildTarget::Head),
         &mut |_| {},
     )

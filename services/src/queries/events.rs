@@ -37,7 +37,7 @@ impl Query for EventsRequest {
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
-        vec![Box::new(EventCounts)]
+        vec![Box::new(EventCounts::default())]
     }
 
     fn query(

@@ -8,7 +8,7 @@ use super::ReadModelsError;
 
 /// Fresh instances of every projection, in the order the runner offers each event to them.
 pub fn projections() -> Vec<Box<dyn Projection>> {
-    let mut all: Vec<Box<dyn Projection>> = vec![Box::new(EventCounts)];
+    let mut all: Vec<Box<dyn Projection>> = vec![Box::new(EventCounts::default())];
     all.extend(ltc_projections::models::all());
     all
 }

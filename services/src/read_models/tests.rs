@@ -277,7 +277,8 @@ fn an_as_of_snapshot_holds_the_events_recorded_by_then_and_leaves_the_models_in_
     models.catch_up(&mut no_progress).unwrap();
     // One event a minute from t0: the events at t0 + 0 … t0 + 3 minutes.
     let at = t0() + TimeDelta::minutes(3);
-    let snapshot = models.as_of(vec![Box::new(EventCounts)], at, &mut no_progress).unwrap();
+    let snapshot =
+        models.as_of(vec![Box::new(EventCounts::default())], at, &mut no_progress).unwrap();
     assert_eq!(snapshot.upto(), 4);
     assert_eq!(counts(&snapshot.reader().unwrap()), [("delta".to_owned(), 4)]);
     assert_eq!(counts(&models.reader().unwrap()), [("delta".to_owned(), 10)]);

@@ -21,7 +21,7 @@ use crate::seed::test_seed;
 
 fn projections() -> Vec<Box<dyn Projection>> {
     let mut all = models::all();
-    all.push(Box::new(EventCounts));
+    all.push(Box::new(EventCounts::default()));
     all
 }
 
