@@ -58,7 +58,8 @@ pub enum FeedError {
     #[error(transparent)]
     Store(#[from] ReadError),
     /// The read of the log this feed shares with other runners failed
-    /// ([`crate::HistoryFeed::split`]); each of them gets the same error.
+    /// ([`crate::HistoryFeed::split`]). Each of them gets the same error: as [`FeedError::Store`]
+    /// the one that takes it last, as this the ones that see it while another still holds it.
     #[error(transparent)]
     SharedRead(std::sync::Arc<ReadError>),
     /// A transport (JetStream, in step 4) failed: reconnect and resume from the checkpoint.

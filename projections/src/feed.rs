@@ -123,6 +123,10 @@ impl HistoryFeed {
 
     /// `n_feeds` feeds (at least one) of the same range, read once. A feed that is dropped
     /// stops getting pages; the reading thread stops when every feed is gone.
+    ///
+    /// The reader waits for the slowest feed, so every feed must be polled on a thread of its
+    /// own (or dropped): one thread draining one feed while it holds another waits forever once
+    /// the other's [`HistoryFeed::PAGES_AHEAD`] pages are full.
     pub fn split(
         store: &EventStore,
         from: Position,
@@ -192,17 +196,26 @@ impl Feed for HistoryFeed {
     }
 }
 
+/// Sends `page` to every feed still listening, and forgets the ones that hung up; false once
+/// none is left. The last feed gets `page` itself and the others a clone, so that the reader
+/// keeps no reference: whichever feed lets go of a page last can move its envelopes out (or take
+/// the error whole) instead of copying.
+fn send_to_every_feed(senders: &mut Vec<SyncSender<Page>>, page: Page) -> bool {
+    let Some(last) = senders.pop() else { return false };
+    senders.retain(|sender| sender.send(page.clone()).is_ok());
+    if last.send(page).is_ok() {
+        senders.push(last);
+    }
+    !senders.is_empty()
+}
+
 fn read_ahead(
     store: &EventStore,
     from: Position,
     n_events: u64,
     mut senders: Vec<SyncSender<Page>>,
 ) {
-    // Sends to every feed still listening; false once none is.
-    let mut send = |page: Page| {
-        senders.retain(|sender| sender.send(page.clone()).is_ok());
-        !senders.is_empty()
-    };
+    let mut send = |page: Page| send_to_every_feed(&mut senders, page);
     let mut page = Vec::with_capacity(HistoryFeed::PAGE_EVENTS);
     for event in store.read_all(from, n_events) {
         match event {

@@ -138,3 +138,65 @@ fn each_kinds_stream_count_is_the_number_of_its_streams_in_the_log() {
     assert_eq!(counted, expected);
     assert_eq!(expected.values().sum::<usize>(), 7);
 }
+
+/// [`EventCounts`] as it was written before it folded its batches: one upsert per event into
+/// each table. The reference the folding version must agree with, row for row.
+struct CountsOneEventAtATime;
+
+impl ltc_projections::Projection for CountsOneEventAtATime {
+    fn name(&self) -> &'static str {
+        EventCounts::NAME
+    }
+    fn schema_version(&self) -> u32 {
+        EventCounts::default().schema_version()
+    }
+    fn tables(&self) -> &'static [&'static str] {
+        EventCounts::TABLES
+    }
+    fn migrate(
+        &self,
+        tx: &rusqlite::Transaction<'_>,
+    ) -> Result<(), ltc_projections::ProjectionError> {
+        EventCounts::default().migrate(tx)
+    }
+    fn apply(
+        &mut self,
+        tx: &rusqlite::Transaction<'_>,
+        event: &RecordedEvent,
+    ) -> Result<(), ltc_projections::ProjectionError> {
+        let kind = event.stream.kind.as_str();
+        tx.execute(
+            "INSERT INTO event_counts_by_kind (stream_kind, n_streams, n_events, payload_bytes) \
+             VALUES (?1, ?3, 1, ?2) ON CONFLICT (stream_kind) DO UPDATE SET \
+             n_streams = n_streams + ?3, n_events = n_events + 1, \
+             payload_bytes = payload_bytes + ?2",
+            params![kind, event.payload.len() as i64, i64::from(event.version == 1)],
+        )?;
+        tx.execute(
+            "INSERT INTO event_counts_by_stream \
+             (stream_id, stream_kind, n_events, last_version, last_position) \
+             VALUES (?1, ?2, 1, ?3, ?4) ON CONFLICT (stream_id) DO UPDATE SET \
+             n_events = n_events + 1, last_version = ?3, last_position = ?4",
+            params![
+                event.stream.id.as_bytes().as_slice(),
+                kind,
+                event.version as i64,
+                event.position.0 as i64
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+#[test]
+fn event_counts_folding_its_batches_writes_what_one_upsert_per_event_writes() {
+    let mut world = World::new();
+    world.append_events(500);
+    let mut reference = world.projector_of(vec![Box::new(CountsOneEventAtATime)], 13);
+    reference.catch_up(&mut world.history(1)).unwrap();
+    drop(reference);
+    let one_event_at_a_time = world.render();
+    assert!(one_event_at_a_time.contains("kind lead streams="), "{one_event_at_a_time}");
+    // A rebuild folds the whole log in one batch; the live runner's batches of 13 split it.
+    assert_eq!(one_shot(&world), one_event_at_a_time);
+}

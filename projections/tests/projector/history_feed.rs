@@ -50,9 +50,52 @@ fn every_feed_of_a_split_gets_every_event_of_the_range_in_order() {
 }
 
 #[test]
+fn a_feed_that_lets_go_of_a_page_last_takes_its_envelopes_from_where_it_stood() {
+    let mut world = World::new();
+    world.append_events(3 * HistoryFeed::PAGE_EVENTS as u64);
+    let head = world.head();
+    let mut feeds = HistoryFeed::split(&world.store, Position::START, Position(head), 2).unwrap();
+    let (mut behind, mut ahead) = (feeds.remove(0), feeds.remove(0));
+    let expected = world.events(1);
+    let mut poll = |feed: &mut HistoryFeed| match feed.poll(true).expect("the feed reads") {
+        Delivery::Event(event) => event,
+        other => panic!("expected an event, got {other:?}"),
+    };
+    // `behind` stops 10 envelopes into the first page; `ahead` copies the whole page out (the
+    // other still holds it), lets go of it and takes the first envelope of the second page.
+    let mut from_behind: Vec<_> = (0..10).map(|_| poll(&mut behind)).collect();
+    let mut from_ahead: Vec<_> =
+        (0..HistoryFeed::PAGE_EVENTS + 1).map(|_| poll(&mut ahead)).collect();
+    // `behind` is now the first page's last holder: it moves the rest out, from the 11th on.
+    from_behind.extend(drain_on_a_thread_beside(
+        &mut ahead,
+        || drain(&mut behind),
+        &mut from_ahead,
+    ));
+    assert_eq!(from_behind, expected);
+    assert_eq!(from_ahead, expected);
+}
+
+/// Drains `other` on a thread while `here` runs on this one (a split's reader waits for its
+/// slowest feed), appending what `other` delivers to `into`; returns what `here` returned.
+fn drain_on_a_thread_beside(
+    other: &mut HistoryFeed,
+    here: impl FnOnce() -> Vec<RecordedEvent>,
+    into: &mut Vec<RecordedEvent>,
+) -> Vec<RecordedEvent> {
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| drain(other));
+        let mine = here();
+        into.extend(other.join().unwrap());
+        mine
+    })
+}
+
+#[test]
 fn a_feed_dropped_half_way_does_not_stop_the_others_of_its_split() {
     let mut world = World::new();
-    world.append_events(4 * HistoryFeed::PAGE_EVENTS as u64);
+    // More pages than a feed's queue holds, so that the reader meets the dropped feed.
+    world.append_events((HistoryFeed::PAGES_AHEAD as u64 + 4) * HistoryFeed::PAGE_EVENTS as u64);
     let head = world.head();
     let mut feeds = HistoryFeed::split(&world.store, Position::START, Position(head), 2).unwrap();
     let mut quitter = feeds.pop().unwrap();
