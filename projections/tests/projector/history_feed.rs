@@ -57,7 +57,7 @@ fn a_feed_that_lets_go_of_a_page_last_takes_its_envelopes_from_where_it_stood() 
     let mut feeds = HistoryFeed::split(&world.store, Position::START, Position(head), 2).unwrap();
     let (mut behind, mut ahead) = (feeds.remove(0), feeds.remove(0));
     let expected = world.events(1);
-    let mut poll = |feed: &mut HistoryFeed| match feed.poll(true).expect("the feed reads") {
+    let poll = |feed: &mut HistoryFeed| match feed.poll(true).expect("the feed reads") {
         Delivery::Event(event) => event,
         other => panic!("expected an event, got {other:?}"),
     };
