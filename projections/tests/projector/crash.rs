@@ -1,11 +1,8 @@
 //! Crashes: a runner dropped between batches resumes from its checkpoints, and a batch that
 //! fails half-way leaves nothing of itself behind.
 
-use ltc_eventstore::{Position, RecordedEvent};
-use ltc_projections::{
-    EventCounts, Projection, ProjectionError, Projector, ProjectorError, RebuildTarget,
-};
-use rusqlite::Transaction;
+use ltc_eventstore::Position;
+use ltc_projections::{EventCounts, Projector, ProjectorError, RebuildTarget};
 
 use crate::support::{FailingCounts, World, one_shot, render};
 
@@ -31,7 +28,7 @@ fn a_runner_dropped_midway_and_reopened_continues_to_the_same_state() {
 fn a_batch_that_fails_half_way_keeps_neither_its_updates_nor_its_checkpoint() {
     let mut world = World::new();
     world.append_events(100);
-    let failing = FailingCounts { fail_at: 37, inner: EventCounts::default() };
+    let failing = FailingCounts::at(37);
     let mut projector = world.projector_of(vec![Box::new(failing)], 16);
     let error = projector.catch_up(&mut world.history(1)).unwrap_err();
     assert!(
@@ -50,52 +47,11 @@ fn a_batch_that_fails_half_way_keeps_neither_its_updates_nor_its_checkpoint() {
     assert_eq!(world.render(), one_shot(&world));
 }
 
-/// [`EventCounts`] that fails the first time it is asked to apply `fail_at`, and never again: a
-/// passing fault (a full disk that was then cleared) met by a runner that carries on.
-struct FailsOnce {
-    fail_at: u64,
-    failed: bool,
-    inner: EventCounts,
-}
-
-impl Projection for FailsOnce {
-    fn name(&self) -> &'static str {
-        self.inner.name()
-    }
-    fn schema_version(&self) -> u32 {
-        self.inner.schema_version()
-    }
-    fn tables(&self) -> &'static [&'static str] {
-        self.inner.tables()
-    }
-    fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        self.inner.migrate(tx)
-    }
-    fn apply(
-        &mut self,
-        tx: &Transaction<'_>,
-        event: &RecordedEvent,
-    ) -> Result<(), ProjectionError> {
-        self.inner.apply(tx, event)?;
-        if event.position.0 == self.fail_at && !self.failed {
-            self.failed = true;
-            return Err(ProjectionError::Unexpected(format!("told to fail at {}", self.fail_at)));
-        }
-        Ok(())
-    }
-    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        self.inner.flush(tx)
-    }
-    fn discard(&mut self) {
-        self.inner.discard();
-    }
-}
-
 #[test]
 fn a_runner_that_goes_on_after_a_failed_batch_counts_each_of_its_events_once() {
     let mut world = World::new();
     world.append_events(100);
-    let failing = FailsOnce { fail_at: 37, failed: false, inner: EventCounts::default() };
+    let failing = FailingCounts::once_at(37);
     let mut projector = world.projector_of(vec![Box::new(failing)], 16);
     assert!(projector.catch_up(&mut world.history(1)).is_err());
     assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 32)]);

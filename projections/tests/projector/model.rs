@@ -103,8 +103,7 @@ fn check(ops: &[Op]) {
             Op::FailMidBatch { batch_events, after } => {
                 projector = None;
                 let next = world.projector(1).next_position().0;
-                let failing =
-                    FailingCounts { fail_at: next + after, inner: EventCounts::default() };
+                let failing = FailingCounts::at(next + after);
                 let mut doomed = world.projector_of(vec![Box::new(failing)], batch_events);
                 match doomed.catch_up(&mut world.history(next)) {
                     Ok(_) => assert!(next + after > world.head(), "op {op_idx}: no failure"),

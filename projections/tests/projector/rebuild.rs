@@ -256,8 +256,7 @@ fn a_projection_failing_in_either_group_fails_the_rebuild_and_leaves_no_file_beh
         let mut world = World::new();
         world.append_events(100);
         let before = files_in(&world);
-        let failing: Box<dyn Projection> =
-            Box::new(FailingCounts { fail_at: 70, inner: EventCounts::default() });
+        let failing: Box<dyn Projection> = Box::new(FailingCounts::at(70));
         let set: Vec<Box<dyn Projection>> = if failing_first {
             vec![failing, Box::new(QuoteCounts)]
         } else {

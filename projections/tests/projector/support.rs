@@ -210,8 +210,23 @@ impl Feed for ScriptedFeed {
 /// [`EventCounts`] that fails when asked to apply position `fail_at`: a crash in the middle of
 /// a batch, as far as the database can tell.
 pub struct FailingCounts {
-    pub fail_at: u64,
-    pub inner: EventCounts,
+    fail_at: u64,
+    /// Fails only the first time (a passing fault, such as a disk that was full), not each time.
+    once: bool,
+    failed: bool,
+    inner: EventCounts,
+}
+
+impl FailingCounts {
+    /// Fails every time it meets `fail_at`.
+    pub fn at(fail_at: u64) -> FailingCounts {
+        FailingCounts { fail_at, once: false, failed: false, inner: EventCounts::default() }
+    }
+
+    /// Fails the first time it meets `fail_at`, and never again.
+    pub fn once_at(fail_at: u64) -> FailingCounts {
+        FailingCounts { once: true, ..FailingCounts::at(fail_at) }
+    }
 }
 
 impl Projection for FailingCounts {
@@ -234,7 +249,8 @@ impl Projection for FailingCounts {
     ) -> Result<(), ProjectionError> {
         // Write first, then fail: the rollback must take the write back with it.
         self.inner.apply(tx, event)?;
-        if event.position.0 == self.fail_at {
+        if event.position.0 == self.fail_at && !(self.once && self.failed) {
+            self.failed = true;
             return Err(ProjectionError::Unexpected(format!("told to fail at {}", self.fail_at)));
         }
         Ok(())
