@@ -3,10 +3,11 @@
 //! decodes nothing: operators' statistics, and the projection the runtime's tests and benchmark
 //! drive.
 //!
-//! Every update here adds up or keeps the latest value, so a batch's events are folded in memory ([`Projection::apply`])
-//! and each touched row is written once per batch, in key order ([`Projection::flush`]): a
-//! stream's row is found by its random id, and one write per event went to a random leaf of
-//! that B-tree, while one sorted pass per batch walks the leaves in order.
+//! Every update here adds up or keeps the latest value, so a batch's events are folded in memory
+//! ([`Projection::apply`]) and each touched row is written once per batch, in key order
+//! ([`Projection::flush`]): a stream's row is found by its random id, and one write per event
+//! went to a random leaf of that B-tree, while one sorted pass per batch walks the leaves in
+//! order.
 
 use std::collections::HashMap;
 
