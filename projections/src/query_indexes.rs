@@ -63,11 +63,6 @@ impl SetAside {
         Ok(SetAside { statements })
     }
 
-    /// Adds another group's indexes, to be created in the file the groups are merged into.
-    pub(crate) fn extend(&mut self, other: SetAside) {
-        self.statements.extend(other.statements);
-    }
-
     /// Creates every index set aside, in one transaction. The sorts spill to temporary files
     /// rather than memory (the largest index of a 5M-event rebuild is hundreds of megabytes),
     /// and with a smaller cache, which is also the size of a sort's runs in memory: the first

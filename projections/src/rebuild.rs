@@ -170,7 +170,16 @@ fn build(
         .map_err(ProjectorError::Thread)?;
     let stop = AtomicBool::new(false);
     let (sender, reports) = mpsc::channel::<(usize, u64, u64)>();
-    let (mut runners, events_done) = std::thread::scope(|scope| {
+    // `split_in_two` makes at most one more group, whose file is `part`. It hands its set-aside
+    // indexes to the first group once its file is closed, and the first group merges the file
+    // into its own on its own thread: SQLite's page cache for the merge then reuses the memory
+    // the first file's cache had on that thread. Merged on another thread, the allocator took
+    // new memory for it while the first thread's stayed reserved, and a 5M-event rebuild's peak
+    // RSS rose from ≈ 150 to ≈ 190 MB in some runs (BENCHMARKS.md).
+    let (hand_to_first, from_second) = mpsc::sync_channel::<SetAside>(1);
+    let mut from_second = (groups.len() > 1).then_some(from_second);
+    let mut hand_to_first = Some(hand_to_first);
+    let (first, events_done) = std::thread::scope(|scope| {
         let handles: Vec<_> = groups
             .into_iter()
             .zip(&paths)
@@ -179,6 +188,11 @@ fn build(
             .map(|(group, ((projections, path), feed))| {
                 let (sender, clock, stop) = (sender.clone(), clock.clone(), &stop);
                 let runner = options.runner;
+                let handoff = if group == 0 {
+                    Handoff::MergeFrom(from_second.take(), &part)
+                } else {
+                    Handoff::HandTo(hand_to_first.take())
+                };
                 std::thread::Builder::new()
                     .name(format!("ltc-rebuild-{group}"))
                     .spawn_scoped(scope, move || {
@@ -197,15 +211,8 @@ fn build(
                             &report,
                         )
                         .and_then(|built| match built {
-                            // The first group's file is the generation itself: it sorts
-                            // its own query indexes on its own thread while the other
-                            // group may still be applying. The second group's indexes
-                            // wait for the merge: its copy leaves them out.
-                            Some((runner, set_aside)) if group == 0 => {
-                                set_aside.create_in(runner.connection())?;
-                                Ok(Some((runner, SetAside::default())))
-                            }
-                            other => Ok(other),
+                            Some((runner, set_aside)) => handoff.finish(runner, set_aside),
+                            None => Ok(None),
                         });
                         if built.is_err() {
                             // The other group's work is of no use now.
@@ -216,18 +223,24 @@ fn build(
                     .map_err(ProjectorError::Thread)
             })
             .collect();
-        drop(sender);
+        drop((sender, hand_to_first.take()));
         if handles.iter().any(Result::is_err) {
             stop.store(true, Ordering::Relaxed);
         }
-        // Progress is as far as the group furthest behind.
+        // Progress is as far as the group furthest behind; once every group has applied every
+        // event, the rest is finishing (the merge and the sorts).
         let mut done_by_group = vec![0u64; handles.len()];
         let mut last = Progress::new(0, 0, Duration::ZERO);
+        let mut finishing_told = false;
         for (group, done, events_total) in reports {
             done_by_group[group] = done;
             let done = done_by_group.iter().copied().min().unwrap_or(0);
             last = Progress::new(done, events_total, started.elapsed());
             progress(&last);
+            if done == events_total && !finishing_told {
+                finishing_told = true;
+                progress(&last.finishing());
+            }
         }
         let mut built = Vec::new();
         for handle in handles {
@@ -237,23 +250,62 @@ fn build(
                 Err(error) => built.push(Err(error)),
             }
         }
-        let runners = every_group_built(built)?;
+        let mut finished = every_group_built(built)?;
         let events_done = done_by_group.iter().copied().min().unwrap_or(0);
-        progress(&Progress { elapsed: started.elapsed(), ..last }.finishing());
-        Ok::<_, ProjectorError>((runners, events_done))
+        if !finishing_told {
+            progress(&Progress { elapsed: started.elapsed(), ..last }.finishing());
+        }
+        // The first group returns the generation's runner; a second returns none.
+        let first = finished.swap_remove(0).ok_or_else(|| {
+            ProjectorError::Thread(std::io::Error::other("the first rebuild group has no file"))
+        })?;
+        Ok::<_, ProjectorError>((first, events_done))
     })?;
-    let (first, mut set_aside) = runners.remove(0);
-    // `split_in_two` makes at most one more group, whose file is `part`.
-    if let Some((second, indexes)) = runners.pop() {
-        // Its connection closes its file before the first attaches it.
-        drop(second);
-        merge::merge_part(first.connection(), &part)?;
-        remove_file_if_present(&part)?;
-        set_aside.extend(indexes);
-    }
-    set_aside.create_in(first.connection())?;
     first.make_durable(path)?;
     Ok(events_done)
+}
+
+/// What a rebuild group does with its file once every event is applied.
+enum Handoff<'a> {
+    /// The first group, whose file is the generation: it sorts its own query indexes at once
+    /// (while the other group may still be applying), then, if there is a second group, waits
+    /// for it and merges its file (at this path) into its own and sorts that group's indexes.
+    MergeFrom(Option<mpsc::Receiver<SetAside>>, &'a Path),
+    /// The second group: it closes its file and hands the first group its set-aside indexes
+    /// (its copy leaves them out).
+    HandTo(Option<mpsc::SyncSender<SetAside>>),
+}
+
+impl Handoff<'_> {
+    /// The first group's runner, its file complete but not yet durable; `None` from the second
+    /// group, and from the first when the second stopped (its error says why).
+    fn finish(
+        self,
+        runner: Projector,
+        set_aside: SetAside,
+    ) -> Result<Option<Option<Projector>>, ProjectorError> {
+        match self {
+            Handoff::MergeFrom(from_second, part) => {
+                set_aside.create_in(runner.connection())?;
+                let Some(from_second) = from_second else { return Ok(Some(Some(runner))) };
+                // The second group failed or stopped: it hung up without handing anything on.
+                let Ok(second_indexes) = from_second.recv() else { return Ok(None) };
+                merge::merge_part(runner.connection(), part)?;
+                remove_file_if_present(part)?;
+                second_indexes.create_in(runner.connection())?;
+                Ok(Some(Some(runner)))
+            }
+            Handoff::HandTo(to_first) => {
+                // Its connection closes its file before the first attaches it.
+                drop(runner);
+                if let Some(to_first) = to_first {
+                    // The first group may have failed and gone; then its error is the answer.
+                    let _ = to_first.send(set_aside);
+                }
+                Ok(Some(None))
+            }
+        }
+    }
 }
 
 /// The groups' runners if every group finished; otherwise the error that stopped the rebuild,
