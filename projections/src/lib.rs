@@ -35,6 +35,7 @@ mod projector;
 mod query_indexes;
 mod read_models;
 mod rebuild;
+mod rebuild_groups;
 mod slot;
 mod stored_event;
 
