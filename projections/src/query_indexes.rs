@@ -17,7 +17,7 @@ use crate::projection::Projection;
 const SORT_CACHE_KIB: i64 = 4 * 1024;
 
 /// The `CREATE INDEX` statements of the indexes set aside, to be run at the end.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct SetAside {
     statements: Vec<String>,
 }
