@@ -22,10 +22,10 @@ pub fn all() -> Vec<Box<dyn Projection>> {
     vec![
         Box::new(collections::Collections),
         Box::new(customer360::Customer360Projection),
-        Box::new(forecast::ForecastProjection),
+        Box::new(forecast::ForecastProjection::default()),
         Box::new(funnel::Funnel),
         Box::new(leads::Leads),
-        Box::new(reps::Reps),
+        Box::new(reps::Reps::default()),
         Box::new(stalled::Stalled),
     ]
 }

@@ -66,7 +66,7 @@ impl Query for ForecastRequest {
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
-        vec![Box::new(forecast::ForecastProjection)]
+        vec![Box::new(forecast::ForecastProjection::default())]
     }
 
     fn query(
@@ -115,7 +115,7 @@ impl Query for WinProbabilitiesRequest {
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
-        vec![Box::new(forecast::ForecastProjection)]
+        vec![Box::new(forecast::ForecastProjection::default())]
     }
 
     fn query(

@@ -39,7 +39,7 @@ impl Query for RepsRequest {
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
-        vec![Box::new(reps::Reps)]
+        vec![Box::new(reps::Reps::default())]
     }
 
     fn query(

@@ -44,7 +44,7 @@ fn history() -> History {
     let mut projector = Projector::open(
         store.clone(),
         &read_models,
-        vec![Box::new(ForecastProjection)],
+        vec![Box::new(ForecastProjection::default())],
         ProjectorOptions::default(),
     )
     .expect("the projector opens");

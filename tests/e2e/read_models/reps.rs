@@ -131,7 +131,7 @@ async fn wins_work_targets_and_commission_per_rep_and_quarter_agree_with_the_log
     set(reps[0], 7_777_700, 1_234).await;
     targets.insert(reps[0].0.to_string(), (7_777_700, 1_234));
 
-    let conn = generated.read_model(Box::new(Reps));
+    let conn = generated.read_model(Box::new(Reps::default()));
     for quarter in quarters {
         let rows = rep_performance(&conn, &quarter).expect("rep performance");
         let actual: BTreeMap<(String, String), Expected> = rows

@@ -13,6 +13,7 @@ use ltc_domain::quota::QuotaEvent;
 use ltc_eventstore::RecordedEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::counts::PendingCounts;
 use super::model::{self, Outcome};
 use super::schema::timestamp;
 use crate::ProjectionError;
@@ -45,6 +46,7 @@ pub(super) struct Deal {
 
 pub(super) fn opportunity(
     tx: &Transaction<'_>,
+    counts: &mut PendingCounts,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
     let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
@@ -106,7 +108,7 @@ pub(super) fn opportunity(
         OpportunityEvent::Reopened { to, probability, forecast_category, at } => {
             enter_open_stage(tx, id, &to.0, probability.0, forecast_category, at)?;
             snapshot(tx, id, event)?;
-            model::untrain(tx, id)
+            model::untrain(tx, counts, id)
         }
         OpportunityEvent::AmountChanged { to, .. } => {
             tx.prepare_cached(
@@ -125,10 +127,10 @@ pub(super) fn opportunity(
             snapshot(tx, id, event)
         }
         OpportunityEvent::Won { stage, amount, at } => {
-            close(tx, id, Closing { stage, at, won_minor: Some(amount.amount_minor) }, event)
+            close(tx, counts, id, Closing { stage, at, won_minor: Some(amount.amount_minor) }, event)
         }
         OpportunityEvent::Lost { stage, at, .. } => {
-            close(tx, id, Closing { stage, at, won_minor: None }, event)
+            close(tx, counts, id, Closing { stage, at, won_minor: None }, event)
         }
         OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } => {
             Ok(())
@@ -258,6 +260,7 @@ struct Closing {
 /// the events leave out), and the model learns from it.
 fn close(
     tx: &Transaction<'_>,
+    counts: &mut PendingCounts,
     id: &str,
     closing: Closing,
     event: &RecordedEvent,
@@ -284,7 +287,7 @@ fn close(
     deal.last_activity_at = timestamp(closing.at);
     update(tx, &deal)?;
     insert_version(tx, &deal, event)?;
-    model::train(tx, &deal, outcome, previous_activity, closing.at)
+    model::train(tx, counts, &deal, outcome, previous_activity, closing.at)
 }
 
 /// Appends the deal's row as it now stands to its versions, stamped with `event`.

@@ -22,6 +22,7 @@
 
 mod apply;
 mod backtest;
+mod counts;
 mod model;
 mod query;
 mod render;
@@ -34,6 +35,7 @@ use ltc_eventstore::RecordedEvent;
 use rusqlite::Transaction;
 
 use crate::projection::{Projection, ProjectionError};
+use counts::PendingCounts;
 
 pub use backtest::{
     BACKTEST_DATES_MAX, Backtest, BacktestError, BacktestPeriod, BacktestPoint, BacktestRequest,
@@ -44,9 +46,12 @@ pub use query::{Forecast, ForecastRow, QueryError, RepForecastRow, forecast};
 pub use render::{render_backtest, render_forecast, render_simulation, render_win_probabilities};
 pub use simulate::{Percentiles, SIMULATION_RUNS_MAX, Simulation, simulate};
 
-/// The forecast read model's projection. It keeps nothing in memory: every fact is in its tables.
+/// The forecast read model's projection. Between batches it keeps nothing in memory: every fact
+/// is in its tables. Within a batch it sums the win model's counts (`counts.rs`).
 #[derive(Debug, Default)]
-pub struct ForecastProjection;
+pub struct ForecastProjection {
+    counts: PendingCounts,
+}
 
 impl ForecastProjection {
     pub const NAME: &'static str = "forecast";
@@ -91,11 +96,19 @@ impl Projection for ForecastProjection {
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
         match event.stream.kind.as_str() {
-            "opportunity" => apply::opportunity(tx, event),
+            "opportunity" => apply::opportunity(tx, &mut self.counts, event),
             "lead" => apply::lead(tx, event),
             "customer" => apply::customer(tx, event),
             "quota" => apply::quota(tx, event),
             _ => Ok(()),
         }
+    }
+
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.counts.flush(tx)
+    }
+
+    fn discard(&mut self) {
+        self.counts.discard();
     }
 }

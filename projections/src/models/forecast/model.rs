@@ -22,6 +22,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::apply::{Deal, OPEN};
+use super::counts::PendingCounts;
 use super::query::{QueryError, parse_day, parse_time};
 use crate::ProjectionError;
 
@@ -161,13 +162,14 @@ pub(super) fn score_open_deals(
 /// before the closing event at `at`.
 pub(super) fn train(
     tx: &Transaction<'_>,
+    counts: &mut PendingCounts,
     deal: &Deal,
     outcome: Outcome,
     previous_activity: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> Result<(), ProjectionError> {
     // A deal is one example at most; the domain reopens a deal before it can close it again.
-    untrain(tx, &deal.opportunity_id)?;
+    untrain(tx, counts, &deal.opportunity_id)?;
     let mut stages = Vec::new();
     let mut reached = tx.prepare_cached(
         "SELECT DISTINCT stage FROM forecast_deal_versions \
@@ -215,12 +217,17 @@ pub(super) fn train(
         features.amount_band,
         features.recency,
     ])?;
-    count(tx, &features, outcome, 1)
+    count(counts, &features, outcome, 1);
+    Ok(())
 }
 
 /// Takes a reopened deal's example back out of the counts. A deal that is not an example (the
 /// common case: `train` asks first) costs one index probe.
-pub(super) fn untrain(tx: &Transaction<'_>, opportunity_id: &str) -> Result<(), ProjectionError> {
+pub(super) fn untrain(
+    tx: &Transaction<'_>,
+    counts: &mut PendingCounts,
+    opportunity_id: &str,
+) -> Result<(), ProjectionError> {
     let example = tx
         .prepare_cached(
             "SELECT outcome, stages, channel, industry, region, amount_band, recency \
@@ -243,32 +250,26 @@ pub(super) fn untrain(tx: &Transaction<'_>, opportunity_id: &str) -> Result<(), 
     let Some((outcome, stages, mut features)) = example else { return Ok(()) };
     features.stages = serde_json::from_str(&stages)
         .map_err(|error| ProjectionError::Unexpected(format!("stages {stages:?}: {error}")))?;
-    count(tx, &features, &outcome, -1)?;
+    count(counts, &features, &outcome, -1);
     tx.prepare_cached("DELETE FROM forecast_model_examples WHERE opportunity_id = ?1")?
         .execute([opportunity_id])?;
     Ok(())
 }
 
 /// Adds `step` (1 or -1) to the count of each feature value of one example with `outcome`.
-fn count(
-    tx: &Transaction<'_>,
-    features: &Features,
-    outcome: &str,
-    step: i64,
-) -> Result<(), ProjectionError> {
-    let mut pairs: Vec<(&str, &str)> = vec![(CLASS_FEATURE, CLASS_VALUE)];
-    pairs.extend(features.stages.iter().map(|stage| ("stage", stage.as_str())));
-    pairs.extend(features.categorical());
-    let mut count = tx.prepare_cached(
-        "INSERT INTO forecast_model_counts (feature, value, n_won, n_lost) \
-         VALUES (?1, ?2, ?4 * (?3 = 'won'), ?4 * (?3 = 'lost')) \
-         ON CONFLICT (feature, value) DO UPDATE SET \
-         n_won = n_won + ?4 * (?3 = 'won'), n_lost = n_lost + ?4 * (?3 = 'lost')",
-    )?;
-    for (feature, value) in pairs {
-        count.execute(params![feature, value, outcome, step])?;
+fn count(counts: &mut PendingCounts, features: &Features, outcome: &str, step: i64) {
+    let step = match outcome {
+        "won" => (step, 0),
+        "lost" => (0, step),
+        _ => (0, 0),
+    };
+    counts.add(CLASS_FEATURE, CLASS_VALUE, step);
+    for stage in &features.stages {
+        counts.add("stage", stage, step);
     }
-    Ok(())
+    for (feature, value) in features.categorical() {
+        counts.add(feature, value, step);
+    }
 }
 
 /// The band of an amount, per currency: thresholds at 1,000,000, 5,000,000 and 25,000,000

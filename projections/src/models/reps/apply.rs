@@ -9,6 +9,7 @@ use ltc_eventstore::RecordedEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
 
+use super::activities::PendingActivities;
 use crate::models::decode::decode;
 use crate::projection::ProjectionError;
 
@@ -28,11 +29,18 @@ pub(super) fn wants(event: &RecordedEvent) -> bool {
     }
 }
 
-pub(super) fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+pub(super) fn apply(
+    tx: &Transaction<'_>,
+    activities: &mut PendingActivities,
+    event: &RecordedEvent,
+) -> Result<(), ProjectionError> {
     match event.stream.kind.as_str() {
         "quota" => quota(tx, decode(event)?),
-        "lead" => lead(tx, decode(event)?),
-        "opportunity" => opportunity(tx, event.stream.id, decode(event)?),
+        "lead" => {
+            lead(activities, decode(event)?);
+            Ok(())
+        }
+        "opportunity" => opportunity(tx, activities, event.stream.id, decode(event)?),
         _ => Ok(()),
     }
 }
@@ -60,19 +68,20 @@ fn quota(tx: &Transaction<'_>, event: QuotaEvent) -> Result<(), ProjectionError>
     Ok(())
 }
 
-fn lead(tx: &Transaction<'_>, event: LeadEvent) -> Result<(), ProjectionError> {
-    let LeadEvent::ActivityLogged { kind, by, at, .. } = event else { return Ok(()) };
+fn lead(activities: &mut PendingActivities, event: LeadEvent) {
+    let LeadEvent::ActivityLogged { kind, by, at, .. } = event else { return };
     let kind = match kind {
         ActivityKind::Call => "call",
         ActivityKind::Email => "email",
         ActivityKind::Meeting => "meeting",
         ActivityKind::Note => "note",
     };
-    count_activity(tx, &by.0.to_string(), &at.date_naive().to_string(), kind)
+    activities.count(by.0.to_string(), at.date_naive().to_string(), kind);
 }
 
 fn opportunity(
     tx: &Transaction<'_>,
+    activities: &mut PendingActivities,
     stream: Uuid,
     event: OpportunityEvent,
 ) -> Result<(), ProjectionError> {
@@ -110,7 +119,7 @@ fn opportunity(
                     "a follow-up completed on opportunity {opportunity_id}, never opened"
                 ))
             })?;
-            count_activity(tx, &rep, &at.date_naive().to_string(), "follow_up_completed")?;
+            activities.count(rep, at.date_naive().to_string(), "follow_up_completed");
         }
         // Filtered out by `wants`.
         _ => {}
@@ -136,19 +145,5 @@ fn set_status(
             "opportunity {opportunity_id} became {status} without being opened"
         )));
     }
-    Ok(())
-}
-
-fn count_activity(
-    tx: &Transaction<'_>,
-    rep_id: &str,
-    day: &str,
-    kind: &str,
-) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "INSERT INTO reps_activities (rep_id, day, kind, n_activities) VALUES (?1, ?2, ?3, 1) \
-         ON CONFLICT (rep_id, day, kind) DO UPDATE SET n_activities = n_activities + 1",
-    )?
-    .execute(params![rep_id, day, kind])?;
     Ok(())
 }

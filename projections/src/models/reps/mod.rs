@@ -23,6 +23,7 @@
 //! - `schema.rs`: the tables. `apply.rs`: events into them. `query.rs`: [`rep_performance`]
 //!   and [`render`].
 
+mod activities;
 mod apply;
 mod query;
 mod schema;
@@ -33,12 +34,16 @@ use ltc_eventstore::RecordedEvent;
 use rusqlite::Transaction;
 
 use crate::projection::{Projection, ProjectionError};
+use activities::PendingActivities;
 
 pub use query::{RepMoney, RepRow, render, rep_performance};
 
-/// The rep performance read model; it keeps nothing in memory.
+/// The rep performance read model. Between batches it keeps nothing in memory; within a batch
+/// it sums activities (`activities.rs`).
 #[derive(Debug, Default)]
-pub struct Reps;
+pub struct Reps {
+    activities: PendingActivities,
+}
 
 impl Reps {
     pub const NAME: &'static str = "reps";
@@ -99,6 +104,14 @@ impl Projection for Reps {
         tx: &Transaction<'_>,
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
-        apply::apply(tx, event)
+        apply::apply(tx, &mut self.activities, event)
+    }
+
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.activities.flush(tx)
+    }
+
+    fn discard(&mut self) {
+        self.activities.discard();
     }
 }

@@ -170,7 +170,7 @@ fn given_the_quarter() -> (TestWorld, Connection) {
     );
     log_activities(world, 11, BOB, &[(ActivityKind::Note, day(2026, 3, 3))]);
 
-    let conn = world.project(Box::new(Reps));
+    let conn = world.project(Box::new(Reps::default()));
     let world = std::mem::replace(world, TestWorld::new());
     (world, conn)
 }
@@ -234,7 +234,7 @@ fn the_quarter_renders_one_line_per_rep_and_currency() {
 #[test]
 fn a_malformed_period_is_refused() {
     let world = TestWorld::new();
-    let conn = world.project(Box::new(Reps));
+    let conn = world.project(Box::new(Reps::default()));
     assert!(matches!(rep_performance(&conn, "2026-Q5"), Err(QueryError::InvalidPeriod(_))));
     assert!(rep_performance(&conn, "2026-Q1").unwrap().is_empty());
 }

@@ -83,7 +83,7 @@ impl Book {
         let mut projector = Projector::open(
             self.store.clone(),
             &self.read_models,
-            vec![Box::new(ForecastProjection)],
+            vec![Box::new(ForecastProjection::default())],
             ProjectorOptions { batch_events: 7, ..ProjectorOptions::default() },
         )
         .expect("projector");
