@@ -126,9 +126,13 @@ pub(super) fn opportunity(
             .execute(params![id, to.to_string(), timestamp(event.occurred_at)])?;
             snapshot(tx, id, event)
         }
-        OpportunityEvent::Won { stage, amount, at } => {
-            close(tx, counts, id, Closing { stage, at, won_minor: Some(amount.amount_minor) }, event)
-        }
+        OpportunityEvent::Won { stage, amount, at } => close(
+            tx,
+            counts,
+            id,
+            Closing { stage, at, won_minor: Some(amount.amount_minor) },
+            event,
+        ),
         OpportunityEvent::Lost { stage, at, .. } => {
             close(tx, counts, id, Closing { stage, at, won_minor: None }, event)
         }

@@ -175,8 +175,13 @@ fn with_rebuild<T>(
         scope: RebuildScope::Everything,
         runner: ProjectorOptions::default(),
     };
-    let rebuilt =
-        rebuild(store, read_models, vec![Box::new(ForecastProjection::default())], options, &mut |_| {})?;
+    let rebuilt = rebuild(
+        store,
+        read_models,
+        vec![Box::new(ForecastProjection::default())],
+        options,
+        &mut |_| {},
+    )?;
     let answer = rebuilt.reader().map_err(BacktestError::from).and_then(|conn| {
         let answer = read(&conn).map_err(BacktestError::from);
         drop(conn);
