@@ -13,6 +13,7 @@ use ltc_domain::quota::QuotaEvent;
 use ltc_eventstore::RecordedEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
 
+use super::Pending;
 use super::counts::PendingCounts;
 use super::model::{self, Outcome};
 use super::schema::timestamp;
@@ -46,19 +47,20 @@ pub(super) struct Deal {
 
 pub(super) fn opportunity(
     tx: &Transaction<'_>,
-    counts: &mut PendingCounts,
+    pending: &mut Pending,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
     let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let id: &str = event.stream.id.hyphenated().encode_lower(&mut id_text);
+    let Pending { deals, counts } = pending;
     if event.event_type.starts_with("OpportunityFollowUp") {
         // Work on the deal, not a change of what it is worth: no new version. Nothing in the
         // payload is needed (the envelope's business time is the task's), so it is not decoded:
-        // follow-ups are a large share of a deal's events.
-        tx.prepare_cached(
-            "UPDATE forecast_deals SET last_activity_at = ?2 WHERE opportunity_id = ?1",
-        )?
-        .execute(params![id, timestamp(event.occurred_at)])?;
+        // follow-ups are a large share of a deal's events. (One on a deal never opened changes
+        // nothing, as an UPDATE of no row did.)
+        if let Some(deal) = deals.get_mut(tx, event.stream.id, id)? {
+            deal.last_activity_at = timestamp(event.occurred_at);
+        }
         return Ok(());
     }
     match decode::<OpportunityEvent>(event)? {
@@ -98,43 +100,40 @@ pub(super) fn opportunity(
                 opened_at: timestamp(at),
                 last_activity_at: timestamp(at),
             };
-            insert(tx, &deal)?;
-            insert_version(tx, &deal, event)
+            let deal = deals.open(event.stream.id, deal)?;
+            insert_version(tx, deal, event)
         }
         OpportunityEvent::StageMoved { to, probability, forecast_category, at, .. } => {
-            enter_open_stage(tx, id, &to.0, probability.0, forecast_category, at)?;
-            snapshot(tx, id, event)
+            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            enter_open_stage(deal, to.0, probability.0, forecast_category, at);
+            insert_version(tx, deal, event)
         }
         OpportunityEvent::Reopened { to, probability, forecast_category, at } => {
-            enter_open_stage(tx, id, &to.0, probability.0, forecast_category, at)?;
-            snapshot(tx, id, event)?;
+            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            enter_open_stage(deal, to.0, probability.0, forecast_category, at);
+            insert_version(tx, deal, event)?;
             model::untrain(tx, counts, id)
         }
         OpportunityEvent::AmountChanged { to, .. } => {
-            tx.prepare_cached(
-                "UPDATE forecast_deals SET amount_minor = ?2, last_activity_at = ?3 \
-                 WHERE opportunity_id = ?1",
-            )?
-            .execute(params![id, to.amount_minor, timestamp(event.occurred_at)])?;
-            snapshot(tx, id, event)
+            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            deal.amount_minor = to.amount_minor;
+            deal.last_activity_at = timestamp(event.occurred_at);
+            insert_version(tx, deal, event)
         }
         OpportunityEvent::ExpectedCloseChanged { to, .. } => {
-            tx.prepare_cached(
-                "UPDATE forecast_deals SET expected_close = ?2, last_activity_at = ?3 \
-                 WHERE opportunity_id = ?1",
-            )?
-            .execute(params![id, to.to_string(), timestamp(event.occurred_at)])?;
-            snapshot(tx, id, event)
+            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            deal.expected_close = to;
+            deal.last_activity_at = timestamp(event.occurred_at);
+            insert_version(tx, deal, event)
         }
-        OpportunityEvent::Won { stage, amount, at } => close(
-            tx,
-            counts,
-            id,
-            Closing { stage, at, won_minor: Some(amount.amount_minor) },
-            event,
-        ),
+        OpportunityEvent::Won { stage, amount, at } => {
+            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            let closing = Closing { stage, at, won_minor: Some(amount.amount_minor) };
+            close(tx, counts, deal, closing, event)
+        }
         OpportunityEvent::Lost { stage, at, .. } => {
-            close(tx, counts, id, Closing { stage, at, won_minor: None }, event)
+            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            close(tx, counts, deal, Closing { stage, at, won_minor: None }, event)
         }
         OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } => {
             Ok(())
@@ -231,26 +230,25 @@ fn channel_key(channel: ltc_domain::lead::Channel) -> &'static str {
 
 /// A deal enters an open stage (moved, or reopened): the forecast columns of that stage.
 fn enter_open_stage(
-    tx: &Transaction<'_>,
-    id: &str,
-    stage: &str,
+    deal: &mut Deal,
+    stage: String,
     probability_bps: u32,
     category: ForecastCategory,
     at: DateTime<Utc>,
-) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "UPDATE forecast_deals SET stage = ?2, probability_bps = ?3, forecast_category = ?4, \
-         status = ?5, closed_on = NULL, last_activity_at = ?6 WHERE opportunity_id = ?1",
-    )?
-    .execute(params![
-        id,
-        stage,
-        probability_bps,
-        category_key(category),
-        OPEN,
-        timestamp(at)
-    ])?;
-    Ok(())
+) {
+    deal.stage = stage;
+    deal.probability_bps = probability_bps;
+    deal.forecast_category = category_key(category);
+    deal.status = OPEN;
+    deal.closed_on = None;
+    deal.last_activity_at = timestamp(at);
+}
+
+/// The deal an event other than its opening changes, which must have been opened.
+fn opened<'d>(deal: Option<&'d mut Deal>, id: &str) -> Result<&'d mut Deal, ProjectionError> {
+    deal.ok_or_else(|| {
+        ProjectionError::Unexpected(format!("opportunity {id} changed before it opened"))
+    })
 }
 
 /// How a deal closed: won (for an amount) or lost, in a closing stage, at a time.
@@ -265,11 +263,10 @@ struct Closing {
 fn close(
     tx: &Transaction<'_>,
     counts: &mut PendingCounts,
-    id: &str,
+    deal: &mut Deal,
     closing: Closing,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
-    let mut deal = load(tx, id)?;
     let previous_activity = parse_time(&deal.last_activity_at)?;
     let outcome = match closing.won_minor {
         Some(won_minor) => {
@@ -289,76 +286,8 @@ fn close(
     deal.stage = closing.stage.0;
     deal.closed_on = Some(closing.at.date_naive());
     deal.last_activity_at = timestamp(closing.at);
-    update(tx, &deal)?;
-    insert_version(tx, &deal, event)?;
-    model::train(tx, counts, &deal, outcome, previous_activity, closing.at)
-}
-
-/// Appends the deal's row as it now stands to its versions, stamped with `event`.
-fn snapshot(tx: &Transaction<'_>, id: &str, event: &RecordedEvent) -> Result<(), ProjectionError> {
-    let n_rows = tx
-        .prepare_cached(
-            "INSERT INTO forecast_deal_versions (opportunity_id, position, recorded_at, owner, \
-             team, currency, amount_minor, expected_close, stage, probability_bps, \
-             forecast_category, status, closed_on) \
-             SELECT opportunity_id, ?2, ?3, owner, team, currency, amount_minor, expected_close, \
-             stage, probability_bps, forecast_category, status, closed_on \
-             FROM forecast_deals WHERE opportunity_id = ?1",
-        )?
-        .execute(params![id, position(event), timestamp(event.recorded_at)])?;
-    if n_rows != 1 {
-        return Err(ProjectionError::Unexpected(format!(
-            "opportunity {id} changed before it opened"
-        )));
-    }
-    Ok(())
-}
-
-fn insert(tx: &Transaction<'_>, deal: &Deal) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "INSERT INTO forecast_deals (opportunity_id, customer_id, name, owner, team, currency, \
-         amount_minor, expected_close, stage, probability_bps, forecast_category, status, \
-         closed_on, opened_at, last_activity_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        deal.opportunity_id,
-        deal.customer_id,
-        deal.name,
-        deal.owner,
-        deal.team,
-        deal.currency,
-        deal.amount_minor,
-        deal.expected_close.to_string(),
-        deal.stage,
-        deal.probability_bps,
-        deal.forecast_category,
-        deal.status,
-        deal.closed_on.map(|day| day.to_string()),
-        deal.opened_at,
-        deal.last_activity_at,
-    ])?;
-    Ok(())
-}
-
-fn update(tx: &Transaction<'_>, deal: &Deal) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "UPDATE forecast_deals SET amount_minor = ?2, expected_close = ?3, stage = ?4, \
-         probability_bps = ?5, forecast_category = ?6, status = ?7, closed_on = ?8, \
-         last_activity_at = ?9 WHERE opportunity_id = ?1",
-    )?
-    .execute(params![
-        deal.opportunity_id,
-        deal.amount_minor,
-        deal.expected_close.to_string(),
-        deal.stage,
-        deal.probability_bps,
-        deal.forecast_category,
-        deal.status,
-        deal.closed_on.map(|day| day.to_string()),
-        deal.last_activity_at,
-    ])?;
-    Ok(())
+    insert_version(tx, deal, event)?;
+    model::train(tx, counts, deal, outcome, previous_activity, closing.at)
 }
 
 fn insert_version(
@@ -387,51 +316,6 @@ fn insert_version(
         deal.closed_on.map(|day| day.to_string()),
     ])?;
     Ok(())
-}
-
-fn load(tx: &Transaction<'_>, id: &str) -> Result<Deal, ProjectionError> {
-    let deal = tx
-        .prepare_cached(
-            "SELECT customer_id, name, owner, team, currency, amount_minor, expected_close, \
-             stage, probability_bps, forecast_category, status, closed_on, opened_at, \
-             last_activity_at FROM forecast_deals WHERE opportunity_id = ?1",
-        )?
-        .query_row([id], |row| {
-            let expected_close: String = row.get(6)?;
-            let category: String = row.get(9)?;
-            let status: String = row.get(10)?;
-            let closed_on: Option<String> = row.get(11)?;
-            // Parsing is the projection's business; its errors are not SQLite's.
-            Ok((|| -> Result<Deal, ProjectionError> {
-                Ok(Deal {
-                    opportunity_id: id.to_owned(),
-                    customer_id: row.get(0)?,
-                    name: row.get(1)?,
-                    owner: row.get(2)?,
-                    team: row.get(3)?,
-                    currency: row.get(4)?,
-                    amount_minor: row.get(5)?,
-                    expected_close: parse_day(&expected_close)?,
-                    stage: row.get(7)?,
-                    probability_bps: row.get(8)?,
-                    forecast_category: static_key(&category, &CATEGORIES)?,
-                    status: static_key(&status, &[OPEN, WON, LOST])?,
-                    closed_on: closed_on.as_deref().map(parse_day).transpose()?,
-                    opened_at: row.get(12)?,
-                    last_activity_at: row.get(13)?,
-                })
-            })())
-        })
-        .optional()?;
-    deal.unwrap_or_else(|| {
-        Err(ProjectionError::Unexpected(format!("opportunity {id} changed before it opened")))
-    })
-}
-
-fn static_key(text: &str, keys: &[&'static str]) -> Result<&'static str, ProjectionError> {
-    keys.iter().find(|key| **key == text).copied().ok_or_else(|| {
-        ProjectionError::Unexpected(format!("unknown key {text:?} in forecast_deals"))
-    })
 }
 
 pub(super) fn parse_day(text: &str) -> Result<NaiveDate, ProjectionError> {

@@ -23,6 +23,7 @@
 mod apply;
 mod backtest;
 mod counts;
+mod deals;
 mod model;
 mod query;
 mod render;
@@ -36,6 +37,7 @@ use rusqlite::Transaction;
 
 use crate::projection::{Projection, ProjectionError};
 use counts::PendingCounts;
+use deals::PendingDeals;
 
 pub use backtest::{
     BACKTEST_DATES_MAX, Backtest, BacktestError, BacktestPeriod, BacktestPoint, BacktestRequest,
@@ -47,9 +49,17 @@ pub use render::{render_backtest, render_forecast, render_simulation, render_win
 pub use simulate::{Percentiles, SIMULATION_RUNS_MAX, Simulation, simulate};
 
 /// The forecast read model's projection. Between batches it keeps nothing in memory: every fact
-/// is in its tables. Within a batch it sums the win model's counts (`counts.rs`).
+/// is in its tables.
 #[derive(Debug, Default)]
 pub struct ForecastProjection {
+    pending: Pending,
+}
+
+/// What the batch in hand has changed and the flush writes: its deals' rows (`deals.rs`) and
+/// the win model's counts (`counts.rs`).
+#[derive(Debug, Default)]
+struct Pending {
+    deals: PendingDeals,
     counts: PendingCounts,
 }
 
@@ -96,7 +106,7 @@ impl Projection for ForecastProjection {
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
         match event.stream.kind.as_str() {
-            "opportunity" => apply::opportunity(tx, &mut self.counts, event),
+            "opportunity" => apply::opportunity(tx, &mut self.pending, event),
             "lead" => apply::lead(tx, event),
             "customer" => apply::customer(tx, event),
             "quota" => apply::quota(tx, event),
@@ -105,10 +115,12 @@ impl Projection for ForecastProjection {
     }
 
     fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        self.counts.flush(tx)
+        self.pending.deals.flush(tx)?;
+        self.pending.counts.flush(tx)
     }
 
     fn discard(&mut self) {
-        self.counts.discard();
+        self.pending.deals.discard();
+        self.pending.counts.discard();
     }
 }
