@@ -117,13 +117,10 @@ fn enter(
     at: DateTime<Utc>,
 ) -> Result<(), ProjectionError> {
     let day = at.date_naive().to_string();
-    // The stay in progress is the latest: found by its full key, the update is a single-row
-    // one (a `left_on IS NULL` scan made SQLite collect the matches first).
     tx.prepare_cached(
         "UPDATE funnel_stage_visits SET left_on = ?2, \
          days_in_stage = CAST(julianday(?2) - julianday(entered_on) AS INTEGER) \
-         WHERE opportunity_id = ?1 AND left_on IS NULL AND visit_no = \
-           (SELECT max(visit_no) FROM funnel_stage_visits WHERE opportunity_id = ?1)",
+         WHERE opportunity_id = ?1 AND left_on IS NULL",
     )?
     .execute(params![id, day])?;
     let outcome = match reach {
@@ -136,59 +133,14 @@ fn enter(
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![id, visit_no, stage.0, outcome, day])?;
-    mark_reached(tx, id, stage, reach, &day)
-}
-
-/// Marks the stages this entry reaches that were not reached before. The pipeline's few stages
-/// are read in one probe and the new marks written by key: one multi-row `UPDATE` with the rule
-/// in SQL cost about twice as much, because SQLite gathers a multi-row update's rows first.
-fn mark_reached(
-    tx: &Transaction<'_>,
-    id: &str,
-    entered: &StageKey,
-    reach: Reach,
-    day: &str,
-) -> Result<(), ProjectionError> {
-    let mut stages = tx.prepare_cached(
-        "SELECT stage, stage_position, outcome = 'open', reached_on IS NULL \
-         FROM funnel_stages WHERE opportunity_id = ?1",
-    )?;
-    let mut rows = stages.query(params![id])?;
-    let mut entered_position = None;
-    let mut unreached_open: Vec<(String, i64)> = Vec::new();
-    let mut to_mark: Vec<String> = Vec::new();
-    while let Some(row) = rows.next()? {
-        let stage = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-        let position: i64 = row.get(1)?;
-        let (open, unreached): (bool, bool) = (row.get(2)?, row.get(3)?);
-        if stage == entered.0 {
-            entered_position = Some(position);
-            if unreached {
-                to_mark.push(stage.to_owned());
-                continue;
-            }
-        }
-        if open && unreached && stage != entered.0 {
-            unreached_open.push((stage.to_owned(), position));
-        }
-    }
-    drop(rows);
-    for (stage, position) in unreached_open {
-        let passed = match reach {
-            Reach::Won => true,
-            Reach::OpenStage => entered_position.is_some_and(|entered| position <= entered),
-            Reach::Lost => false,
-        };
-        if passed {
-            to_mark.push(stage);
-        }
-    }
-    let mut mark = tx.prepare_cached(
-        "UPDATE funnel_stages SET reached_on = ?3 WHERE opportunity_id = ?1 AND stage = ?2",
-    )?;
-    for stage in to_mark {
-        mark.execute(params![id, stage, day])?;
-    }
+    tx.prepare_cached(
+        "UPDATE funnel_stages SET reached_on = ?3 \
+         WHERE opportunity_id = ?1 AND reached_on IS NULL AND (stage = ?2 \
+           OR (?4 = 1 AND outcome = 'open') \
+           OR (?4 = 0 AND outcome = 'open' AND stage_position <= (SELECT stage_position \
+               FROM funnel_stages WHERE opportunity_id = ?1 AND stage = ?2)))",
+    )?
+    .execute(params![id, stage.0, day, reach as i64])?;
     Ok(())
 }
 
