@@ -2,9 +2,11 @@
 //! tables, and typed queries over those tables that the CLI renders as text or JSON. Every table
 //! is documented in docs/read-models/ so a BI tool can open the read-model file directly.
 //!
-//! Shared by all of them: [`period`] (months and quarters as stable keys) and [`decode`] (one
-//! place that turns an envelope into a domain event).
+//! Shared by all of them: [`period`] (months and quarters as stable keys), [`decode`] (one
+//! place that turns an envelope into a domain event) and [`batch_rows`] (rows a batch rewrites,
+//! kept in memory until its flush).
 
+pub mod batch_rows;
 pub mod collections;
 pub mod customer360;
 pub mod decode;

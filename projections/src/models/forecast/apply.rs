@@ -100,7 +100,7 @@ pub(super) fn opportunity(
                 opened_at: timestamp(at),
                 last_activity_at: timestamp(at),
             };
-            let deal = deals.open(event.stream.id, deal)?;
+            let deal = deals.create(event.stream.id, deal)?;
             insert_version(tx, deal, event)
         }
         OpportunityEvent::StageMoved { to, probability, forecast_category, at, .. } => {

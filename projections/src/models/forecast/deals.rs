@@ -1,83 +1,27 @@
-//! The deals of the batch in hand. Every event of a deal rewrites its `forecast_deals` row, and
-//! a deal has several events in most batches (4.4 on average in a rebuild of the 1M-event log),
-//! so the batch's deals are kept here: read from the table the first time the batch touches one,
-//! changed in memory by each event, and written once at the flush, in key order. Versions are
-//! appended as events come (`apply.rs`), from the deal as it stands here.
-
-use std::collections::HashMap;
+//! A deal's `forecast_deals` row, which every event of the deal rewrites: the batch keeps its
+//! deals in [`BatchRows`] and writes each once at the flush. Versions are appended as events come
+//! (`apply.rs`), from the deal as it stands there.
 
 use rusqlite::{OptionalExtension, Transaction, params};
-use uuid::Uuid;
 
 use super::apply::{CATEGORIES, Deal, LOST, OPEN, WON, parse_day};
 use crate::ProjectionError;
+use crate::models::batch_rows::{BatchRow, BatchRows};
 
-/// A deal the batch has touched, and what its row needs at the flush.
-#[derive(Debug)]
-struct Touched {
-    deal: Deal,
-    /// Opened in this batch: no row yet.
-    new: bool,
-}
+/// The batch's deals.
+pub(super) type PendingDeals = BatchRows<Deal>;
 
-#[derive(Debug, Default)]
-pub(super) struct PendingDeals {
-    by_id: HashMap<Uuid, Touched>,
-    /// `by_id`'s keys in key order, at the flush (kept for its room).
-    order: Vec<Uuid>,
-}
-
-impl PendingDeals {
-    /// A deal opened by this batch's event: its row is inserted at the flush.
-    pub(super) fn open(&mut self, id: Uuid, deal: Deal) -> Result<&Deal, ProjectionError> {
-        use std::collections::hash_map::Entry;
-        match self.by_id.entry(id) {
-            Entry::Occupied(_) => {
-                Err(ProjectionError::Unexpected(format!("opportunity {id} opened twice")))
-            }
-            Entry::Vacant(slot) => Ok(&slot.insert(Touched { deal, new: true }).deal),
-        }
+impl BatchRow for Deal {
+    fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
+        load(tx, id)
     }
 
-    /// The deal as it stands, read from its row the first time the batch touches it; `None` if
-    /// it was never opened.
-    pub(super) fn get_mut(
-        &mut self,
-        tx: &Transaction<'_>,
-        id: Uuid,
-        id_text: &str,
-    ) -> Result<Option<&mut Deal>, ProjectionError> {
-        use std::collections::hash_map::Entry;
-        match self.by_id.entry(id) {
-            Entry::Occupied(slot) => Ok(Some(&mut slot.into_mut().deal)),
-            Entry::Vacant(slot) => Ok(match load(tx, id_text)? {
-                Some(deal) => Some(&mut slot.insert(Touched { deal, new: false }).deal),
-                None => None,
-            }),
-        }
+    fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        insert(tx, self)
     }
 
-    /// Writes every deal the batch touched, in key order, and forgets them.
-    pub(super) fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        self.order.extend(self.by_id.keys().copied());
-        // A UUID's bytes sort as its lower-case text does: the table's key order.
-        self.order.sort_unstable();
-        for id in &self.order {
-            let touched = &self.by_id[id];
-            if touched.new {
-                insert(tx, &touched.deal)?;
-            } else {
-                update(tx, &touched.deal)?;
-            }
-        }
-        self.discard();
-        Ok(())
-    }
-
-    /// The batch rolled back: nothing of it is written.
-    pub(super) fn discard(&mut self) {
-        self.by_id.clear();
-        self.order.clear();
+    fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        update(tx, self)
     }
 }
 
