@@ -99,3 +99,118 @@ impl<R: BatchRow> BatchRows<R> {
         self.order.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{Connection, OptionalExtension, params};
+
+    use super::*;
+
+    /// A row of `totals (id TEXT PRIMARY KEY, n INTEGER)`.
+    #[derive(Debug, PartialEq)]
+    struct Total {
+        id: String,
+        n: i64,
+    }
+
+    impl BatchRow for Total {
+        fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Total>, ProjectionError> {
+            let n = tx
+                .query_row("SELECT n FROM totals WHERE id = ?1", [id], |row| row.get(0))
+                .optional()?;
+            Ok(n.map(|n| Total { id: id.to_owned(), n }))
+        }
+
+        fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+            tx.execute("INSERT INTO totals (id, n) VALUES (?1, ?2)", params![self.id, self.n])?;
+            Ok(())
+        }
+
+        fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+            tx.execute("UPDATE totals SET n = ?2 WHERE id = ?1", params![self.id, self.n])?;
+            Ok(())
+        }
+    }
+
+    fn table() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE totals (id TEXT PRIMARY KEY, n INTEGER NOT NULL)")
+            .unwrap();
+        conn
+    }
+
+    fn stored(conn: &Connection) -> Vec<(String, i64)> {
+        let mut statement = conn.prepare("SELECT id, n FROM totals ORDER BY id").unwrap();
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    fn add(rows: &mut BatchRows<Total>, tx: &Transaction<'_>, id: Uuid, by: i64) {
+        let row = rows.get_mut(tx, id, &id.to_string()).unwrap().expect("a row");
+        row.n += by;
+    }
+
+    #[test]
+    fn a_row_changed_by_several_events_of_a_batch_is_written_once_as_the_last_left_it() {
+        let mut conn = table();
+        let mut rows = BatchRows::<Total>::default();
+        let (a, b) = (Uuid::from_u128(2), Uuid::from_u128(1));
+        let tx = conn.transaction().unwrap();
+        rows.create(a, Total { id: a.to_string(), n: 1 }).unwrap();
+        rows.create(b, Total { id: b.to_string(), n: 10 }).unwrap();
+        add(&mut rows, &tx, a, 1);
+        add(&mut rows, &tx, a, 1);
+        assert!(stored(&tx).is_empty(), "nothing is written before the flush");
+        rows.flush(&tx).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(stored(&conn), vec![(b.to_string(), 10), (a.to_string(), 3)]);
+    }
+
+    #[test]
+    fn a_later_batch_reads_the_row_the_table_holds_and_updates_it() {
+        let mut conn = table();
+        let mut rows = BatchRows::<Total>::default();
+        let id = Uuid::from_u128(7);
+        let tx = conn.transaction().unwrap();
+        rows.create(id, Total { id: id.to_string(), n: 5 }).unwrap();
+        rows.flush(&tx).unwrap();
+        tx.commit().unwrap();
+
+        let tx = conn.transaction().unwrap();
+        add(&mut rows, &tx, id, 2);
+        rows.flush(&tx).unwrap();
+        tx.commit().unwrap();
+        assert_eq!(stored(&conn), vec![(id.to_string(), 7)]);
+    }
+
+    #[test]
+    fn a_stream_without_a_row_has_none() {
+        let mut conn = table();
+        let mut rows = BatchRows::<Total>::default();
+        let tx = conn.transaction().unwrap();
+        let id = Uuid::from_u128(3);
+        assert!(rows.get_mut(&tx, id, &id.to_string()).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_discarded_batch_leaves_nothing_for_the_next_flush() {
+        let mut conn = table();
+        let mut rows = BatchRows::<Total>::default();
+        let id = Uuid::from_u128(4);
+        let tx = conn.transaction().unwrap();
+        rows.create(id, Total { id: id.to_string(), n: 1 }).unwrap();
+        rows.discard();
+        rows.flush(&tx).unwrap();
+        tx.commit().unwrap();
+        assert!(stored(&conn).is_empty());
+    }
+
+    #[test]
+    fn creating_a_row_the_batch_holds_is_refused() {
+        let mut rows = BatchRows::<Total>::default();
+        let id = Uuid::from_u128(5);
+        rows.create(id, Total { id: id.to_string(), n: 1 }).unwrap();
+        let again = rows.create(id, Total { id: id.to_string(), n: 2 });
+        assert!(matches!(again, Err(ProjectionError::Unexpected(_))), "{again:?}");
+    }
+}
