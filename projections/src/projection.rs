@@ -31,8 +31,10 @@ use rusqlite::Transaction;
 /// something the tables also say, or a decoded lookup, never a running total that only the
 /// committed tables may hold. The one exception is what `apply` buffers for the batch in hand:
 /// the runner writes it with [`Projection::flush`] before the batch commits, or forgets it with
-/// [`Projection::discard`] when the batch rolls back. (Prepared statements need no field:
-/// `tx.prepare_cached` keeps them in the connection.)
+/// [`Projection::discard`] when the batch rolls back. A row it buffers is no longer what its
+/// table says until the flush, so its own later reads of that row in the batch must come from
+/// the buffer (`models::batch_rows`). (Prepared statements need no field: `tx.prepare_cached`
+/// keeps them in the connection.)
 pub trait Projection: Send {
     /// The projection's stable name: the key of its checkpoint, and how an operator names it.
     /// 1 to [`crate::limits::PROJECTION_NAME_BYTES_MAX`] of `a-z`, `0-9` and `_`.

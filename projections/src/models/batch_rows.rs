@@ -49,7 +49,8 @@ impl<R> Default for BatchRows<R> {
 
 impl<R: BatchRow> BatchRows<R> {
     /// A row the batch's event creates; inserted at the flush. Creating one that the batch
-    /// already holds is refused (a row the table already has fails the insert at the flush).
+    /// already holds is refused here; one the table already has fails the insert at the flush,
+    /// which the runner reports at the batch's last position rather than the creating event's.
     pub fn create(&mut self, id: Uuid, row: R) -> Result<&mut R, ProjectionError> {
         match self.by_id.entry(id) {
             Entry::Occupied(_) => {
@@ -76,8 +77,16 @@ impl<R: BatchRow> BatchRows<R> {
         }
     }
 
-    /// Writes every row the batch touched, in key order, and forgets them.
+    /// Writes every row the batch touched, in key order, and forgets them, written or not: a
+    /// failed write fails the batch, which rolls back.
     pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        let written = self.write(tx);
+        self.discard();
+        written
+    }
+
+    fn write(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.order.clear();
         self.order.extend(self.by_id.keys().copied());
         // A UUID's bytes sort as its lower-case hyphenated text does: the tables' key order.
         self.order.sort_unstable();
@@ -89,7 +98,6 @@ impl<R: BatchRow> BatchRows<R> {
                 touched.row.update(tx)?;
             }
         }
-        self.discard();
         Ok(())
     }
 

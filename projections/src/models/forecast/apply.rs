@@ -1,9 +1,10 @@
 //! How each event the forecast wants changes its tables.
 //!
-//! A deal event rewrites the deal's row in `forecast_deals` and, when it changes a figure the
-//! forecast sums (amount, close date, stage, probability, category, status), appends a version
-//! to `forecast_deal_versions`, stamped with the event's recorded time. Closing a deal adds it to
-//! the win model's training counts; reopening takes it out again (`model.rs`).
+//! A deal event changes the deal as the batch holds it (`deals.rs`: its `forecast_deals` row,
+//! written at the batch's flush) and, when it changes a figure the forecast sums (amount, close
+//! date, stage, probability, category, status), appends a version to `forecast_deal_versions` at
+//! once, stamped with the event's recorded time. Closing a deal adds it to the win model's
+//! training counts; reopening takes it out again (`model.rs`, summed per batch in `counts.rs`).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::customer::CustomerEvent;

@@ -34,8 +34,14 @@ impl PendingCounts {
         counts.1 += lost;
     }
 
-    /// Writes the batch's sums and forgets them.
+    /// Writes the batch's sums and forgets them, written or not (a failed write fails the batch).
     pub(super) fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        let written = self.write(tx);
+        self.discard();
+        written
+    }
+
+    fn write(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         if self.by_feature.is_empty() {
             return Ok(());
         }
@@ -50,7 +56,6 @@ impl PendingCounts {
                 upsert.execute(params![feature, value, n_won, n_lost])?;
             }
         }
-        self.discard();
         Ok(())
     }
 

@@ -3,9 +3,11 @@
 //! probability per open deal; a Monte-Carlo P10 / P50 / P90 of the period's revenue; and a
 //! backtest that forecasts from the log as it stood on past dates and compares with what closed.
 //!
-//! - `schema.rs`: the tables. `apply.rs`: how deal, lead, customer and quota events change them.
-//! - `model.rs`: the naive-Bayes win model: its counts are tables kept by `apply` (so they
-//!   rebuild like everything else); probabilities are computed from them at query time.
+//! - `schema.rs`: the tables. `apply.rs`: how deal, lead, customer and quota events change them;
+//!   `deals.rs` and `counts.rs`: what a batch holds in memory until its flush (the deals' rows,
+//!   the win model's count changes).
+//! - `model.rs`: the naive-Bayes win model: its counts are tables kept by `apply` and the flush
+//!   (so they rebuild like everything else); probabilities are computed from them at query time.
 //! - `query.rs`: [`forecast`], the period's figures as of a date. `simulate.rs`: [`simulate`].
 //!   `backtest.rs`: [`backtest`]. `render.rs`: each as a text table.
 //!
@@ -49,7 +51,8 @@ pub use render::{render_backtest, render_forecast, render_simulation, render_win
 pub use simulate::{Percentiles, SIMULATION_RUNS_MAX, Simulation, simulate};
 
 /// The forecast read model's projection. Between batches it keeps nothing in memory: every fact
-/// is in its tables.
+/// is in its tables. Within a batch it holds the deals the batch touched and the changes to the
+/// win model's counts ([`Pending`]), written at the flush.
 #[derive(Debug, Default)]
 pub struct ForecastProjection {
     pending: Pending,

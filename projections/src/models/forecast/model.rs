@@ -5,7 +5,7 @@
 //! The model is its counts: per feature value, how many won and how many lost deals had it
 //! (`forecast_model_counts`), and per closed deal the values it was counted with, one row per
 //! example (`forecast_model_examples`), so that reopening a deal takes exactly those counts back. `apply`
-//! keeps both, so the model rebuilds from the log like any other read model. Probabilities are
+//! keeps both (the counts' changes summed per batch, `counts.rs`), so the model rebuilds from the log like any other read model. Probabilities are
 //! computed from the counts at query time, with Laplace smoothing; they are floats, which is fine
 //! for a probability and never done for money.
 //!
@@ -256,7 +256,8 @@ pub(super) fn untrain(
     Ok(())
 }
 
-/// Adds `step` (1 or -1) to the count of each feature value of one example with `outcome`.
+/// Adds `step` (1 or -1) to the batch's changes to the count of each feature value of one
+/// example with `outcome`.
 fn count(counts: &mut PendingCounts, features: &Features, outcome: &str, step: i64) {
     let step = match outcome {
         "won" => (step, 0),

@@ -20,8 +20,14 @@ impl PendingActivities {
         *self.counts.entry((rep_id, day, kind)).or_default() += 1;
     }
 
-    /// Writes the batch's sums and forgets them.
+    /// Writes the batch's sums and forgets them, written or not (a failed write fails the batch).
     pub(super) fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        let written = self.write(tx);
+        self.discard();
+        written
+    }
+
+    fn write(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         if self.counts.is_empty() {
             return Ok(());
         }
@@ -33,7 +39,6 @@ impl PendingActivities {
         for ((rep_id, day, kind), n_activities) in &self.counts {
             upsert.execute(params![rep_id, day, kind, n_activities])?;
         }
-        self.discard();
         Ok(())
     }
 

@@ -20,8 +20,8 @@
 //! The tables keep facts per opportunity and per rep and day, so the period is chosen at query
 //! time and a reopened deal simply changes its row.
 //!
-//! - `schema.rs`: the tables. `apply.rs`: events into them. `query.rs`: [`rep_performance`]
-//!   and [`render`].
+//! - `schema.rs`: the tables. `apply.rs`: events into them; `activities.rs`: a batch's activity
+//!   counts, written at its flush. `query.rs`: [`rep_performance`] and [`render`].
 
 mod activities;
 mod apply;
