@@ -16,6 +16,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Pending;
 use super::counts::PendingCounts;
+use super::deals::PendingDeals;
 use super::model::{self, Outcome};
 use super::schema::timestamp;
 use crate::ProjectionError;
@@ -105,35 +106,35 @@ pub(super) fn opportunity(
             insert_version(tx, deal, event)
         }
         OpportunityEvent::StageMoved { to, probability, forecast_category, at, .. } => {
-            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            let deal = opened(tx, deals, event, id)?;
             enter_open_stage(deal, to.0, probability.0, forecast_category, at);
             insert_version(tx, deal, event)
         }
         OpportunityEvent::Reopened { to, probability, forecast_category, at } => {
-            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            let deal = opened(tx, deals, event, id)?;
             enter_open_stage(deal, to.0, probability.0, forecast_category, at);
             insert_version(tx, deal, event)?;
             model::untrain(tx, counts, id)
         }
         OpportunityEvent::AmountChanged { to, .. } => {
-            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            let deal = opened(tx, deals, event, id)?;
             deal.amount_minor = to.amount_minor;
             deal.last_activity_at = timestamp(event.occurred_at);
             insert_version(tx, deal, event)
         }
         OpportunityEvent::ExpectedCloseChanged { to, .. } => {
-            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            let deal = opened(tx, deals, event, id)?;
             deal.expected_close = to;
             deal.last_activity_at = timestamp(event.occurred_at);
             insert_version(tx, deal, event)
         }
         OpportunityEvent::Won { stage, amount, at } => {
-            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            let deal = opened(tx, deals, event, id)?;
             let closing = Closing { stage, at, won_minor: Some(amount.amount_minor) };
             close(tx, counts, deal, closing, event)
         }
         OpportunityEvent::Lost { stage, at, .. } => {
-            let deal = opened(deals.get_mut(tx, event.stream.id, id)?, id)?;
+            let deal = opened(tx, deals, event, id)?;
             close(tx, counts, deal, Closing { stage, at, won_minor: None }, event)
         }
         OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } => {
@@ -246,8 +247,13 @@ fn enter_open_stage(
 }
 
 /// The deal an event other than its opening changes, which must have been opened.
-fn opened<'d>(deal: Option<&'d mut Deal>, id: &str) -> Result<&'d mut Deal, ProjectionError> {
-    deal.ok_or_else(|| {
+fn opened<'d>(
+    tx: &Transaction<'_>,
+    deals: &'d mut PendingDeals,
+    event: &RecordedEvent,
+    id: &str,
+) -> Result<&'d mut Deal, ProjectionError> {
+    deals.get_mut(tx, event.stream.id, id)?.ok_or_else(|| {
         ProjectionError::Unexpected(format!("opportunity {id} changed before it opened"))
     })
 }

@@ -4,10 +4,11 @@
 //!
 //! The model is its counts: per feature value, how many won and how many lost deals had it
 //! (`forecast_model_counts`), and per closed deal the values it was counted with, one row per
-//! example (`forecast_model_examples`), so that reopening a deal takes exactly those counts back. `apply`
-//! keeps both (the counts' changes summed per batch, `counts.rs`), so the model rebuilds from the log like any other read model. Probabilities are
-//! computed from the counts at query time, with Laplace smoothing; they are floats, which is fine
-//! for a probability and never done for money.
+//! example (`forecast_model_examples`), so that reopening a deal takes exactly those counts
+//! back. `apply` keeps both (the counts' changes summed per batch, `counts.rs`), so the model
+//! rebuilds from the log like any other read model. Probabilities are computed from the counts at
+//! query time, with Laplace smoothing; they are floats, which is fine for a probability and never
+//! done for money.
 //!
 //! The stage is counted as Odoo counts it: a closed deal counts for every open stage it reached,
 //! so "won given stage s" means "won given it got as far as s", which is what an open deal now in
