@@ -110,6 +110,28 @@ fn reopening_a_deal_takes_back_exactly_what_its_close_counted_and_a_new_close_co
 }
 
 #[test]
+fn the_counts_table_is_the_same_whatever_the_batches_were() {
+    // Deal 2's loss and its reopening cancel out inside one batch when everything is one batch,
+    // and in separate batches when each event is one: both leave the same rows, at zero too.
+    let mut book = two_closed_two_open();
+    book.on(day(2026, 2, 2));
+    book.deal(2, ALICE, OpportunityCommand::Reopen { to: StageKey::new("needs_analysis") });
+    let every_row = |conn: &Connection| -> Vec<String> {
+        let mut statement = conn
+            .prepare(
+                "SELECT feature || ' ' || value || ' ' || n_won || ' ' || n_lost \
+                 FROM forecast_model_counts ORDER BY feature, value",
+            )
+            .unwrap();
+        statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let one_event_per_batch = every_row(&book.project_afresh(1));
+    let one_batch = every_row(&book.project_afresh(10_000));
+    assert_eq!(one_event_per_batch, one_batch);
+    assert!(one_batch.contains(&"industry retail 0 0".to_owned()), "{one_batch:?}");
+}
+
+#[test]
 fn with_nothing_closed_yet_every_open_deal_is_even_odds() {
     let mut book = Book::new();
     book.on(day(2026, 1, 5));

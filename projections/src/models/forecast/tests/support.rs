@@ -53,7 +53,7 @@ pub struct Book {
     pub store: EventStore,
     pub read_models: ReadModels,
     pub clock: Arc<ManualClock>,
-    _dir: TempDir,
+    dir: TempDir,
     n_appends: u128,
 }
 
@@ -69,7 +69,7 @@ impl Book {
         let store = EventStore::open(dir.path().join("events.db"), options).expect("store");
         let read_models =
             ReadModels::open(dir.path().join("read_models"), clock.clone()).expect("read models");
-        Book { store, read_models, clock, _dir: dir, n_appends: 0 }
+        Book { store, read_models, clock, dir, n_appends: 0 }
     }
 
     /// What follows happens on `day`, from 09:00 on, a minute per fact.
@@ -80,11 +80,23 @@ impl Book {
 
     /// Catches the live forecast up with the log and opens a reader on it.
     pub fn project(&self) -> Connection {
+        self.project_into(&self.read_models, 7)
+    }
+
+    /// Builds the forecast from the whole log into a read-model directory of its own, in batches
+    /// of `batch_events`, and opens a reader on it.
+    pub fn project_afresh(&self, batch_events: usize) -> Connection {
+        let path = self.dir.path().join(format!("read_models_in_batches_of_{batch_events}"));
+        let read_models = ReadModels::open(path, self.clock.clone()).expect("read models");
+        self.project_into(&read_models, batch_events)
+    }
+
+    fn project_into(&self, read_models: &ReadModels, batch_events: usize) -> Connection {
         let mut projector = Projector::open(
             self.store.clone(),
-            &self.read_models,
+            read_models,
             vec![Box::new(ForecastProjection::default())],
-            ProjectorOptions { batch_events: 7, ..ProjectorOptions::default() },
+            ProjectorOptions { batch_events, ..ProjectorOptions::default() },
         )
         .expect("projector");
         let head = self.store.head().position;
@@ -95,7 +107,7 @@ impl Book {
         )
         .expect("feed");
         projector.catch_up(&mut feed).expect("catch up");
-        self.read_models.reader().expect("reader")
+        read_models.reader().expect("reader")
     }
 
     pub fn customer(&mut self, n: u128, industry: &str, region: &str) {
