@@ -297,6 +297,7 @@ fn close(
     model::train(tx, counts, deal, outcome, previous_activity, closing.at)
 }
 
+/// Appends the deal as it now stands to its versions, stamped with `event`.
 fn insert_version(
     tx: &Transaction<'_>,
     deal: &Deal,

@@ -12,102 +12,93 @@ use crate::models::batch_rows::{BatchRow, BatchRows};
 pub(super) type PendingDeals = BatchRows<Deal>;
 
 impl BatchRow for Deal {
+    /// The deal's row as the tables hold it, if it has one.
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
-        load(tx, id)
+        let deal = tx
+            .prepare_cached(
+                "SELECT customer_id, name, owner, team, currency, amount_minor, expected_close, \
+                 stage, probability_bps, forecast_category, status, closed_on, opened_at, \
+                 last_activity_at FROM forecast_deals WHERE opportunity_id = ?1",
+            )?
+            .query_row([id], |row| {
+                let expected_close: String = row.get(6)?;
+                let category: String = row.get(9)?;
+                let status: String = row.get(10)?;
+                let closed_on: Option<String> = row.get(11)?;
+                // Parsing is the projection's business; its errors are not SQLite's.
+                Ok((|| -> Result<Deal, ProjectionError> {
+                    Ok(Deal {
+                        opportunity_id: id.to_owned(),
+                        customer_id: row.get(0)?,
+                        name: row.get(1)?,
+                        owner: row.get(2)?,
+                        team: row.get(3)?,
+                        currency: row.get(4)?,
+                        amount_minor: row.get(5)?,
+                        expected_close: parse_day(&expected_close)?,
+                        stage: row.get(7)?,
+                        probability_bps: row.get(8)?,
+                        forecast_category: static_key(&category, &CATEGORIES)?,
+                        status: static_key(&status, &[OPEN, WON, LOST])?,
+                        closed_on: closed_on.as_deref().map(parse_day).transpose()?,
+                        opened_at: row.get(12)?,
+                        last_activity_at: row.get(13)?,
+                    })
+                })())
+            })
+            .optional()?;
+        deal.transpose()
     }
 
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        insert(tx, self)
-    }
-
-    fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        update(tx, self)
-    }
-}
-
-fn insert(tx: &Transaction<'_>, deal: &Deal) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "INSERT INTO forecast_deals (opportunity_id, customer_id, name, owner, team, currency, \
-         amount_minor, expected_close, stage, probability_bps, forecast_category, status, \
-         closed_on, opened_at, last_activity_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        deal.opportunity_id,
-        deal.customer_id,
-        deal.name,
-        deal.owner,
-        deal.team,
-        deal.currency,
-        deal.amount_minor,
-        deal.expected_close.to_string(),
-        deal.stage,
-        deal.probability_bps,
-        deal.forecast_category,
-        deal.status,
-        deal.closed_on.map(|day| day.to_string()),
-        deal.opened_at,
-        deal.last_activity_at,
-    ])?;
-    Ok(())
-}
-
-fn update(tx: &Transaction<'_>, deal: &Deal) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "UPDATE forecast_deals SET amount_minor = ?2, expected_close = ?3, stage = ?4, \
-         probability_bps = ?5, forecast_category = ?6, status = ?7, closed_on = ?8, \
-         last_activity_at = ?9 WHERE opportunity_id = ?1",
-    )?
-    .execute(params![
-        deal.opportunity_id,
-        deal.amount_minor,
-        deal.expected_close.to_string(),
-        deal.stage,
-        deal.probability_bps,
-        deal.forecast_category,
-        deal.status,
-        deal.closed_on.map(|day| day.to_string()),
-        deal.last_activity_at,
-    ])?;
-    Ok(())
-}
-
-/// The deal's row as the tables hold it, if it has one.
-fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
-    let deal = tx
-        .prepare_cached(
-            "SELECT customer_id, name, owner, team, currency, amount_minor, expected_close, \
-             stage, probability_bps, forecast_category, status, closed_on, opened_at, \
-             last_activity_at FROM forecast_deals WHERE opportunity_id = ?1",
+        let deal = self;
+        tx.prepare_cached(
+            "INSERT INTO forecast_deals (opportunity_id, customer_id, name, owner, team, currency, \
+             amount_minor, expected_close, stage, probability_bps, forecast_category, status, \
+             closed_on, opened_at, last_activity_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
-        .query_row([id], |row| {
-            let expected_close: String = row.get(6)?;
-            let category: String = row.get(9)?;
-            let status: String = row.get(10)?;
-            let closed_on: Option<String> = row.get(11)?;
-            // Parsing is the projection's business; its errors are not SQLite's.
-            Ok((|| -> Result<Deal, ProjectionError> {
-                Ok(Deal {
-                    opportunity_id: id.to_owned(),
-                    customer_id: row.get(0)?,
-                    name: row.get(1)?,
-                    owner: row.get(2)?,
-                    team: row.get(3)?,
-                    currency: row.get(4)?,
-                    amount_minor: row.get(5)?,
-                    expected_close: parse_day(&expected_close)?,
-                    stage: row.get(7)?,
-                    probability_bps: row.get(8)?,
-                    forecast_category: static_key(&category, &CATEGORIES)?,
-                    status: static_key(&status, &[OPEN, WON, LOST])?,
-                    closed_on: closed_on.as_deref().map(parse_day).transpose()?,
-                    opened_at: row.get(12)?,
-                    last_activity_at: row.get(13)?,
-                })
-            })())
-        })
-        .optional()?;
-    deal.transpose()
+        .execute(params![
+            deal.opportunity_id,
+            deal.customer_id,
+            deal.name,
+            deal.owner,
+            deal.team,
+            deal.currency,
+            deal.amount_minor,
+            deal.expected_close.to_string(),
+            deal.stage,
+            deal.probability_bps,
+            deal.forecast_category,
+            deal.status,
+            deal.closed_on.map(|day| day.to_string()),
+            deal.opened_at,
+            deal.last_activity_at,
+        ])?;
+        Ok(())
+    }
+
+    /// The columns a deal's later events change; the rest are set when it opens.
+    fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        let deal = self;
+        tx.prepare_cached(
+            "UPDATE forecast_deals SET amount_minor = ?2, expected_close = ?3, stage = ?4, \
+             probability_bps = ?5, forecast_category = ?6, status = ?7, closed_on = ?8, \
+             last_activity_at = ?9 WHERE opportunity_id = ?1",
+        )?
+        .execute(params![
+            deal.opportunity_id,
+            deal.amount_minor,
+            deal.expected_close.to_string(),
+            deal.stage,
+            deal.probability_bps,
+            deal.forecast_category,
+            deal.status,
+            deal.closed_on.map(|day| day.to_string()),
+            deal.last_activity_at,
+        ])?;
+        Ok(())
+    }
 }
 
 fn static_key(text: &str, keys: &[&'static str]) -> Result<&'static str, ProjectionError> {
