@@ -92,6 +92,20 @@ pub trait Projection: Send {
 
     /// The batch rolled back: forgets whatever `apply` buffered for it.
     fn discard(&mut self) {}
+
+    /// Called once by a rebuild, before its first batch: the rebuild's file is thrown away
+    /// unless every projection in it reaches the end, so from now on what `apply` buffers may
+    /// stay in memory across batches, with the checkpoints running ahead of the tables, and be
+    /// written when it suits (a row once its stream has settled, `models::batch_rows`) and all
+    /// of it at [`Projection::finish`]. A live runner never calls it.
+    fn keep_across_batches(&mut self) {}
+
+    /// A rebuild's last write, after its last batch, in a transaction of its own: whatever is
+    /// still buffered. Not called by a live runner, whose every batch ends with a
+    /// [`Projection::flush`].
+    fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.flush(tx)
+    }
 }
 
 /// Why a projection could not apply an event. The runner rolls the batch back and reports it

@@ -168,8 +168,27 @@ impl Projector {
             batch_events: options.batch_events,
             wal_checkpoint_pages: options.wal_checkpoint_pages,
         };
+        if mode == WriteMode::Rebuild {
+            projector.slots.iter_mut().for_each(|slot| slot.projection.keep_across_batches());
+        }
         projector.reset_position();
         Ok(projector)
+    }
+
+    /// A rebuild's last transaction: each projection writes what it kept across batches
+    /// ([`Projection::finish`]). Its checkpoints were committed with the batches.
+    pub(crate) fn finish_rebuild(&mut self) -> Result<(), ProjectorError> {
+        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+        for slot in &mut self.slots {
+            let projection = slot.projection.name();
+            slot.projection.finish(&tx).map_err(|source| ProjectorError::Apply {
+                projection,
+                position: slot.checkpoint,
+                source,
+            })?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Where a feed for this runner should start: the lowest checkpoint + 1. A feed starting

@@ -114,6 +114,7 @@ pub(crate) fn run_group(
             break;
         }
     }
+    projector.finish_rebuild()?;
     let short = projector.checkpoints().into_iter().find(|(_, position)| *position < upto);
     if let Some((_, position)) = short {
         // The history feed reads positions up to `upto`, and every one at or below the head

@@ -23,9 +23,9 @@ use crate::Projection;
 pub fn all() -> Vec<Box<dyn Projection>> {
     vec![
         Box::new(collections::Collections),
-        Box::new(customer360::Customer360Projection),
+        Box::new(customer360::Customer360Projection::default()),
         Box::new(forecast::ForecastProjection::default()),
-        Box::new(funnel::Funnel),
+        Box::new(funnel::Funnel::default()),
         Box::new(leads::Leads),
         Box::new(reps::Reps::default()),
         Box::new(stalled::Stalled),

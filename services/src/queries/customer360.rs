@@ -57,7 +57,7 @@ impl Query for Customer360Request {
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
-        vec![Box::new(customer360::Customer360Projection)]
+        vec![Box::new(customer360::Customer360Projection::default())]
     }
 
     fn query(
@@ -114,7 +114,7 @@ impl Query for CustomersRequest {
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
-        vec![Box::new(customer360::Customer360Projection)]
+        vec![Box::new(customer360::Customer360Projection::default())]
     }
 
     fn query(

@@ -70,7 +70,7 @@ impl Query for FunnelRequest {
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
-        vec![Box::new(funnel::Funnel)]
+        vec![Box::new(funnel::Funnel::default())]
     }
 
     fn query(

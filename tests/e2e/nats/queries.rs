@@ -293,7 +293,7 @@ async fn as_of_a_past_day_rebuilds_the_models_the_query_reads_up_to_that_day() {
     let snapshot = world
         .models()
         .as_of(
-            vec![Box::new(ltc_projections::models::funnel::Funnel)],
+            vec![Box::new(ltc_projections::models::funnel::Funnel::default())],
             ltc_services::queries::end_of_day(date),
             &mut |_| {},
         )

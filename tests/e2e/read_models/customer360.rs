@@ -44,7 +44,7 @@ async fn world() -> World {
     let rebuilt = ltc_projections::rebuild(
         &store,
         &read_models,
-        vec![Box::new(Customer360Projection)],
+        vec![Box::new(Customer360Projection::default())],
         RebuildOptions {
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,

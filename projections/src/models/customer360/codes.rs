@@ -68,6 +68,9 @@ pub(super) mod quote_status {
     pub const DECLINED: &str = "declined";
     /// Never stored: an open version past its validity date, as of the query's date.
     pub const EXPIRED: &str = "expired";
+    /// Every status the table stores.
+    pub const STORED: [&str; 7] =
+        [DRAFT, PENDING_APPROVAL, APPROVED, APPROVAL_REJECTED, SENT, ACCEPTED, DECLINED];
 
     /// Statuses that can still expire: the customer has not answered and nobody closed it.
     pub fn is_open(status: &str) -> bool {

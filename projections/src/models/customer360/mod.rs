@@ -17,6 +17,7 @@
 //! the runtime's rebuild up to a recorded time.
 
 mod codes;
+mod deal_rows;
 mod envelope;
 mod list;
 mod money;
@@ -49,9 +50,13 @@ pub use query::{
 pub use render::{render, render_list};
 pub use timeline::{TIMELINE_LIMIT_MAX, TimelineEntry, timeline};
 
-/// The customer360 projection. It keeps nothing in memory: every lookup reads the tables.
+/// The customer360 projection. It keeps the opportunities and quotes the batch in hand has
+/// touched (a rebuild: every open one) until the flush (`deal_rows.rs`); every other lookup reads
+/// the tables.
 #[derive(Debug, Default)]
-pub struct Customer360Projection;
+pub struct Customer360Projection {
+    deals: deal_rows::DealRows,
+}
 
 impl Customer360Projection {
     pub const NAME: &'static str = "customer360";
@@ -101,11 +106,28 @@ impl Projection for Customer360Projection {
         match envelope.stream_kind {
             "customer" => update_customer::customer(tx, event, &envelope),
             "lead" => update_customer::lead(tx, event, &envelope),
-            "opportunity" => update_deals::opportunity(tx, event, &envelope),
-            "quote" => update_deals::quote(tx, event, &envelope),
-            "order" => update_cash::order(tx, event, &envelope),
+            "opportunity" => update_deals::opportunity(tx, &mut self.deals, event, &envelope),
+            "quote" => update_deals::quote(tx, &mut self.deals, event, &envelope),
+            "order" => update_cash::order(tx, &self.deals, event, &envelope),
             "payment" => update_cash::payment(tx, event, &envelope),
             _ => Ok(()),
         }
+    }
+
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.deals.flush(tx)
+    }
+
+    fn discard(&mut self) {
+        self.deals.discard();
+    }
+
+    /// A rebuild keeps each open opportunity and quote until it settles (`models::batch_rows`).
+    fn keep_across_batches(&mut self) {
+        self.deals.keep_across_batches();
+    }
+
+    fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.deals.finish(tx)
     }
 }

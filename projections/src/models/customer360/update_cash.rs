@@ -10,15 +10,17 @@ use ltc_eventstore::RecordedEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::codes::document;
+use super::deal_rows::DealRows;
 use super::envelope::{Envelope, date_text, id_text, time_text};
 use super::timeline::{self, Owner};
-use super::update_deals::routed;
+use super::update_deals::routed_by_sql;
 use super::words;
 use crate::ProjectionError;
 use crate::models::decode::decode;
 
 pub(super) fn order(
     tx: &Transaction<'_>,
+    rows: &DealRows,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
@@ -27,12 +29,9 @@ pub(super) fn order(
     let (customer_id, deal) = match &event {
         OrderEvent::Placed { quote_id, customer_id, currency, lines, total, at, .. } => {
             let customer_id = id_text(customer_id.0);
-            let quote_id = id_text(quote_id.0);
-            let deal: Option<String> = tx
-                .prepare_cached("SELECT deal FROM c360_quotes WHERE quote_id = ?1")?
-                .query_row(params![quote_id], |row| row.get(0))
-                .optional()?
-                .flatten();
+            let quote_text = id_text(quote_id.0);
+            let deal = rows.quotes.peek(tx, quote_id.0, &quote_text, |row| row.deal.clone())?;
+            let deal = deal.flatten();
             let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
             tx.prepare_cached(
                 "INSERT INTO c360_orders (order_id, customer_id, quote_id, deal, currency, \
@@ -43,7 +42,7 @@ pub(super) fn order(
             .execute(params![
                 id,
                 customer_id,
-                quote_id,
+                quote_text,
                 deal,
                 currency.code(),
                 total.amount_minor,
@@ -52,7 +51,7 @@ pub(super) fn order(
             ])?;
             (customer_id, deal)
         }
-        OrderEvent::Confirmed { at } => routed(
+        OrderEvent::Confirmed { at } => routed_by_sql(
             tx,
             id,
             "UPDATE c360_orders SET confirmed_at = ?2 WHERE order_id = ?1 \
@@ -61,7 +60,7 @@ pub(super) fn order(
         )?,
         OrderEvent::Fulfilled { lines, .. } => {
             let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
-            routed(
+            routed_by_sql(
                 tx,
                 id,
                 "UPDATE c360_orders SET fulfilled_units = fulfilled_units + ?2 \
@@ -71,7 +70,7 @@ pub(super) fn order(
         }
         OrderEvent::Invoiced { lines, amount, .. } => {
             let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
-            routed(
+            routed_by_sql(
                 tx,
                 id,
                 "UPDATE c360_orders SET invoiced_units = invoiced_units + ?2, \
@@ -82,7 +81,7 @@ pub(super) fn order(
         }
         OrderEvent::LinesCancelled { lines, amount, .. } => {
             let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
-            routed(
+            routed_by_sql(
                 tx,
                 id,
                 "UPDATE c360_orders SET cancelled_units = cancelled_units + ?2, \
@@ -91,7 +90,7 @@ pub(super) fn order(
                 params![id, units, amount.amount_minor],
             )?
         }
-        OrderEvent::Paid { paid_on, .. } => routed(
+        OrderEvent::Paid { paid_on, .. } => routed_by_sql(
             tx,
             id,
             "UPDATE c360_orders SET paid_on = ?2 WHERE order_id = ?1 \
@@ -167,7 +166,7 @@ pub(super) fn payment(
             ..
         } => {
             let allocated = amount.amount_minor - credit.amount_minor;
-            let row = routed(
+            let row = routed_by_sql(
                 tx,
                 id,
                 "UPDATE c360_receivables SET received_minor = received_minor + ?2, \
@@ -189,7 +188,7 @@ pub(super) fn payment(
             row
         }
         PaymentEvent::CreditRefunded { refund_id, amount, reference, refunded_on, .. } => {
-            let row = routed(
+            let row = routed_by_sql(
                 tx,
                 id,
                 "UPDATE c360_receivables SET refunded_minor = refunded_minor + ?2 \
@@ -249,7 +248,7 @@ pub(super) fn payment(
                  WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference";
             reduction(tx, envelope, id, sum, &document, allocations)?
         }
-        PaymentEvent::ReceivableSettled { settled_on, .. } => routed(
+        PaymentEvent::ReceivableSettled { settled_on, .. } => routed_by_sql(
             tx,
             id,
             "UPDATE c360_receivables SET settled_on = ?2 WHERE receivable_id = ?1 \
@@ -283,7 +282,7 @@ fn reduction(
     document: &Document<'_>,
     allocations: &[Allocation],
 ) -> Result<(String, Option<String>), ProjectionError> {
-    let row = routed(tx, id, sum, params![id, document.amount.amount_minor])?;
+    let row = routed_by_sql(tx, id, sum, params![id, document.amount.amount_minor])?;
     apply_allocations(tx, envelope, allocations, document.kind, &document.on)?;
     record_document(tx, envelope, &row.0, document)?;
     Ok(row)

@@ -5,9 +5,10 @@
 use ltc_domain::opportunity::OpportunityEvent;
 use ltc_domain::quote::QuoteEvent;
 use ltc_eventstore::RecordedEvent;
-use rusqlite::{OptionalExtension, Params, Transaction, params};
+use rusqlite::{OptionalExtension, Params, Transaction};
 
 use super::codes::{self, quote_status};
+use super::deal_rows::{DealRows, LOST, OPEN, Opportunity, Quote, WON};
 use super::envelope::{Envelope, date_text, id_text, time_text};
 use super::timeline::{self, Owner};
 use super::words;
@@ -16,12 +17,13 @@ use crate::models::decode::decode;
 
 pub(super) fn opportunity(
     tx: &Transaction<'_>,
+    rows: &mut DealRows,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
     let event: OpportunityEvent = decode(recorded)?;
     let id = envelope.stream_id.as_str();
-    let (customer_id, deal) = match &event {
+    let opportunity = match &event {
         OpportunityEvent::Opened {
             customer_id,
             name,
@@ -34,102 +36,78 @@ pub(super) fn opportunity(
             at,
             ..
         } => {
-            let customer_id = id_text(customer_id.0);
-            tx.prepare_cached(
-                "INSERT INTO c360_opportunities (opportunity_id, customer_id, name, owner_id, \
-                 stage, status, amount_minor, currency, probability_bps, forecast_category, \
-                 expected_close, opened_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'open', ?6, ?7, ?8, ?9, ?10, ?11)",
-            )?
-            .execute(params![
-                id,
-                customer_id,
-                name,
-                id_text(ownership.owner.0),
-                stage.0,
-                amount.amount_minor,
-                amount.currency.code(),
-                probability.0,
-                codes::forecast_category(*forecast_category),
-                date_text(*expected_close),
-                time_text(*at)
-            ])?;
-            (customer_id, Some(name.clone()))
+            let opened = Opportunity {
+                opportunity_id: id.to_owned(),
+                customer_id: id_text(customer_id.0),
+                name: name.clone(),
+                owner_id: id_text(ownership.owner.0),
+                stage: stage.0.clone(),
+                status: OPEN,
+                amount_minor: amount.amount_minor,
+                currency: amount.currency.code().to_owned(),
+                probability_bps: probability.0,
+                forecast_category: codes::forecast_category(*forecast_category).to_owned(),
+                expected_close: date_text(*expected_close),
+                opened_at: time_text(*at),
+                closed_at: None,
+            };
+            rows.opportunities.create(recorded.stream.id, opened)?
         }
-        OpportunityEvent::StageMoved { to, probability, forecast_category, .. } => routed(
-            tx,
-            id,
-            "UPDATE c360_opportunities SET stage = ?2, probability_bps = ?3, \
-             forecast_category = ?4 WHERE opportunity_id = ?1 RETURNING customer_id, name",
-            params![id, to.0, probability.0, codes::forecast_category(*forecast_category)],
-        )?,
-        OpportunityEvent::AmountChanged { to, .. } => routed(
-            tx,
-            id,
-            "UPDATE c360_opportunities SET amount_minor = ?2 WHERE opportunity_id = ?1 \
-             RETURNING customer_id, name",
-            params![id, to.amount_minor],
-        )?,
-        OpportunityEvent::ExpectedCloseChanged { to, .. } => routed(
-            tx,
-            id,
-            "UPDATE c360_opportunities SET expected_close = ?2 WHERE opportunity_id = ?1 \
-             RETURNING customer_id, name",
-            params![id, date_text(*to)],
-        )?,
-        OpportunityEvent::Won { stage, amount, at } => routed(
-            tx,
-            id,
-            "UPDATE c360_opportunities SET stage = ?2, status = 'won', amount_minor = ?3, \
-             probability_bps = 10000, forecast_category = 'closed', closed_at = ?4 \
-             WHERE opportunity_id = ?1 RETURNING customer_id, name",
-            params![id, stage.0, amount.amount_minor, time_text(*at)],
-        )?,
-        OpportunityEvent::Lost { stage, at, .. } => routed(
-            tx,
-            id,
-            "UPDATE c360_opportunities SET stage = ?2, status = 'lost', probability_bps = 0, \
-             forecast_category = 'omitted', closed_at = ?3 \
-             WHERE opportunity_id = ?1 RETURNING customer_id, name",
-            params![id, stage.0, time_text(*at)],
-        )?,
-        OpportunityEvent::Reopened { to, probability, forecast_category, .. } => routed(
-            tx,
-            id,
-            "UPDATE c360_opportunities SET stage = ?2, status = 'open', probability_bps = ?3, \
-             forecast_category = ?4, closed_at = NULL \
-             WHERE opportunity_id = ?1 RETURNING customer_id, name",
-            params![id, to.0, probability.0, codes::forecast_category(*forecast_category)],
-        )?,
-        OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } => {
-            routed(
-                tx,
-                id,
-                "SELECT customer_id, name FROM c360_opportunities WHERE opportunity_id = ?1",
-                params![id],
-            )?
+        _ => {
+            let opportunity = routed(rows.opportunities.get_mut(tx, recorded.stream.id, id)?, id)?;
+            match &event {
+                OpportunityEvent::Opened { .. }
+                | OpportunityEvent::FollowUpScheduled { .. }
+                | OpportunityEvent::FollowUpCompleted { .. } => {}
+                OpportunityEvent::StageMoved { to, probability, forecast_category, .. }
+                | OpportunityEvent::Reopened { to, probability, forecast_category, .. } => {
+                    opportunity.stage = to.0.clone();
+                    opportunity.probability_bps = probability.0;
+                    opportunity.forecast_category =
+                        codes::forecast_category(*forecast_category).to_owned();
+                    if matches!(event, OpportunityEvent::Reopened { .. }) {
+                        opportunity.status = OPEN;
+                        opportunity.closed_at = None;
+                    }
+                }
+                OpportunityEvent::AmountChanged { to, .. } => {
+                    opportunity.amount_minor = to.amount_minor;
+                }
+                OpportunityEvent::ExpectedCloseChanged { to, .. } => {
+                    opportunity.expected_close = date_text(*to);
+                }
+                OpportunityEvent::Won { stage, amount, at } => {
+                    opportunity.stage = stage.0.clone();
+                    opportunity.status = WON;
+                    opportunity.amount_minor = amount.amount_minor;
+                    opportunity.probability_bps = 10_000;
+                    opportunity.forecast_category = "closed".to_owned();
+                    opportunity.closed_at = Some(time_text(*at));
+                }
+                OpportunityEvent::Lost { stage, at, .. } => {
+                    opportunity.stage = stage.0.clone();
+                    opportunity.status = LOST;
+                    opportunity.probability_bps = 0;
+                    opportunity.forecast_category = "omitted".to_owned();
+                    opportunity.closed_at = Some(time_text(*at));
+                }
+            }
+            opportunity
         }
     };
-    let text = words::opportunity(&event, &words::deal(deal.as_deref()));
-    timeline::record(tx, envelope, Owner::Customer(&customer_id), &text)
+    let text = words::opportunity(&event, &words::deal(Some(&opportunity.name)));
+    timeline::record(tx, envelope, Owner::Customer(&opportunity.customer_id), &text)
 }
 
 pub(super) fn quote(
     tx: &Transaction<'_>,
+    rows: &mut DealRows,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
     let event: QuoteEvent = decode(recorded)?;
     let id = envelope.stream_id.as_str();
-    let set_status = |status: &str| {
-        routed(
-            tx,
-            id,
-            "UPDATE c360_quotes SET status = ?2 WHERE quote_id = ?1 RETURNING customer_id, deal",
-            params![id, status],
-        )
-    };
-    let (customer_id, deal) = match &event {
+    let quote = match &event {
         QuoteEvent::Created {
             opportunity_id,
             customer_id,
@@ -139,53 +117,61 @@ pub(super) fn quote(
             at,
             ..
         } => {
-            let customer_id = id_text(customer_id.0);
-            let opportunity_id = id_text(opportunity_id.0);
-            let deal: Option<String> = tx
-                .prepare_cached("SELECT name FROM c360_opportunities WHERE opportunity_id = ?1")?
-                .query_row(params![opportunity_id], |row| row.get(0))
-                .optional()?;
-            tx.prepare_cached(
-                "INSERT INTO c360_quotes (quote_id, customer_id, opportunity_id, deal, version, \
-                 status, total_minor, currency, valid_until, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                id,
-                customer_id,
-                opportunity_id,
+            let opportunity_text = id_text(opportunity_id.0);
+            let deal = rows
+                .opportunities
+                .peek(tx, opportunity_id.0, &opportunity_text, |row| row.name.clone())?;
+            let created = Quote {
+                quote_id: id.to_owned(),
+                customer_id: id_text(customer_id.0),
+                opportunity_id: opportunity_text,
                 deal,
-                version,
-                quote_status::DRAFT,
-                total.amount_minor,
-                total.currency.code(),
-                date_text(*valid_until),
-                time_text(*at)
-            ])?;
-            (customer_id, deal)
+                version: *version,
+                status: quote_status::DRAFT,
+                total_minor: total.amount_minor,
+                currency: total.currency.code().to_owned(),
+                valid_until: date_text(*valid_until),
+                created_at: time_text(*at),
+            };
+            rows.quotes.create(recorded.stream.id, created)?
         }
-        QuoteEvent::Revised { version, total, valid_until, .. } => routed(
-            tx,
-            id,
-            "UPDATE c360_quotes SET version = ?2, status = ?3, total_minor = ?4, \
-             valid_until = ?5 WHERE quote_id = ?1 RETURNING customer_id, deal",
-            params![id, version, quote_status::DRAFT, total.amount_minor, date_text(*valid_until)],
-        )?,
-        QuoteEvent::SubmittedForApproval { .. } => set_status(quote_status::PENDING_APPROVAL)?,
-        QuoteEvent::Approved { .. } => set_status(quote_status::APPROVED)?,
-        QuoteEvent::ApprovalRejected { .. } => set_status(quote_status::APPROVAL_REJECTED)?,
-        QuoteEvent::Sent { .. } => set_status(quote_status::SENT)?,
-        QuoteEvent::Accepted { .. } => set_status(quote_status::ACCEPTED)?,
-        QuoteEvent::Declined { .. } => set_status(quote_status::DECLINED)?,
+        _ => {
+            let quote = routed(rows.quotes.get_mut(tx, recorded.stream.id, id)?, id)?;
+            quote.status = match &event {
+                QuoteEvent::Created { .. } => quote.status,
+                QuoteEvent::Revised { version, total, valid_until, .. } => {
+                    quote.version = *version;
+                    quote.total_minor = total.amount_minor;
+                    quote.valid_until = date_text(*valid_until);
+                    quote_status::DRAFT
+                }
+                QuoteEvent::SubmittedForApproval { .. } => quote_status::PENDING_APPROVAL,
+                QuoteEvent::Approved { .. } => quote_status::APPROVED,
+                QuoteEvent::ApprovalRejected { .. } => quote_status::APPROVAL_REJECTED,
+                QuoteEvent::Sent { .. } => quote_status::SENT,
+                QuoteEvent::Accepted { .. } => quote_status::ACCEPTED,
+                QuoteEvent::Declined { .. } => quote_status::DECLINED,
+            };
+            quote
+        }
     };
-    let text = words::quote(&event, &words::deal(deal.as_deref()));
-    timeline::record(tx, envelope, Owner::Customer(&customer_id), &text)
+    let text = words::quote(&event, &words::deal(quote.deal.as_deref()));
+    timeline::record(tx, envelope, Owner::Customer(&quote.customer_id), &text)
+}
+
+/// The row of a stream that an event after its first changes. A stream whose first event never
+/// reached this read model cannot be routed to a customer: the projection and the log disagree,
+/// so that is an error, never a skip.
+pub(super) fn routed<'r, R>(
+    row: Option<&'r mut R>,
+    id: &str,
+) -> Result<&'r mut R, ProjectionError> {
+    row.ok_or_else(|| ProjectionError::Unexpected(format!("no row for stream {id}")))
 }
 
 /// Runs `sql` (an update or select returning `customer_id` and a deal name) on the row of the
-/// stream `id`. A stream whose first event never reached this read model cannot be routed to a
-/// customer: the projection and the log disagree, so that is an error, never a skip.
-pub(super) fn routed(
+/// stream `id`; an error if it has none (see [`routed`]).
+pub(super) fn routed_by_sql(
     tx: &Transaction<'_>,
     id: &str,
     sql: &str,

@@ -99,6 +99,11 @@ impl BatchRow for Deal {
         ])?;
         Ok(())
     }
+
+    /// Won or lost: only a reopening changes it again.
+    fn settled(&self) -> bool {
+        self.status != OPEN
+    }
 }
 
 fn static_key(text: &str, keys: &[&'static str]) -> Result<&'static str, ProjectionError> {

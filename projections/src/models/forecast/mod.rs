@@ -126,4 +126,14 @@ impl Projection for ForecastProjection {
         self.pending.deals.discard();
         self.pending.counts.discard();
     }
+
+    /// A rebuild keeps each open deal until it closes (`models::batch_rows`).
+    fn keep_across_batches(&mut self) {
+        self.pending.deals.keep_across_batches();
+    }
+
+    fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.pending.deals.finish(tx)?;
+        self.pending.counts.flush(tx)
+    }
 }

@@ -4,28 +4,32 @@
 //! "Reached" is monotone and counts skipped stages: entering an open stage marks it and every
 //! open stage before it in the opportunity's own pipeline (a deal that jumps from qualification
 //! to proposal has passed needs analysis); a win marks every open stage and the won stage; a loss
-//! marks only the lost stage. Reopening changes no mark. Day counts come from SQLite's
-//! `julianday` of two dates: both are midnights, so their difference is an exact whole number.
+//! marks only the lost stage. Reopening changes no mark. Day counts are whole days between two
+//! dates. Each event changes the deal as the batch holds it (`deals.rs`), written at the flush.
 
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
 use ltc_domain::opportunity::{OpportunityEvent, StageKey, StageOutcome};
 use ltc_eventstore::RecordedEvent;
-use rusqlite::{Transaction, params};
+use rusqlite::Transaction;
 
+use super::deals::{Deal, LOST, OPEN, PendingDeals, Stage, Visit, WON};
 use super::shared::uuid_text;
 use crate::ProjectionError;
 use crate::models::decode::decode;
-use crate::models::period::Period;
 
 /// Which stages an entry marks as reached (see the module doc).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Reach {
-    OpenStage = 0,
-    Won = 1,
-    Lost = 2,
+    OpenStage,
+    Won,
+    Lost,
 }
 
-pub fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+pub fn apply(
+    tx: &Transaction<'_>,
+    deals: &mut PendingDeals,
+    event: &RecordedEvent,
+) -> Result<(), ProjectionError> {
     let mut buffer = [0u8; 36];
     let id = uuid_text(&event.stream.id, &mut buffer);
     let visit_no = i64::try_from(event.version).unwrap_or(i64::MAX);
@@ -33,71 +37,71 @@ pub fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projecti
         OpportunityEvent::Opened {
             customer_id, ownership, amount, pipeline, stage, at, ..
         } => {
-            let day = at.date_naive();
-            tx.prepare_cached(
-                "INSERT INTO funnel_opportunities (opportunity_id, customer_id, owner_id, \
-                 team_id, currency, amount_minor, opened_on, opened_month, opened_quarter, \
-                 status) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'open')",
-            )?
-            .execute(params![
-                id,
-                customer_id.0.to_string(),
-                ownership.owner.0.to_string(),
-                ownership.team.map(|team| team.0.to_string()),
-                amount.currency.code(),
-                amount.amount_minor,
-                day.to_string(),
-                Period::Month.key(day),
-                Period::Quarter.key(day),
-            ])?;
-            let mut insert_stage = tx.prepare_cached(
-                "INSERT INTO funnel_stages (opportunity_id, stage, stage_position, outcome) \
-                 VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (position, pipeline_stage) in pipeline.stages.iter().enumerate() {
-                let outcome = outcome_name(pipeline_stage.outcome);
-                insert_stage.execute(params![
-                    id,
-                    pipeline_stage.key.0,
-                    position as i64,
-                    outcome
-                ])?;
-            }
-            enter(tx, id, visit_no, &stage, Reach::OpenStage, at)?;
+            let stages = pipeline
+                .stages
+                .iter()
+                .enumerate()
+                .map(|(position, stage)| Stage {
+                    key: stage.key.0.clone(),
+                    position: position as i64,
+                    outcome: outcome_name(stage.outcome),
+                    reached_on: None,
+                    reached_stored: false,
+                })
+                .collect();
+            let deal = Deal {
+                id: id.to_owned(),
+                customer_id: customer_id.0.to_string(),
+                owner_id: ownership.owner.0.to_string(),
+                team_id: ownership.team.map(|team| team.0.to_string()),
+                currency: amount.currency.code().to_owned(),
+                amount_minor: amount.amount_minor,
+                opened_on: at.date_naive(),
+                status: OPEN,
+                closed_on: None,
+                cycle_days: None,
+                row_changed: true,
+                stages,
+                visits: Vec::new(),
+            };
+            let deal = deals.create(event.stream.id, deal)?;
+            enter(deal, visit_no, &stage, Reach::OpenStage, at.date_naive());
         }
         OpportunityEvent::StageMoved { to, at, .. } => {
-            enter(tx, id, visit_no, &to, Reach::OpenStage, at)?;
+            let deal = opened(tx, deals, event, id)?;
+            enter(deal, visit_no, &to, Reach::OpenStage, at.date_naive());
         }
         OpportunityEvent::Reopened { to, at, .. } => {
-            enter(tx, id, visit_no, &to, Reach::OpenStage, at)?;
-            tx.prepare_cached(
-                "UPDATE funnel_opportunities SET status = 'open', closed_on = NULL, \
-                 cycle_days = NULL WHERE opportunity_id = ?1",
-            )?
-            .execute(params![id])?;
+            let deal = opened(tx, deals, event, id)?;
+            enter(deal, visit_no, &to, Reach::OpenStage, at.date_naive());
+            deal.status = OPEN;
+            deal.closed_on = None;
+            deal.cycle_days = None;
+            deal.row_changed = true;
         }
         OpportunityEvent::AmountChanged { to, .. } => {
-            tx.prepare_cached(
-                "UPDATE funnel_opportunities SET amount_minor = ?2 WHERE opportunity_id = ?1",
-            )?
-            .execute(params![id, to.amount_minor])?;
+            let deal = opened(tx, deals, event, id)?;
+            deal.amount_minor = to.amount_minor;
+            deal.row_changed = true;
         }
         OpportunityEvent::Won { stage, amount, at } => {
-            enter(tx, id, visit_no, &stage, Reach::Won, at)?;
-            tx.prepare_cached(
-                "UPDATE funnel_opportunities SET status = 'won', amount_minor = ?2, \
-                 closed_on = ?3, cycle_days = CAST(julianday(?3) - julianday(opened_on) AS INTEGER) \
-                 WHERE opportunity_id = ?1",
-            )?
-            .execute(params![id, amount.amount_minor, at.date_naive().to_string()])?;
+            let deal = opened(tx, deals, event, id)?;
+            let day = at.date_naive();
+            enter(deal, visit_no, &stage, Reach::Won, day);
+            deal.status = WON;
+            deal.amount_minor = amount.amount_minor;
+            deal.closed_on = Some(day);
+            deal.cycle_days = Some((day - deal.opened_on).num_days());
+            deal.row_changed = true;
         }
         OpportunityEvent::Lost { stage, at, .. } => {
-            enter(tx, id, visit_no, &stage, Reach::Lost, at)?;
-            tx.prepare_cached(
-                "UPDATE funnel_opportunities SET status = 'lost', closed_on = ?2, \
-                 cycle_days = NULL WHERE opportunity_id = ?1",
-            )?
-            .execute(params![id, at.date_naive().to_string()])?;
+            let deal = opened(tx, deals, event, id)?;
+            let day = at.date_naive();
+            enter(deal, visit_no, &stage, Reach::Lost, day);
+            deal.status = LOST;
+            deal.closed_on = Some(day);
+            deal.cycle_days = None;
+            deal.row_changed = true;
         }
         OpportunityEvent::ExpectedCloseChanged { .. }
         | OpportunityEvent::FollowUpScheduled { .. }
@@ -106,42 +110,51 @@ pub fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projecti
     Ok(())
 }
 
-/// The opportunity enters `stage`: the stay it was in ends, a new one begins, and the stages
-/// this entry reaches are marked.
-fn enter(
+/// The deal an event of a later kind than `Opened` changes.
+fn opened<'d>(
     tx: &Transaction<'_>,
+    deals: &'d mut PendingDeals,
+    event: &RecordedEvent,
     id: &str,
-    visit_no: i64,
-    stage: &StageKey,
-    reach: Reach,
-    at: DateTime<Utc>,
-) -> Result<(), ProjectionError> {
-    let day = at.date_naive().to_string();
-    tx.prepare_cached(
-        "UPDATE funnel_stage_visits SET left_on = ?2, \
-         days_in_stage = CAST(julianday(?2) - julianday(entered_on) AS INTEGER) \
-         WHERE opportunity_id = ?1 AND left_on IS NULL",
-    )?
-    .execute(params![id, day])?;
+) -> Result<&'d mut Deal, ProjectionError> {
+    deals.get_mut(tx, event.stream.id, id)?.ok_or_else(|| {
+        ProjectionError::Unexpected(format!("opportunity {id} changed before it opened"))
+    })
+}
+
+/// The opportunity enters `stage` on `day`: the stay it was in ends, a new one begins, and the
+/// stages this entry reaches are marked.
+fn enter(deal: &mut Deal, visit_no: i64, stage: &StageKey, reach: Reach, day: NaiveDate) {
+    for visit in deal.visits.iter_mut().filter(|visit| visit.left_on.is_none()) {
+        visit.left_on = Some(day);
+    }
     let outcome = match reach {
-        Reach::OpenStage => "open",
-        Reach::Won => "won",
-        Reach::Lost => "lost",
+        Reach::OpenStage => OPEN,
+        Reach::Won => WON,
+        Reach::Lost => LOST,
     };
-    tx.prepare_cached(
-        "INSERT INTO funnel_stage_visits (opportunity_id, visit_no, stage, outcome, entered_on) \
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![id, visit_no, stage.0, outcome, day])?;
-    tx.prepare_cached(
-        "UPDATE funnel_stages SET reached_on = ?3 \
-         WHERE opportunity_id = ?1 AND reached_on IS NULL AND (stage = ?2 \
-           OR (?4 = 1 AND outcome = 'open') \
-           OR (?4 = 0 AND outcome = 'open' AND stage_position <= (SELECT stage_position \
-               FROM funnel_stages WHERE opportunity_id = ?1 AND stage = ?2)))",
-    )?
-    .execute(params![id, stage.0, day, reach as i64])?;
-    Ok(())
+    deal.visits.push(Visit {
+        visit_no,
+        stage: stage.0.clone(),
+        outcome,
+        entered_on: day,
+        left_on: None,
+        stored: false,
+    });
+    let entered_at = deal.stages.iter().find(|known| known.key == stage.0).map(|s| s.position);
+    for known in deal.stages.iter_mut().filter(|known| known.reached_on.is_none()) {
+        let reached = known.key == stage.0
+            || match reach {
+                Reach::Won => known.outcome == OPEN,
+                Reach::OpenStage => {
+                    known.outcome == OPEN && entered_at.is_some_and(|at| known.position <= at)
+                }
+                Reach::Lost => false,
+            };
+        if reached {
+            known.reached_on = Some(day);
+        }
+    }
 }
 
 pub fn outcome_name(outcome: StageOutcome) -> &'static str {

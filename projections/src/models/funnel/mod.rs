@@ -17,6 +17,7 @@
 
 mod apply;
 mod apply_opportunity;
+mod deals;
 mod query;
 mod render;
 mod schema;
@@ -37,8 +38,12 @@ pub use query::{CurrencyFigures, Dimension, FunnelRow, NO_VALUE, StageFigures, f
 pub use render::render;
 pub use shared::{DateRange, QueryError};
 
+/// The funnel projection. It keeps the deals the batch in hand has touched (a rebuild: every open
+/// deal) until the flush (`deals.rs`); everything else is in its tables.
 #[derive(Debug, Default)]
-pub struct Funnel;
+pub struct Funnel {
+    deals: deals::PendingDeals,
+}
 
 impl Funnel {
     pub const NAME: &'static str = "funnel";
@@ -107,10 +112,27 @@ impl Projection for Funnel {
     ) -> Result<(), ProjectionError> {
         match event.stream.kind.as_str() {
             "lead" => apply::lead(tx, event),
-            "opportunity" => apply_opportunity::apply(tx, event),
+            "opportunity" => apply_opportunity::apply(tx, &mut self.deals, event),
             "customer" => apply::customer(tx, event),
             "quote" => apply::quote(tx, event),
             _ => Ok(()),
         }
+    }
+
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.deals.flush(tx)
+    }
+
+    fn discard(&mut self) {
+        self.deals.discard();
+    }
+
+    /// A rebuild keeps each open deal until it closes (`models::batch_rows`).
+    fn keep_across_batches(&mut self) {
+        self.deals.keep_across_batches();
+    }
+
+    fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.deals.finish(tx)
     }
 }

@@ -16,7 +16,7 @@ use crate::models::period::Period;
 fn check(given: impl FnOnce(&mut World), period: Period, by: Dimension) -> Vec<FunnelRow> {
     let mut world = World::new();
     given(&mut world);
-    let conn: Connection = world.project(Box::new(Funnel));
+    let conn: Connection = world.project(Box::new(Funnel::default()));
     funnel(&conn, period, by, DateRange::ALL).expect("the funnel query")
 }
 
@@ -221,7 +221,7 @@ fn leads_count_once_per_buyer_and_qualified_includes_the_converted() {
 fn a_range_keeps_only_the_cohorts_that_began_inside_it() {
     let mut world = World::new();
     three_january_deals(&mut world);
-    let conn = world.project(Box::new(Funnel));
+    let conn = world.project(Box::new(Funnel::default()));
     let range = DateRange::new(day("2026-01-06"), day("2026-01-31")).unwrap();
     let rows = funnel(&conn, Period::Month, Dimension::Rep, range).unwrap();
     assert_eq!(rows[0].opportunities, 2, "A opened on 5 January, before the range");
@@ -232,7 +232,7 @@ fn the_funnel_renders_as_three_tables() {
     let mut world = World::new();
     three_january_deals(&mut world);
     a_deal_with_every_dimension(&mut world);
-    let conn = world.project(Box::new(Funnel));
+    let conn = world.project(Box::new(Funnel::default()));
     let rows = funnel(&conn, Period::Quarter, Dimension::Region, DateRange::ALL).unwrap();
     expect![[r#"
         Leads and deals (cohorts by capture and opening date)

@@ -114,7 +114,7 @@ impl World {
         let mut projector = Projector::open(
             self.store.clone(),
             &self.read_models,
-            vec![Box::new(Customer360Projection)],
+            vec![Box::new(Customer360Projection::default())],
             ProjectorOptions { batch_events: 7, ..ProjectorOptions::default() },
         )?;
         let head = Position(self.store.head().position);
