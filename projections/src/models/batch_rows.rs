@@ -26,9 +26,10 @@ use uuid::Uuid;
 
 use crate::ProjectionError;
 
-/// The most rows a rebuild keeps across batches in one [`BatchRows`]; past it, a flush writes
-/// every row and keeps none, as a live runner's does. About 30 MB of deals.
-pub const KEPT_ROWS_MAX: usize = 50_000;
+/// The most rows a rebuild keeps across batches in one [`BatchRows`]; past it, a flush also
+/// writes and forgets the rows touched least recently. With the rebuild's batches of 64k events
+/// that is about one batch's worth of deals in the 5M-event log.
+pub const KEPT_ROWS_MAX: usize = 20_000;
 
 /// A rebuild writes and forgets a row its stream has not touched for this many batches, settled
 /// or not (a quote nobody answered, a deal left open): the rows kept are those of streams
@@ -141,11 +142,11 @@ impl<R: BatchRow> BatchRows<R> {
     /// The end of a batch: writes every row the batch touched, in key order, and forgets them,
     /// written or not (a failed write fails the batch, which rolls back). A rebuild's flush
     /// writes and forgets only the rows that settled or went idle ([`IDLE_BATCHES_MAX`]), unless
-    /// it holds more than [`KEPT_ROWS_MAX`].
+    /// it would keep more than [`KEPT_ROWS_MAX`]: then the least recently touched go too.
     pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         let batch = self.batch;
         self.batch += 1;
-        if !self.keep || self.by_id.len() > KEPT_ROWS_MAX {
+        if !self.keep {
             return self.finish(tx);
         }
         let done = |touched: &Touched<R>| {
@@ -153,6 +154,15 @@ impl<R: BatchRow> BatchRows<R> {
         };
         self.order.clear();
         self.order.extend(self.by_id.iter().filter(|(_, t)| done(t)).map(|(id, _)| *id));
+        let excess = (self.by_id.len() - self.order.len()).saturating_sub(KEPT_ROWS_MAX);
+        if excess > 0 {
+            let mut by_age: Vec<(u64, Uuid)> = (self.by_id.iter())
+                .filter(|(_, touched)| !done(touched))
+                .map(|(id, touched)| (touched.touched_in, *id))
+                .collect();
+            by_age.select_nth_unstable(excess - 1);
+            self.order.extend(by_age[..excess].iter().map(|(_, id)| *id));
+        }
         let written = self.write(tx);
         for id in &self.order {
             self.by_id.remove(id);
@@ -384,17 +394,27 @@ mod tests {
     }
 
     #[test]
-    fn a_rebuild_holding_more_than_its_limit_of_rows_writes_them_all_at_the_flush() {
+    fn a_rebuild_over_its_limit_of_rows_writes_the_least_recently_touched() {
         let mut conn = table();
         let mut rows = BatchRows::<Total>::default();
         rows.keep_across_batches();
-        let n_rows = KEPT_ROWS_MAX + 1;
+        let (older, newer) = (Uuid::from_u128(1), Uuid::from_u128(2));
         batch(&mut conn, &mut rows, |rows, _| {
-            for key in 0..n_rows {
-                let id = Uuid::from_u128(key as u128);
+            rows.create(older, Total { id: older.to_string(), n: 1 }).unwrap();
+            for key in 3..=KEPT_ROWS_MAX as u128 + 1 {
+                let id = Uuid::from_u128(key);
                 rows.create(id, Total { id: id.to_string(), n: 1 }).unwrap();
             }
         });
-        assert_eq!(stored(&conn).len(), n_rows);
+        assert!(stored(&conn).is_empty(), "at the limit, nothing is written");
+        batch(&mut conn, &mut rows, |rows, tx| {
+            rows.create(newer, Total { id: newer.to_string(), n: 1 }).unwrap();
+            for key in 3..=KEPT_ROWS_MAX as u128 + 1 {
+                add(rows, tx, Uuid::from_u128(key), 1);
+            }
+        });
+        assert_eq!(stored(&conn), vec![(older.to_string(), 1)], "one over: the oldest goes");
+        finish(&mut conn, &mut rows);
+        assert_eq!(stored(&conn).len(), KEPT_ROWS_MAX + 1);
     }
 }

@@ -12,7 +12,7 @@ use ltc_domain::opportunity::{OpportunityEvent, StageKey, StageOutcome};
 use ltc_eventstore::RecordedEvent;
 use rusqlite::Transaction;
 
-use super::deals::{Deal, LOST, OPEN, PendingDeals, Stage, Visit, WON};
+use super::deals::{Deal, LOST, OPEN, PendingDeals, Pipelines, Reached, StageDef, Visit, WON};
 use super::shared::uuid_text;
 use crate::ProjectionError;
 use crate::models::decode::decode;
@@ -28,6 +28,7 @@ enum Reach {
 pub fn apply(
     tx: &Transaction<'_>,
     deals: &mut PendingDeals,
+    pipelines: &mut Pipelines,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
     let mut buffer = [0u8; 36];
@@ -40,28 +41,26 @@ pub fn apply(
             let stages = pipeline
                 .stages
                 .iter()
-                .enumerate()
-                .map(|(position, stage)| Stage {
-                    key: stage.key.0.clone(),
-                    position: position as i64,
+                .map(|stage| StageDef {
+                    key: stage.key.0.as_str().into(),
                     outcome: outcome_name(stage.outcome),
-                    reached_on: None,
-                    reached_stored: false,
                 })
                 .collect();
+            let pipeline = pipelines.shared(stages);
             let deal = Deal {
-                id: id.to_owned(),
-                customer_id: customer_id.0.to_string(),
-                owner_id: ownership.owner.0.to_string(),
-                team_id: ownership.team.map(|team| team.0.to_string()),
-                currency: amount.currency.code().to_owned(),
+                id: event.stream.id,
+                customer_id: customer_id.0,
+                owner_id: ownership.owner.0,
+                team_id: ownership.team.map(|team| team.0),
+                currency: amount.currency,
                 amount_minor: amount.amount_minor,
                 opened_on: at.date_naive(),
                 status: OPEN,
                 closed_on: None,
                 cycle_days: None,
                 row_changed: true,
-                stages,
+                reached: vec![Reached::default(); pipeline.len()],
+                pipeline,
                 visits: Vec::new(),
             };
             let deal = deals.create(event.stream.id, deal)?;
@@ -135,24 +134,24 @@ fn enter(deal: &mut Deal, visit_no: i64, stage: &StageKey, reach: Reach, day: Na
     };
     deal.visits.push(Visit {
         visit_no,
-        stage: stage.0.clone(),
+        stage: stage.0.as_str().into(),
         outcome,
         entered_on: day,
         left_on: None,
         stored: false,
     });
-    let entered_at = deal.stages.iter().find(|known| known.key == stage.0).map(|s| s.position);
-    for known in deal.stages.iter_mut().filter(|known| known.reached_on.is_none()) {
-        let reached = known.key == stage.0
+    let entered_at = deal.pipeline.iter().position(|known| *known.key == stage.0);
+    for (position, (known, reached)) in deal.pipeline.iter().zip(&mut deal.reached).enumerate() {
+        let reaches = *known.key == stage.0
             || match reach {
                 Reach::Won => known.outcome == OPEN,
                 Reach::OpenStage => {
-                    known.outcome == OPEN && entered_at.is_some_and(|at| known.position <= at)
+                    known.outcome == OPEN && entered_at.is_some_and(|at| position <= at)
                 }
                 Reach::Lost => false,
             };
-        if reached {
-            known.reached_on = Some(day);
+        if reaches && reached.on.is_none() {
+            reached.on = Some(day);
         }
     }
 }

@@ -4,9 +4,15 @@
 //! [`BatchRows`] and writes what changed once, at the flush (a rebuild: once the deal closes).
 //! `apply_opportunity.rs` says how each event changes a deal.
 
-use chrono::NaiveDate;
-use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::HashSet;
+use std::sync::Arc;
 
+use chrono::NaiveDate;
+use ltc_domain::money::Currency;
+use rusqlite::{OptionalExtension, Transaction, params};
+use uuid::Uuid;
+
+use super::shared::uuid_text;
 use crate::ProjectionError;
 use crate::models::batch_rows::{BatchRow, BatchRows};
 use crate::models::period::Period;
@@ -20,13 +26,14 @@ pub(super) const WON: &str = "won";
 pub(super) const LOST: &str = "lost";
 
 /// One opportunity's rows, as its events have changed them since they were read (or created).
+/// Compact, because a rebuild keeps tens of thousands: ids as UUIDs, the pipeline shared.
 #[derive(Debug)]
 pub(super) struct Deal {
-    pub id: String,
-    pub customer_id: String,
-    pub owner_id: String,
-    pub team_id: Option<String>,
-    pub currency: String,
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub owner_id: Uuid,
+    pub team_id: Option<Uuid>,
+    pub currency: Currency,
     pub amount_minor: i64,
     pub opened_on: NaiveDate,
     pub status: &'static str,
@@ -34,28 +41,34 @@ pub(super) struct Deal {
     pub cycle_days: Option<i64>,
     /// An event changed the `funnel_opportunities` row itself (not only its stages or stays).
     pub row_changed: bool,
-    /// Every stage of the pipeline the deal opened with.
-    pub stages: Vec<Stage>,
+    /// The stages of the pipeline the deal opened with, in order.
+    pub pipeline: Arc<[StageDef]>,
+    /// Per stage of `pipeline`: the day it was reached.
+    pub reached: Vec<Reached>,
     /// The stay the table says it is in (if any), then every stay begun since.
     pub visits: Vec<Visit>,
 }
 
-/// A `funnel_stages` row.
-#[derive(Debug)]
-pub(super) struct Stage {
-    pub key: String,
-    pub position: i64,
+/// A stage of a pipeline, as `funnel_stages` names it.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(super) struct StageDef {
+    pub key: Box<str>,
     pub outcome: &'static str,
-    pub reached_on: Option<NaiveDate>,
-    /// The table already holds `reached_on` (it never changes once set).
-    pub reached_stored: bool,
+}
+
+/// When a stage was reached.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Reached {
+    pub on: Option<NaiveDate>,
+    /// The table already holds `on` (it never changes once set).
+    pub stored: bool,
 }
 
 /// A `funnel_stage_visits` row: a stay in a stage, open until `left_on`.
 #[derive(Debug)]
 pub(super) struct Visit {
     pub visit_no: i64,
-    pub stage: String,
+    pub stage: Box<str>,
     pub outcome: &'static str,
     pub entered_on: NaiveDate,
     pub left_on: Option<NaiveDate>,
@@ -69,93 +82,77 @@ impl Visit {
     }
 }
 
+/// Every pipeline the deals have opened with, each held once: most deals share one.
+#[derive(Debug, Default)]
+pub(super) struct Pipelines {
+    known: HashSet<Arc<[StageDef]>>,
+}
+
+impl Pipelines {
+    pub fn shared(&mut self, stages: Vec<StageDef>) -> Arc<[StageDef]> {
+        if let Some(known) = self.known.get(stages.as_slice()) {
+            return known.clone();
+        }
+        let stages: Arc<[StageDef]> = stages.into();
+        self.known.insert(stages.clone());
+        stages
+    }
+}
+
 impl BatchRow for Deal {
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
-        let row = tx
-            .prepare_cached(
-                "SELECT customer_id, owner_id, team_id, currency, amount_minor, opened_on, \
-                 status, closed_on, cycle_days FROM funnel_opportunities WHERE opportunity_id = ?1",
-            )?
-            .query_row([id], |row| {
-                let texts: (String, Option<String>, String) =
-                    (row.get(5)?, row.get(7)?, row.get(6)?);
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    texts,
-                    row.get(8)?,
-                ))
-            })
-            .optional()?;
-        let Some((customer_id, owner_id, team_id, currency, amount_minor, texts, cycle_days)) = row
-        else {
-            return Ok(None);
-        };
-        let (opened_on, closed_on, status) = texts;
+        let Some(mut deal) = load_opportunity(tx, id)? else { return Ok(None) };
         let mut stages = Vec::new();
         let mut statement = tx.prepare_cached(
-            "SELECT stage, stage_position, outcome, reached_on FROM funnel_stages \
-             WHERE opportunity_id = ?1",
+            "SELECT stage, outcome, reached_on FROM funnel_stages WHERE opportunity_id = ?1 \
+             ORDER BY stage_position",
         )?;
         let mut rows = statement.query([id])?;
         while let Some(row) = rows.next()? {
-            let reached_on: Option<String> = row.get(3)?;
-            stages.push(Stage {
-                key: row.get(0)?,
-                position: row.get(1)?,
-                outcome: spelled(&row.get::<_, String>(2)?)?,
-                reached_stored: reached_on.is_some(),
-                reached_on: reached_on.as_deref().map(day).transpose()?,
+            let reached_on: Option<String> = row.get(2)?;
+            stages.push(StageDef {
+                key: row.get::<_, String>(0)?.into(),
+                outcome: spelled(&row.get::<_, String>(1)?)?,
+            });
+            deal.reached.push(Reached {
+                on: reached_on.as_deref().map(day).transpose()?,
+                stored: reached_on.is_some(),
             });
         }
-        let mut visits = Vec::new();
+        deal.pipeline = stages.into();
         let mut statement = tx.prepare_cached(
             "SELECT visit_no, stage, outcome, entered_on FROM funnel_stage_visits \
              WHERE opportunity_id = ?1 AND left_on IS NULL",
         )?;
         let mut rows = statement.query([id])?;
         while let Some(row) = rows.next()? {
-            visits.push(Visit {
+            deal.visits.push(Visit {
                 visit_no: row.get(0)?,
-                stage: row.get(1)?,
+                stage: row.get::<_, String>(1)?.into(),
                 outcome: spelled(&row.get::<_, String>(2)?)?,
                 entered_on: day(&row.get::<_, String>(3)?)?,
                 left_on: None,
                 stored: true,
             });
         }
-        Ok(Some(Deal {
-            id: id.to_owned(),
-            customer_id,
-            owner_id,
-            team_id,
-            currency,
-            amount_minor,
-            opened_on: day(&opened_on)?,
-            status: spelled(&status)?,
-            closed_on: closed_on.as_deref().map(day).transpose()?,
-            cycle_days,
-            row_changed: false,
-            stages,
-            visits,
-        }))
+        Ok(Some(deal))
     }
 
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        let mut buffers = [[0u8; 36]; 4];
+        let [id, customer, owner, team] = &mut buffers;
+        let id = uuid_text(&self.id, id);
         tx.prepare_cached(
             "INSERT INTO funnel_opportunities (opportunity_id, customer_id, owner_id, team_id, \
              currency, amount_minor, opened_on, opened_month, opened_quarter, status, closed_on, \
              cycle_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?
         .execute(params![
-            self.id,
-            self.customer_id,
-            self.owner_id,
-            self.team_id,
-            self.currency,
+            id,
+            uuid_text(&self.customer_id, customer),
+            uuid_text(&self.owner_id, owner),
+            self.team_id.as_ref().map(|team_id| uuid_text(team_id, team)),
+            self.currency.code(),
             self.amount_minor,
             self.opened_on.to_string(),
             Period::Month.key(self.opened_on),
@@ -168,26 +165,28 @@ impl BatchRow for Deal {
             "INSERT INTO funnel_stages (opportunity_id, stage, stage_position, outcome, \
              reached_on) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
-        for stage in &self.stages {
+        for (position, (stage, reached)) in self.pipeline.iter().zip(&self.reached).enumerate() {
             insert_stage.execute(params![
-                self.id,
+                id,
                 stage.key,
-                stage.position,
+                position as i64,
                 stage.outcome,
-                stage.reached_on.map(|on| on.to_string()),
+                reached.on.map(|on| on.to_string()),
             ])?;
         }
-        self.write_visits(tx)
+        self.write_visits(tx, id)
     }
 
     fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        let mut buffer = [0u8; 36];
+        let id = uuid_text(&self.id, &mut buffer);
         if self.row_changed {
             tx.prepare_cached(
                 "UPDATE funnel_opportunities SET amount_minor = ?2, status = ?3, closed_on = ?4, \
                  cycle_days = ?5 WHERE opportunity_id = ?1",
             )?
             .execute(params![
-                self.id,
+                id,
                 self.amount_minor,
                 self.status,
                 self.closed_on.map(|on| on.to_string()),
@@ -197,12 +196,12 @@ impl BatchRow for Deal {
         let mut mark = tx.prepare_cached(
             "UPDATE funnel_stages SET reached_on = ?3 WHERE opportunity_id = ?1 AND stage = ?2",
         )?;
-        for stage in self.stages.iter().filter(|stage| !stage.reached_stored) {
-            if let Some(reached_on) = stage.reached_on {
-                mark.execute(params![self.id, stage.key, reached_on.to_string()])?;
+        for (stage, reached) in self.pipeline.iter().zip(&self.reached) {
+            if let (Some(on), false) = (reached.on, reached.stored) {
+                mark.execute(params![id, stage.key, on.to_string()])?;
             }
         }
-        self.write_visits(tx)
+        self.write_visits(tx, id)
     }
 
     /// Won or lost: only a reopening changes it again.
@@ -211,9 +210,52 @@ impl BatchRow for Deal {
     }
 }
 
+/// A deal's `funnel_opportunities` row, with no stages or stays yet.
+fn load_opportunity(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
+    type Texts = (String, String, Option<String>, String, String, String, Option<String>);
+    let row: Option<(Texts, i64, Option<i64>)> = tx
+        .prepare_cached(
+            "SELECT customer_id, owner_id, team_id, currency, opened_on, status, closed_on, \
+             amount_minor, cycle_days FROM funnel_opportunities WHERE opportunity_id = ?1",
+        )?
+        .query_row([id], |row| {
+            let texts = (
+                row.get(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get(4)?,
+                row.get(5)?,
+                row.get(6)?,
+            );
+            Ok((texts, row.get(7)?, row.get(8)?))
+        })
+        .optional()?;
+    let Some((texts, amount_minor, cycle_days)) = row else { return Ok(None) };
+    let (customer_id, owner_id, team_id, currency, opened_on, status, closed_on) = texts;
+    Ok(Some(Deal {
+        id: uuid(id)?,
+        customer_id: uuid(&customer_id)?,
+        owner_id: uuid(&owner_id)?,
+        team_id: team_id.as_deref().map(uuid).transpose()?,
+        currency: Currency::new(&currency).map_err(|error| {
+            ProjectionError::Unexpected(format!("stored currency {currency:?}: {error}"))
+        })?,
+        amount_minor,
+        opened_on: day(&opened_on)?,
+        status: spelled(&status)?,
+        closed_on: closed_on.as_deref().map(day).transpose()?,
+        cycle_days,
+        row_changed: false,
+        pipeline: Arc::new([]),
+        reached: Vec::new(),
+        visits: Vec::new(),
+    }))
+}
+
 impl Deal {
     /// The stays begun since the deal was read, and the end of the stored one if it ended.
-    fn write_visits(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn write_visits(&self, tx: &Transaction<'_>, id: &str) -> Result<(), ProjectionError> {
         for visit in &self.visits {
             let left_on = visit.left_on.map(|on| on.to_string());
             if !visit.stored {
@@ -222,7 +264,7 @@ impl Deal {
                      entered_on, left_on, days_in_stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
-                    self.id,
+                    id,
                     visit.visit_no,
                     visit.stage,
                     visit.outcome,
@@ -235,16 +277,17 @@ impl Deal {
                     "UPDATE funnel_stage_visits SET left_on = ?3, days_in_stage = ?4 \
                      WHERE opportunity_id = ?1 AND visit_no = ?2",
                 )?
-                .execute(params![
-                    self.id,
-                    visit.visit_no,
-                    left_on,
-                    visit.days_in_stage()
-                ])?;
+                .execute(params![id, visit.visit_no, left_on, visit.days_in_stage()])?;
             }
         }
         Ok(())
     }
+}
+
+/// A stored id.
+fn uuid(text: &str) -> Result<Uuid, ProjectionError> {
+    Uuid::parse_str(text)
+        .map_err(|_| ProjectionError::Unexpected(format!("{text:?} is not a stored id")))
 }
 
 /// A stored status or outcome as its constant.

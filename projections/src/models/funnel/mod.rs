@@ -43,6 +43,8 @@ pub use shared::{DateRange, QueryError};
 #[derive(Debug, Default)]
 pub struct Funnel {
     deals: deals::PendingDeals,
+    /// A cache: each pipeline the deals opened with, held once.
+    pipelines: deals::Pipelines,
 }
 
 impl Funnel {
@@ -112,7 +114,7 @@ impl Projection for Funnel {
     ) -> Result<(), ProjectionError> {
         match event.stream.kind.as_str() {
             "lead" => apply::lead(tx, event),
-            "opportunity" => apply_opportunity::apply(tx, &mut self.deals, event),
+            "opportunity" => apply_opportunity::apply(tx, &mut self.deals, &mut self.pipelines, event),
             "customer" => apply::customer(tx, event),
             "quote" => apply::quote(tx, event),
             _ => Ok(()),
