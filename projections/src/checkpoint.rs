@@ -74,7 +74,7 @@ const CACHE_KIB_LIVE: i64 = 32 * 1024;
 /// from the cache is a `pread` (if not a write) the next time an event needs it. A rebuild runs
 /// two writers (`rebuild.rs`), so this is counted twice against the 200 MB a 5M-event rebuild
 /// may take: at 64 MiB each its peak was 205 MB, at 48 MiB see BENCHMARKS.md.
-const CACHE_KIB_REBUILD: i64 = 48 * 1024;
+const CACHE_KIB_REBUILD: i64 = 40 * 1024;
 
 /// Opens a read-write connection to a read-model file (creating it) with the checkpoint table.
 pub(crate) fn open_writer(path: &Path, mode: WriteMode) -> rusqlite::Result<Connection> {

@@ -54,7 +54,9 @@ pub trait BatchRow: Sized {
 /// The batch's rows of one table, by stream id.
 #[derive(Debug)]
 pub struct BatchRows<R> {
-    by_id: HashMap<Uuid, Touched<R>>,
+    /// Boxed: a hash table keeps room for up to twice its entries, and a row is hundreds of
+    /// bytes, tens of thousands of them in a rebuild.
+    by_id: HashMap<Uuid, Box<Touched<R>>>,
     /// The keys a flush writes, in key order (kept for its room).
     order: Vec<Uuid>,
     /// A rebuild's: rows stay across batches until they settle or go idle.
@@ -95,7 +97,8 @@ impl<R: BatchRow> BatchRows<R> {
                 Err(ProjectionError::Unexpected(format!("stream {id} created its row twice")))
             }
             Entry::Vacant(slot) => {
-                Ok(&mut slot.insert(Touched { row, new: true, touched_in: self.batch }).row)
+                let touched = Touched { row, new: true, touched_in: self.batch };
+                Ok(&mut slot.insert(Box::new(touched)).row)
             }
         }
     }
@@ -117,7 +120,8 @@ impl<R: BatchRow> BatchRows<R> {
             }
             Entry::Vacant(slot) => Ok(match R::load(tx, id_text)? {
                 Some(row) => {
-                    Some(&mut slot.insert(Touched { row, new: false, touched_in: batch }).row)
+                    let touched = Touched { row, new: false, touched_in: batch };
+                    Some(&mut slot.insert(Box::new(touched)).row)
                 }
                 None => None,
             }),

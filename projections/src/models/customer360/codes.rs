@@ -28,6 +28,10 @@ pub(super) fn channel(channel: Channel) -> &'static str {
     }
 }
 
+/// Every forecast category as the tables spell it.
+pub(super) const FORECAST_CATEGORIES: [&str; 5] =
+    ["pipeline", "best_case", "commit", "closed", "omitted"];
+
 pub(super) fn forecast_category(category: ForecastCategory) -> &'static str {
     match category {
         ForecastCategory::Pipeline => "pipeline",

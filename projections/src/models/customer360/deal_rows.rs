@@ -3,9 +3,13 @@
 //! keeps them in [`BatchRows`] and writes each once at the flush (a rebuild: once its stream
 //! settles). Every read of these rows during `apply` goes through [`DealRows`].
 
+use chrono::{DateTime, NaiveDate, Utc};
+use ltc_domain::money::Currency;
 use rusqlite::{OptionalExtension, Transaction, params};
+use uuid::Uuid;
 
-use super::codes::quote_status;
+use super::codes::{self, quote_status};
+use super::envelope::{date_text, id_text, time_text};
 use crate::ProjectionError;
 use crate::models::batch_rows::{BatchRow, BatchRows};
 
@@ -40,22 +44,23 @@ impl DealRows {
     }
 }
 
-/// A `c360_opportunities` row; dates and times as the table stores them.
+/// A `c360_opportunities` row. Compact, because a rebuild keeps tens of thousands: ids as UUIDs,
+/// dates and times as values, spelled as the table stores them when written.
 #[derive(Debug)]
 pub(super) struct Opportunity {
-    pub opportunity_id: String,
-    pub customer_id: String,
-    pub name: String,
-    pub owner_id: String,
-    pub stage: String,
+    pub opportunity_id: Uuid,
+    pub customer_id: Uuid,
+    pub name: Box<str>,
+    pub owner_id: Uuid,
+    pub stage: Box<str>,
     pub status: &'static str,
     pub amount_minor: i64,
-    pub currency: String,
+    pub currency: Currency,
     pub probability_bps: u32,
-    pub forecast_category: String,
-    pub expected_close: String,
-    pub opened_at: String,
-    pub closed_at: Option<String>,
+    pub forecast_category: &'static str,
+    pub expected_close: NaiveDate,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// An opportunity's status as the table spells it.
@@ -65,37 +70,47 @@ pub(super) const LOST: &str = "lost";
 
 impl BatchRow for Opportunity {
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Opportunity>, ProjectionError> {
-        let row = tx
+        type Texts = (String, String, String, String, String, String, String, String);
+        let row: Option<(Texts, String, Option<String>, i64, u32)> = tx
             .prepare_cached(
-                "SELECT customer_id, name, owner_id, stage, status, amount_minor, currency, \
-                 probability_bps, forecast_category, expected_close, opened_at, closed_at \
+                "SELECT customer_id, name, owner_id, stage, status, currency, forecast_category, \
+                 expected_close, opened_at, closed_at, amount_minor, probability_bps \
                  FROM c360_opportunities WHERE opportunity_id = ?1",
             )?
             .query_row([id], |row| {
-                let status: String = row.get(4)?;
-                Ok((
-                    status,
-                    Opportunity {
-                        opportunity_id: id.to_owned(),
-                        customer_id: row.get(0)?,
-                        name: row.get(1)?,
-                        owner_id: row.get(2)?,
-                        stage: row.get(3)?,
-                        status: OPEN,
-                        amount_minor: row.get(5)?,
-                        currency: row.get(6)?,
-                        probability_bps: row.get(7)?,
-                        forecast_category: row.get(8)?,
-                        expected_close: row.get(9)?,
-                        opened_at: row.get(10)?,
-                        closed_at: row.get(11)?,
-                    },
-                ))
+                let texts = (
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                    row.get(7)?,
+                );
+                Ok((texts, row.get(8)?, row.get(9)?, row.get(10)?, row.get(11)?))
             })
             .optional()?;
-        let Some((status, mut opportunity)) = row else { return Ok(None) };
-        opportunity.status = spelled(&status, &[OPEN, WON, LOST])?;
-        Ok(Some(opportunity))
+        let Some((texts, opened_at, closed_at, amount_minor, probability_bps)) = row else {
+            return Ok(None);
+        };
+        let (customer_id, name, owner_id, stage, status, currency, category, expected_close) =
+            texts;
+        Ok(Some(Opportunity {
+            opportunity_id: stored::uuid(id)?,
+            customer_id: stored::uuid(&customer_id)?,
+            name: name.into(),
+            owner_id: stored::uuid(&owner_id)?,
+            stage: stage.into(),
+            status: stored::spelled(&status, &[OPEN, WON, LOST])?,
+            amount_minor,
+            currency: stored::currency(&currency)?,
+            probability_bps,
+            forecast_category: stored::spelled(&category, &codes::FORECAST_CATEGORIES)?,
+            expected_close: stored::day(&expected_close)?,
+            opened_at: stored::time(&opened_at)?,
+            closed_at: closed_at.as_deref().map(stored::time).transpose()?,
+        }))
     }
 
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
@@ -106,19 +121,19 @@ impl BatchRow for Opportunity {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
-            self.opportunity_id,
-            self.customer_id,
+            id_text(self.opportunity_id),
+            id_text(self.customer_id),
             self.name,
-            self.owner_id,
+            id_text(self.owner_id),
             self.stage,
             self.status,
             self.amount_minor,
-            self.currency,
+            self.currency.code(),
             self.probability_bps,
             self.forecast_category,
-            self.expected_close,
-            self.opened_at,
-            self.closed_at,
+            date_text(self.expected_close),
+            time_text(self.opened_at),
+            self.closed_at.map(time_text),
         ])?;
         Ok(())
     }
@@ -131,14 +146,14 @@ impl BatchRow for Opportunity {
              WHERE opportunity_id = ?1",
         )?
         .execute(params![
-            self.opportunity_id,
+            id_text(self.opportunity_id),
             self.stage,
             self.status,
             self.amount_minor,
             self.probability_bps,
             self.forecast_category,
-            self.expected_close,
-            self.closed_at,
+            date_text(self.expected_close),
+            self.closed_at.map(time_text),
         ])?;
         Ok(())
     }
@@ -149,51 +164,57 @@ impl BatchRow for Opportunity {
     }
 }
 
-/// A `c360_quotes` row: its current version.
+/// A `c360_quotes` row: its current version. Compact, as [`Opportunity`] is.
 #[derive(Debug)]
 pub(super) struct Quote {
-    pub quote_id: String,
-    pub customer_id: String,
-    pub opportunity_id: String,
+    pub quote_id: Uuid,
+    pub customer_id: Uuid,
+    pub opportunity_id: Uuid,
     /// The opportunity's name, shown on the quote's and its order's timeline lines.
-    pub deal: Option<String>,
+    pub deal: Option<Box<str>>,
     pub version: u32,
     pub status: &'static str,
     pub total_minor: i64,
-    pub currency: String,
-    pub valid_until: String,
-    pub created_at: String,
+    pub currency: Currency,
+    pub valid_until: NaiveDate,
+    pub created_at: DateTime<Utc>,
 }
 
 impl BatchRow for Quote {
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Quote>, ProjectionError> {
-        let row = tx
+        type Texts = (String, String, Option<String>, String, String, String, String);
+        let row: Option<(Texts, u32, i64)> = tx
             .prepare_cached(
-                "SELECT customer_id, opportunity_id, deal, version, status, total_minor, \
-                 currency, valid_until, created_at FROM c360_quotes WHERE quote_id = ?1",
+                "SELECT customer_id, opportunity_id, deal, status, currency, valid_until, \
+                 created_at, version, total_minor FROM c360_quotes WHERE quote_id = ?1",
             )?
             .query_row([id], |row| {
-                let status: String = row.get(4)?;
-                Ok((
-                    status,
-                    Quote {
-                        quote_id: id.to_owned(),
-                        customer_id: row.get(0)?,
-                        opportunity_id: row.get(1)?,
-                        deal: row.get(2)?,
-                        version: row.get(3)?,
-                        status: quote_status::DRAFT,
-                        total_minor: row.get(5)?,
-                        currency: row.get(6)?,
-                        valid_until: row.get(7)?,
-                        created_at: row.get(8)?,
-                    },
-                ))
+                let texts = (
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                );
+                Ok((texts, row.get(7)?, row.get(8)?))
             })
             .optional()?;
-        let Some((status, mut quote)) = row else { return Ok(None) };
-        quote.status = spelled(&status, &quote_status::STORED)?;
-        Ok(Some(quote))
+        let Some((texts, version, total_minor)) = row else { return Ok(None) };
+        let (customer_id, opportunity_id, deal, status, currency, valid_until, created_at) = texts;
+        Ok(Some(Quote {
+            quote_id: stored::uuid(id)?,
+            customer_id: stored::uuid(&customer_id)?,
+            opportunity_id: stored::uuid(&opportunity_id)?,
+            deal: deal.map(String::into_boxed_str),
+            version,
+            status: stored::spelled(&status, &quote_status::STORED)?,
+            total_minor,
+            currency: stored::currency(&currency)?,
+            valid_until: stored::day(&valid_until)?,
+            created_at: stored::time(&created_at)?,
+        }))
     }
 
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
@@ -203,16 +224,16 @@ impl BatchRow for Quote {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?
         .execute(params![
-            self.quote_id,
-            self.customer_id,
-            self.opportunity_id,
+            id_text(self.quote_id),
+            id_text(self.customer_id),
+            id_text(self.opportunity_id),
             self.deal,
             self.version,
             self.status,
             self.total_minor,
-            self.currency,
-            self.valid_until,
-            self.created_at,
+            self.currency.code(),
+            date_text(self.valid_until),
+            time_text(self.created_at),
         ])?;
         Ok(())
     }
@@ -224,11 +245,11 @@ impl BatchRow for Quote {
              valid_until = ?5 WHERE quote_id = ?1",
         )?
         .execute(params![
-            self.quote_id,
+            id_text(self.quote_id),
             self.version,
             self.status,
             self.total_minor,
-            self.valid_until,
+            date_text(self.valid_until),
         ])?;
         Ok(())
     }
@@ -239,9 +260,42 @@ impl BatchRow for Quote {
     }
 }
 
-/// A stored status as its constant.
-fn spelled(text: &str, known: &[&'static str]) -> Result<&'static str, ProjectionError> {
-    known.iter().find(|status| **status == text).copied().ok_or_else(|| {
-        ProjectionError::Unexpected(format!("unknown status {text:?} in customer360"))
-    })
+/// Reading back what the tables store; a value that does not read back means the table and
+/// this code disagree.
+mod stored {
+    use chrono::{DateTime, NaiveDate, Utc};
+    use ltc_domain::money::Currency;
+    use uuid::Uuid;
+
+    use crate::ProjectionError;
+
+    fn unexpected(what: &str, text: &str) -> ProjectionError {
+        ProjectionError::Unexpected(format!("{text:?} is not a stored {what} in customer360"))
+    }
+
+    pub fn uuid(text: &str) -> Result<Uuid, ProjectionError> {
+        Uuid::parse_str(text).map_err(|_| unexpected("id", text))
+    }
+
+    pub fn day(text: &str) -> Result<NaiveDate, ProjectionError> {
+        text.parse().map_err(|_| unexpected("date", text))
+    }
+
+    pub fn time(text: &str) -> Result<DateTime<Utc>, ProjectionError> {
+        DateTime::parse_from_rfc3339(text)
+            .map(|at| at.with_timezone(&Utc))
+            .map_err(|_| unexpected("time", text))
+    }
+
+    pub fn currency(text: &str) -> Result<Currency, ProjectionError> {
+        Currency::new(text).map_err(|_| unexpected("currency", text))
+    }
+
+    pub fn spelled(text: &str, known: &[&'static str]) -> Result<&'static str, ProjectionError> {
+        known
+            .iter()
+            .find(|status| **status == text)
+            .copied()
+            .ok_or_else(|| unexpected("code", text))
+    }
 }

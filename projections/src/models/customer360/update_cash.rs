@@ -31,7 +31,7 @@ pub(super) fn order(
             let customer_id = id_text(customer_id.0);
             let quote_text = id_text(quote_id.0);
             let deal = rows.quotes.peek(tx, quote_id.0, &quote_text, |row| row.deal.clone())?;
-            let deal = deal.flatten();
+            let deal = deal.flatten().map(String::from);
             let units: i64 = lines.iter().map(|line| i64::from(line.quantity)).sum();
             tx.prepare_cached(
                 "INSERT INTO c360_orders (order_id, customer_id, quote_id, deal, currency, \

@@ -9,7 +9,7 @@ use rusqlite::{OptionalExtension, Params, Transaction};
 
 use super::codes::{self, quote_status};
 use super::deal_rows::{DealRows, LOST, OPEN, Opportunity, Quote, WON};
-use super::envelope::{Envelope, date_text, id_text, time_text};
+use super::envelope::{Envelope, id_text};
 use super::timeline::{self, Owner};
 use super::words;
 use crate::ProjectionError;
@@ -37,18 +37,18 @@ pub(super) fn opportunity(
             ..
         } => {
             let opened = Opportunity {
-                opportunity_id: id.to_owned(),
-                customer_id: id_text(customer_id.0),
-                name: name.clone(),
-                owner_id: id_text(ownership.owner.0),
-                stage: stage.0.clone(),
+                opportunity_id: recorded.stream.id,
+                customer_id: customer_id.0,
+                name: name.as_str().into(),
+                owner_id: ownership.owner.0,
+                stage: stage.0.as_str().into(),
                 status: OPEN,
                 amount_minor: amount.amount_minor,
-                currency: amount.currency.code().to_owned(),
+                currency: amount.currency,
                 probability_bps: probability.0,
-                forecast_category: codes::forecast_category(*forecast_category).to_owned(),
-                expected_close: date_text(*expected_close),
-                opened_at: time_text(*at),
+                forecast_category: codes::forecast_category(*forecast_category),
+                expected_close: *expected_close,
+                opened_at: *at,
                 closed_at: None,
             };
             rows.opportunities.create(recorded.stream.id, opened)?
@@ -61,10 +61,9 @@ pub(super) fn opportunity(
                 | OpportunityEvent::FollowUpCompleted { .. } => {}
                 OpportunityEvent::StageMoved { to, probability, forecast_category, .. }
                 | OpportunityEvent::Reopened { to, probability, forecast_category, .. } => {
-                    opportunity.stage = to.0.clone();
+                    opportunity.stage = to.0.as_str().into();
                     opportunity.probability_bps = probability.0;
-                    opportunity.forecast_category =
-                        codes::forecast_category(*forecast_category).to_owned();
+                    opportunity.forecast_category = codes::forecast_category(*forecast_category);
                     if matches!(event, OpportunityEvent::Reopened { .. }) {
                         opportunity.status = OPEN;
                         opportunity.closed_at = None;
@@ -74,29 +73,29 @@ pub(super) fn opportunity(
                     opportunity.amount_minor = to.amount_minor;
                 }
                 OpportunityEvent::ExpectedCloseChanged { to, .. } => {
-                    opportunity.expected_close = date_text(*to);
+                    opportunity.expected_close = *to;
                 }
                 OpportunityEvent::Won { stage, amount, at } => {
-                    opportunity.stage = stage.0.clone();
+                    opportunity.stage = stage.0.as_str().into();
                     opportunity.status = WON;
                     opportunity.amount_minor = amount.amount_minor;
                     opportunity.probability_bps = 10_000;
-                    opportunity.forecast_category = "closed".to_owned();
-                    opportunity.closed_at = Some(time_text(*at));
+                    opportunity.forecast_category = "closed";
+                    opportunity.closed_at = Some(*at);
                 }
                 OpportunityEvent::Lost { stage, at, .. } => {
-                    opportunity.stage = stage.0.clone();
+                    opportunity.stage = stage.0.as_str().into();
                     opportunity.status = LOST;
                     opportunity.probability_bps = 0;
-                    opportunity.forecast_category = "omitted".to_owned();
-                    opportunity.closed_at = Some(time_text(*at));
+                    opportunity.forecast_category = "omitted";
+                    opportunity.closed_at = Some(*at);
                 }
             }
             opportunity
         }
     };
     let text = words::opportunity(&event, &words::deal(Some(&opportunity.name)));
-    timeline::record(tx, envelope, Owner::Customer(&opportunity.customer_id), &text)
+    timeline::record(tx, envelope, Owner::Customer(&id_text(opportunity.customer_id)), &text)
 }
 
 pub(super) fn quote(
@@ -122,16 +121,16 @@ pub(super) fn quote(
                 .opportunities
                 .peek(tx, opportunity_id.0, &opportunity_text, |row| row.name.clone())?;
             let created = Quote {
-                quote_id: id.to_owned(),
-                customer_id: id_text(customer_id.0),
-                opportunity_id: opportunity_text,
+                quote_id: recorded.stream.id,
+                customer_id: customer_id.0,
+                opportunity_id: opportunity_id.0,
                 deal,
                 version: *version,
                 status: quote_status::DRAFT,
                 total_minor: total.amount_minor,
-                currency: total.currency.code().to_owned(),
-                valid_until: date_text(*valid_until),
-                created_at: time_text(*at),
+                currency: total.currency,
+                valid_until: *valid_until,
+                created_at: *at,
             };
             rows.quotes.create(recorded.stream.id, created)?
         }
@@ -142,7 +141,7 @@ pub(super) fn quote(
                 QuoteEvent::Revised { version, total, valid_until, .. } => {
                     quote.version = *version;
                     quote.total_minor = total.amount_minor;
-                    quote.valid_until = date_text(*valid_until);
+                    quote.valid_until = *valid_until;
                     quote_status::DRAFT
                 }
                 QuoteEvent::SubmittedForApproval { .. } => quote_status::PENDING_APPROVAL,
@@ -156,7 +155,7 @@ pub(super) fn quote(
         }
     };
     let text = words::quote(&event, &words::deal(quote.deal.as_deref()));
-    timeline::record(tx, envelope, Owner::Customer(&quote.customer_id), &text)
+    timeline::record(tx, envelope, Owner::Customer(&id_text(quote.customer_id)), &text)
 }
 
 /// The row of a stream that an event after its first changes. A stream whose first event never

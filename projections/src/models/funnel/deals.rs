@@ -277,7 +277,12 @@ impl Deal {
                     "UPDATE funnel_stage_visits SET left_on = ?3, days_in_stage = ?4 \
                      WHERE opportunity_id = ?1 AND visit_no = ?2",
                 )?
-                .execute(params![id, visit.visit_no, left_on, visit.days_in_stage()])?;
+                .execute(params![
+                    id,
+                    visit.visit_no,
+                    left_on,
+                    visit.days_in_stage()
+                ])?;
             }
         }
         Ok(())

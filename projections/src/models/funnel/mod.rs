@@ -114,7 +114,9 @@ impl Projection for Funnel {
     ) -> Result<(), ProjectionError> {
         match event.stream.kind.as_str() {
             "lead" => apply::lead(tx, event),
-            "opportunity" => apply_opportunity::apply(tx, &mut self.deals, &mut self.pipelines, event),
+            "opportunity" => {
+                apply_opportunity::apply(tx, &mut self.deals, &mut self.pipelines, event)
+            }
             "customer" => apply::customer(tx, event),
             "quote" => apply::quote(tx, event),
             _ => Ok(()),
