@@ -73,7 +73,9 @@ const CACHE_KIB_LIVE: i64 = 32 * 1024;
 /// The cache of a rebuild's writer: a rebuild touches every table's B-trees, and a page evicted
 /// from the cache is a `pread` (if not a write) the next time an event needs it. A rebuild runs
 /// two writers (`rebuild.rs`), so this is counted twice against the 200 MB a 5M-event rebuild
-/// may take: at 64 MiB each its peak was 205 MB, at 48 MiB see BENCHMARKS.md.
+/// may take: at 64 MiB each its peak was 205 MB. Since a rebuild keeps its deals' rows in memory
+/// across batches (`models::batch_rows`), those take the room of 8 MiB per writer: at 40 MiB a
+/// 5M-event rebuild peaks at 182 MB (48 MiB: 199 MB; BENCHMARKS.md).
 const CACHE_KIB_REBUILD: i64 = 40 * 1024;
 
 /// Opens a read-write connection to a read-model file (creating it) with the checkpoint table.

@@ -83,12 +83,10 @@ impl Projection for EventCounts {
         EventCounts::TABLES
     }
 
-    /// Per cent of an all-models rebuild's time (profile of the medium history, BENCHMARKS.md),
-    /// measured before it folded its batches, which took it to ≈ 3 %. Kept at 6: with it the two
-    /// rebuild groups measured even at 1M events (44.9 % and 43.9 % of the samples), and 3 moves
-    /// collections to the other group, a split nobody has measured.
+    /// Per cent of an all-models rebuild's work: each model rebuilt alone from the 1M-event log,
+    /// less what the cheapest takes (reading the log), on 2026-12-01 (BENCHMARKS.md).
     fn rebuild_cost(&self) -> u32 {
-        6
+        4
     }
 
     fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {

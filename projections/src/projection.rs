@@ -32,8 +32,9 @@ use rusqlite::Transaction;
 /// committed tables may hold. The one exception is what `apply` buffers for the batch in hand:
 /// the runner writes it with [`Projection::flush`] before the batch commits, or forgets it with
 /// [`Projection::discard`] when the batch rolls back. A row it buffers is no longer what its
-/// table says until the flush, so its own later reads of that row in the batch must come from
-/// the buffer (`models::batch_rows`). (Prepared statements need no field: `tx.prepare_cached`
+/// table says until it is written, so its own later reads of that row must come from the buffer
+/// (`models::batch_rows`). In a rebuild ([`Projection::keep_across_batches`]) a buffer may also
+/// outlive its batch, written at a later flush or at [`Projection::finish`]. (Prepared statements need no field: `tx.prepare_cached`
 /// keeps them in the connection.)
 pub trait Projection: Send {
     /// The projection's stable name: the key of its checkpoint, and how an operator names it.
@@ -97,7 +98,9 @@ pub trait Projection: Send {
     /// unless every projection in it reaches the end, so from now on what `apply` buffers may
     /// stay in memory across batches, with the checkpoints running ahead of the tables, and be
     /// written when it suits (a row once its stream has settled, `models::batch_rows`) and all
-    /// of it at [`Projection::finish`]. A live runner never calls it.
+    /// of it at [`Projection::finish`]. A live runner never calls it. A projection that
+    /// overrides (or wraps another's) `keep_across_batches` overrides (or passes on) `finish`
+    /// too, or what it kept is never written.
     fn keep_across_batches(&mut self) {}
 
     /// A rebuild's last write, after its last batch, in a transaction of its own: whatever is

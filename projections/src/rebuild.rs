@@ -70,8 +70,8 @@ pub struct Progress {
     pub events_per_second: u64,
     /// At the rate so far; `None` until there is a rate, and while finishing.
     pub eta: Option<Duration>,
-    /// Every event is applied and the rebuild is writing its last part: the second file merged
-    /// into the first, the query-only indexes sorted, the file synced. A 5M-event rebuild
+    /// Every event is applied and the rebuild is writing its last part: the rows the
+    /// projections kept across batches, the second file merged into the first, the query-only indexes sorted, the file synced. A 5M-event rebuild
     /// spends tens of seconds here, with nothing left to count.
     pub finishing: bool,
 }

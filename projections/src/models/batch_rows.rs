@@ -90,7 +90,8 @@ impl<R: BatchRow> BatchRows<R> {
 
     /// A row the batch's event creates; inserted at the flush. Creating one that the batch
     /// already holds is refused here; one the table already has fails the insert at the flush,
-    /// which the runner reports at the batch's last position rather than the creating event's.
+    /// which the runner reports at the batch's last position rather than the creating event's
+    /// (in a rebuild, at the position of the batch, or of the rebuild's end, that writes it).
     pub fn create(&mut self, id: Uuid, row: R) -> Result<&mut R, ProjectionError> {
         match self.by_id.entry(id) {
             Entry::Occupied(_) => {

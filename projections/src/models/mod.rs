@@ -4,7 +4,7 @@
 //!
 //! Shared by all of them: [`period`] (months and quarters as stable keys), [`decode`] (one
 //! place that turns an envelope into a domain event) and [`batch_rows`] (rows a batch rewrites,
-//! kept in memory until its flush).
+//! kept in memory until its flush, in a rebuild until their stream settles).
 
 pub mod batch_rows;
 pub mod collections;

@@ -23,6 +23,18 @@ pub(super) fn opportunity(
 ) -> Result<(), ProjectionError> {
     let event: OpportunityEvent = decode(recorded)?;
     let id = envelope.stream_id.as_str();
+    if let OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } =
+        &event
+    {
+        // Work on the deal, not a change to it: the row is read, not taken into the batch, so a
+        // live batch does not write it back unchanged.
+        let read = rows
+            .opportunities
+            .peek(tx, recorded.stream.id, id, |row| (row.customer_id, row.name.clone()))?;
+        let (customer_id, name) = routed(read, id)?;
+        let text = words::opportunity(&event, &words::deal(Some(&name)));
+        return timeline::record(tx, envelope, Owner::Customer(&id_text(customer_id)), &text);
+    }
     let opportunity = match &event {
         OpportunityEvent::Opened {
             customer_id,
@@ -161,10 +173,7 @@ pub(super) fn quote(
 /// The row of a stream that an event after its first changes. A stream whose first event never
 /// reached this read model cannot be routed to a customer: the projection and the log disagree,
 /// so that is an error, never a skip.
-pub(super) fn routed<'r, R>(
-    row: Option<&'r mut R>,
-    id: &str,
-) -> Result<&'r mut R, ProjectionError> {
+pub(super) fn routed<T>(row: Option<T>, id: &str) -> Result<T, ProjectionError> {
     row.ok_or_else(|| ProjectionError::Unexpected(format!("no row for stream {id}")))
 }
 

@@ -1,5 +1,6 @@
 //! A deal's `forecast_deals` row, which every event of the deal rewrites: the batch keeps its
-//! deals in [`BatchRows`] and writes each once at the flush. Versions are appended as events come
+//! deals in [`BatchRows`] and writes each once at the flush (a rebuild: once the deal closes or
+//! goes idle, `models::batch_rows`). Versions are appended as events come
 //! (`apply.rs`), from the deal as it stands there.
 
 use rusqlite::{OptionalExtension, Transaction, params};

@@ -1,7 +1,7 @@
 //! How each event the funnel wants changes its tables: leads, customers and quotes here, the
-//! opportunity's own events in `apply_opportunity.rs`. Each write is one cached statement; what
-//! an event does not carry (the stage an opportunity is in, the quote's opportunity) is looked
-//! up inside the statement, never read into memory first.
+//! opportunity's own events in `apply_opportunity.rs`, which change the deal the batch holds
+//! (`deals.rs`). Each write here is one cached statement; what an event does not carry (the
+//! quote's opportunity) is looked up inside the statement, never read into memory first.
 
 use ltc_domain::customer::CustomerEvent;
 use ltc_domain::lead::LeadEvent;

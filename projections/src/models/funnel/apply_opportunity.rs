@@ -4,7 +4,7 @@
 //! "Reached" is monotone and counts skipped stages: entering an open stage marks it and every
 //! open stage before it in the opportunity's own pipeline (a deal that jumps from qualification
 //! to proposal has passed needs analysis); a win marks every open stage and the won stage; a loss
-//! marks only the lost stage. Reopening changes no mark. Day counts are whole days between two
+//! marks only the lost stage. Reopening enters an open stage like any other entry. Day counts are whole days between two
 //! dates. Each event changes the deal as the batch holds it (`deals.rs`), written at the flush.
 
 use chrono::NaiveDate;

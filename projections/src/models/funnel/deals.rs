@@ -1,7 +1,8 @@
 //! An opportunity's funnel rows: its `funnel_opportunities` row, one `funnel_stages` row per
 //! stage of its pipeline, and its stays in a stage (`funnel_stage_visits`). Every event of the
 //! opportunity rewrites some of them, so the batch keeps the opportunity as a [`Deal`] in
-//! [`BatchRows`] and writes what changed once, at the flush (a rebuild: once the deal closes).
+//! [`BatchRows`] and writes what changed once, at the flush (a rebuild: once the deal closes or
+//! goes idle, `models::batch_rows`).
 //! `apply_opportunity.rs` says how each event changes a deal.
 
 use std::collections::HashSet;
@@ -82,7 +83,8 @@ impl Visit {
     }
 }
 
-/// Every pipeline the deals have opened with, each held once: most deals share one.
+/// Every pipeline the deals have opened with, each held once: most deals share one. It grows
+/// only with the pipelines a company configures over the years, a handful.
 #[derive(Debug, Default)]
 pub(super) struct Pipelines {
     known: HashSet<Arc<[StageDef]>>,
