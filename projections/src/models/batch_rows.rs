@@ -129,6 +129,19 @@ impl<R: BatchRow> BatchRows<R> {
         }
     }
 
+    /// [`BatchRows::get_mut`] for an event after its stream's first: a stream with no row means
+    /// the read model missed that first event (it and the log disagree), an error, never a skip.
+    pub fn existing(
+        &mut self,
+        tx: &Transaction<'_>,
+        id: Uuid,
+        id_text: &str,
+    ) -> Result<&mut R, ProjectionError> {
+        self.get_mut(tx, id, id_text)?.ok_or_else(|| {
+            ProjectionError::Unexpected(format!("stream {id_text} has no row before this event"))
+        })
+    }
+
     /// Looks at the row as it stands without taking it into the batch: from the batch if it holds
     /// it, else read from the table (and not kept, so an unchanged row is never written back).
     pub fn peek<T>(

@@ -4,7 +4,8 @@
 //!
 //! Shared by all of them: [`period`] (months and quarters as stable keys), [`decode`] (one
 //! place that turns an envelope into a domain event) and [`batch_rows`] (rows a batch rewrites,
-//! kept in memory until its flush, in a rebuild until their stream settles).
+//! kept in memory until its flush, in a rebuild until their stream settles) with [`stored`]
+//! (reading such a row's values back).
 
 pub mod batch_rows;
 pub mod collections;
@@ -16,6 +17,7 @@ pub mod leads;
 pub mod period;
 pub mod reps;
 pub mod stalled;
+pub mod stored;
 
 use crate::Projection;
 

@@ -5,13 +5,14 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::money::Currency;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
 
 use super::codes::{self, quote_status};
 use super::envelope::{date_text, id_text, time_text};
 use crate::ProjectionError;
 use crate::models::batch_rows::{BatchRow, BatchRows};
+use crate::models::stored;
 
 /// The batch's opportunities and quotes.
 #[derive(Debug, Default)]
@@ -70,47 +71,15 @@ pub(super) const LOST: &str = "lost";
 
 impl BatchRow for Opportunity {
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Opportunity>, ProjectionError> {
-        type Texts = (String, String, String, String, String, String, String, String);
-        let row: Option<(Texts, String, Option<String>, i64, u32)> = tx
+        let row = tx
             .prepare_cached(
-                "SELECT customer_id, name, owner_id, stage, status, currency, forecast_category, \
-                 expected_close, opened_at, closed_at, amount_minor, probability_bps \
-                 FROM c360_opportunities WHERE opportunity_id = ?1",
+                "SELECT opportunity_id, customer_id, name, owner_id, stage, status, amount_minor, \
+                 currency, probability_bps, forecast_category, expected_close, opened_at, \
+                 closed_at FROM c360_opportunities WHERE opportunity_id = ?1",
             )?
-            .query_row([id], |row| {
-                let texts = (
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                    row.get(7)?,
-                );
-                Ok((texts, row.get(8)?, row.get(9)?, row.get(10)?, row.get(11)?))
-            })
+            .query_row([id], |row| Ok(Opportunity::read(row)))
             .optional()?;
-        let Some((texts, opened_at, closed_at, amount_minor, probability_bps)) = row else {
-            return Ok(None);
-        };
-        let (customer_id, name, owner_id, stage, status, currency, category, expected_close) =
-            texts;
-        Ok(Some(Opportunity {
-            opportunity_id: stored::uuid(id)?,
-            customer_id: stored::uuid(&customer_id)?,
-            name: name.into(),
-            owner_id: stored::uuid(&owner_id)?,
-            stage: stage.into(),
-            status: stored::spelled(&status, &[OPEN, WON, LOST])?,
-            amount_minor,
-            currency: stored::currency(&currency)?,
-            probability_bps,
-            forecast_category: stored::spelled(&category, &codes::FORECAST_CATEGORIES)?,
-            expected_close: stored::day(&expected_close)?,
-            opened_at: stored::time(&opened_at)?,
-            closed_at: closed_at.as_deref().map(stored::time).transpose()?,
-        }))
+        row.transpose()
     }
 
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
@@ -182,39 +151,15 @@ pub(super) struct Quote {
 
 impl BatchRow for Quote {
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Quote>, ProjectionError> {
-        type Texts = (String, String, Option<String>, String, String, String, String);
-        let row: Option<(Texts, u32, i64)> = tx
+        let row = tx
             .prepare_cached(
-                "SELECT customer_id, opportunity_id, deal, status, currency, valid_until, \
-                 created_at, version, total_minor FROM c360_quotes WHERE quote_id = ?1",
+                "SELECT quote_id, customer_id, opportunity_id, deal, version, status, \
+                 total_minor, currency, valid_until, created_at FROM c360_quotes \
+                 WHERE quote_id = ?1",
             )?
-            .query_row([id], |row| {
-                let texts = (
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                );
-                Ok((texts, row.get(7)?, row.get(8)?))
-            })
+            .query_row([id], |row| Ok(Quote::read(row)))
             .optional()?;
-        let Some((texts, version, total_minor)) = row else { return Ok(None) };
-        let (customer_id, opportunity_id, deal, status, currency, valid_until, created_at) = texts;
-        Ok(Some(Quote {
-            quote_id: stored::uuid(id)?,
-            customer_id: stored::uuid(&customer_id)?,
-            opportunity_id: stored::uuid(&opportunity_id)?,
-            deal: deal.map(String::into_boxed_str),
-            version,
-            status: stored::spelled(&status, &quote_status::STORED)?,
-            total_minor,
-            currency: stored::currency(&currency)?,
-            valid_until: stored::day(&valid_until)?,
-            created_at: stored::time(&created_at)?,
-        }))
+        row.transpose()
     }
 
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
@@ -260,42 +205,48 @@ impl BatchRow for Quote {
     }
 }
 
-/// Reading back what the tables store; a value that does not read back means the table and
-/// this code disagree.
-mod stored {
-    use chrono::{DateTime, NaiveDate, Utc};
-    use ltc_domain::money::Currency;
-    use uuid::Uuid;
-
-    use crate::ProjectionError;
-
-    fn unexpected(what: &str, text: &str) -> ProjectionError {
-        ProjectionError::Unexpected(format!("{text:?} is not a stored {what} in customer360"))
+impl Opportunity {
+    /// The row `load` selects, read back (parsing is the projection's business, so its errors
+    /// are not SQLite's).
+    fn read(row: &Row<'_>) -> Result<Opportunity, ProjectionError> {
+        let text = |index| row.get::<_, String>(index);
+        Ok(Opportunity {
+            opportunity_id: stored::uuid(&text(0)?)?,
+            customer_id: stored::uuid(&text(1)?)?,
+            name: text(2)?.into(),
+            owner_id: stored::uuid(&text(3)?)?,
+            stage: text(4)?.into(),
+            status: stored::one_of(&text(5)?, &[OPEN, WON, LOST])?,
+            amount_minor: row.get(6)?,
+            currency: stored::currency(&text(7)?)?,
+            probability_bps: row.get(8)?,
+            forecast_category: stored::one_of(&text(9)?, &codes::FORECAST_CATEGORIES)?,
+            expected_close: stored::day(&text(10)?)?,
+            opened_at: stored::time(&text(11)?)?,
+            closed_at: row
+                .get::<_, Option<String>>(12)?
+                .as_deref()
+                .map(stored::time)
+                .transpose()?,
+        })
     }
+}
 
-    pub fn uuid(text: &str) -> Result<Uuid, ProjectionError> {
-        Uuid::parse_str(text).map_err(|_| unexpected("id", text))
-    }
-
-    pub fn day(text: &str) -> Result<NaiveDate, ProjectionError> {
-        text.parse().map_err(|_| unexpected("date", text))
-    }
-
-    pub fn time(text: &str) -> Result<DateTime<Utc>, ProjectionError> {
-        DateTime::parse_from_rfc3339(text)
-            .map(|at| at.with_timezone(&Utc))
-            .map_err(|_| unexpected("time", text))
-    }
-
-    pub fn currency(text: &str) -> Result<Currency, ProjectionError> {
-        Currency::new(text).map_err(|_| unexpected("currency", text))
-    }
-
-    pub fn spelled(text: &str, known: &[&'static str]) -> Result<&'static str, ProjectionError> {
-        known
-            .iter()
-            .find(|status| **status == text)
-            .copied()
-            .ok_or_else(|| unexpected("code", text))
+impl Quote {
+    /// The row `load` selects, read back.
+    fn read(row: &Row<'_>) -> Result<Quote, ProjectionError> {
+        let text = |index| row.get::<_, String>(index);
+        Ok(Quote {
+            quote_id: stored::uuid(&text(0)?)?,
+            customer_id: stored::uuid(&text(1)?)?,
+            opportunity_id: stored::uuid(&text(2)?)?,
+            deal: row.get::<_, Option<String>>(3)?.map(String::into_boxed_str),
+            version: row.get(4)?,
+            status: stored::one_of(&text(5)?, &quote_status::STORED)?,
+            total_minor: row.get(6)?,
+            currency: stored::currency(&text(7)?)?,
+            valid_until: stored::day(&text(8)?)?,
+            created_at: stored::time(&text(9)?)?,
+        })
     }
 }

@@ -66,7 +66,7 @@ pub(super) fn opportunity(
             rows.opportunities.create(recorded.stream.id, opened)?
         }
         _ => {
-            let opportunity = routed(rows.opportunities.get_mut(tx, recorded.stream.id, id)?, id)?;
+            let opportunity = rows.opportunities.existing(tx, recorded.stream.id, id)?;
             match &event {
                 OpportunityEvent::Opened { .. }
                 | OpportunityEvent::FollowUpScheduled { .. }
@@ -147,7 +147,7 @@ pub(super) fn quote(
             rows.quotes.create(recorded.stream.id, created)?
         }
         _ => {
-            let quote = routed(rows.quotes.get_mut(tx, recorded.stream.id, id)?, id)?;
+            let quote = rows.quotes.existing(tx, recorded.stream.id, id)?;
             quote.status = match &event {
                 QuoteEvent::Created { .. } => quote.status,
                 QuoteEvent::Revised { version, total, valid_until, .. } => {

@@ -16,11 +16,11 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::Pending;
 use super::counts::PendingCounts;
-use super::deals::PendingDeals;
 use super::model::{self, Outcome};
 use super::schema::timestamp;
 use crate::ProjectionError;
 use crate::models::decode::decode;
+use crate::models::stored;
 
 /// A deal's status as the tables spell it.
 pub const OPEN: &str = "open";
@@ -106,35 +106,35 @@ pub(super) fn opportunity(
             insert_version(tx, deal, event)
         }
         OpportunityEvent::StageMoved { to, probability, forecast_category, at, .. } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             enter_open_stage(deal, to.0, probability.0, forecast_category, at);
             insert_version(tx, deal, event)
         }
         OpportunityEvent::Reopened { to, probability, forecast_category, at } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             enter_open_stage(deal, to.0, probability.0, forecast_category, at);
             insert_version(tx, deal, event)?;
             model::untrain(tx, counts, id)
         }
         OpportunityEvent::AmountChanged { to, .. } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             deal.amount_minor = to.amount_minor;
             deal.last_activity_at = timestamp(event.occurred_at);
             insert_version(tx, deal, event)
         }
         OpportunityEvent::ExpectedCloseChanged { to, .. } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             deal.expected_close = to;
             deal.last_activity_at = timestamp(event.occurred_at);
             insert_version(tx, deal, event)
         }
         OpportunityEvent::Won { stage, amount, at } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             let closing = Closing { stage, at, won_minor: Some(amount.amount_minor) };
             close(tx, counts, deal, closing, event)
         }
         OpportunityEvent::Lost { stage, at, .. } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             close(tx, counts, deal, Closing { stage, at, won_minor: None }, event)
         }
         OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } => {
@@ -246,18 +246,6 @@ fn enter_open_stage(
     deal.last_activity_at = timestamp(at);
 }
 
-/// The deal an event other than its opening changes, which must have been opened.
-fn opened<'d>(
-    tx: &Transaction<'_>,
-    deals: &'d mut PendingDeals,
-    event: &RecordedEvent,
-    id: &str,
-) -> Result<&'d mut Deal, ProjectionError> {
-    deals.get_mut(tx, event.stream.id, id)?.ok_or_else(|| {
-        ProjectionError::Unexpected(format!("opportunity {id} changed before it opened"))
-    })
-}
-
 /// How a deal closed: won (for an amount) or lost, in a closing stage, at a time.
 struct Closing {
     stage: StageKey,
@@ -274,7 +262,7 @@ fn close(
     closing: Closing,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
-    let previous_activity = parse_time(&deal.last_activity_at)?;
+    let previous_activity = stored::time(&deal.last_activity_at)?;
     let outcome = match closing.won_minor {
         Some(won_minor) => {
             deal.amount_minor = won_minor;
@@ -324,16 +312,6 @@ fn insert_version(
         deal.closed_on.map(|day| day.to_string()),
     ])?;
     Ok(())
-}
-
-pub(super) fn parse_day(text: &str) -> Result<NaiveDate, ProjectionError> {
-    text.parse().map_err(|_| ProjectionError::Unexpected(format!("{text:?} is not a stored date")))
-}
-
-pub(super) fn parse_time(text: &str) -> Result<DateTime<Utc>, ProjectionError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|at| at.with_timezone(&Utc))
-        .map_err(|_| ProjectionError::Unexpected(format!("{text:?} is not a stored time")))
 }
 
 fn position(event: &RecordedEvent) -> i64 {

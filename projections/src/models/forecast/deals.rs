@@ -5,9 +5,10 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::apply::{CATEGORIES, Deal, LOST, OPEN, WON, parse_day};
+use super::apply::{CATEGORIES, Deal, LOST, OPEN, WON};
 use crate::ProjectionError;
 use crate::models::batch_rows::{BatchRow, BatchRows};
+use crate::models::stored;
 
 /// The batch's deals.
 pub(super) type PendingDeals = BatchRows<Deal>;
@@ -36,12 +37,12 @@ impl BatchRow for Deal {
                         team: row.get(3)?,
                         currency: row.get(4)?,
                         amount_minor: row.get(5)?,
-                        expected_close: parse_day(&expected_close)?,
+                        expected_close: stored::day(&expected_close)?,
                         stage: row.get(7)?,
                         probability_bps: row.get(8)?,
-                        forecast_category: static_key(&category, &CATEGORIES)?,
-                        status: static_key(&status, &[OPEN, WON, LOST])?,
-                        closed_on: closed_on.as_deref().map(parse_day).transpose()?,
+                        forecast_category: stored::one_of(&category, &CATEGORIES)?,
+                        status: stored::one_of(&status, &[OPEN, WON, LOST])?,
+                        closed_on: closed_on.as_deref().map(stored::day).transpose()?,
                         opened_at: row.get(12)?,
                         last_activity_at: row.get(13)?,
                     })
@@ -105,10 +106,4 @@ impl BatchRow for Deal {
     fn settled(&self) -> bool {
         self.status != OPEN
     }
-}
-
-fn static_key(text: &str, keys: &[&'static str]) -> Result<&'static str, ProjectionError> {
-    keys.iter().find(|key| **key == text).copied().ok_or_else(|| {
-        ProjectionError::Unexpected(format!("unknown key {text:?} in forecast_deals"))
-    })
 }

@@ -67,11 +67,11 @@ pub fn apply(
             enter(deal, visit_no, &stage, Reach::OpenStage, at.date_naive());
         }
         OpportunityEvent::StageMoved { to, at, .. } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             enter(deal, visit_no, &to, Reach::OpenStage, at.date_naive());
         }
         OpportunityEvent::Reopened { to, at, .. } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             enter(deal, visit_no, &to, Reach::OpenStage, at.date_naive());
             deal.status = OPEN;
             deal.closed_on = None;
@@ -79,12 +79,12 @@ pub fn apply(
             deal.row_changed = true;
         }
         OpportunityEvent::AmountChanged { to, .. } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             deal.amount_minor = to.amount_minor;
             deal.row_changed = true;
         }
         OpportunityEvent::Won { stage, amount, at } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             let day = at.date_naive();
             enter(deal, visit_no, &stage, Reach::Won, day);
             deal.status = WON;
@@ -94,7 +94,7 @@ pub fn apply(
             deal.row_changed = true;
         }
         OpportunityEvent::Lost { stage, at, .. } => {
-            let deal = opened(tx, deals, event, id)?;
+            let deal = deals.existing(tx, event.stream.id, id)?;
             let day = at.date_naive();
             enter(deal, visit_no, &stage, Reach::Lost, day);
             deal.status = LOST;
@@ -107,18 +107,6 @@ pub fn apply(
         | OpportunityEvent::FollowUpCompleted { .. } => {}
     }
     Ok(())
-}
-
-/// The deal an event of a later kind than `Opened` changes.
-fn opened<'d>(
-    tx: &Transaction<'_>,
-    deals: &'d mut PendingDeals,
-    event: &RecordedEvent,
-    id: &str,
-) -> Result<&'d mut Deal, ProjectionError> {
-    deals.get_mut(tx, event.stream.id, id)?.ok_or_else(|| {
-        ProjectionError::Unexpected(format!("opportunity {id} changed before it opened"))
-    })
 }
 
 /// The opportunity enters `stage` on `day`: the stay it was in ends, a new one begins, and the

@@ -10,13 +10,14 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ltc_domain::money::Currency;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, Row, Transaction, params};
 use uuid::Uuid;
 
 use super::shared::uuid_text;
 use crate::ProjectionError;
 use crate::models::batch_rows::{BatchRow, BatchRows};
 use crate::models::period::Period;
+use crate::models::stored;
 
 /// The batch's deals.
 pub(super) type PendingDeals = BatchRows<Deal>;
@@ -114,10 +115,10 @@ impl BatchRow for Deal {
             let reached_on: Option<String> = row.get(2)?;
             stages.push(StageDef {
                 key: row.get::<_, String>(0)?.into(),
-                outcome: spelled(&row.get::<_, String>(1)?)?,
+                outcome: stored::one_of(&row.get::<_, String>(1)?, &[OPEN, WON, LOST])?,
             });
             deal.reached.push(Reached {
-                on: reached_on.as_deref().map(day).transpose()?,
+                on: reached_on.as_deref().map(stored::day).transpose()?,
                 stored: reached_on.is_some(),
             });
         }
@@ -131,8 +132,8 @@ impl BatchRow for Deal {
             deal.visits.push(Visit {
                 visit_no: row.get(0)?,
                 stage: row.get::<_, String>(1)?.into(),
-                outcome: spelled(&row.get::<_, String>(2)?)?,
-                entered_on: day(&row.get::<_, String>(3)?)?,
+                outcome: stored::one_of(&row.get::<_, String>(2)?, &[OPEN, WON, LOST])?,
+                entered_on: stored::day(&row.get::<_, String>(3)?)?,
                 left_on: None,
                 stored: true,
             });
@@ -214,45 +215,38 @@ impl BatchRow for Deal {
 
 /// A deal's `funnel_opportunities` row, with no stages or stays yet.
 fn load_opportunity(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
-    type Texts = (String, String, Option<String>, String, String, String, Option<String>);
-    let row: Option<(Texts, i64, Option<i64>)> = tx
+    let row = tx
         .prepare_cached(
-            "SELECT customer_id, owner_id, team_id, currency, opened_on, status, closed_on, \
-             amount_minor, cycle_days FROM funnel_opportunities WHERE opportunity_id = ?1",
+            "SELECT opportunity_id, customer_id, owner_id, team_id, currency, amount_minor, \
+             opened_on, status, closed_on, cycle_days FROM funnel_opportunities \
+             WHERE opportunity_id = ?1",
         )?
-        .query_row([id], |row| {
-            let texts = (
-                row.get(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get(4)?,
-                row.get(5)?,
-                row.get(6)?,
-            );
-            Ok((texts, row.get(7)?, row.get(8)?))
-        })
+        .query_row([id], |row| Ok(read_opportunity(row)))
         .optional()?;
-    let Some((texts, amount_minor, cycle_days)) = row else { return Ok(None) };
-    let (customer_id, owner_id, team_id, currency, opened_on, status, closed_on) = texts;
-    Ok(Some(Deal {
-        id: uuid(id)?,
-        customer_id: uuid(&customer_id)?,
-        owner_id: uuid(&owner_id)?,
-        team_id: team_id.as_deref().map(uuid).transpose()?,
-        currency: Currency::new(&currency).map_err(|error| {
-            ProjectionError::Unexpected(format!("stored currency {currency:?}: {error}"))
-        })?,
-        amount_minor,
-        opened_on: day(&opened_on)?,
-        status: spelled(&status)?,
-        closed_on: closed_on.as_deref().map(day).transpose()?,
-        cycle_days,
+    row.transpose()
+}
+
+/// The row `load_opportunity` selects, read back (parsing is the projection's business, so its
+/// errors are not SQLite's).
+fn read_opportunity(row: &Row<'_>) -> Result<Deal, ProjectionError> {
+    let text = |index| row.get::<_, String>(index);
+    let optional = |index| row.get::<_, Option<String>>(index);
+    Ok(Deal {
+        id: stored::uuid(&text(0)?)?,
+        customer_id: stored::uuid(&text(1)?)?,
+        owner_id: stored::uuid(&text(2)?)?,
+        team_id: optional(3)?.as_deref().map(stored::uuid).transpose()?,
+        currency: stored::currency(&text(4)?)?,
+        amount_minor: row.get(5)?,
+        opened_on: stored::day(&text(6)?)?,
+        status: stored::one_of(&text(7)?, &[OPEN, WON, LOST])?,
+        closed_on: optional(8)?.as_deref().map(stored::day).transpose()?,
+        cycle_days: row.get(9)?,
         row_changed: false,
         pipeline: Arc::new([]),
         reached: Vec::new(),
         visits: Vec::new(),
-    }))
+    })
 }
 
 impl Deal {
@@ -289,22 +283,4 @@ impl Deal {
         }
         Ok(())
     }
-}
-
-/// A stored id.
-fn uuid(text: &str) -> Result<Uuid, ProjectionError> {
-    Uuid::parse_str(text)
-        .map_err(|_| ProjectionError::Unexpected(format!("{text:?} is not a stored id")))
-}
-
-/// A stored status or outcome as its constant.
-fn spelled(text: &str) -> Result<&'static str, ProjectionError> {
-    [OPEN, WON, LOST].into_iter().find(|known| *known == text).ok_or_else(|| {
-        ProjectionError::Unexpected(format!("unknown status or outcome {text:?} in the funnel"))
-    })
-}
-
-/// A stored `YYYY-MM-DD` date.
-fn day(text: &str) -> Result<NaiveDate, ProjectionError> {
-    text.parse().map_err(|_| ProjectionError::Unexpected(format!("{text:?} is not a stored date")))
 }

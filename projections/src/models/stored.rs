@@ -1,0 +1,60 @@
+//! Reading back what the read models' tables store (ids, dates, times, currencies, codes), for a
+//! projection that loads a row into memory (`batch_rows`). A value that does not read back means
+//! the table and the code that wrote it disagree: an error, never a default.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use ltc_domain::money::Currency;
+use uuid::Uuid;
+
+use crate::ProjectionError;
+
+fn unreadable(what: &str, text: &str) -> ProjectionError {
+    ProjectionError::Unexpected(format!("{text:?} is not a stored {what}"))
+}
+
+/// An id, stored as lower-case hyphenated text.
+pub fn uuid(text: &str) -> Result<Uuid, ProjectionError> {
+    Uuid::parse_str(text).map_err(|_| unreadable("id", text))
+}
+
+/// A date, stored as `YYYY-MM-DD`.
+pub fn day(text: &str) -> Result<NaiveDate, ProjectionError> {
+    text.parse().map_err(|_| unreadable("date", text))
+}
+
+/// A time, stored as RFC 3339.
+pub fn time(text: &str) -> Result<DateTime<Utc>, ProjectionError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|at| at.with_timezone(&Utc))
+        .map_err(|_| unreadable("time", text))
+}
+
+/// A currency, stored as its ISO 4217 code.
+pub fn currency(text: &str) -> Result<Currency, ProjectionError> {
+    Currency::new(text).map_err(|_| unreadable("currency", text))
+}
+
+/// A status, outcome or category: one of the constants the table is written with.
+pub fn one_of(text: &str, known: &[&'static str]) -> Result<&'static str, ProjectionError> {
+    known.iter().find(|code| **code == text).copied().ok_or_else(|| unreadable("code", text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_the_tables_store_reads_back_and_anything_else_is_an_error() {
+        let id = Uuid::from_u128(42);
+        assert_eq!(uuid(&id.to_string()).unwrap(), id);
+        assert_eq!(day("2026-12-01").unwrap(), NaiveDate::from_ymd_opt(2026, 12, 1).unwrap());
+        assert_eq!(time("2026-12-01T07:05:00Z").unwrap().to_rfc3339(), "2026-12-01T07:05:00+00:00");
+        assert_eq!(currency("EUR").unwrap().code(), "EUR");
+        assert_eq!(one_of("won", &["open", "won"]).unwrap(), "won");
+        assert!(matches!(uuid("x"), Err(ProjectionError::Unexpected(_))));
+        assert!(matches!(day("2026-13-01"), Err(ProjectionError::Unexpected(_))));
+        assert!(matches!(time("yesterday"), Err(ProjectionError::Unexpected(_))));
+        assert!(matches!(currency("euro"), Err(ProjectionError::Unexpected(_))));
+        assert!(matches!(one_of("lost", &["open", "won"]), Err(ProjectionError::Unexpected(_))));
+    }
+}
