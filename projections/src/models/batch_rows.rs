@@ -191,7 +191,8 @@ impl<R: BatchRow> BatchRows<R> {
         written
     }
 
-    /// Writes every row held, in key order, and forgets them all: a rebuild's last write.
+    /// Writes every row held, in key order, and forgets them all: a live runner's every flush,
+    /// a rebuild's last write.
     pub fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         self.order.clear();
         self.order.extend(self.by_id.keys().copied());
