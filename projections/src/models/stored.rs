@@ -4,9 +4,22 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::money::Currency;
+use rusqlite::{OptionalExtension, Row, Transaction};
 use uuid::Uuid;
 
 use crate::ProjectionError;
+
+/// The one row `sql` selects for the key `id` (its `?1`), read back by `read`; `None` if the
+/// table has none. `read`'s errors are the projection's (a value that does not read back), not
+/// SQLite's, so they pass through `query_row` as its value.
+pub fn row<T>(
+    tx: &Transaction<'_>,
+    sql: &str,
+    id: &str,
+    read: impl FnOnce(&Row<'_>) -> Result<T, ProjectionError>,
+) -> Result<Option<T>, ProjectionError> {
+    tx.prepare_cached(sql)?.query_row([id], |row| Ok(read(row))).optional()?.transpose()
+}
 
 fn unreadable(what: &str, text: &str) -> ProjectionError {
     ProjectionError::Unexpected(format!("{text:?} is not a stored {what}"))

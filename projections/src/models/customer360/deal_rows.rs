@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::money::Currency;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Row, Transaction, params};
 use uuid::Uuid;
 
 use super::codes::{self, quote_status};
@@ -71,15 +71,14 @@ pub(super) const LOST: &str = "lost";
 
 impl BatchRow for Opportunity {
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Opportunity>, ProjectionError> {
-        let row = tx
-            .prepare_cached(
-                "SELECT opportunity_id, customer_id, name, owner_id, stage, status, amount_minor, \
-                 currency, probability_bps, forecast_category, expected_close, opened_at, \
-                 closed_at FROM c360_opportunities WHERE opportunity_id = ?1",
-            )?
-            .query_row([id], |row| Ok(Opportunity::read(row)))
-            .optional()?;
-        row.transpose()
+        stored::row(
+            tx,
+            "SELECT opportunity_id, customer_id, name, owner_id, stage, status, amount_minor, \
+             currency, probability_bps, forecast_category, expected_close, opened_at, closed_at \
+             FROM c360_opportunities WHERE opportunity_id = ?1",
+            id,
+            Opportunity::read,
+        )
     }
 
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
@@ -151,15 +150,13 @@ pub(super) struct Quote {
 
 impl BatchRow for Quote {
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Quote>, ProjectionError> {
-        let row = tx
-            .prepare_cached(
-                "SELECT quote_id, customer_id, opportunity_id, deal, version, status, \
-                 total_minor, currency, valid_until, created_at FROM c360_quotes \
-                 WHERE quote_id = ?1",
-            )?
-            .query_row([id], |row| Ok(Quote::read(row)))
-            .optional()?;
-        row.transpose()
+        stored::row(
+            tx,
+            "SELECT quote_id, customer_id, opportunity_id, deal, version, status, total_minor, \
+             currency, valid_until, created_at FROM c360_quotes WHERE quote_id = ?1",
+            id,
+            Quote::read,
+        )
     }
 
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
@@ -206,8 +203,7 @@ impl BatchRow for Quote {
 }
 
 impl Opportunity {
-    /// The row `load` selects, read back (parsing is the projection's business, so its errors
-    /// are not SQLite's).
+    /// The row `load` selects, read back.
     fn read(row: &Row<'_>) -> Result<Opportunity, ProjectionError> {
         let text = |index| row.get::<_, String>(index);
         Ok(Opportunity {

@@ -3,7 +3,7 @@
 //! goes idle, `models::batch_rows`). Versions are appended as events come
 //! (`apply.rs`), from the deal as it stands there.
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Row, Transaction, params};
 
 use super::apply::{CATEGORIES, Deal, LOST, OPEN, WON};
 use crate::ProjectionError;
@@ -16,40 +16,38 @@ pub(super) type PendingDeals = BatchRows<Deal>;
 impl BatchRow for Deal {
     /// The deal's row as the tables hold it, if it has one.
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
-        let deal = tx
-            .prepare_cached(
-                "SELECT customer_id, name, owner, team, currency, amount_minor, expected_close, \
-                 stage, probability_bps, forecast_category, status, closed_on, opened_at, \
-                 last_activity_at FROM forecast_deals WHERE opportunity_id = ?1",
-            )?
-            .query_row([id], |row| {
-                let expected_close: String = row.get(6)?;
-                let category: String = row.get(9)?;
-                let status: String = row.get(10)?;
-                let closed_on: Option<String> = row.get(11)?;
-                // Parsing is the projection's business; its errors are not SQLite's.
-                Ok((|| -> Result<Deal, ProjectionError> {
-                    Ok(Deal {
-                        opportunity_id: id.to_owned(),
-                        customer_id: row.get(0)?,
-                        name: row.get(1)?,
-                        owner: row.get(2)?,
-                        team: row.get(3)?,
-                        currency: row.get(4)?,
-                        amount_minor: row.get(5)?,
-                        expected_close: stored::day(&expected_close)?,
-                        stage: row.get(7)?,
-                        probability_bps: row.get(8)?,
-                        forecast_category: stored::one_of(&category, &CATEGORIES)?,
-                        status: stored::one_of(&status, &[OPEN, WON, LOST])?,
-                        closed_on: closed_on.as_deref().map(stored::day).transpose()?,
-                        opened_at: row.get(12)?,
-                        last_activity_at: row.get(13)?,
-                    })
-                })())
+        let read = |row: &Row<'_>| {
+            let text = |index| row.get::<_, String>(index);
+            Ok(Deal {
+                opportunity_id: id.to_owned(),
+                customer_id: row.get(0)?,
+                name: row.get(1)?,
+                owner: row.get(2)?,
+                team: row.get(3)?,
+                currency: row.get(4)?,
+                amount_minor: row.get(5)?,
+                expected_close: stored::day(&text(6)?)?,
+                stage: row.get(7)?,
+                probability_bps: row.get(8)?,
+                forecast_category: stored::one_of(&text(9)?, &CATEGORIES)?,
+                status: stored::one_of(&text(10)?, &[OPEN, WON, LOST])?,
+                closed_on: row
+                    .get::<_, Option<String>>(11)?
+                    .as_deref()
+                    .map(stored::day)
+                    .transpose()?,
+                opened_at: row.get(12)?,
+                last_activity_at: row.get(13)?,
             })
-            .optional()?;
-        deal.transpose()
+        };
+        stored::row(
+            tx,
+            "SELECT customer_id, name, owner, team, currency, amount_minor, expected_close, stage, \
+             probability_bps, forecast_category, status, closed_on, opened_at, last_activity_at \
+             FROM forecast_deals WHERE opportunity_id = ?1",
+            id,
+            read,
+        )
     }
 
     fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {

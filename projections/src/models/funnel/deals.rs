@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ltc_domain::money::Currency;
-use rusqlite::{OptionalExtension, Row, Transaction, params};
+use rusqlite::{Row, Transaction, params};
 use uuid::Uuid;
 
 use super::shared::uuid_text;
@@ -215,19 +215,17 @@ impl BatchRow for Deal {
 
 /// A deal's `funnel_opportunities` row, with no stages or stays yet.
 fn load_opportunity(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
-    let row = tx
-        .prepare_cached(
-            "SELECT opportunity_id, customer_id, owner_id, team_id, currency, amount_minor, \
-             opened_on, status, closed_on, cycle_days FROM funnel_opportunities \
-             WHERE opportunity_id = ?1",
-        )?
-        .query_row([id], |row| Ok(read_opportunity(row)))
-        .optional()?;
-    row.transpose()
+    stored::row(
+        tx,
+        "SELECT opportunity_id, customer_id, owner_id, team_id, currency, amount_minor, \
+         opened_on, status, closed_on, cycle_days FROM funnel_opportunities \
+         WHERE opportunity_id = ?1",
+        id,
+        read_opportunity,
+    )
 }
 
-/// The row `load_opportunity` selects, read back (parsing is the projection's business, so its
-/// errors are not SQLite's).
+/// The row `load_opportunity` selects, read back.
 fn read_opportunity(row: &Row<'_>) -> Result<Deal, ProjectionError> {
     let text = |index| row.get::<_, String>(index);
     let optional = |index| row.get::<_, Option<String>>(index);
