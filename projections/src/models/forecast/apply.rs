@@ -2,40 +2,44 @@
 //!
 //! A deal event changes the deal as the batch holds it (`deals.rs`: its `forecast_deals` row,
 //! written at the batch's flush) and, when it changes a figure the forecast sums (amount, close
-//! date, stage, probability, category, status), appends a version to `forecast_deal_versions` at
-//! once, stamped with the event's recorded time. Closing a deal adds it to the win model's
-//! training counts; reopening takes it out again (`model.rs`, summed per batch in `counts.rs`).
+//! date, stage, probability, category, status), appends a version, stamped with the event's
+//! recorded time, which the deal holds until its row is written (`forecast_deal_versions`).
+//! Closing a deal adds it to the win model's training counts; reopening takes it out again
+//! (`model.rs`, summed per batch in `counts.rs`).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use ltc_domain::customer::CustomerEvent;
 use ltc_domain::lead::LeadEvent;
+use ltc_domain::money::Currency;
 use ltc_domain::opportunity::{ForecastCategory, OpportunityEvent, StageKey};
 use ltc_domain::quota::QuotaEvent;
 use ltc_eventstore::RecordedEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
+use uuid::Uuid;
 
 use super::Pending;
 use super::counts::PendingCounts;
+use super::deals::Version;
 use super::model::{self, Outcome};
 use super::schema::timestamp;
 use crate::ProjectionError;
 use crate::models::decode::decode;
-use crate::models::stored;
 
 /// A deal's status as the tables spell it.
 pub const OPEN: &str = "open";
 pub const WON: &str = "won";
 pub const LOST: &str = "lost";
 
-/// One row of `forecast_deals`.
+/// One row of `forecast_deals`, compact: a rebuild keeps thousands in memory across batches.
+/// Times are held as the table stores them, to the microsecond ([`activity_time`]).
 #[derive(Debug, Clone)]
 pub(super) struct Deal {
-    pub opportunity_id: String,
-    pub customer_id: String,
+    pub opportunity_id: Uuid,
+    pub customer_id: Uuid,
     pub name: String,
-    pub owner: String,
-    pub team: Option<String>,
-    pub currency: String,
+    pub owner: Uuid,
+    pub team: Option<Uuid>,
+    pub currency: Currency,
     pub amount_minor: i64,
     pub expected_close: NaiveDate,
     pub stage: String,
@@ -43,8 +47,18 @@ pub(super) struct Deal {
     pub forecast_category: &'static str,
     pub status: &'static str,
     pub closed_on: Option<NaiveDate>,
-    pub opened_at: String,
-    pub last_activity_at: String,
+    pub opened_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    /// Versions appended since the deal's row was last written; written with it (`deals.rs`),
+    /// so a deal's versions land together rather than one random page per event.
+    pub versions: Vec<Version>,
+    /// Every open stage the deal's versions reached, sorted, when every version passed through
+    /// memory (the deal opened in this runner); `None` for a deal read back from its row, whose
+    /// older versions only the table holds.
+    pub reached_open: Option<Vec<String>>,
+    /// Whether the deal is one of the win model's examples, when that is known without asking
+    /// the table (a deal opened in this runner is none until it closes).
+    pub is_example: Option<bool>,
 }
 
 pub(super) fn opportunity(
@@ -61,7 +75,7 @@ pub(super) fn opportunity(
         // follow-ups are a large share of a deal's events. (One on a deal never opened changes
         // nothing, as an UPDATE of no row did.)
         if let Some(deal) = deals.get_mut(tx, event.stream.id, id)? {
-            deal.last_activity_at = timestamp(event.occurred_at);
+            deal.last_activity_at = activity_time(event.occurred_at);
         }
         return Ok(());
     }
@@ -86,12 +100,12 @@ pub(super) fn opportunity(
                 )));
             }
             let deal = Deal {
-                opportunity_id: id.to_owned(),
-                customer_id: customer_id.to_string(),
+                opportunity_id: event.stream.id,
+                customer_id: customer_id.0,
                 name,
-                owner: ownership.owner.to_string(),
-                team: ownership.team.map(|team| team.to_string()),
-                currency: amount.currency.code().to_owned(),
+                owner: ownership.owner.0,
+                team: ownership.team.map(|team| team.0),
+                currency: amount.currency,
                 amount_minor: amount.amount_minor,
                 expected_close,
                 stage: stage.0,
@@ -99,34 +113,41 @@ pub(super) fn opportunity(
                 forecast_category: category_key(forecast_category),
                 status: OPEN,
                 closed_on: None,
-                opened_at: timestamp(at),
-                last_activity_at: timestamp(at),
+                opened_at: activity_time(at),
+                last_activity_at: activity_time(at),
+                versions: Vec::new(),
+                reached_open: Some(Vec::new()),
+                is_example: Some(false),
             };
             let deal = deals.create(event.stream.id, deal)?;
-            insert_version(tx, deal, event)
+            record_version(deal, event);
+            Ok(())
         }
         OpportunityEvent::StageMoved { to, probability, forecast_category, at, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
             enter_open_stage(deal, to.0, probability.0, forecast_category, at);
-            insert_version(tx, deal, event)
+            record_version(deal, event);
+            Ok(())
         }
         OpportunityEvent::Reopened { to, probability, forecast_category, at } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
             enter_open_stage(deal, to.0, probability.0, forecast_category, at);
-            insert_version(tx, deal, event)?;
-            model::untrain(tx, counts, id)
+            record_version(deal, event);
+            model::untrain(tx, counts, deal)
         }
         OpportunityEvent::AmountChanged { to, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
             deal.amount_minor = to.amount_minor;
-            deal.last_activity_at = timestamp(event.occurred_at);
-            insert_version(tx, deal, event)
+            deal.last_activity_at = activity_time(event.occurred_at);
+            record_version(deal, event);
+            Ok(())
         }
         OpportunityEvent::ExpectedCloseChanged { to, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
             deal.expected_close = to;
-            deal.last_activity_at = timestamp(event.occurred_at);
-            insert_version(tx, deal, event)
+            deal.last_activity_at = activity_time(event.occurred_at);
+            record_version(deal, event);
+            Ok(())
         }
         OpportunityEvent::Won { stage, amount, at } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
@@ -243,7 +264,7 @@ fn enter_open_stage(
     deal.forecast_category = category_key(category);
     deal.status = OPEN;
     deal.closed_on = None;
-    deal.last_activity_at = timestamp(at);
+    deal.last_activity_at = activity_time(at);
 }
 
 /// How a deal closed: won (for an amount) or lost, in a closing stage, at a time.
@@ -262,7 +283,7 @@ fn close(
     closing: Closing,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
-    let previous_activity = stored::time(&deal.last_activity_at)?;
+    let previous_activity = deal.last_activity_at;
     let outcome = match closing.won_minor {
         Some(won_minor) => {
             deal.amount_minor = won_minor;
@@ -280,38 +301,37 @@ fn close(
     };
     deal.stage = closing.stage.0;
     deal.closed_on = Some(closing.at.date_naive());
-    deal.last_activity_at = timestamp(closing.at);
-    insert_version(tx, deal, event)?;
+    deal.last_activity_at = activity_time(closing.at);
+    record_version(deal, event);
     model::train(tx, counts, deal, outcome, previous_activity, closing.at)
 }
 
-/// Appends the deal as it now stands to its versions, stamped with `event`.
-fn insert_version(
-    tx: &Transaction<'_>,
-    deal: &Deal,
-    event: &RecordedEvent,
-) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "INSERT INTO forecast_deal_versions (opportunity_id, position, recorded_at, owner, team, \
-         currency, amount_minor, expected_close, stage, probability_bps, forecast_category, \
-         status, closed_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
-        deal.opportunity_id,
-        position(event),
-        timestamp(event.recorded_at),
-        deal.owner,
-        deal.team,
-        deal.currency,
-        deal.amount_minor,
-        deal.expected_close.to_string(),
-        deal.stage,
-        deal.probability_bps,
-        deal.forecast_category,
-        deal.status,
-        deal.closed_on.map(|day| day.to_string()),
-    ])?;
-    Ok(())
+/// Appends the deal as it now stands to its versions, stamped with `event`: kept with the deal
+/// until its row is written.
+fn record_version(deal: &mut Deal, event: &RecordedEvent) {
+    if deal.status == OPEN
+        && let Some(reached) = &mut deal.reached_open
+        && let Err(at) = reached.binary_search(&deal.stage)
+    {
+        reached.insert(at, deal.stage.clone());
+    }
+    deal.versions.push(Version {
+        position: position(event),
+        recorded_at: event.recorded_at,
+        amount_minor: deal.amount_minor,
+        expected_close: deal.expected_close,
+        stage: deal.stage.clone(),
+        probability_bps: deal.probability_bps,
+        forecast_category: deal.forecast_category,
+        status: deal.status,
+        closed_on: deal.closed_on,
+    });
+}
+
+/// A time as the tables keep it (to the microsecond, [`timestamp`]), so a deal held in memory
+/// and one read back from its row are the same deal.
+fn activity_time(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
 }
 
 fn position(event: &RecordedEvent) -> i64 {

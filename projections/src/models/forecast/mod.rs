@@ -4,8 +4,9 @@
 //! backtest that forecasts from the log as it stood on past dates and compares with what closed.
 //!
 //! - `schema.rs`: the tables. `apply.rs`: how deal, lead, customer and quota events change them;
-//!   `deals.rs` and `counts.rs`: what a batch holds in memory until its flush (the deals' rows,
-//!   which a rebuild keeps until they close; the win model's count changes).
+//!   `deals.rs` and `counts.rs`: what a batch holds in memory until its flush (the deals' rows
+//!   with their new versions, the stages they reached and whether they are examples, which a
+//!   rebuild keeps until they close; the win model's count changes).
 //! - `model.rs`: the naive-Bayes win model: its counts are tables kept by `apply` and the flush
 //!   (so they rebuild like everything else); probabilities are computed from them at query time.
 //! - `query.rs`: [`forecast`], the period's figures as of a date. `simulate.rs`: [`simulate`].

@@ -164,22 +164,15 @@ pub(super) fn score_open_deals(
 pub(super) fn train(
     tx: &Transaction<'_>,
     counts: &mut PendingCounts,
-    deal: &Deal,
+    deal: &mut Deal,
     outcome: Outcome,
     previous_activity: DateTime<Utc>,
     at: DateTime<Utc>,
 ) -> Result<(), ProjectionError> {
     // A deal is one example at most; the domain reopens a deal before it can close it again.
-    untrain(tx, counts, &deal.opportunity_id)?;
-    let mut stages = Vec::new();
-    let mut reached = tx.prepare_cached(
-        "SELECT DISTINCT stage FROM forecast_deal_versions \
-         WHERE opportunity_id = ?1 AND status = ?2 ORDER BY stage",
-    )?;
-    let mut rows = reached.query(params![deal.opportunity_id, OPEN])?;
-    while let Some(row) = rows.next()? {
-        stages.push(row.get::<_, String>(0)?);
-    }
+    untrain(tx, counts, deal)?;
+    deal.is_example = Some(true);
+    let stages = reached_open_stages(tx, deal)?;
     let (channel, industry, region) = tx
         .prepare_cached(
             "SELECT coalesce((SELECT channel FROM forecast_deal_channels \
@@ -187,15 +180,21 @@ pub(super) fn train(
              coalesce((SELECT industry FROM forecast_customers WHERE customer_id = ?2), ?4), \
              coalesce((SELECT region FROM forecast_customers WHERE customer_id = ?2), ?4)",
         )?
-        .query_row(params![deal.opportunity_id, deal.customer_id, NO_CHANNEL, UNKNOWN], |row| {
-            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
-        })?;
+        .query_row(
+            params![
+                deal.opportunity_id.to_string(),
+                deal.customer_id.to_string(),
+                NO_CHANNEL,
+                UNKNOWN
+            ],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )?;
     let features = Features {
         stages,
         channel,
         industry,
         region,
-        amount_band: amount_band(&deal.currency, deal.amount_minor),
+        amount_band: amount_band(deal.currency.code(), deal.amount_minor),
         recency: recency_band(previous_activity, at),
     };
     let outcome = match outcome {
@@ -209,7 +208,7 @@ pub(super) fn train(
          industry, region, amount_band, recency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
-        deal.opportunity_id,
+        deal.opportunity_id.to_string(),
         outcome,
         stages,
         features.channel,
@@ -222,13 +221,40 @@ pub(super) fn train(
     Ok(())
 }
 
-/// Takes a reopened deal's example back out of the counts. A deal that is not an example (the
-/// common case: `train` asks first) costs one index probe.
+/// Every open stage the deal reached, sorted: from memory when every version passed through it,
+/// else from the table's versions and those the deal holds unwritten.
+fn reached_open_stages(tx: &Transaction<'_>, deal: &Deal) -> Result<Vec<String>, ProjectionError> {
+    if let Some(reached) = &deal.reached_open {
+        return Ok(reached.clone());
+    }
+    let mut stages = std::collections::BTreeSet::new();
+    let mut reached = tx.prepare_cached(
+        "SELECT DISTINCT stage FROM forecast_deal_versions \
+         WHERE opportunity_id = ?1 AND status = ?2",
+    )?;
+    let mut rows = reached.query(params![deal.opportunity_id.to_string(), OPEN])?;
+    while let Some(row) = rows.next()? {
+        stages.insert(row.get::<_, String>(0)?);
+    }
+    let unwritten = deal.versions.iter().filter(|version| version.status == OPEN);
+    stages.extend(unwritten.map(|version| version.stage.clone()));
+    Ok(stages.into_iter().collect())
+}
+
+/// Takes a reopened deal's example back out of the counts. A deal known not to be an example
+/// (the common case: `train` asks first) costs nothing; one read back from its row, one index
+/// probe.
 pub(super) fn untrain(
     tx: &Transaction<'_>,
     counts: &mut PendingCounts,
-    opportunity_id: &str,
+    deal: &mut Deal,
 ) -> Result<(), ProjectionError> {
+    let was_example = deal.is_example.replace(false);
+    if was_example == Some(false) {
+        return Ok(());
+    }
+    let opportunity_id = deal.opportunity_id.to_string();
+    let opportunity_id = opportunity_id.as_str();
     let example = tx
         .prepare_cached(
             "SELECT outcome, stages, channel, industry, region, amount_band, recency \

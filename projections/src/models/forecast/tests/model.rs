@@ -132,6 +132,42 @@ fn the_counts_table_is_the_same_whatever_the_batches_were() {
 }
 
 #[test]
+fn a_rebuild_holding_deals_in_memory_learns_what_live_batches_reading_them_back_learn() {
+    // A rebuild keeps each deal, the stages it reached and whether it is an example in memory
+    // until it closes; a live runner reads all three back from the tables at every batch, where
+    // the stages come from the versions written and those the batch holds (with batches of 2
+    // or 3, deal 2's move to proposal and its loss share one). Deal 2 is reopened and lost
+    // again, so every path takes an example back.
+    let mut book = two_closed_two_open();
+    book.on(day(2026, 2, 2));
+    book.deal(2, ALICE, OpportunityCommand::Reopen { to: StageKey::new("needs_analysis") });
+    book.on(day(2026, 2, 3)).move_to(2, ALICE, "proposal");
+    book.on(day(2026, 2, 4)).lose(2, ALICE);
+    let model_tables = |conn: &Connection| -> Vec<String> {
+        let mut statement = conn
+            .prepare(
+                "SELECT 'count ' || feature || ' ' || value || ' ' || n_won || ' ' || n_lost \
+                 FROM forecast_model_counts \
+                 UNION ALL SELECT 'example ' || opportunity_id || ' ' || outcome || ' ' || stages \
+                   || ' ' || recency FROM forecast_model_examples \
+                 UNION ALL SELECT 'version ' || opportunity_id || ' ' || position || ' ' || stage \
+                   || ' ' || status FROM forecast_deal_versions ORDER BY 1",
+            )
+            .unwrap();
+        statement.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    };
+    let rebuilt = model_tables(&book.rebuilt(10_000));
+    for batch_events in 1..=3 {
+        assert_eq!(rebuilt, model_tables(&book.project_afresh(batch_events)), "{batch_events}");
+    }
+    let example = format!(
+        "example {} lost [\"needs_analysis\",\"proposal\",\"qualification\"] 0-7d",
+        deal_id(2)
+    );
+    assert!(rebuilt.contains(&example), "{rebuilt:#?}");
+}
+
+#[test]
 fn with_nothing_closed_yet_every_open_deal_is_even_odds() {
     let mut book = Book::new();
     book.on(day(2026, 1, 5));

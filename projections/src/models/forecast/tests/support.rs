@@ -25,7 +25,10 @@ use tempfile::TempDir;
 use uuid::Uuid;
 
 use crate::models::forecast::ForecastProjection;
-use crate::{HistoryFeed, Projector, ProjectorOptions, ReadModels};
+use crate::{
+    HistoryFeed, Projection, Projector, ProjectorOptions, ReadModels, RebuildOptions, RebuildScope,
+    RebuildTarget, rebuild,
+};
 
 pub const ALICE: UserId = UserId(Uuid::from_u128(0xa11ce));
 pub const BOB: UserId = UserId(Uuid::from_u128(0xb0b));
@@ -89,6 +92,22 @@ impl Book {
         let path = self.dir.path().join(format!("read_models_in_batches_of_{batch_events}"));
         let read_models = ReadModels::open(path, self.clock.clone()).expect("read models");
         self.project_into(&read_models, batch_events)
+    }
+
+    /// Rebuilds the forecast from the whole log, in batches of `batch_events` (a rebuild keeps
+    /// its open deals in memory across batches), and opens a reader on the rebuilt file.
+    pub fn rebuilt(&self, batch_events: usize) -> Connection {
+        let path = self.dir.path().join(format!("rebuilt_in_batches_of_{batch_events}"));
+        let read_models = ReadModels::open(path, self.clock.clone()).expect("read models");
+        let options = RebuildOptions {
+            target: RebuildTarget::Head,
+            scope: RebuildScope::Everything,
+            runner: ProjectorOptions { batch_events, ..ProjectorOptions::default() },
+        };
+        let projections: Vec<Box<dyn Projection>> = vec![Box::new(ForecastProjection::default())];
+        let rebuilt =
+            rebuild(&self.store, &read_models, projections, options, &mut |_| {}).expect("rebuild");
+        rebuilt.reader().expect("reader")
     }
 
     fn project_into(&self, read_models: &ReadModels, batch_events: usize) -> Connection {
