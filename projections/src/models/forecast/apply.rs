@@ -7,7 +7,7 @@
 //! Closing a deal adds it to the win model's training counts; reopening takes it out again
 //! (`model.rs`, summed per batch in `counts.rs`).
 
-use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use ltc_domain::customer::CustomerEvent;
 use ltc_domain::lead::LeadEvent;
 use ltc_domain::money::Currency;
@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::Pending;
 use super::counts::PendingCounts;
-use super::deals::Version;
+use super::deals::{Forecasted, Version};
 use super::model::{self, Outcome};
 use super::schema::timestamp;
 use crate::ProjectionError;
@@ -40,13 +40,8 @@ pub(super) struct Deal {
     pub owner: Uuid,
     pub team: Option<Uuid>,
     pub currency: Currency,
-    pub amount_minor: i64,
-    pub expected_close: NaiveDate,
-    pub stage: String,
-    pub probability_bps: u32,
-    pub forecast_category: &'static str,
-    pub status: &'static str,
-    pub closed_on: Option<NaiveDate>,
+    /// Its forecast fields as they stand: what each of its events changes.
+    pub now: Forecasted,
     pub opened_at: DateTime<Utc>,
     pub last_activity_at: DateTime<Utc>,
     /// Versions appended since the deal's row was last written; written with it (`deals.rs`),
@@ -106,13 +101,15 @@ pub(super) fn opportunity(
                 owner: ownership.owner.0,
                 team: ownership.team.map(|team| team.0),
                 currency: amount.currency,
-                amount_minor: amount.amount_minor,
-                expected_close,
-                stage: stage.0,
-                probability_bps: probability.0,
-                forecast_category: category_key(forecast_category),
-                status: OPEN,
-                closed_on: None,
+                now: Forecasted {
+                    amount_minor: amount.amount_minor,
+                    expected_close,
+                    stage: stage.0,
+                    probability_bps: probability.0,
+                    forecast_category: category_key(forecast_category),
+                    status: OPEN,
+                    closed_on: None,
+                },
                 opened_at: activity_time(at),
                 last_activity_at: activity_time(at),
                 versions: Vec::new(),
@@ -137,14 +134,14 @@ pub(super) fn opportunity(
         }
         OpportunityEvent::AmountChanged { to, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
-            deal.amount_minor = to.amount_minor;
+            deal.now.amount_minor = to.amount_minor;
             deal.last_activity_at = activity_time(event.occurred_at);
             record_version(deal, event);
             Ok(())
         }
         OpportunityEvent::ExpectedCloseChanged { to, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
-            deal.expected_close = to;
+            deal.now.expected_close = to;
             deal.last_activity_at = activity_time(event.occurred_at);
             record_version(deal, event);
             Ok(())
@@ -259,11 +256,11 @@ fn enter_open_stage(
     category: ForecastCategory,
     at: DateTime<Utc>,
 ) {
-    deal.stage = stage;
-    deal.probability_bps = probability_bps;
-    deal.forecast_category = category_key(category);
-    deal.status = OPEN;
-    deal.closed_on = None;
+    deal.now.stage = stage;
+    deal.now.probability_bps = probability_bps;
+    deal.now.forecast_category = category_key(category);
+    deal.now.status = OPEN;
+    deal.now.closed_on = None;
     deal.last_activity_at = activity_time(at);
 }
 
@@ -286,21 +283,21 @@ fn close(
     let previous_activity = deal.last_activity_at;
     let outcome = match closing.won_minor {
         Some(won_minor) => {
-            deal.amount_minor = won_minor;
-            deal.probability_bps = 10_000;
-            deal.forecast_category = category_key(ForecastCategory::Closed);
-            deal.status = WON;
+            deal.now.amount_minor = won_minor;
+            deal.now.probability_bps = 10_000;
+            deal.now.forecast_category = category_key(ForecastCategory::Closed);
+            deal.now.status = WON;
             Outcome::Won
         }
         None => {
-            deal.probability_bps = 0;
-            deal.forecast_category = category_key(ForecastCategory::Omitted);
-            deal.status = LOST;
+            deal.now.probability_bps = 0;
+            deal.now.forecast_category = category_key(ForecastCategory::Omitted);
+            deal.now.status = LOST;
             Outcome::Lost
         }
     };
-    deal.stage = closing.stage.0;
-    deal.closed_on = Some(closing.at.date_naive());
+    deal.now.stage = closing.stage.0;
+    deal.now.closed_on = Some(closing.at.date_naive());
     deal.last_activity_at = activity_time(closing.at);
     record_version(deal, event);
     model::train(tx, counts, deal, outcome, previous_activity, closing.at)
@@ -309,22 +306,16 @@ fn close(
 /// Appends the deal as it now stands to its versions, stamped with `event`: kept with the deal
 /// until its row is written.
 fn record_version(deal: &mut Deal, event: &RecordedEvent) {
-    if deal.status == OPEN
+    if deal.now.status == OPEN
         && let Some(reached) = &mut deal.reached_open
-        && let Err(at) = reached.binary_search(&deal.stage)
+        && let Err(at) = reached.binary_search(&deal.now.stage)
     {
-        reached.insert(at, deal.stage.clone());
+        reached.insert(at, deal.now.stage.clone());
     }
     deal.versions.push(Version {
         position: position(event),
         recorded_at: event.recorded_at,
-        amount_minor: deal.amount_minor,
-        expected_close: deal.expected_close,
-        stage: deal.stage.clone(),
-        probability_bps: deal.probability_bps,
-        forecast_category: deal.forecast_category,
-        status: deal.status,
-        closed_on: deal.closed_on,
+        forecasted: deal.now.clone(),
     });
 }
 

@@ -29,17 +29,19 @@ impl BatchRow for Deal {
                 owner: stored::uuid(&text(2)?)?,
                 team: row.get::<_, Option<String>>(3)?.as_deref().map(stored::uuid).transpose()?,
                 currency: stored::currency(&text(4)?)?,
-                amount_minor: row.get(5)?,
-                expected_close: stored::day(&text(6)?)?,
-                stage: row.get(7)?,
-                probability_bps: row.get(8)?,
-                forecast_category: stored::one_of(&text(9)?, &CATEGORIES)?,
-                status: stored::one_of(&text(10)?, &[OPEN, WON, LOST])?,
-                closed_on: row
-                    .get::<_, Option<String>>(11)?
-                    .as_deref()
-                    .map(stored::day)
-                    .transpose()?,
+                now: Forecasted {
+                    amount_minor: row.get(5)?,
+                    expected_close: stored::day(&text(6)?)?,
+                    stage: row.get(7)?,
+                    probability_bps: row.get(8)?,
+                    forecast_category: stored::one_of(&text(9)?, &CATEGORIES)?,
+                    status: stored::one_of(&text(10)?, &[OPEN, WON, LOST])?,
+                    closed_on: row
+                        .get::<_, Option<String>>(11)?
+                        .as_deref()
+                        .map(stored::day)
+                        .transpose()?,
+                },
                 opened_at: stored::time(&text(12)?)?,
                 last_activity_at: stored::time(&text(13)?)?,
                 versions: Vec::new(),
@@ -72,13 +74,13 @@ impl BatchRow for Deal {
             deal.owner.to_string(),
             deal.team.map(|team| team.to_string()),
             deal.currency.code(),
-            deal.amount_minor,
-            deal.expected_close.to_string(),
-            deal.stage,
-            deal.probability_bps,
-            deal.forecast_category,
-            deal.status,
-            deal.closed_on.map(|day| day.to_string()),
+            deal.now.amount_minor,
+            deal.now.expected_close.to_string(),
+            deal.now.stage,
+            deal.now.probability_bps,
+            deal.now.forecast_category,
+            deal.now.status,
+            deal.now.closed_on.map(|day| day.to_string()),
             timestamp(deal.opened_at),
             timestamp(deal.last_activity_at),
         ])?;
@@ -95,13 +97,13 @@ impl BatchRow for Deal {
         )?
         .execute(params![
             deal.opportunity_id.to_string(),
-            deal.amount_minor,
-            deal.expected_close.to_string(),
-            deal.stage,
-            deal.probability_bps,
-            deal.forecast_category,
-            deal.status,
-            deal.closed_on.map(|day| day.to_string()),
+            deal.now.amount_minor,
+            deal.now.expected_close.to_string(),
+            deal.now.stage,
+            deal.now.probability_bps,
+            deal.now.forecast_category,
+            deal.now.status,
+            deal.now.closed_on.map(|day| day.to_string()),
             timestamp(deal.last_activity_at),
         ])?;
         deal.write_versions(tx)
@@ -109,8 +111,21 @@ impl BatchRow for Deal {
 
     /// Won or lost: only a reopening changes it again.
     fn settled(&self) -> bool {
-        self.status != OPEN
+        self.now.status != OPEN
     }
+}
+
+/// A deal's forecast fields: the part of `forecast_deals` its events change, and what each of
+/// its versions records.
+#[derive(Debug, Clone)]
+pub(super) struct Forecasted {
+    pub amount_minor: i64,
+    pub expected_close: NaiveDate,
+    pub stage: String,
+    pub probability_bps: u32,
+    pub forecast_category: &'static str,
+    pub status: &'static str,
+    pub closed_on: Option<NaiveDate>,
 }
 
 /// One row of `forecast_deal_versions` not yet written: the deal's forecast fields after the
@@ -119,13 +134,7 @@ impl BatchRow for Deal {
 pub(super) struct Version {
     pub position: i64,
     pub recorded_at: DateTime<Utc>,
-    pub amount_minor: i64,
-    pub expected_close: NaiveDate,
-    pub stage: String,
-    pub probability_bps: u32,
-    pub forecast_category: &'static str,
-    pub status: &'static str,
-    pub closed_on: Option<NaiveDate>,
+    pub forecasted: Forecasted,
 }
 
 impl Deal {
@@ -147,13 +156,13 @@ impl Deal {
                 owner,
                 team,
                 self.currency.code(),
-                version.amount_minor,
-                version.expected_close.to_string(),
-                version.stage,
-                version.probability_bps,
-                version.forecast_category,
-                version.status,
-                version.closed_on.map(|day| day.to_string()),
+                version.forecasted.amount_minor,
+                version.forecasted.expected_close.to_string(),
+                version.forecasted.stage,
+                version.forecasted.probability_bps,
+                version.forecasted.forecast_category,
+                version.forecasted.status,
+                version.forecasted.closed_on.map(|day| day.to_string()),
             ])?;
         }
         Ok(())

@@ -194,7 +194,7 @@ pub(super) fn train(
         channel,
         industry,
         region,
-        amount_band: amount_band(deal.currency.code(), deal.amount_minor),
+        amount_band: amount_band(deal.currency.code(), deal.now.amount_minor),
         recency: recency_band(previous_activity, at),
     };
     let outcome = match outcome {
@@ -236,8 +236,8 @@ fn reached_open_stages(tx: &Transaction<'_>, deal: &Deal) -> Result<Vec<String>,
     while let Some(row) = rows.next()? {
         stages.insert(row.get::<_, String>(0)?);
     }
-    let unwritten = deal.versions.iter().filter(|version| version.status == OPEN);
-    stages.extend(unwritten.map(|version| version.stage.clone()));
+    let unwritten = deal.versions.iter().map(|version| &version.forecasted);
+    stages.extend(unwritten.filter(|now| now.status == OPEN).map(|now| now.stage.clone()));
     Ok(stages.into_iter().collect())
 }
 
