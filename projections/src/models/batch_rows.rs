@@ -36,7 +36,9 @@ pub const KEPT_ROWS_MAX: usize = 20_000;
 /// still moving.
 pub const IDLE_BATCHES_MAX: u64 = 4;
 
-/// A table row keyed by a stream's id, as [`BatchRows`] reads and writes it.
+/// A table row keyed by a stream's id, as [`BatchRows`] reads and writes it. A row is written
+/// at most once after it is loaded or created, and then forgotten, so `insert` and `update` may
+/// also append rows that hang off it and that it holds until then (a forecast deal's versions).
 pub trait BatchRow: Sized {
     /// The row of the stream `id` (its id as the table's key text), if the table has one.
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Self>, ProjectionError>;

@@ -1,7 +1,7 @@
 //! How each event the forecast wants changes its tables.
 //!
 //! A deal event changes the deal as the batch holds it (`deals.rs`: its `forecast_deals` row,
-//! written at the batch's flush) and, when it changes a figure the forecast sums (amount, close
+//! written at the batch's flush, or in a rebuild once it closes or goes idle) and, when it changes a figure the forecast sums (amount, close
 //! date, stage, probability, category, status), appends a version, stamped with the event's
 //! recorded time, which the deal holds until its row is written (`forecast_deal_versions`).
 //! Closing a deal adds it to the win model's training counts; reopening takes it out again
@@ -32,7 +32,7 @@ pub const LOST: &str = "lost";
 
 /// One row of `forecast_deals`, compact: a rebuild keeps thousands in memory across batches.
 /// Times are held as the table stores them, to the microsecond ([`activity_time`]).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Deal {
     pub opportunity_id: Uuid,
     pub customer_id: Uuid,
@@ -47,12 +47,11 @@ pub(super) struct Deal {
     /// Versions appended since the deal's row was last written; written with it (`deals.rs`),
     /// so a deal's versions land together rather than one random page per event.
     pub versions: Vec<Version>,
-    /// Every open stage the deal's versions reached, sorted, when every version passed through
-    /// memory (the deal opened in this runner); `None` for a deal read back from its row, whose
-    /// older versions only the table holds.
-    pub reached_open: Option<Vec<String>>,
+    /// `versions` holds every version the deal has: it was opened since the batch rows last
+    /// wrote it, not read back from its row (whose older versions only the table holds).
+    pub versions_complete: bool,
     /// Whether the deal is one of the win model's examples, when that is known without asking
-    /// the table (a deal opened in this runner is none until it closes).
+    /// the table (a deal opened since the batch rows last wrote it is none until it closes).
     pub is_example: Option<bool>,
 }
 
@@ -113,7 +112,7 @@ pub(super) fn opportunity(
                 opened_at: activity_time(at),
                 last_activity_at: activity_time(at),
                 versions: Vec::new(),
-                reached_open: Some(Vec::new()),
+                versions_complete: true,
                 is_example: Some(false),
             };
             let deal = deals.create(event.stream.id, deal)?;
@@ -306,12 +305,6 @@ fn close(
 /// Appends the deal as it now stands to its versions, stamped with `event`: kept with the deal
 /// until its row is written.
 fn record_version(deal: &mut Deal, event: &RecordedEvent) {
-    if deal.now.status == OPEN
-        && let Some(reached) = &mut deal.reached_open
-        && let Err(at) = reached.binary_search(&deal.now.stage)
-    {
-        reached.insert(at, deal.now.stage.clone());
-    }
     deal.versions.push(Version {
         position: position(event),
         recorded_at: event.recorded_at,

@@ -45,7 +45,7 @@ impl BatchRow for Deal {
                 opened_at: stored::time(&text(12)?)?,
                 last_activity_at: stored::time(&text(13)?)?,
                 versions: Vec::new(),
-                reached_open: None,
+                versions_complete: false,
                 is_example: None,
             })
         };
@@ -130,7 +130,7 @@ pub(super) struct Forecasted {
 
 /// One row of `forecast_deal_versions` not yet written: the deal's forecast fields after the
 /// event at `position` (owner, team and currency are the deal's: no event changes them).
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(super) struct Version {
     pub position: i64,
     pub recorded_at: DateTime<Utc>,

@@ -15,7 +15,7 @@
 //! stage s is. The other features take one value each. Recency is the days between the deal's
 //! last activity and the moment it closed (training) or the model's latest activity (scoring).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -221,29 +221,28 @@ pub(super) fn train(
     Ok(())
 }
 
-/// Every open stage the deal reached, sorted: from memory when every version passed through it,
-/// else from the table's versions and those the deal holds unwritten.
+/// Every open stage the deal reached, sorted: those of the versions it holds, and, unless it
+/// holds them all, those of the versions the table holds.
 fn reached_open_stages(tx: &Transaction<'_>, deal: &Deal) -> Result<Vec<String>, ProjectionError> {
-    if let Some(reached) = &deal.reached_open {
-        return Ok(reached.clone());
+    let held = deal.versions.iter().map(|version| &version.forecasted);
+    let mut stages: BTreeSet<String> =
+        held.filter(|now| now.status == OPEN).map(|now| now.stage.clone()).collect();
+    if !deal.versions_complete {
+        let mut written = tx.prepare_cached(
+            "SELECT DISTINCT stage FROM forecast_deal_versions \
+             WHERE opportunity_id = ?1 AND status = ?2",
+        )?;
+        let mut rows = written.query(params![deal.opportunity_id.to_string(), OPEN])?;
+        while let Some(row) = rows.next()? {
+            stages.insert(row.get::<_, String>(0)?);
+        }
     }
-    let mut stages = std::collections::BTreeSet::new();
-    let mut reached = tx.prepare_cached(
-        "SELECT DISTINCT stage FROM forecast_deal_versions \
-         WHERE opportunity_id = ?1 AND status = ?2",
-    )?;
-    let mut rows = reached.query(params![deal.opportunity_id.to_string(), OPEN])?;
-    while let Some(row) = rows.next()? {
-        stages.insert(row.get::<_, String>(0)?);
-    }
-    let unwritten = deal.versions.iter().map(|version| &version.forecasted);
-    stages.extend(unwritten.filter(|now| now.status == OPEN).map(|now| now.stage.clone()));
     Ok(stages.into_iter().collect())
 }
 
-/// Takes a reopened deal's example back out of the counts. A deal known not to be an example
-/// (the common case: `train` asks first) costs nothing; one read back from its row, one index
-/// probe.
+/// Takes a reopened deal's example back out of the counts (`train` asks first too). A deal
+/// known not to be an example costs nothing (a rebuild's common case: the deal opened in
+/// memory); one read back from its row costs one index probe (a live runner's).
 pub(super) fn untrain(
     tx: &Transaction<'_>,
     counts: &mut PendingCounts,
