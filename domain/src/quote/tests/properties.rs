@@ -80,23 +80,21 @@ proptest! {
         };
         let silver = PricingTerms { tier: CustomerTier("silver".into()), ..terms() };
         let priced = price_line(1, &line("SEAT", quantity, 0), &data, &silver).unwrap();
-        // Units grouped by the tier that prices them; each group's gross amount is discounted once.
-        let mut units_per_discount: Vec<(Bps, i64)> = Vec::new();
+        // Units grouped by the tier that prices them (none below the first); each group's gross
+        // amount is discounted once, so two tiers with the same discount are still two bands,
+        // each rounded on its own.
+        let mut units_per_tier: Vec<(Option<usize>, Bps, i64)> = Vec::new();
         for unit in 1..=quantity {
-            let discount_bps = schedule
-                .tiers
-                .iter()
-                .rev()
-                .find(|tier| tier.quantity_from <= unit)
-                .map_or(Bps::ZERO, |tier| tier.discount_bps);
-            match units_per_discount.last_mut() {
-                Some((bps, units)) if *bps == discount_bps => *units += 1,
-                _ => units_per_discount.push((discount_bps, 1)),
+            let tier = schedule.tiers.iter().rposition(|tier| tier.quantity_from <= unit);
+            let discount_bps = tier.map_or(Bps::ZERO, |idx| schedule.tiers[idx].discount_bps);
+            match units_per_tier.last_mut() {
+                Some((pricing_tier, _, units)) if *pricing_tier == tier => *units += 1,
+                _ => units_per_tier.push((tier, discount_bps, 1)),
             }
         }
-        let expected: i64 = units_per_discount
+        let expected: i64 = units_per_tier
             .iter()
-            .map(|(bps, units)| {
+            .map(|(_, bps, units)| {
                 let gross = eur(unit_price_minor * units);
                 gross.checked_sub(gross.times_bps(*bps).unwrap()).unwrap().amount_minor
             })
