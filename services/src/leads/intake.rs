@@ -175,9 +175,13 @@ impl LeadIntake {
         );
         let mut directory = loop {
             let mut directory = self.directory.lock().await;
+            // The claims before the log: a capture in flight ends without the lock, so one that
+            // ends between the two is either still among these claims (and waited for) or in
+            // the log the catch-up reads. The other order can miss it in both.
+            let in_flight = self.claims.conflict(&keys);
             directory.catch_up(&self.store)?;
             let known = directory.status_of(request.lead_id).is_some();
-            match self.claims.conflict(&keys) {
+            match in_flight {
                 // Someone else's capture of these keys is in flight: once it ends its lead is
                 // in the log (or it failed), so look again then.
                 Some(hold) if !known && directory.survivor_for(&keys).is_none() => {
