@@ -33,6 +33,10 @@ use ltc_services::read_models::{projection_named, projections};
 
 const USAGE: &str = "usage: live_projector DIR BATCH [CHECKPOINT_PAGES [PROJECTION]]";
 
+/// The allocator `ltc` ships with (services/src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let number = |index: usize| args.get(index).map(|arg| arg.parse::<u32>());

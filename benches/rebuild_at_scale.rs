@@ -34,6 +34,10 @@ use ltc_services::read_models::{projection_named, projections};
 const USAGE: &str = "usage: rebuild_at_scale make-log DIR COPIES [small|medium|large [random|v7]]\n       \
                      rebuild_at_scale rebuild DIR RUNS [PROJECTION]";
 
+/// The allocator `ltc` ships with (services/src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |idx: usize| args.get(idx).map(String::as_str);

@@ -3,6 +3,12 @@
 
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: a rebuild allocates a string or two per event on each of
+/// its threads, and glibc's arenas spent ~10 % of its CPU on them (BENCHMARKS.md, "An allocator
+/// for the binaries").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     match ltc_services::cli::run(std::env::args_os()) {
         Ok(code) => code,
