@@ -17,8 +17,8 @@ use ltc_eventstore::{EventStore, StreamId};
 use uuid::Uuid;
 
 use super::DataArgs;
+use super::open_store::open_existing;
 use super::rebuild::ProgressDisplay;
-use super::verify::open_existing;
 use crate::command::Aggregate;
 use crate::queries::{AUDIT_EVENTS_MAX, AuditAnswer, AuditRequest, TrailScope, audit, audit_trail};
 use crate::users::UserDirectory;

@@ -7,8 +7,8 @@ use anyhow::Context;
 use ltc_eventstore::{Position, StreamId};
 
 use super::DataArgs;
+use super::open_store::open_existing;
 use super::output::written;
-use super::verify::open_existing;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct EventsArgs {

@@ -7,21 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use ltc_eventstore::{EventStore, StoreOptions};
+use ltc_eventstore::EventStore;
 
 use super::DataArgs;
+use super::open_store::open_for_one_scan;
 use super::rebuild::ProgressDisplay;
-use crate::data_dir::DataDir;
 use crate::export::{Bound, ExportError, ExportSummary, Format, Selection, StreamFilter, export};
 use crate::read_models::thousands;
 
 /// The output buffer: large enough that a write to a pipe or file is one system call per many
 /// events, small enough not to matter.
 const OUTPUT_BUFFER_BYTES: usize = 256 * 1024;
-
-/// The reader's page cache for a scan: room for the table's interior pages, which every page
-/// read walks through; leaf pages are read once.
-const SCAN_CACHE_KIB: u32 = 1024;
 
 #[derive(Debug, clap::Args)]
 pub(super) struct ExportArgs {
@@ -82,20 +78,6 @@ pub(super) fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
         eprintln!("ltc export: no event of type {} in the range", args.types.join(", "));
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Opens the store (which must exist) to read it once from end to end: without memory-mapped
-/// reads and with a small page cache, whose touched pages would otherwise stay resident, up to
-/// the default cache's 16 MiB and the map's 1 GiB, and grow with the log.
-fn open_for_one_scan(data: &DataDir) -> anyhow::Result<EventStore> {
-    let path = data.event_store();
-    anyhow::ensure!(path.exists(), "no event store at {} (is --data right?)", path.display());
-    let options = StoreOptions {
-        read_mmap_bytes: 0,
-        read_cache_kib: SCAN_CACHE_KIB,
-        ..StoreOptions::default()
-    };
-    EventStore::open(&path, options).with_context(|| format!("opening {}", path.display()))
 }
 
 fn to_stdout(

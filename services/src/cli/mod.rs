@@ -9,6 +9,7 @@ mod export;
 mod import;
 mod lag;
 mod load;
+mod open_store;
 mod output;
 mod query;
 mod query_models;

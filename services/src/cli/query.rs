@@ -140,7 +140,7 @@ fn answer_beside_serve<Q: Query>(
     data: &DataDir,
     query: &Q,
 ) -> anyhow::Result<QueryAnswered<Q::Answer>> {
-    let store = super::verify::open_existing(data)?;
+    let store = super::open_store::open_existing(data)?;
     let source = QuerySource::new(data, store);
     let answered =
         source.answer_at(query, common.dates()).with_context(|| describe_failure(common))?;

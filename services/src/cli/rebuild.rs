@@ -12,7 +12,7 @@ use ltc_eventstore::Position;
 use ltc_projections::{Progress, RebuildTarget};
 
 use super::DataArgs;
-use super::verify::open_existing;
+use super::open_store::open_for_one_scan;
 use crate::data_dir::DataDir;
 use crate::read_models::{EmbeddedReadModels, RebuildRequest, RebuildSummary, thousands};
 
@@ -82,9 +82,11 @@ fn print_summary(summary: &RebuildSummary) {
     }
 }
 
-/// Opens the store (which must exist) and its read models, under the directory's lock.
+/// Opens the store (which must exist) and its read models, under the directory's lock. The store
+/// is opened for scans: what the read models ask of it is rebuilds and catch-ups, each a pass
+/// from a position to the head.
 pub(super) fn open_read_models(data: &DataDir) -> anyhow::Result<EmbeddedReadModels> {
-    let store = open_existing(data)?;
+    let store = open_for_one_scan(data)?;
     EmbeddedReadModels::open(data, store)
         .with_context(|| format!("opening the read models in {}", data.read_models().display()))
 }

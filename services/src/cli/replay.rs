@@ -24,8 +24,8 @@ use ltc_projections::{
 use serde::Serialize;
 
 use super::DataArgs;
+use super::open_store::open_existing;
 use super::rebuild::ProgressDisplay;
-use super::verify::open_existing;
 use crate::data_dir::DataDir;
 use crate::queries::end_of_day;
 use crate::read_models::{projection_named, projections, thousands};

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use ltc_eventstore::{Anchor, EventStore, ReadError, StoreOptions, Tamper, VerifyReport};
+use ltc_eventstore::{Anchor, EventStore, ReadError, Tamper, VerifyReport};
 
 use super::DataArgs;
-use crate::data_dir::DataDir;
+use super::open_store::open_existing;
 use payload::check_payload;
 
 mod payload;
@@ -49,15 +49,6 @@ pub(super) fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         print_report(&store, &report);
     }
     Ok(if report.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// Opens the store only if it exists: verifying a directory that holds none is a mistake to
-/// report, not an empty log to create.
-pub(super) fn open_existing(data: &DataDir) -> anyhow::Result<EventStore> {
-    let path = data.event_store();
-    anyhow::ensure!(path.exists(), "no event store at {} (is --data right?)", path.display());
-    EventStore::open(&path, StoreOptions::default())
-        .with_context(|| format!("opening {}", path.display()))
 }
 
 /// Everything `ltc verify` checks: the store's own verification (chain, positions, stream
