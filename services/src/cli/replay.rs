@@ -24,7 +24,7 @@ use ltc_projections::{
 use serde::Serialize;
 
 use super::DataArgs;
-use super::open_store::open_existing;
+use super::open_store::open_for_one_scan;
 use super::rebuild::ProgressDisplay;
 use crate::data_dir::DataDir;
 use crate::queries::end_of_day;
@@ -86,7 +86,8 @@ struct ReplaySummary {
 
 pub(super) fn run(args: &ReplayArgs) -> anyhow::Result<ExitCode> {
     let data = args.data.dir();
-    let store = open_existing(&data)?;
+    // A replay is a rebuild into a file of its own: one pass over the log, read without a map.
+    let store = open_for_one_scan(&data)?;
     let chosen = chosen_projections(&args.projections)?;
     let names = chosen.iter().map(|projection| projection.name().to_owned()).collect();
     let target = match (args.until_position, args.until) {
