@@ -17,7 +17,7 @@ use ltc_eventstore::{EventStore, StreamId};
 use uuid::Uuid;
 
 use super::DataArgs;
-use super::open_store::open_existing;
+use super::open_store::open_for_one_scan;
 use super::rebuild::ProgressDisplay;
 use crate::command::Aggregate;
 use crate::queries::{AUDIT_EVENTS_MAX, AuditAnswer, AuditRequest, TrailScope, audit, audit_trail};
@@ -44,7 +44,7 @@ pub(super) struct AuditArgs {
 
 pub(super) fn run(args: &AuditArgs) -> anyhow::Result<ExitCode> {
     let data = args.data.dir();
-    let store = open_existing(&data)?;
+    let store = open_for_one_scan(&data)?;
     let people = People::new(
         UserDirectory::load(&data.users()).context("reading the user table for names")?,
     );

@@ -7,7 +7,7 @@ use anyhow::Context;
 use ltc_eventstore::{Position, StreamId};
 
 use super::DataArgs;
-use super::open_store::open_existing;
+use super::open_store::open_for_one_scan;
 use super::output::written;
 
 #[derive(Debug, clap::Args)]
@@ -26,7 +26,7 @@ pub(super) struct EventsArgs {
 }
 
 pub(super) fn run(args: &EventsArgs) -> anyhow::Result<ExitCode> {
-    let store = open_existing(&args.data.dir())?;
+    let store = open_for_one_scan(&args.data.dir())?;
     let events: Box<dyn Iterator<Item = Result<_, _>>> = match &args.stream {
         Some(stream) => Box::new(
             store.read_stream(stream, 1).context("reading the stream")?.into_iter().map(Ok),

@@ -11,7 +11,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use ltc_eventstore::{Anchor, EventStore, ReadError, Tamper, VerifyReport};
 
 use super::DataArgs;
-use super::open_store::open_existing;
+use super::open_store::open_for_one_scan;
 use payload::check_payload;
 
 mod payload;
@@ -38,7 +38,7 @@ pub(super) struct VerifyArgs {
 }
 
 pub(super) fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let store = open_existing(&args.data.dir())?;
+    let store = open_for_one_scan(&args.data.dir())?;
     let report = verify_log(&store, args.against).context("reading the log")?;
     if args.json {
         println!("{}", report_json(&report, args.against));
