@@ -106,18 +106,15 @@ def main():
     for path in [*staged.values(), *built.values()]:
         path.unlink(missing_ok=True)
 
-    staging = []
     for g, tables in groups.items():
         script = f"ATTACH '{source}' AS src; PRAGMA main.journal_mode=OFF; PRAGMA main.synchronous=OFF;\n"
         script += "".join(
             f"CREATE TABLE {t} AS SELECT * FROM src.{t} ORDER BY {sort};\n"
             for t, _, sort, _ in tables
         )
-        staging.append(subprocess.Popen(["sqlite3", str(staged[g])], stdin=subprocess.PIPE, text=True))
-        staging[-1].communicate(script)
+        sqlite(staged[g], script)
     print(f"staged in {order} order (untimed)")
 
-    writes = {}
     for g, tables in groups.items():
         script = REBUILD_PRAGMAS + "\n"
         script += "".join(
@@ -127,10 +124,8 @@ def main():
         script += f"ATTACH '{staged[g]}' AS staged; PRAGMA staged.cache_size=-2048;\n.timer on\nBEGIN;\n"
         script += "".join(f"INSERT INTO main.{t} SELECT * FROM staged.{t};\n" for t, *_ in tables)
         script += "COMMIT;\n"
-        writes[g] = script
-    started = time.monotonic()
-    for g, script in writes.items():
         (work / f"write-{g}.sql").write_text(script)
+    started = time.monotonic()
     # Both started before either is waited for: the groups write at once, a core each.
     procs = {
         g: subprocess.Popen(

@@ -17,9 +17,9 @@ pub(super) fn open_existing(data: &DataDir) -> anyhow::Result<EventStore> {
 }
 
 /// Opens the store (which must exist) to read it from end to end, as an export, a verify, an
-/// audit or a rebuild does: without memory-mapped reads and with a small page cache, whose touched pages would
-/// otherwise stay resident, up to the default cache's 16 MiB and the map's 1 GiB, and grow
-/// with the log. A rebuild then stays inside its memory budget as `ltc`'s resident memory shows
+/// audit or a rebuild does: without memory-mapped reads and with a small page cache, whose
+/// touched pages would otherwise stay resident, up to the default cache's 16 MiB and the map's
+/// 1 GiB, and grow with the log. A rebuild then stays inside its memory budget as `ltc`'s resident memory shows
 /// it, not only as the benchmark (which opens the store the same way) measures it.
 pub(super) fn open_for_one_scan(data: &DataDir) -> anyhow::Result<EventStore> {
     let options = StoreOptions {
