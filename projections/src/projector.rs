@@ -10,8 +10,11 @@
 //!   never applied.
 //!
 //! A failed batch rolls back, and the checkpoints in memory are reloaded from the database, so
-//! memory never runs ahead of what is committed. The feed has moved on by then; what it
-//! delivers next looks like a hole and is refetched.
+//! memory never runs ahead of what is committed. A swap to an older generation moves the runner
+//! back the same way. Either way the feed has moved on and will not deliver those events again,
+//! so the runner reads everything the feed had delivered past its new position from the store
+//! before it takes the feed's next event: it catches up at once, even from a feed that has
+//! ended or stays idle.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -172,6 +175,9 @@ impl Projector {
             projector.slots.iter_mut().for_each(|slot| slot.projection.keep_across_batches());
         }
         projector.reset_position();
+        // A feed starts where the runner does (`next_position`), so it never delivers what lies
+        // below; should the runner move back, that is owed from the store.
+        projector.hole.fed_through = projector.next_position - 1;
         Ok(projector)
     }
 
@@ -270,7 +276,10 @@ impl Projector {
             let event = match owed {
                 Some(event) => event,
                 None => match feed.poll(wait && n_delivered == 0)? {
-                    Delivery::Event(event) => event,
+                    Delivery::Event(event) => {
+                        self.hole.fed_through = self.hole.fed_through.max(event.position.0);
+                        event
+                    }
                     Delivery::Idle => {
                         outcome.feed = FeedState::Idle;
                         break;
@@ -384,32 +393,44 @@ fn apply_event(
     Ok(())
 }
 
-/// A hole in the feed being filled from the store.
+/// What the runner is owed from the store rather than the feed: the range of a hole before the
+/// event held beyond it, or what the feed delivered past a runner that moved back.
 #[derive(Debug, Default)]
 struct Hole {
     /// A delivered event beyond a hole, held until the hole is filled.
     held: Option<RecordedEvent>,
-    /// The store read filling the hole before `held`.
+    /// The store read filling what is owed.
     refetch: Option<ReadAll>,
+    /// The last position the feed has delivered (or, before its first event, the runner's
+    /// starting point, where the feed starts). A rolled-back batch or a swap to an older
+    /// generation moves the runner below it, and the feed will not deliver those events again.
+    fed_through: u64,
 }
 
 impl Hole {
     /// The next event owed before the feed's: the refetched range of a hole, then the event
-    /// held beyond it. `None` when no hole is open.
+    /// held beyond it; or the events the feed delivered past a runner that moved back. `None`
+    /// when nothing is owed.
     fn next_owed(
         &mut self,
         next_position: u64,
         store: &EventStore,
         outcome: &mut BatchOutcome,
     ) -> Result<Option<RecordedEvent>, ProjectorError> {
-        let Some(held) = &self.held else { return Ok(None) };
-        let held_position = held.position.0;
-        if held_position <= next_position {
-            self.refetch = None;
-            return Ok(self.held.take());
-        }
+        let (owed_through, delivered) = match &self.held {
+            Some(held) if held.position.0 <= next_position => {
+                self.refetch = None;
+                return Ok(self.held.take());
+            }
+            Some(held) => (held.position.0 - 1, held.position.0),
+            None if next_position <= self.fed_through => (self.fed_through, self.fed_through),
+            None => {
+                self.refetch = None;
+                return Ok(None);
+            }
+        };
         let refetch = self.refetch.get_or_insert_with(|| {
-            store.read_all(Position(next_position), held_position - next_position)
+            store.read_all(Position(next_position), owed_through + 1 - next_position)
         });
         match refetch.next() {
             Some(Ok(event)) => {
@@ -421,7 +442,7 @@ impl Hole {
                 self.refetch = None;
                 Err(ProjectorError::Hole {
                     expected: next_position,
-                    delivered: held_position,
+                    delivered,
                     store_head: store.head().position,
                 })
             }

@@ -1,7 +1,8 @@
 //! The store against a reference model: random sequences of appends, reads, clock steps and
 //! reopens, each result compared with what a `BTreeMap` of streams and a `Vec` log say it must be.
 //!
-//! The seed is fixed so every run checks the same cases; set `PROPTEST_RNG_SEED` to explore
+//! The seed is the workspace's (`PROPTEST_RNG_SEED` in `.cargo/config.toml`), so every run checks
+//! the same cases; set `PROPTEST_RNG_SEED` in the environment to explore
 //! others. Proptest saves a failing case's seed under `proptest-regressions/` and replays it first
 //! on later runs; a shrunk failure is also kept at the end of this file as a named `#[test]` that
 //! calls [`check`] with its operations, under a one-line postmortem.
@@ -16,7 +17,7 @@ use ltc_eventstore::{
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
-use proptest::test_runner::{RngSeed, TestRunner};
+use proptest::test_runner::TestRunner;
 use tempfile::TempDir;
 use uuid::Uuid;
 
@@ -27,8 +28,6 @@ const STREAMS: u8 = 4;
 /// Command ids the appends pick from: small, so retries and reuse on other streams happen.
 const COMMAND_POOL: u8 = 10;
 const OPS_MAX: usize = 40;
-/// The default seed; any other is chosen through `PROPTEST_RNG_SEED`.
-const SEED: u64 = 0x1c_2026_0101;
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -188,9 +187,6 @@ fn store_agrees_with_the_reference_model() {
     let template = empty_store_file();
     let mut config = ProptestConfig::with_cases(48);
     config.source_file = Some(file!());
-    if std::env::var_os("PROPTEST_RNG_SEED").is_none() {
-        config.rng_seed = RngSeed::Fixed(SEED);
-    }
     let mut runner = TestRunner::new(config);
     let result = runner.run(&vec(op(), 1..=OPS_MAX), |ops| {
         check(copy_of(&template), &ops);

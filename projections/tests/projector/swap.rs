@@ -2,7 +2,7 @@
 //! runner moves over and catches up, and the swap survives a restart.
 
 use ltc_eventstore::Position;
-use ltc_projections::{EventCounts, RebuildTarget, rebuild};
+use ltc_projections::{EventCounts, RebuildTarget, StoreFeed, rebuild};
 
 use crate::support::{World, one_shot, rebuild_options, render};
 
@@ -40,6 +40,26 @@ fn the_live_runner_moves_to_a_swapped_generation_and_catches_up_from_its_checkpo
     assert_eq!(outcome.applied, outcome.refetched, "and nothing past it is applied before");
     projector.catch_up(&mut world.history(41)).unwrap();
     assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 50)]);
+    assert_eq!(world.render(), one_shot(&world));
+}
+
+#[test]
+fn a_live_runner_moved_back_by_a_swap_catches_up_at_once_though_no_new_event_arrives() {
+    let mut world = World::new();
+    world.append_events(40);
+    let mut projector = world.projector(16);
+    projector.catch_up(&mut world.history(1)).unwrap();
+
+    let rebuilt = world.rebuild_counts(RebuildTarget::Position(Position(20)));
+    world.read_models.swap_to(rebuilt.generation).unwrap();
+
+    // The store is idle: the live feed, at the head already, has nothing to deliver, so no
+    // hole shows. 21..=40 were delivered before the swap, and are read from the store.
+    let mut live = StoreFeed::new(&world.store, Position(41)).unwrap();
+    let outcome = projector.apply_batch(&mut live, false).unwrap();
+    assert_eq!(outcome.refetched, 16, "one batch of what the feed delivered past 20");
+    projector.catch_up(&mut live).unwrap();
+    assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 40)]);
     assert_eq!(world.render(), one_shot(&world));
 }
 
