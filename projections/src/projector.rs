@@ -10,11 +10,15 @@
 //!   never applied.
 //!
 //! A failed batch rolls back, and the checkpoints in memory are reloaded from the database, so
-//! memory never runs ahead of what is committed. A swap to an older generation moves the runner
-//! back the same way. Either way the feed has moved on and will not deliver those events again,
-//! so the runner reads everything the feed had delivered past its new position from the store
-//! before it takes the feed's next event: it catches up at once, even from a feed that has
-//! ended or stays idle.
+//! memory never runs ahead of what is committed. The feed has moved on by then: its caller
+//! recreates it from [`Projector::next_position`] after a feed error, and otherwise what it
+//! delivers next looks like a hole and is refetched.
+//!
+//! A swap to an older generation moves the runner back too, below what its feed has delivered
+//! or what the runner had already passed. The feed will not deliver those events again, and a
+//! live feed may stay idle for as long as nothing is appended, so at its next batch the runner
+//! reads them from the store (as far as the store has them) before it takes the feed's next
+//! event.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -88,7 +92,8 @@ pub struct BatchOutcome {
     pub applied: u64,
     /// Delivered positions that were already applied, skipped.
     pub duplicates: u64,
-    /// Positions read from the store to fill holes in the feed (counted in `applied` too).
+    /// Positions read from the store (counted in `applied` too): to fill holes in the feed, and
+    /// after a swap to an older generation, what the feed had delivered past it.
     pub refetched: u64,
     /// Whether the feed had more when the batch ended.
     pub feed: FeedState,
@@ -175,9 +180,6 @@ impl Projector {
             projector.slots.iter_mut().for_each(|slot| slot.projection.keep_across_batches());
         }
         projector.reset_position();
-        // A feed starts where the runner does (`next_position`), so it never delivers what lies
-        // below; should the runner move back, that is owed from the store.
-        projector.hole.fed_through = projector.next_position - 1;
         Ok(projector)
     }
 
@@ -340,6 +342,10 @@ impl Projector {
         self.conn = conn;
         self.generation = Some(current);
         self.hole.refetch = None;
+        // Everything below the runner's position is behind its feed (which starts there, or
+        // delivered it), so a generation standing lower is owed the difference.
+        let behind_feed = self.hole.fed_through.max(self.next_position - 1);
+        self.hole.owed_through = self.hole.owed_through.max(behind_feed);
         self.reset_position();
         Ok(())
     }
@@ -401,29 +407,32 @@ struct Hole {
     held: Option<RecordedEvent>,
     /// The store read filling what is owed.
     refetch: Option<ReadAll>,
-    /// The last position the feed has delivered (or, before its first event, the runner's
-    /// starting point, where the feed starts). A rolled-back batch or a swap to an older
-    /// generation moves the runner below it, and the feed will not deliver those events again.
+    /// The last position the feed has delivered.
     fed_through: u64,
+    /// After a swap to an older generation: the last position the runner's feed had delivered
+    /// or the runner had passed, which the feed will not deliver again. (A rolled-back batch
+    /// owes nothing here: its caller recreates the feed after a feed error, and otherwise the
+    /// feed's next event shows the hole.)
+    owed_through: u64,
 }
 
 impl Hole {
     /// The next event owed before the feed's: the refetched range of a hole, then the event
-    /// held beyond it; or the events the feed delivered past a runner that moved back. `None`
-    /// when nothing is owed.
+    /// held beyond it; or, after a swap moved the runner back, what its feed had delivered past
+    /// it, as far as the store has it. `None` when nothing is owed.
     fn next_owed(
         &mut self,
         next_position: u64,
         store: &EventStore,
         outcome: &mut BatchOutcome,
     ) -> Result<Option<RecordedEvent>, ProjectorError> {
-        let (owed_through, delivered) = match &self.held {
+        let owed_through = match &self.held {
             Some(held) if held.position.0 <= next_position => {
                 self.refetch = None;
                 return Ok(self.held.take());
             }
-            Some(held) => (held.position.0 - 1, held.position.0),
-            None if next_position <= self.fed_through => (self.fed_through, self.fed_through),
+            Some(held) => held.position.0 - 1,
+            None if next_position <= self.owed_through => self.owed_through,
             None => {
                 self.refetch = None;
                 return Ok(None);
@@ -440,9 +449,15 @@ impl Hole {
             Some(Err(error)) => Err(error.into()),
             None => {
                 self.refetch = None;
+                let Some(held) = &self.held else {
+                    // Only a held event proves a hole. Past the store's head the feed was
+                    // ahead of this store (a replica catching up): it is left to the feed.
+                    self.owed_through = next_position - 1;
+                    return Ok(None);
+                };
                 Err(ProjectorError::Hole {
                     expected: next_position,
-                    delivered,
+                    delivered: held.position.0,
                     store_head: store.head().position,
                 })
             }

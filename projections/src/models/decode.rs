@@ -60,11 +60,19 @@ impl Decoded {
 pub fn decode<E: EventSchema + Clone + 'static>(
     recorded: &RecordedEvent,
 ) -> Result<E, ProjectionError> {
-    LAST_DECODED.with_borrow_mut(|last| {
+    LAST_DECODED.with(|cell| {
+        // Held by a decode further up this thread's stack (an upcaster that decodes through
+        // here): this one goes without the memo.
+        let Ok(mut last) = cell.try_borrow_mut() else {
+            return Ok(crate::decode_event(recorded)?);
+        };
         if let Some(value) = last.as_ref().and_then(|decoded| decoded.value_for::<E>(recorded)) {
             return Ok(value.clone());
         }
         let value: E = crate::decode_event(recorded)?;
+        #[cfg(test)]
+        tests::DECODED.set(tests::DECODED.get() + 1);
+        let last = &mut *last;
         match last {
             Some(decoded) => decoded.remember(recorded, value.clone()),
             None => {
@@ -92,6 +100,11 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
+
+    thread_local! {
+        /// Payloads this thread decoded rather than took from the memo (each test has a thread).
+        pub(super) static DECODED: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
 
     fn quota_set(amount_minor: i64) -> QuotaEvent {
         QuotaEvent::Set {
@@ -132,10 +145,29 @@ mod tests {
     }
 
     #[test]
-    fn the_same_payload_asked_for_again_decodes_to_the_same_event() {
+    fn the_same_payload_asked_for_again_is_decoded_once_and_gives_the_same_event() {
         let event = recorded(1, &quota_set(100));
         assert_eq!(decode::<QuotaEvent>(&event).unwrap(), quota_set(100));
         assert_eq!(decode::<QuotaEvent>(&event).unwrap(), quota_set(100));
+        assert_eq!(DECODED.get(), 1);
+    }
+
+    #[test]
+    fn the_same_bytes_stored_at_another_schema_version_are_not_answered_from_the_memo() {
+        let today = recorded(1, &quota_set(100));
+        let mut unknown_version = today.clone();
+        unknown_version.schema_version = today.schema_version + 1;
+        assert!(decode::<QuotaEvent>(&today).is_ok());
+        assert!(decode::<QuotaEvent>(&unknown_version).is_err(), "no upcaster knows it");
+    }
+
+    #[test]
+    fn the_same_bytes_under_another_codec_are_not_answered_from_the_memo() {
+        let today = recorded(1, &quota_set(100));
+        let mut other_codec = today.clone();
+        other_codec.codec = CodecId(today.codec.0 + 100);
+        assert!(decode::<QuotaEvent>(&today).is_ok());
+        assert!(decode::<QuotaEvent>(&other_codec).is_err(), "no such codec");
     }
 
     #[test]

@@ -61,3 +61,48 @@ fn an_event_the_store_does_not_have_is_a_hole_and_is_never_applied() {
     assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 30)]);
     assert_eq!(world.render(), before, "nothing past the hole was applied");
 }
+
+/// Delivers its envelopes, then fails as a transport does.
+struct FeedThatDrops {
+    events: std::collections::VecDeque<RecordedEvent>,
+}
+
+impl ltc_projections::Feed for FeedThatDrops {
+    fn poll(
+        &mut self,
+        _wait: bool,
+    ) -> Result<ltc_projections::Delivery, ltc_projections::FeedError> {
+        match self.events.pop_front() {
+            Some(event) => Ok(ltc_projections::Delivery::Event(event)),
+            None => Err(ltc_projections::FeedError::Transport("connection lost".into())),
+        }
+    }
+}
+
+#[test]
+fn a_batch_lost_to_a_feed_error_is_taken_again_from_the_recreated_feed_not_the_store() {
+    let mut world = World::new();
+    world.append_events(30);
+    let mut projector = world.projector(100);
+    projector.catch_up(&mut world.history(1)).unwrap();
+
+    // A feed ahead of this store (a replica catching up): 31..=35 exist only in the feed.
+    let ahead = |positions: std::ops::RangeInclusive<u64>| -> Vec<RecordedEvent> {
+        positions
+            .map(|position| {
+                let mut event = world.events(1).remove(0);
+                event.position = Position(position);
+                event
+            })
+            .collect()
+    };
+    let mut dropping = FeedThatDrops { events: ahead(31..=33).into() };
+    let lost = projector.apply_batch(&mut dropping, false).unwrap_err();
+    assert!(matches!(lost, ProjectorError::Feed(_)), "{lost}");
+
+    // As the NATS projector does: a new feed from the runner's position, which redelivers.
+    assert_eq!(projector.next_position(), Position(31));
+    let outcome = projector.catch_up(&mut ScriptedFeed::new(ahead(31..=35))).unwrap();
+    assert_eq!(outcome, ltc_projections::FeedState::Idle);
+    assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 35)]);
+}

@@ -129,14 +129,28 @@ fn check(ops: &[Op]) {
 }
 
 /// Found when the workspace seed replaced this test's own (2026-12-02): a runner at the head
-/// followed a swap to a generation at 0, and its feed, past the head already, had nothing more
-/// to deliver, so the runner stayed at 0. It now reads from the store what its feed delivered.
+/// followed a swap to a generation at 0, and its feed (made from the runner's position before
+/// it followed the swap, as a live feed is) had nothing more to deliver, so the runner stayed
+/// at 0. It now reads from the store what its feed had delivered past the swapped generation.
 #[test]
 fn a_runner_moved_back_by_a_swap_catches_up_though_its_feed_has_ended() {
     check(&[
         Op::Append { n_events: 1 },
         Op::Run { n_batches: 1, offset: 0 },
         Op::RebuildAndSwap { percent: 0 },
+    ]);
+}
+
+/// Found in review: the runner followed a swap forward (to 40) with its feed at 16, then a
+/// swap back (to 20); what lay between 20 and 40 had been passed, not delivered.
+#[test]
+fn a_runner_swapped_forward_then_back_catches_up_what_it_had_passed() {
+    check(&[
+        Op::Append { n_events: 40 },
+        Op::Open { batch_events: 16 },
+        Op::RebuildAndSwap { percent: 100 },
+        Op::Run { n_batches: 1, offset: 0 },
+        Op::RebuildAndSwap { percent: 50 },
     ]);
 }
 

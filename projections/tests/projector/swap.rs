@@ -33,10 +33,10 @@ fn the_live_runner_moves_to_a_swapped_generation_and_catches_up_from_its_checkpo
     world.read_models.swap_to(rebuilt.generation).unwrap();
     world.append_events(10);
 
-    // The live feed goes on from 41; the new generation stands at 20, so 21..=40 is a hole
-    // the runner fills from the store.
+    // The live feed goes on from 41; the new generation stands at 20, so the runner reads
+    // 21..=40, which its feed had delivered, from the store first.
     let outcome = projector.apply_batch(&mut world.history(41), false).unwrap();
-    assert!(outcome.refetched > 0, "the hole is filled first");
+    assert!(outcome.refetched > 0, "what lies below the feed is read first");
     assert_eq!(outcome.applied, outcome.refetched, "and nothing past it is applied before");
     projector.catch_up(&mut world.history(41)).unwrap();
     assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 50)]);

@@ -40,7 +40,8 @@ pub struct NatsProjectorTotals {
     pub applied: u64,
     /// Delivered positions already applied, skipped.
     pub duplicates: u64,
-    /// Positions read from the store to fill holes in the feed.
+    /// Positions read from the store: holes in the feed filled, and what the feed had
+    /// delivered past a swapped-in older generation.
     pub refetched: u64,
     /// Feeds started again after a failure.
     pub feed_restarts: u64,
