@@ -9,6 +9,8 @@
 //!   settings.
 //! - `projector.rs`: [`Projector`], the runner: batches, checkpoints in the same transaction,
 //!   duplicates skipped, holes refetched or reported. `slot.rs`: its per-projection set-up.
+//!   `hole.rs`: what it is owed from the store rather than its feed (a hole's range, or what the
+//!   feed delivered past a runner a swap moved back).
 //! - `feed.rs`: [`Feed`] and the store's two feeds, [`StoreFeed`] (catch-up subscription) and
 //!   [`HistoryFeed`] (a bounded range); JetStream joins in step 4.
 //! - `rebuild.rs`: [`rebuild`] into a side-by-side generation, up to a position or a recorded
@@ -27,6 +29,7 @@ mod checkpoint;
 mod error;
 mod event_counts;
 mod feed;
+mod hole;
 pub mod limits;
 mod merge;
 pub mod models;

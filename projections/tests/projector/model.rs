@@ -54,7 +54,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Crash),
         1 => (2..30usize, 0..40u64)
             .prop_map(|(batch_events, after)| Op::FailMidBatch { batch_events, after }),
-        1 => (0..=100u64).prop_map(|percent| Op::RebuildAndSwap { percent }),
+        2 => (0..=100u64).prop_map(|percent| Op::RebuildAndSwap { percent }),
     ]
 }
 
