@@ -1,7 +1,8 @@
 //! [`Hole`]: what a runner is owed from the event store rather than its feed. A feed may skip
 //! positions (a hole, before the event held beyond it) or, after a swap moved the runner back to
 //! an older generation, have delivered already what the runner now needs again; either range is
-//! read from the store before the feed's next event is taken.
+//! read from the store (the second as far as the store has it) before the feed's next event is
+//! taken.
 
 use ltc_eventstore::{EventStore, Position, ReadAll, RecordedEvent};
 
@@ -18,10 +19,11 @@ pub(crate) struct Hole {
     pub(crate) refetch: Option<ReadAll>,
     /// The last position the feed has delivered.
     pub(crate) fed_through: u64,
-    /// After a swap to an older generation: the last position the runner's feed had delivered
-    /// or the runner had passed, which the feed will not deliver again. (A rolled-back batch
-    /// owes nothing here: its caller recreates the feed after a feed error, and otherwise the
-    /// feed's next event shows the hole.)
+    /// Raised at each swap the runner follows to the last position its feed had delivered or it
+    /// had passed, which the feed will not deliver again: what a swap to an older generation is
+    /// owed. Lowered only to the store's last event when the store has no more of it. (A
+    /// rolled-back batch owes nothing here: its caller recreates the feed after a feed error,
+    /// and otherwise the feed's next event shows the hole.)
     pub(crate) owed_through: u64,
 }
 

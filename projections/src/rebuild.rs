@@ -9,9 +9,9 @@
 //! file, and merges the second file into the first at the end (`merge.rs`): SQLite writes a file
 //! from one connection at a time, so two files are what let two cores write (docs/adr/0007; the
 //! groups' threads are `rebuild_groups.rs`). After a swap the live runner carries each
-//! projection on from the rebuilt checkpoint to the head: the events its feed delivered before it
-//! followed the swap, and those committed during the rebuild, are read from the store at its next
-//! batch, before the feed's next event.
+//! projection on from the rebuilt checkpoint to the head: everything from there up to what its
+//! feed had delivered (or it had passed) is read from the store at its next batch, as far as the
+//! store has it, and the rest comes from the feed.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};

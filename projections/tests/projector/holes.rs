@@ -106,3 +106,30 @@ fn a_batch_lost_to_a_feed_error_is_taken_again_from_the_recreated_feed_not_the_s
     assert_eq!(outcome, ltc_projections::FeedState::Idle);
     assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 35)]);
 }
+
+#[test]
+fn after_a_swap_back_what_the_store_lacks_is_left_to_a_feed_ahead_of_it_not_called_a_hole() {
+    let mut world = World::new();
+    world.append_events(30);
+    let mut projector = world.projector(100);
+    projector.catch_up(&mut world.history(1)).unwrap();
+    // A feed ahead of this store (a replica catching up) delivers 31..=33.
+    let ahead = |positions: std::ops::RangeInclusive<u64>| -> Vec<RecordedEvent> {
+        positions
+            .map(|position| {
+                let mut event = world.events(1).remove(0);
+                event.position = Position(position);
+                event
+            })
+            .collect()
+    };
+    projector.catch_up(&mut ScriptedFeed::new(ahead(31..=33))).unwrap();
+
+    let rebuilt = world.rebuild_counts(ltc_projections::RebuildTarget::Position(Position(20)));
+    world.read_models.swap_to(rebuilt.generation).unwrap();
+
+    // 21..=30 come from the store; 31..=33, which it does not have, from the feed again.
+    let outcome = projector.apply_batch(&mut ScriptedFeed::new(ahead(31..=35)), false).unwrap();
+    assert_eq!((outcome.refetched, outcome.applied), (10, 15));
+    assert_eq!(projector.checkpoints(), vec![(EventCounts::NAME, 35)]);
+}
