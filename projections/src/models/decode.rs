@@ -44,6 +44,18 @@ impl Decoded {
         if same_input { self.value.downcast_ref::<E>() } else { None }
     }
 
+    /// `value`, decoded from `recorded`.
+    fn of<E: 'static>(recorded: &RecordedEvent, value: E) -> Decoded {
+        Decoded {
+            type_id: TypeId::of::<E>(),
+            event_type: recorded.event_type.clone(),
+            schema_version: recorded.schema_version,
+            codec: recorded.codec,
+            payload: recorded.payload.clone(),
+            value: Box::new(value),
+        }
+    }
+
     /// Now holds `value`, decoded from `recorded`; its buffers are reused.
     fn remember<E: 'static>(&mut self, recorded: &RecordedEvent, value: E) {
         self.type_id = TypeId::of::<E>();
@@ -72,19 +84,9 @@ pub fn decode<E: EventSchema + Clone + 'static>(
         let value: E = crate::decode_event(recorded)?;
         #[cfg(test)]
         tests::DECODED.set(tests::DECODED.get() + 1);
-        let last = &mut *last;
-        match last {
+        match &mut *last {
             Some(decoded) => decoded.remember(recorded, value.clone()),
-            None => {
-                *last = Some(Decoded {
-                    type_id: TypeId::of::<E>(),
-                    event_type: recorded.event_type.clone(),
-                    schema_version: recorded.schema_version,
-                    codec: recorded.codec,
-                    payload: recorded.payload.clone(),
-                    value: Box::new(value.clone()),
-                });
-            }
+            None => *last = Some(Decoded::of(recorded, value.clone())),
         }
         Ok(value)
     })

@@ -62,6 +62,18 @@ fn an_event_the_store_does_not_have_is_a_hole_and_is_never_applied() {
     assert_eq!(world.render(), before, "nothing past the hole was applied");
 }
 
+/// Envelopes at `positions`, past this store's head, as a feed ahead of it (a replica catching
+/// up) would deliver them.
+fn ahead_of_store(world: &World, positions: std::ops::RangeInclusive<u64>) -> Vec<RecordedEvent> {
+    positions
+        .map(|position| {
+            let mut event = world.events(1).remove(0);
+            event.position = Position(position);
+            event
+        })
+        .collect()
+}
+
 /// Delivers its envelopes, then fails as a transport does.
 struct FeedThatDrops {
     events: std::collections::VecDeque<RecordedEvent>,
@@ -87,15 +99,7 @@ fn a_batch_lost_to_a_feed_error_is_taken_again_from_the_recreated_feed_not_the_s
     projector.catch_up(&mut world.history(1)).unwrap();
 
     // A feed ahead of this store (a replica catching up): 31..=35 exist only in the feed.
-    let ahead = |positions: std::ops::RangeInclusive<u64>| -> Vec<RecordedEvent> {
-        positions
-            .map(|position| {
-                let mut event = world.events(1).remove(0);
-                event.position = Position(position);
-                event
-            })
-            .collect()
-    };
+    let ahead = |positions| ahead_of_store(&world, positions);
     let mut dropping = FeedThatDrops { events: ahead(31..=33).into() };
     let lost = projector.apply_batch(&mut dropping, false).unwrap_err();
     assert!(matches!(lost, ProjectorError::Feed(_)), "{lost}");
@@ -114,15 +118,7 @@ fn after_a_swap_back_what_the_store_lacks_is_left_to_a_feed_ahead_of_it_not_call
     let mut projector = world.projector(100);
     projector.catch_up(&mut world.history(1)).unwrap();
     // A feed ahead of this store (a replica catching up) delivers 31..=33.
-    let ahead = |positions: std::ops::RangeInclusive<u64>| -> Vec<RecordedEvent> {
-        positions
-            .map(|position| {
-                let mut event = world.events(1).remove(0);
-                event.position = Position(position);
-                event
-            })
-            .collect()
-    };
+    let ahead = |positions| ahead_of_store(&world, positions);
     projector.catch_up(&mut ScriptedFeed::new(ahead(31..=33))).unwrap();
 
     let rebuilt = world.rebuild_counts(ltc_projections::RebuildTarget::Position(Position(20)));
