@@ -46,8 +46,8 @@ pub trait Projection: Send {
     /// is rebuilt.
     fn schema_version(&self) -> u32;
 
-    /// Every table `migrate` creates. Rebuilding this projection alone drops exactly these; the
-    /// runner checks after `migrate` that no other table appeared.
+    /// Every table and view `migrate` creates. Rebuilding this projection alone drops exactly
+    /// these; the runner checks after `migrate` that no other table or view appeared.
     fn tables(&self) -> &'static [&'static str];
 
     /// Creates its tables (and indexes) in an empty read-model database.

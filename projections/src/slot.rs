@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 use crate::checkpoint;
 use crate::error::ProjectorError;
@@ -133,7 +133,7 @@ fn migrate(
     let after = table_names(&tx)?;
     let declared: BTreeSet<&str> = projection.tables().iter().copied().collect();
     if let Some(undeclared) = after.difference(&before).find(|t| !declared.contains(t.as_str())) {
-        return Err(fail(format!("it created table {undeclared}, which tables() does not name")));
+        return Err(fail(format!("it created {undeclared}, which tables() does not name")));
     }
     if let Some(missing) = declared.iter().find(|t| !after.contains(**t)) {
         return Err(fail(format!("tables() names {missing}, which it did not create")));
@@ -143,16 +143,26 @@ fn migrate(
     Ok(())
 }
 
-/// Drops a projection's declared tables, with their indexes and triggers.
+/// Drops a projection's declared tables, with their indexes and triggers, and its views.
 pub(crate) fn drop_tables(conn: &Connection, tables: &[&str]) -> rusqlite::Result<()> {
-    for table in tables {
-        conn.execute_batch(&format!("DROP TABLE IF EXISTS \"{}\"", table.replace('"', "\"\"")))?;
+    for name in tables {
+        let kind: Option<String> = conn
+            .query_row("SELECT type FROM sqlite_master WHERE name = ?1", [name], |row| row.get(0))
+            .optional()?;
+        let quoted = name.replace('"', "\"\"");
+        match kind.as_deref() {
+            Some("view") => conn.execute_batch(&format!("DROP VIEW \"{quoted}\""))?,
+            Some("table") => conn.execute_batch(&format!("DROP TABLE \"{quoted}\""))?,
+            _ => {}
+        }
     }
     Ok(())
 }
 
+/// The tables and views: what `tables()` may name.
 fn table_names(conn: &Connection) -> rusqlite::Result<BTreeSet<String>> {
-    let mut statement = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+    let mut statement =
+        conn.prepare("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")?;
     let names = statement.query_map([], |row| row.get(0))?;
     names.collect()
 }

@@ -127,6 +127,10 @@ fn rebuilding_one_projection_keeps_the_others_as_they_stand() {
         .unwrap();
     let n_quotes = world.events(1).iter().filter(|e| e.stream.kind.as_str() == "quote").count();
     assert_eq!(quote_rows as usize, n_quotes, "the rebuilt projection counted each quote once");
+    let total: i64 = (rebuilt.reader().unwrap())
+        .query_row("SELECT quotes FROM quote_counts_total", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(total, quote_rows, "its view was dropped and made again over the new rows");
     assert_eq!(reports.last().unwrap().events_done, 80);
 }
 

@@ -295,13 +295,15 @@ impl Projection for QuoteCounts {
     fn schema_version(&self) -> u32 {
         1
     }
+    /// A table and a view over it: a rebuild of this projection drops and makes both.
     fn tables(&self) -> &'static [&'static str] {
-        &["quote_counts"]
+        &["quote_counts", "quote_counts_total"]
     }
     fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         tx.execute_batch(
             "CREATE TABLE quote_counts (position INTEGER PRIMARY KEY, kind TEXT NOT NULL);
-             CREATE INDEX quote_counts_by_kind ON quote_counts (kind);",
+             CREATE INDEX quote_counts_by_kind ON quote_counts (kind);
+             CREATE VIEW quote_counts_total AS SELECT count(*) AS quotes FROM quote_counts;",
         )?;
         Ok(())
     }

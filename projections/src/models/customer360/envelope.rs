@@ -1,6 +1,5 @@
 //! What every customer360 update needs from the envelope, read once per event: the position
-//! (the timeline's order), the business time as text, who acted in words, and the stream id as
-//! text. Also the few text forms the tables store, so every writer spells them alike.
+//! (the timeline's order), the business time, who acted in words, and the stream id as text. Also the few text forms the tables store, so every writer spells them alike.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use ltc_eventstore::RecordedEvent;
@@ -14,8 +13,8 @@ pub(super) struct Envelope<'a> {
     pub stream_id: String,
     pub stream_kind: &'a str,
     pub event_type: &'a str,
-    /// Business time, RFC 3339 to the second.
-    pub occurred_at: String,
+    /// Business time.
+    pub occurred_at: DateTime<Utc>,
     pub actor: &'static str,
 }
 
@@ -27,7 +26,7 @@ impl Envelope<'_> {
             stream_id: event.stream.id.to_string(),
             stream_kind: event.stream.kind.as_str(),
             event_type: &event.event_type,
-            occurred_at: time_text(event.occurred_at),
+            occurred_at: event.occurred_at,
             actor: actor_words(event),
         }
     }

@@ -8,7 +8,8 @@
 //! route every later event; a lead reaches a customer only when it converts.
 //!
 //! - `schema.rs`: the tables. `update_customer.rs`, `update_deals.rs`, `update_cash.rs`: how
-//!   each stream's events change them. `timeline.rs` and `words.rs`: the timeline.
+//!   each stream's events change them. `timeline.rs`, `timeline_keys.rs` and `words.rs`: the
+//!   timeline.
 //! - `query.rs` ([`customer`]), `money.rs` (receivables and cash as of a date), `list.rs`
 //!   ([`list`]), `render.rs` ([`render`], [`render_list`]); `parse.rs` ([`QueryError`]).
 //!
@@ -26,6 +27,7 @@ mod query;
 mod render;
 mod schema;
 mod timeline;
+mod timeline_keys;
 mod update_cash;
 mod update_customer;
 mod update_deals;
@@ -51,11 +53,12 @@ pub use render::{render, render_list};
 pub use timeline::{TIMELINE_LIMIT_MAX, TimelineEntry, timeline};
 
 /// The customer360 projection. It keeps the opportunities and quotes the batch in hand has
-/// touched until the flush (a rebuild: until they settle or go idle, `deal_rows.rs`); every
-/// other lookup reads the tables.
+/// touched until the flush (a rebuild: until they settle or go idle, `deal_rows.rs`), and the
+/// timeline keys it has seen (`timeline_keys.rs`); every other lookup reads the tables.
 #[derive(Debug, Default)]
 pub struct Customer360Projection {
     deals: deal_rows::DealRows,
+    keys: timeline_keys::TimelineKeys,
 }
 
 impl Customer360Projection {
@@ -67,8 +70,9 @@ impl Projection for Customer360Projection {
         Customer360Projection::NAME
     }
 
+    /// 2: the timeline stores short keys (`timeline_keys.rs`) under a view of version 1's columns.
     fn schema_version(&self) -> u32 {
-        1
+        2
     }
 
     fn tables(&self) -> &'static [&'static str] {
@@ -104,28 +108,34 @@ impl Projection for Customer360Projection {
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
         let envelope = Envelope::of(event);
+        let keys = &mut self.keys;
         match envelope.stream_kind {
-            "customer" => update_customer::customer(tx, event, &envelope),
-            "lead" => update_customer::lead(tx, event, &envelope),
-            "opportunity" => update_deals::opportunity(tx, &mut self.deals, event, &envelope),
-            "quote" => update_deals::quote(tx, &mut self.deals, event, &envelope),
-            "order" => update_cash::order(tx, &self.deals, event, &envelope),
-            "payment" => update_cash::payment(tx, event, &envelope),
+            "customer" => update_customer::customer(tx, keys, event, &envelope),
+            "lead" => update_customer::lead(tx, keys, event, &envelope),
+            "opportunity" => update_deals::opportunity(tx, keys, &mut self.deals, event, &envelope),
+            "quote" => update_deals::quote(tx, keys, &mut self.deals, event, &envelope),
+            "order" => update_cash::order(tx, keys, &self.deals, event, &envelope),
+            "payment" => update_cash::payment(tx, keys, event, &envelope),
             _ => Ok(()),
         }
     }
 
     fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        self.deals.flush(tx)
+        self.deals.flush(tx)?;
+        self.keys.batch_written();
+        Ok(())
     }
 
     fn discard(&mut self) {
         self.deals.discard();
+        self.keys.forget();
     }
 
-    /// A rebuild keeps each open opportunity and quote until it settles (`models::batch_rows`).
+    /// A rebuild keeps each open opportunity and quote until it settles (`models::batch_rows`),
+    /// and every timeline key it has handed out.
     fn keep_across_batches(&mut self) {
         self.deals.keep_across_batches();
+        self.keys.keep_across_batches();
     }
 
     fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {

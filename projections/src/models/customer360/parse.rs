@@ -1,5 +1,5 @@
 //! Reading the tables back: [`QueryError`] and the parsers from the stored text forms (UUIDs,
-//! RFC 3339 times, ISO dates, currency codes) to typed values.
+//! RFC 3339 times and Unix seconds, ISO dates, currency codes) to typed values.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +24,11 @@ pub(super) fn parse_time(column: &'static str, text: &str) -> Result<DateTime<Ut
     DateTime::parse_from_rfc3339(text)
         .map(|at| at.with_timezone(&Utc))
         .map_err(|_| corrupt(column, text))
+}
+
+/// A time stored as Unix seconds.
+pub(super) fn unix_time(column: &'static str, seconds: i64) -> Result<DateTime<Utc>, QueryError> {
+    DateTime::from_timestamp(seconds, 0).ok_or_else(|| corrupt(column, &seconds.to_string()))
 }
 
 pub(super) fn parse_date(column: &'static str, text: &str) -> Result<NaiveDate, QueryError> {

@@ -23,6 +23,10 @@ pub(super) const TABLES: &[&str] = &[
     "c360_instalments",
     "c360_applications",
     "c360_documents",
+    "c360_customer_keys",
+    "c360_timeline_kinds",
+    "c360_timeline_lines",
+    // A view: the timeline as people and BI tools read it.
     "c360_timeline",
 ];
 
@@ -175,19 +179,45 @@ CREATE TABLE c360_documents (
     note          TEXT    NOT NULL
 );
 CREATE INDEX c360_documents_by_customer ON c360_documents (customer_id, position);
-CREATE TABLE c360_timeline (
-    position    INTEGER PRIMARY KEY,
-    customer_id TEXT,
-    lead_id     TEXT,
-    occurred_at TEXT    NOT NULL,
+-- The timeline is a line per event, the most numerous rows and (by customer) the largest index
+-- of a rebuild, so a line stores short keys: the customer's integer key, Unix seconds, and one
+-- code for who did which kind of thing. The view c360_timeline spells them out.
+CREATE TABLE c360_customer_keys (
+    customer_key INTEGER PRIMARY KEY,
+    customer_id  TEXT    NOT NULL UNIQUE
+);
+CREATE TABLE c360_timeline_kinds (
+    kind        INTEGER PRIMARY KEY,
     actor       TEXT    NOT NULL,
     stream_kind TEXT    NOT NULL,
     event_type  TEXT    NOT NULL,
-    text        TEXT    NOT NULL
+    UNIQUE (event_type, stream_kind, actor)
 );
-CREATE INDEX c360_timeline_by_customer ON c360_timeline (customer_id, occurred_at, position)
-    WHERE customer_id IS NOT NULL;
-CREATE INDEX c360_timeline_waiting ON c360_timeline (lead_id) WHERE customer_id IS NULL;
+CREATE TABLE c360_timeline_lines (
+    position     INTEGER PRIMARY KEY,
+    customer_key INTEGER,
+    lead_id      TEXT,
+    occurred_at  INTEGER NOT NULL,
+    kind         INTEGER NOT NULL,
+    text         TEXT    NOT NULL
+);
+-- Entries sort by (customer_key, occurred_at, position): position is the rowid every entry ends
+-- with, so naming it again would store it twice.
+CREATE INDEX c360_timeline_by_customer ON c360_timeline_lines (customer_key, occurred_at)
+    WHERE customer_key IS NOT NULL;
+CREATE INDEX c360_timeline_waiting ON c360_timeline_lines (lead_id) WHERE customer_key IS NULL;
+CREATE VIEW c360_timeline AS
+SELECT line.position,
+       customer.customer_id,
+       line.lead_id,
+       strftime('%Y-%m-%dT%H:%M:%SZ', line.occurred_at, 'unixepoch') AS occurred_at,
+       kind.actor,
+       kind.stream_kind,
+       kind.event_type,
+       line.text
+FROM c360_timeline_lines AS line
+JOIN c360_timeline_kinds AS kind ON kind.kind = line.kind
+LEFT JOIN c360_customer_keys AS customer ON customer.customer_key = line.customer_key;
 ";
 
 pub(super) fn migrate(tx: &Transaction<'_>) -> Result<(), ProjectionError> {

@@ -15,7 +15,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::envelope::Envelope;
-use super::parse::{QueryError, parse_time};
+use super::parse::{QueryError, unix_time};
+use super::timeline_keys::TimelineKeys;
 use crate::ProjectionError;
 
 /// The most lines one [`timeline`] call returns.
@@ -52,28 +53,30 @@ pub(super) enum Owner<'a> {
 /// Adds the event's line to its owner's timeline.
 pub(super) fn record(
     tx: &Transaction<'_>,
+    keys: &mut TimelineKeys,
     envelope: &Envelope<'_>,
     owner: Owner<'_>,
     text: &str,
 ) -> Result<(), ProjectionError> {
-    let (customer_id, lead_id) = match owner {
-        Owner::Customer(customer_id) => (Some(customer_id), None),
+    let (customer_key, lead_id) = match owner {
+        Owner::Customer(customer_id) => (Some(keys.customer(tx, customer_id)?), None),
         Owner::Lead(lead_id) => (None, Some(lead_id)),
-        Owner::LeadOf { lead_id, customer_id } => (Some(customer_id), Some(lead_id)),
+        Owner::LeadOf { lead_id, customer_id } => {
+            (Some(keys.customer(tx, customer_id)?), Some(lead_id))
+        }
     };
+    let kind = keys.kind(tx, envelope.actor, envelope.stream_kind, envelope.event_type)?;
     tx.prepare_cached(
-        "INSERT INTO c360_timeline \
-         (position, customer_id, lead_id, occurred_at, actor, stream_kind, event_type, text) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO c360_timeline_lines \
+         (position, customer_key, lead_id, occurred_at, kind, text) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
     .execute(params![
         envelope.position,
-        customer_id,
+        customer_key,
         lead_id,
-        envelope.occurred_at,
-        envelope.actor,
-        envelope.stream_kind,
-        envelope.event_type,
+        envelope.occurred_at.timestamp(),
+        kind,
         text
     ])?;
     Ok(())
@@ -82,13 +85,16 @@ pub(super) fn record(
 /// The converted lead's waiting lines become the customer's.
 pub(super) fn claim_lead(
     tx: &Transaction<'_>,
+    keys: &mut TimelineKeys,
     lead_id: &str,
     customer_id: &str,
 ) -> Result<(), ProjectionError> {
+    let customer_key = keys.customer(tx, customer_id)?;
     tx.prepare_cached(
-        "UPDATE c360_timeline SET customer_id = ?2 WHERE lead_id = ?1 AND customer_id IS NULL",
+        "UPDATE c360_timeline_lines SET customer_key = ?2 \
+         WHERE lead_id = ?1 AND customer_key IS NULL",
     )?
-    .execute(params![lead_id, customer_id])?;
+    .execute(params![lead_id, customer_key])?;
     Ok(())
 }
 
@@ -99,7 +105,7 @@ pub(super) fn pass_lead(
     survivor_id: &str,
 ) -> Result<(), ProjectionError> {
     tx.prepare_cached(
-        "UPDATE c360_timeline SET lead_id = ?2 WHERE lead_id = ?1 AND customer_id IS NULL",
+        "UPDATE c360_timeline_lines SET lead_id = ?2 WHERE lead_id = ?1 AND customer_key IS NULL",
     )?
     .execute(params![duplicate_id, survivor_id])?;
     Ok(())
@@ -107,8 +113,10 @@ pub(super) fn pass_lead(
 
 /// A disqualified lead reaches no customer: its waiting lines go.
 pub(super) fn drop_lead(tx: &Transaction<'_>, lead_id: &str) -> Result<(), ProjectionError> {
-    tx.prepare_cached("DELETE FROM c360_timeline WHERE lead_id = ?1 AND customer_id IS NULL")?
-        .execute(params![lead_id])?;
+    tx.prepare_cached(
+        "DELETE FROM c360_timeline_lines WHERE lead_id = ?1 AND customer_key IS NULL",
+    )?
+    .execute(params![lead_id])?;
     Ok(())
 }
 
@@ -121,15 +129,18 @@ pub fn timeline(
 ) -> Result<Vec<TimelineEntry>, QueryError> {
     let limit = limit.min(TIMELINE_LIMIT_MAX);
     let mut statement = conn.prepare_cached(
-        "SELECT position, occurred_at, actor, stream_kind, event_type, text FROM \
-         (SELECT * FROM c360_timeline WHERE customer_id = ?1 \
-          ORDER BY occurred_at DESC, position DESC LIMIT ?2) \
-         ORDER BY occurred_at, position",
+        "SELECT line.position, line.occurred_at, kind.actor, kind.stream_kind, kind.event_type, \
+         line.text FROM \
+         (SELECT * FROM c360_timeline_lines WHERE customer_key = \
+          (SELECT customer_key FROM c360_customer_keys WHERE customer_id = ?1) \
+          ORDER BY occurred_at DESC, position DESC LIMIT ?2) AS line \
+         JOIN c360_timeline_kinds AS kind ON kind.kind = line.kind \
+         ORDER BY line.occurred_at, line.position",
     )?;
     let rows = statement.query_map(params![customer_id.to_string(), limit], |row| {
         Ok((
             row.get::<_, i64>(0)?,
-            row.get::<_, String>(1)?,
+            row.get::<_, i64>(1)?,
             row.get::<_, String>(2)?,
             row.get::<_, String>(3)?,
             row.get::<_, String>(4)?,
@@ -141,7 +152,7 @@ pub fn timeline(
         let (position, occurred_at, actor, stream_kind, event_type, text) = row?;
         entries.push(TimelineEntry {
             position: u64::try_from(position).unwrap_or_default(),
-            occurred_at: parse_time("c360_timeline.occurred_at", &occurred_at)?,
+            occurred_at: unix_time("c360_timeline_lines.occurred_at", occurred_at)?,
             actor,
             stream_kind,
             event_type,
@@ -157,12 +168,13 @@ pub(super) fn last_activity(
     customer_id: &str,
 ) -> Result<Option<DateTime<Utc>>, QueryError> {
     let mut statement = conn.prepare_cached(
-        "SELECT occurred_at FROM c360_timeline WHERE customer_id = ?1 \
+        "SELECT occurred_at FROM c360_timeline_lines WHERE customer_key = \
+         (SELECT customer_key FROM c360_customer_keys WHERE customer_id = ?1) \
          ORDER BY occurred_at DESC, position DESC LIMIT 1",
     )?;
     let mut rows = statement.query(params![customer_id])?;
     match rows.next()? {
-        Some(row) => Ok(Some(parse_time("c360_timeline.occurred_at", &row.get::<_, String>(0)?)?)),
+        Some(row) => Ok(Some(unix_time("c360_timeline_lines.occurred_at", row.get(0)?)?)),
         None => Ok(None),
     }
 }

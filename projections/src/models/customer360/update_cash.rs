@@ -13,6 +13,7 @@ use super::codes::document;
 use super::deal_rows::DealRows;
 use super::envelope::{Envelope, date_text, id_text, time_text};
 use super::timeline::{self, Owner};
+use super::timeline_keys::TimelineKeys;
 use super::update_deals::routed_by_sql;
 use super::words;
 use crate::ProjectionError;
@@ -20,6 +21,7 @@ use crate::models::decode::decode;
 
 pub(super) fn order(
     tx: &Transaction<'_>,
+    keys: &mut TimelineKeys,
     rows: &DealRows,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
@@ -99,11 +101,12 @@ pub(super) fn order(
         )?,
     };
     let text = words::order(&event, &words::deal(deal.as_deref()));
-    timeline::record(tx, envelope, Owner::Customer(&customer_id), &text)
+    timeline::record(tx, keys, envelope, Owner::Customer(&customer_id), &text)
 }
 
 pub(super) fn payment(
     tx: &Transaction<'_>,
+    keys: &mut TimelineKeys,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
@@ -257,7 +260,7 @@ pub(super) fn payment(
         )?,
     };
     let text = words::payment(&event, invoice.as_deref().unwrap_or_default());
-    timeline::record(tx, envelope, Owner::Customer(&customer_id), &text)
+    timeline::record(tx, keys, envelope, Owner::Customer(&customer_id), &text)
 }
 
 /// One receipt, refund, credit note or write-off.

@@ -8,12 +8,14 @@ use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::envelope::{Envelope, id_text, time_text};
 use super::timeline::{self, Owner};
+use super::timeline_keys::TimelineKeys;
 use super::{codes, words};
 use crate::ProjectionError;
 use crate::models::decode::decode;
 
 pub(super) fn customer(
     tx: &Transaction<'_>,
+    keys: &mut TimelineKeys,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
@@ -58,7 +60,7 @@ pub(super) fn customer(
                 contact.email,
                 contact.phone,
                 contact.role,
-                envelope.occurred_at
+                time_text(envelope.occurred_at)
             ])?;
         }
         CustomerEvent::ContactUpdated { contact_id, contact } => {
@@ -107,11 +109,12 @@ pub(super) fn customer(
             .execute(params![customer_id, to.amount_minor, to.currency.code()])?;
         }
     }
-    timeline::record(tx, envelope, Owner::Customer(customer_id), &words::customer(&event))
+    timeline::record(tx, keys, envelope, Owner::Customer(customer_id), &words::customer(&event))
 }
 
 pub(super) fn lead(
     tx: &Transaction<'_>,
+    keys: &mut TimelineKeys,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
@@ -164,7 +167,7 @@ pub(super) fn lead(
                 time_text(*at),
                 id_text(opportunity_id.0)
             ])?;
-            timeline::claim_lead(tx, lead_id, &converted_into)?;
+            timeline::claim_lead(tx, keys, lead_id, &converted_into)?;
             owner = Owner::LeadOf { lead_id, customer_id: &converted_into };
         }
         LeadEvent::MergedInto { survivor: survivor_id, .. } => {
@@ -181,7 +184,7 @@ pub(super) fn lead(
                 .flatten();
             match customer_id {
                 Some(customer_id) => {
-                    timeline::claim_lead(tx, &survivor, &customer_id)?;
+                    timeline::claim_lead(tx, keys, &survivor, &customer_id)?;
                     converted_into = customer_id;
                     owner = Owner::LeadOf { lead_id: &survivor, customer_id: &converted_into };
                 }
@@ -194,7 +197,7 @@ pub(super) fn lead(
         | LeadEvent::DuplicateMerged { .. } => {}
     }
     match words::lead(&event) {
-        Some(text) => timeline::record(tx, envelope, owner, &text),
+        Some(text) => timeline::record(tx, keys, envelope, owner, &text),
         None => Ok(()),
     }
 }

@@ -6,4 +6,5 @@ mod events;
 mod figures;
 mod leads;
 mod snapshot;
+mod timeline_view;
 mod world;

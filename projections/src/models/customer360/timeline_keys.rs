@@ -1,0 +1,232 @@
+//! The timeline's short keys. A timeline line is customer360's most numerous row (one per event)
+//! and its by-customer index a rebuild's largest, so a line names its customer by an integer key
+//! (`c360_customer_keys`) and who did which kind of thing by one code (`c360_timeline_kinds`)
+//! rather than by 36 bytes of UUID text and three words. The view `c360_timeline` spells both out.
+//!
+//! A key is handed out the first time a line needs it, so keys follow log order: a rebuild and an
+//! incremental build of the same log hand out the same keys. [`TimelineKeys`] remembers the keys
+//! it has seen so that a line costs no look-up: for one batch in a live runner (whose next batch
+//! may be written into another generation after a swap), for the whole run in a rebuild, and
+//! never past a rolled-back batch, whose keys were rolled back with it.
+
+use std::collections::HashMap;
+
+use rusqlite::{OptionalExtension, Transaction};
+
+use crate::ProjectionError;
+
+#[derive(Debug, Default)]
+pub(super) struct TimelineKeys {
+    /// By customer id as text, the form every caller holds.
+    customers: HashMap<Box<str>, i64>,
+    /// By event type, then (actor, stream kind): an event type nearly always belongs to one
+    /// stream kind and a handful of actors, so the inner list stays short.
+    kinds: HashMap<Box<str>, Vec<SeenKind>>,
+    /// A rebuild's keys stay known across batches: its file is thrown away if a batch fails.
+    across_batches: bool,
+}
+
+/// A kind's code, found under its event type.
+#[derive(Debug)]
+struct SeenKind {
+    actor: &'static str,
+    stream_kind: Box<str>,
+    kind: i64,
+}
+
+impl TimelineKeys {
+    /// The customer's key, handed out now if the customer has none yet.
+    pub fn customer(
+        &mut self,
+        tx: &Transaction<'_>,
+        customer_id: &str,
+    ) -> Result<i64, ProjectionError> {
+        if let Some(&key) = self.customers.get(customer_id) {
+            return Ok(key);
+        }
+        let known: Option<i64> = tx
+            .prepare_cached("SELECT customer_key FROM c360_customer_keys WHERE customer_id = ?1")?
+            .query_row([customer_id], |row| row.get(0))
+            .optional()?;
+        let key = match known {
+            Some(key) => key,
+            None => tx
+                .prepare_cached(
+                    "INSERT INTO c360_customer_keys (customer_id) VALUES (?1) \
+                     RETURNING customer_key",
+                )?
+                .query_row([customer_id], |row| row.get(0))?,
+        };
+        self.customers.insert(customer_id.into(), key);
+        Ok(key)
+    }
+
+    /// The code of a line by `actor` of an event of `event_type` on a `stream_kind` stream,
+    /// handed out now if no line had it yet.
+    pub fn kind(
+        &mut self,
+        tx: &Transaction<'_>,
+        actor: &'static str,
+        stream_kind: &str,
+        event_type: &str,
+    ) -> Result<i64, ProjectionError> {
+        let seen = self.kinds.get(event_type).and_then(|kinds| {
+            let mut same = kinds.iter().filter(|seen| seen.actor == actor);
+            same.find(|seen| *seen.stream_kind == *stream_kind).map(|seen| seen.kind)
+        });
+        if let Some(kind) = seen {
+            return Ok(kind);
+        }
+        let known: Option<i64> = tx
+            .prepare_cached(
+                "SELECT kind FROM c360_timeline_kinds \
+                 WHERE event_type = ?1 AND stream_kind = ?2 AND actor = ?3",
+            )?
+            .query_row([event_type, stream_kind, actor], |row| row.get(0))
+            .optional()?;
+        let kind = match known {
+            Some(kind) => kind,
+            None => tx
+                .prepare_cached(
+                    "INSERT INTO c360_timeline_kinds (event_type, stream_kind, actor) \
+                     VALUES (?1, ?2, ?3) RETURNING kind",
+                )?
+                .query_row([event_type, stream_kind, actor], |row| row.get(0))?,
+        };
+        let kinds = self.kinds.entry(event_type.into()).or_default();
+        kinds.push(SeenKind { actor, stream_kind: stream_kind.into(), kind });
+        Ok(kind)
+    }
+
+    /// Called once by a rebuild before its first batch.
+    pub fn keep_across_batches(&mut self) {
+        self.across_batches = true;
+    }
+
+    /// The batch's rows are written: a live runner forgets the keys it saw.
+    pub fn batch_written(&mut self) {
+        if !self.across_batches {
+            self.forget();
+        }
+    }
+
+    /// The batch rolled back, and any key handed out in it with it.
+    pub fn forget(&mut self) {
+        self.customers.clear();
+        self.kinds.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+
+    fn database() -> Connection {
+        let conn = Connection::open_in_memory().expect("an in-memory database");
+        conn.execute_batch(
+            "CREATE TABLE c360_customer_keys (
+                 customer_key INTEGER PRIMARY KEY, customer_id TEXT NOT NULL UNIQUE);
+             CREATE TABLE c360_timeline_kinds (
+                 kind INTEGER PRIMARY KEY, actor TEXT NOT NULL, stream_kind TEXT NOT NULL,
+                 event_type TEXT NOT NULL, UNIQUE (event_type, stream_kind, actor));",
+        )
+        .expect("the tables");
+        conn
+    }
+
+    fn stored_customer(conn: &Connection, key: i64) -> Option<String> {
+        conn.query_row(
+            "SELECT customer_id FROM c360_customer_keys WHERE customer_key = ?1",
+            [key],
+            |row| row.get(0),
+        )
+        .optional()
+        .expect("the look-up")
+    }
+
+    #[test]
+    fn keys_are_handed_out_in_the_order_first_asked_for_and_the_same_again() {
+        let mut conn = database();
+        let mut keys = TimelineKeys::default();
+        let tx = conn.transaction().expect("a transaction");
+        let first = keys.customer(&tx, "c-1").expect("a key");
+        let second = keys.customer(&tx, "c-2").expect("a key");
+        assert_eq!((first, second, keys.customer(&tx, "c-1").expect("a key")), (1, 2, 1));
+        let call = keys.kind(&tx, "sales rep", "lead", "ActivityLogged").expect("a kind");
+        let by_automation = keys.kind(&tx, "automation", "lead", "ActivityLogged").expect("a kind");
+        let on_other_stream =
+            keys.kind(&tx, "sales rep", "quote", "ActivityLogged").expect("a kind");
+        assert_eq!((call, by_automation, on_other_stream), (1, 2, 3));
+        assert_eq!(keys.kind(&tx, "automation", "lead", "ActivityLogged").expect("a kind"), 2);
+    }
+
+    #[test]
+    fn keys_remembered_from_another_batch_are_read_again_from_the_table() {
+        let mut conn = database();
+        let mut keys = TimelineKeys::default();
+        let tx = conn.transaction().expect("a transaction");
+        let key = keys.customer(&tx, "c-1").expect("a key");
+        let kind = keys.kind(&tx, "finance", "payment", "PaymentReceived").expect("a kind");
+        tx.commit().expect("the commit");
+        keys.batch_written();
+
+        let tx = conn.transaction().expect("a transaction");
+        assert_eq!(keys.customer(&tx, "c-1").expect("a key"), key);
+        assert_eq!(keys.kind(&tx, "finance", "payment", "PaymentReceived").expect("a kind"), kind);
+        assert_eq!(keys.customer(&tx, "c-2").expect("a key"), key + 1);
+    }
+
+    /// A live runner's next batch may be written into another generation (a swap), where the
+    /// same customer has another key.
+    #[test]
+    fn a_live_runner_forgets_its_keys_once_a_batch_is_written() {
+        let (mut live, mut swapped_in) = (database(), database());
+        swapped_in
+            .execute_batch("INSERT INTO c360_customer_keys (customer_id) VALUES ('c-0'), ('c-1')")
+            .expect("keys of another generation");
+        let mut keys = TimelineKeys::default();
+        let tx = live.transaction().expect("a transaction");
+        assert_eq!(keys.customer(&tx, "c-1").expect("a key"), 1);
+        tx.commit().expect("the commit");
+        keys.batch_written();
+
+        let tx = swapped_in.transaction().expect("a transaction");
+        assert_eq!(keys.customer(&tx, "c-1").expect("a key"), 2);
+    }
+
+    #[test]
+    fn a_rebuild_keeps_its_keys_across_batches() {
+        let mut conn = database();
+        let mut keys = TimelineKeys::default();
+        keys.keep_across_batches();
+        let tx = conn.transaction().expect("a transaction");
+        keys.customer(&tx, "c-1").expect("a key");
+        tx.commit().expect("the commit");
+        keys.batch_written();
+        // Emptied behind its back: a key it kept is not looked up again.
+        conn.execute_batch("DELETE FROM c360_customer_keys").expect("the delete");
+
+        let tx = conn.transaction().expect("a transaction");
+        assert_eq!(keys.customer(&tx, "c-1").expect("a key"), 1);
+        assert_eq!(stored_customer(&tx, 1), None);
+    }
+
+    #[test]
+    fn a_key_handed_out_in_a_rolled_back_batch_is_handed_out_again_and_stored() {
+        let mut conn = database();
+        let mut keys = TimelineKeys::default();
+        keys.keep_across_batches();
+        let tx = conn.transaction().expect("a transaction");
+        keys.customer(&tx, "c-1").expect("a key");
+        let kind = keys.kind(&tx, "admin", "customer", "CustomerCreated").expect("a kind");
+        tx.rollback().expect("the rollback");
+        keys.forget();
+
+        let tx = conn.transaction().expect("a transaction");
+        let again = keys.customer(&tx, "c-2").expect("a key");
+        assert_eq!((again, stored_customer(&tx, again).as_deref()), (1, Some("c-2")));
+        assert_eq!(keys.kind(&tx, "finance", "order", "OrderInvoiced").expect("a kind"), kind);
+    }
+}
