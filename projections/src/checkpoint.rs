@@ -112,12 +112,17 @@ pub(crate) fn make_durable(conn: &Connection, path: &Path) -> rusqlite::Result<(
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     // Written with synchronous=OFF, the pages may still sit in the kernel's cache; an fsync of
     // any descriptor of the file flushes them all.
-    std::fs::File::open(path).and_then(|file| file.sync_all()).map_err(|error| {
-        rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR_FSYNC),
-            Some(format!("syncing {}: {error}", path.display())),
-        )
-    })
+    std::fs::File::open(path)
+        .and_then(|file| file.sync_all())
+        .map_err(|error| sync_failed(path, error))
+}
+
+/// A failed fsync of a read-model file, as SQLite would report its own.
+pub(crate) fn sync_failed(path: &Path, error: std::io::Error) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR_FSYNC),
+        Some(format!("syncing {}: {error}", path.display())),
+    )
 }
 
 /// Opens a connection that can only read: what dashboards and queries use.

@@ -26,6 +26,7 @@
 //! unless every event before it was. Neither the event store nor the domain is written here.
 
 mod checkpoint;
+mod early_sync;
 mod error;
 mod event_counts;
 mod feed;

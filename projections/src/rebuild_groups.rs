@@ -9,6 +9,7 @@ use std::sync::{Arc, mpsc};
 use ltc_eventstore::{Clock, EventStore};
 
 use crate::checkpoint::WriteMode;
+use crate::early_sync::EarlySync;
 use crate::error::ProjectorError;
 use crate::feed::HistoryFeed;
 use crate::merge;
@@ -19,13 +20,19 @@ use crate::query_indexes::SetAside;
 /// What a rebuild group does with its file once every event is applied.
 pub(crate) enum Handoff<'a> {
     /// The first group, whose file is the generation: it sorts its own query indexes at once
-    /// (while the other group may still be applying), then, if there is a second group, waits
-    /// for it and merges its file (at this path) into its own and sorts that group's indexes.
-    MergeFrom(Option<mpsc::Receiver<SetAside>>, &'a Path),
-    /// The second group: it closes its file and hands the first group its set-aside indexes
-    /// (its copy leaves them out).
-    HandTo(Option<mpsc::SyncSender<SetAside>>),
+    /// (while the other group may still be applying or sorting its own), then, if there is a
+    /// second group, waits for its file (at this path) to be complete and merges it into its
+    /// own, indexes and all.
+    /// Its own file, at the second path, is flushed to disk meanwhile ([`EarlySync`]).
+    MergeFrom(Option<mpsc::Receiver<Complete>>, &'a Path, &'a Path),
+    /// The second group: it sorts its query indexes in its own file, on its own thread, closes
+    /// the file and tells the first group it is complete.
+    HandTo(Option<mpsc::SyncSender<Complete>>),
 }
+
+/// The second group's word that its file is complete and closed.
+#[derive(Debug)]
+pub(crate) struct Complete;
 
 impl Handoff<'_> {
     /// The first group's runner, its file complete but not yet durable; `None` from the second
@@ -36,27 +43,46 @@ impl Handoff<'_> {
         set_aside: SetAside,
     ) -> Result<Option<Option<Projector>>, ProjectorError> {
         match self {
-            Handoff::MergeFrom(from_second, part) => {
-                set_aside.create_in(runner.connection())?;
-                let Some(from_second) = from_second else { return Ok(Some(Some(runner))) };
-                // The second group failed or stopped: it hung up without handing anything on.
-                let Ok(second_indexes) = from_second.recv() else { return Ok(None) };
-                merge::merge_part(runner.connection(), part)?;
-                remove_file_if_present(part)?;
-                second_indexes.create_in(runner.connection())?;
-                Ok(Some(Some(runner)))
+            Handoff::MergeFrom(from_second, part, path) => {
+                let sync = EarlySync::start(path)?;
+                let merged = merge_in(&runner, set_aside, from_second, part);
+                // Stopped whatever happened; the first error is the answer.
+                let synced = sync.stop();
+                let merged = merged?;
+                synced?;
+                Ok(merged.then_some(Some(runner)))
             }
             Handoff::HandTo(to_first) => {
+                // Sorted here, the second group's indexes take the core that would otherwise
+                // wait; the merge then copies them in key order instead of sorting them again.
+                set_aside.create_in(runner.connection())?;
                 // Its connection closes its file before the first attaches it.
                 drop(runner);
                 if let Some(to_first) = to_first {
                     // The first group may have failed and gone; then its error is the answer.
-                    let _ = to_first.send(set_aside);
+                    let _ = to_first.send(Complete);
                 }
                 Ok(Some(None))
             }
         }
     }
+}
+
+/// The first group's finish: its own indexes, then the second group's file. False when the
+/// second group stopped without completing its file.
+fn merge_in(
+    runner: &Projector,
+    set_aside: SetAside,
+    from_second: Option<mpsc::Receiver<Complete>>,
+    part: &Path,
+) -> Result<bool, ProjectorError> {
+    set_aside.create_in(runner.connection())?;
+    let Some(from_second) = from_second else { return Ok(true) };
+    // The second group failed or stopped: it hung up without handing anything on.
+    let Ok(Complete) = from_second.recv() else { return Ok(false) };
+    merge::merge_part(runner.connection(), part)?;
+    remove_file_if_present(part)?;
+    Ok(true)
 }
 
 /// The groups' runners if every group finished; otherwise the error that stopped the rebuild,
