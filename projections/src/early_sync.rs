@@ -25,12 +25,13 @@ const PAUSE: Duration = Duration::from_millis(200);
 pub(crate) struct EarlySync {
     path: PathBuf,
     stop: Arc<AtomicBool>,
-    thread: JoinHandle<io::Result<()>>,
+    /// Taken by [`EarlySync::stop`]; still here when a panic unwinds past it.
+    thread: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl EarlySync {
     pub(crate) fn start(path: &Path) -> Result<EarlySync, ProjectorError> {
-        let file = File::open(path)?;
+        let file = File::open(path).map_err(|error| storage(path, error))?;
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let thread = std::thread::Builder::new()
@@ -43,19 +44,33 @@ impl EarlySync {
                 Ok(())
             })
             .map_err(ProjectorError::Thread)?;
-        Ok(EarlySync { path: path.to_path_buf(), stop, thread })
+        Ok(EarlySync { path: path.to_path_buf(), stop, thread: Some(thread) })
     }
 
     /// Stops the flushing. An error any flush met is returned: the kernel reports a failed
     /// write-back once, perhaps only to the flush that met it, so it must not be dropped here.
-    pub(crate) fn stop(self) -> Result<(), ProjectorError> {
+    pub(crate) fn stop(mut self) -> Result<(), ProjectorError> {
+        let Some(thread) = self.thread.take() else { return Ok(()) };
         self.stop.store(true, Ordering::Relaxed);
-        self.thread.thread().unpark();
-        let flushed = self.thread.join().map_err(|_| {
-            ProjectorError::Thread(io::Error::other("the rebuild's sync thread panicked"))
-        })?;
-        flushed.map_err(|error| ProjectorError::Storage(sync_failed(&self.path, error)))
+        thread.thread().unpark();
+        let flushed = thread.join().unwrap_or_else(|_| Err(io::Error::other("it panicked")));
+        flushed.map_err(|error| storage(&self.path, error))
     }
+}
+
+/// A panic between `start` and `stop` must not leave the thread flushing a file that the
+/// rebuild throws away.
+impl Drop for EarlySync {
+    fn drop(&mut self) {
+        if let Some(thread) = &self.thread {
+            self.stop.store(true, Ordering::Relaxed);
+            thread.thread().unpark();
+        }
+    }
+}
+
+fn storage(path: &Path, error: io::Error) -> ProjectorError {
+    ProjectorError::Storage(sync_failed(path, error))
 }
 
 #[cfg(test)]
@@ -81,9 +96,7 @@ mod tests {
     fn a_file_that_is_not_there_cannot_be_flushed() {
         let dir = tempfile::tempdir().expect("a temp dir");
         let error = EarlySync::start(&dir.path().join("missing.db")).unwrap_err();
-        assert!(
-            matches!(&error, ProjectorError::Directory(error) if error.kind() == io::ErrorKind::NotFound),
-            "{error}"
-        );
+        assert!(matches!(error, ProjectorError::Storage(_)), "{error}");
+        assert!(error.to_string().contains("missing.db"), "{error}");
     }
 }

@@ -19,20 +19,15 @@ use crate::query_indexes::SetAside;
 
 /// What a rebuild group does with its file once every event is applied.
 pub(crate) enum Handoff<'a> {
-    /// The first group, whose file is the generation: it sorts its own query indexes at once
-    /// (while the other group may still be applying or sorting its own), then, if there is a
-    /// second group, waits for its file (at this path) to be complete and merges it into its
-    /// own, indexes and all.
-    /// Its own file, at the second path, is flushed to disk meanwhile ([`EarlySync`]).
-    MergeFrom(Option<mpsc::Receiver<Complete>>, &'a Path, &'a Path),
-    /// The second group: it sorts its query indexes in its own file, on its own thread, closes
-    /// the file and tells the first group it is complete.
-    HandTo(Option<mpsc::SyncSender<Complete>>),
+    /// The first group, whose file (`generation`) is the generation: it sorts its own query
+    /// indexes at once (while the other group may still be applying), then, if there is a
+    /// second group, waits for it, merges its file (`part`) into its own and sorts that group's
+    /// indexes. Its file is flushed to disk meanwhile ([`EarlySync`]).
+    MergeFrom { second: Option<mpsc::Receiver<SetAside>>, part: &'a Path, generation: &'a Path },
+    /// The second group: it closes its file and hands the first group its set-aside indexes
+    /// (its copy leaves them out).
+    HandTo(Option<mpsc::SyncSender<SetAside>>),
 }
-
-/// The second group's word that its file is complete and closed.
-#[derive(Debug)]
-pub(crate) struct Complete;
 
 impl Handoff<'_> {
     /// The first group's runner, its file complete but not yet durable; `None` from the second
@@ -43,24 +38,22 @@ impl Handoff<'_> {
         set_aside: SetAside,
     ) -> Result<Option<Option<Projector>>, ProjectorError> {
         match self {
-            Handoff::MergeFrom(from_second, part, path) => {
-                let sync = EarlySync::start(path)?;
-                let merged = merge_in(&runner, set_aside, from_second, part);
-                // Stopped whatever happened; the first error is the answer.
+            Handoff::MergeFrom { second, part, generation } => {
+                let sync = EarlySync::start(generation)?;
+                let merged = merge_in(&runner, set_aside, second, part);
                 let synced = sync.stop();
-                let merged = merged?;
-                synced?;
-                Ok(merged.then_some(Some(runner)))
+                match merged? {
+                    // The second group's error is the answer; the file is thrown away unsynced.
+                    false => Ok(None),
+                    true => synced.map(|()| Some(Some(runner))),
+                }
             }
             Handoff::HandTo(to_first) => {
-                // Sorted here, the second group's indexes take the core that would otherwise
-                // wait; the merge then copies them in key order instead of sorting them again.
-                set_aside.create_in(runner.connection())?;
                 // Its connection closes its file before the first attaches it.
                 drop(runner);
                 if let Some(to_first) = to_first {
                     // The first group may have failed and gone; then its error is the answer.
-                    let _ = to_first.send(Complete);
+                    let _ = to_first.send(set_aside);
                 }
                 Ok(Some(None))
             }
@@ -68,20 +61,21 @@ impl Handoff<'_> {
     }
 }
 
-/// The first group's finish: its own indexes, then the second group's file. False when the
-/// second group stopped without completing its file.
+/// The first group's finish: its own indexes, then the second group's file and indexes. False
+/// when the second group stopped without handing its file on.
 fn merge_in(
     runner: &Projector,
     set_aside: SetAside,
-    from_second: Option<mpsc::Receiver<Complete>>,
+    second: Option<mpsc::Receiver<SetAside>>,
     part: &Path,
 ) -> Result<bool, ProjectorError> {
     set_aside.create_in(runner.connection())?;
-    let Some(from_second) = from_second else { return Ok(true) };
+    let Some(second) = second else { return Ok(true) };
     // The second group failed or stopped: it hung up without handing anything on.
-    let Ok(Complete) = from_second.recv() else { return Ok(false) };
+    let Ok(second_indexes) = second.recv() else { return Ok(false) };
     merge::merge_part(runner.connection(), part)?;
     remove_file_if_present(part)?;
+    second_indexes.create_in(runner.connection())?;
     Ok(true)
 }
 

@@ -1,5 +1,6 @@
 //! What every customer360 update needs from the envelope, read once per event: the position
-//! (the timeline's order), the business time, who acted in words, and the stream id as text. Also the few text forms the tables store, so every writer spells them alike.
+//! (the timeline's order), the business time, who acted in words, and the stream id as text.
+//! Also the few text forms the tables store, so every writer spells them alike.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use ltc_eventstore::RecordedEvent;

@@ -1,11 +1,12 @@
 //! The customer360 tables. Each row is keyed by the id of the record it mirrors, and every row
-//! that belongs to a customer carries `customer_id`, so the view of one customer is a handful of
-//! index look-ups. docs/read-models/customer360.md documents every column.
+//! that belongs to a customer carries `customer_id` (a timeline line: its `customer_key`), so the
+//! view of one customer is a handful of index look-ups. docs/read-models/customer360.md documents
+//! every column.
 //!
 //! The entity tables double as the lookup tables that route another stream's events to their
 //! customer: an opportunity's, quote's, order's and receivable's later events find their row by
 //! the stream id, and the row says whose it is. A lead reaches a customer only when it converts,
-//! so its timeline lines wait with `customer_id` NULL until then.
+//! so its timeline lines wait with `customer_key` NULL until then.
 
 use rusqlite::Transaction;
 
@@ -181,7 +182,9 @@ CREATE TABLE c360_documents (
 CREATE INDEX c360_documents_by_customer ON c360_documents (customer_id, position);
 -- The timeline is a line per event, the most numerous rows and (by customer) the largest index
 -- of a rebuild, so a line stores short keys: the customer's integer key, Unix seconds, and one
--- code for who did which kind of thing. The view c360_timeline spells them out.
+-- code for who did which kind of thing. The view c360_timeline spells them out, and gives the
+-- seconds too (occurred_at_s): ordered by them, a customer's latest lines come off the index
+-- without a sort.
 CREATE TABLE c360_customer_keys (
     customer_key INTEGER PRIMARY KEY,
     customer_id  TEXT    NOT NULL UNIQUE
@@ -214,7 +217,8 @@ SELECT line.position,
        kind.actor,
        kind.stream_kind,
        kind.event_type,
-       line.text
+       line.text,
+       line.occurred_at AS occurred_at_s
 FROM c360_timeline_lines AS line
 JOIN c360_timeline_kinds AS kind ON kind.kind = line.kind
 LEFT JOIN c360_customer_keys AS customer ON customer.customer_key = line.customer_key;

@@ -1,10 +1,11 @@
 //! The customer's timeline: one line per event that reached the customer, in words
 //! ([`super::words`]), in the order things happened: by business time (to the second), events of
 //! the same second in log order. (Log order alone would put a process manager's reaction, which
-//! carries the time of its cause, after whatever a person did in between.) Written by every event's update ([`record`]); read by [`timeline`].
+//! carries the time of its cause, after whatever a person did in between.) Written by every
+//! event's update ([`record`]), under short keys (`timeline_keys.rs`); read by [`timeline`].
 //!
 //! A lead's lines are written before anyone knows which customer the lead will become: they
-//! wait with `customer_id` NULL under the lead's id, move to the customer when the lead converts
+//! wait with `customer_key` NULL under the lead's id, move to the customer when the lead converts
 //! ([`claim_lead`]), follow a duplicate into its survivor ([`pass_lead`]), and go when the lead
 //! is disqualified ([`drop_lead`]). Each keeps its own time and position, so the timeline stays
 //! in order whenever the lines joined it.
