@@ -75,8 +75,10 @@ const CACHE_KIB_LIVE: i64 = 32 * 1024;
 /// two writers (`rebuild.rs`), so this is counted twice against the 200 MB a 5M-event rebuild
 /// may take: at 64 MiB each its peak was 205 MB. Since a rebuild keeps its deals' rows in memory
 /// across batches (`models::batch_rows`), those take the room of 8 MiB per writer: at 40 MiB a
-/// 5M-event rebuild peaks at 182 MB (48 MiB: 199 MB; BENCHMARKS.md).
-const CACHE_KIB_REBUILD: i64 = 40 * 1024;
+/// 5M-event rebuild peaked at 182 MB (48 MiB: 199 MB), later at 188–199 MB as models kept more.
+/// Since the timeline's lines are half the size, 36 MiB is as fast and peaks at 183 MB
+/// (BENCHMARKS.md, "A timeline of short keys").
+const CACHE_KIB_REBUILD: i64 = 36 * 1024;
 
 /// Opens a read-write connection to a read-model file (creating it) with the checkpoint table.
 pub(crate) fn open_writer(path: &Path, mode: WriteMode) -> rusqlite::Result<Connection> {
