@@ -6,8 +6,9 @@
 //! A key is handed out the first time a line needs it, so keys follow log order: a rebuild and an
 //! incremental build of the same log hand out the same keys. [`TimelineKeys`] remembers the keys
 //! it has seen so that a line costs no look-up: for one batch in a live runner (whose next batch
-//! may be written into another generation after a swap), for the whole run in a rebuild, and
-//! never past a rolled-back batch, whose keys were rolled back with it.
+//! may be written into another generation after a swap), for the whole run in a rebuild (up to
+//! [`CUSTOMERS_KEPT_MAX`] customers), and never past a rolled-back batch, whose keys were rolled
+//! back with it.
 
 use std::collections::HashMap;
 
@@ -15,6 +16,10 @@ use rusqlite::{OptionalExtension, Transaction};
 use uuid::Uuid;
 
 use crate::ProjectionError;
+
+/// The most customers remembered at once: ≈ 3.5 MB. A log with more starts over, and a customer
+/// forgotten costs one look-up the next time.
+const CUSTOMERS_KEPT_MAX: usize = 100_000;
 
 #[derive(Debug, Default)]
 pub(super) struct TimelineKeys {
@@ -62,6 +67,9 @@ impl TimelineKeys {
                 .query_row([customer_id], |row| row.get(0))?,
         };
         if let Some(id) = id {
+            if self.customers.len() >= CUSTOMERS_KEPT_MAX {
+                self.customers.clear();
+            }
             self.customers.insert(id, key);
         }
         Ok(key)
@@ -248,5 +256,22 @@ mod tests {
         let odd = keys.customer(&tx, "not-a-uuid").expect("a key");
         let other = keys.customer(&tx, C1).expect("a key");
         assert_eq!((odd, other, keys.customer(&tx, "not-a-uuid").expect("a key")), (1, 2, 1));
+    }
+
+    #[test]
+    fn past_the_most_customers_remembered_it_starts_over_and_keys_stay_right() {
+        let mut conn = database();
+        let mut keys = TimelineKeys::default();
+        keys.keep_across_batches();
+        let tx = conn.transaction().expect("a transaction");
+        let ids: Vec<String> =
+            (0..=CUSTOMERS_KEPT_MAX as u128).map(|n| Uuid::from_u128(n + 1).to_string()).collect();
+        for id in &ids {
+            keys.customer(&tx, id).expect("a key");
+        }
+        assert_eq!(keys.customers.len(), 1, "it started over at the limit");
+        // The first customer, forgotten, is looked up and keeps its key.
+        assert_eq!(keys.customer(&tx, &ids[0]).expect("a key"), 1);
+        assert_eq!(stored_customer(&tx, 1).as_deref(), Some(ids[0].as_str()));
     }
 }
