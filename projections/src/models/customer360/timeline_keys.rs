@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, Transaction};
+use rusqlite::{OptionalExtension, Params, Transaction};
 use uuid::Uuid;
 
 use crate::ProjectionError;
@@ -53,19 +53,12 @@ impl TimelineKeys {
         if let Some(&key) = id.and_then(|id| self.customers.get(&id)) {
             return Ok(key);
         }
-        let known: Option<i64> = tx
-            .prepare_cached("SELECT customer_key FROM c360_customer_keys WHERE customer_id = ?1")?
-            .query_row([customer_id], |row| row.get(0))
-            .optional()?;
-        let key = match known {
-            Some(key) => key,
-            None => tx
-                .prepare_cached(
-                    "INSERT INTO c360_customer_keys (customer_id) VALUES (?1) \
-                     RETURNING customer_key",
-                )?
-                .query_row([customer_id], |row| row.get(0))?,
-        };
+        let key = stored_or_new(
+            tx,
+            "SELECT customer_key FROM c360_customer_keys WHERE customer_id = ?1",
+            "INSERT INTO c360_customer_keys (customer_id) VALUES (?1) RETURNING customer_key",
+            [customer_id],
+        )?;
         if let Some(id) = id {
             if self.customers.len() >= CUSTOMERS_KEPT_MAX {
                 self.customers.clear();
@@ -85,28 +78,22 @@ impl TimelineKeys {
         event_type: &str,
     ) -> Result<i64, ProjectionError> {
         let seen = self.kinds.get(event_type).and_then(|kinds| {
-            let mut same = kinds.iter().filter(|seen| seen.actor == actor);
-            same.find(|seen| *seen.stream_kind == *stream_kind).map(|seen| seen.kind)
+            kinds
+                .iter()
+                .find(|seen| seen.actor == actor && *seen.stream_kind == *stream_kind)
+                .map(|seen| seen.kind)
         });
         if let Some(kind) = seen {
             return Ok(kind);
         }
-        let known: Option<i64> = tx
-            .prepare_cached(
-                "SELECT kind FROM c360_timeline_kinds \
-                 WHERE event_type = ?1 AND stream_kind = ?2 AND actor = ?3",
-            )?
-            .query_row([event_type, stream_kind, actor], |row| row.get(0))
-            .optional()?;
-        let kind = match known {
-            Some(kind) => kind,
-            None => tx
-                .prepare_cached(
-                    "INSERT INTO c360_timeline_kinds (event_type, stream_kind, actor) \
-                     VALUES (?1, ?2, ?3) RETURNING kind",
-                )?
-                .query_row([event_type, stream_kind, actor], |row| row.get(0))?,
-        };
+        let kind = stored_or_new(
+            tx,
+            "SELECT kind FROM c360_timeline_kinds \
+             WHERE event_type = ?1 AND stream_kind = ?2 AND actor = ?3",
+            "INSERT INTO c360_timeline_kinds (event_type, stream_kind, actor) \
+             VALUES (?1, ?2, ?3) RETURNING kind",
+            [event_type, stream_kind, actor],
+        )?;
         let kinds = self.kinds.entry(event_type.into()).or_default();
         kinds.push(SeenKind { actor, stream_kind: stream_kind.into(), kind });
         Ok(kind)
@@ -128,6 +115,20 @@ impl TimelineKeys {
     pub fn forget(&mut self) {
         self.customers.clear();
         self.kinds.clear();
+    }
+}
+
+/// The key `find` reads, or else the one `hand_out` inserts and returns.
+fn stored_or_new<P: Params + Copy>(
+    tx: &Transaction<'_>,
+    find: &str,
+    hand_out: &str,
+    params: P,
+) -> Result<i64, ProjectionError> {
+    let stored = tx.prepare_cached(find)?.query_row(params, |row| row.get(0)).optional()?;
+    match stored {
+        Some(key) => Ok(key),
+        None => Ok(tx.prepare_cached(hand_out)?.query_row(params, |row| row.get(0))?),
     }
 }
 
