@@ -34,8 +34,8 @@ use rusqlite::Transaction;
 /// [`Projection::discard`] when the batch rolls back. A row it buffers is no longer what its
 /// table says until it is written, so its own later reads of that row must come from the buffer
 /// (`models::batch_rows`). In a rebuild ([`Projection::keep_across_batches`]) a buffer may also
-/// outlive its batch, written at a later flush or at [`Projection::finish`]. (Prepared statements need no field: `tx.prepare_cached`
-/// keeps them in the connection.)
+/// outlive its batch, written at a later flush or at [`Projection::finish`]. (Prepared
+/// statements need no field: `tx.prepare_cached` keeps them in the connection.)
 pub trait Projection: Send {
     /// The projection's stable name: the key of its checkpoint, and how an operator names it.
     /// 1 to [`crate::limits::PROJECTION_NAME_BYTES_MAX`] of `a-z`, `0-9` and `_`.

@@ -72,8 +72,9 @@ pub struct Progress {
     /// At the rate so far; `None` until there is a rate, and while finishing.
     pub eta: Option<Duration>,
     /// Every event is applied and the rebuild is writing its last part: the rows the
-    /// projections kept across batches, the second file merged into the first, the query-only indexes sorted, the file synced. A 5M-event rebuild
-    /// spends tens of seconds here, with nothing left to count.
+    /// projections kept across batches, the second file merged into the first, the query-only
+    /// indexes sorted, the file synced. A 5M-event rebuild spends seconds here (≈ 12 s on
+    /// 2026-12-02), with nothing left to count.
     pub finishing: bool,
 }
 

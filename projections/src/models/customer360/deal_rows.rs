@@ -1,7 +1,8 @@
 //! The `c360_opportunities` and `c360_quotes` rows, which every event of their stream rewrites
 //! and reads (to route the event to its customer and name its deal on the timeline): the batch
 //! keeps them in [`BatchRows`] and writes each once at the flush (a rebuild: once its stream
-//! settles or goes idle, `models::batch_rows`). Every read of these rows during `apply` goes through [`DealRows`].
+//! settles or goes idle, `models::batch_rows`). Every read of these rows during `apply` goes
+//! through [`DealRows`].
 
 use chrono::{DateTime, NaiveDate, Utc};
 use ltc_domain::money::Currency;
