@@ -169,6 +169,12 @@ pub(crate) fn split_in_two(projections: Vec<Box<dyn Projection>>) -> Vec<Vec<Box
     for (projection, group) in projections.into_iter().zip(group_of) {
         groups[group].push(projection);
     }
+    // The first group's file becomes the generation and the second's is copied into it, so the
+    // group with more work (more rows, as a rule) goes first and the smaller file is the one
+    // copied: ≈ 2–3 s less finishing at 5M events (BENCHMARKS.md).
+    if loads[1] > loads[0] {
+        groups.swap(0, 1);
+    }
     groups.retain(|group| !group.is_empty());
     groups
 }

@@ -5,7 +5,8 @@
 //! Shared by all of them: [`period`] (months and quarters as stable keys), [`decode`] (one
 //! place that turns an envelope into a domain event) and [`batch_rows`] (rows a batch rewrites,
 //! kept in memory until its flush, in a rebuild until their stream settles) with [`stored`]
-//! (reading such a row's values back).
+//! (reading such a row's values back), and [`short_keys`] (integers that stand for UUIDs in the
+//! most numerous rows).
 
 pub mod batch_rows;
 pub mod collections;
@@ -16,6 +17,7 @@ pub mod funnel;
 pub mod leads;
 pub mod period;
 pub mod reps;
+pub(crate) mod short_keys;
 pub mod stalled;
 pub mod stored;
 
@@ -30,6 +32,6 @@ pub fn all() -> Vec<Box<dyn Projection>> {
         Box::new(funnel::Funnel::default()),
         Box::new(leads::Leads),
         Box::new(reps::Reps::default()),
-        Box::new(stalled::Stalled),
+        Box::new(stalled::Stalled::default()),
     ]
 }

@@ -39,7 +39,7 @@ impl Query for StalledRequest {
     }
 
     fn projections(&self) -> Vec<Box<dyn Projection>> {
-        vec![Box::new(stalled::Stalled)]
+        vec![Box::new(stalled::Stalled::default())]
     }
 
     fn query(

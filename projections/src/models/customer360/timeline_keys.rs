@@ -1,36 +1,26 @@
-//! The timeline's short keys. A timeline line is customer360's most numerous row (one per event)
-//! and its by-customer index a rebuild's largest, so a line names its customer by an integer key
-//! (`c360_customer_keys`) and who did which kind of thing by one code (`c360_timeline_kinds`)
-//! rather than by 36 bytes of UUID text and three words. The view `c360_timeline` spells both out.
-//!
-//! A key is handed out the first time a line needs it, so keys follow log order: a rebuild and an
-//! incremental build of the same log hand out the same keys. [`TimelineKeys`] remembers the keys
-//! it has seen so that a line costs no look-up: for one batch in a live runner (whose next batch
-//! may be written into another generation after a swap), for the whole run in a rebuild (up to
-//! [`CUSTOMERS_KEPT_MAX`] customers), and never past a rolled-back batch, whose keys were rolled
-//! back with it.
+//! The timeline's short keys (`models::short_keys`). A timeline line is customer360's most
+//! numerous row (one per event) and its by-customer index a rebuild's largest, so a line names its
+//! customer by an integer key (`c360_customer_keys`) and who did which kind of thing by one code
+//! (`c360_timeline_kinds`) rather than by 36 bytes of UUID text and three words. The view
+//! `c360_timeline` spells both out.
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, Params, Transaction};
+use rusqlite::Transaction;
 use uuid::Uuid;
 
 use crate::ProjectionError;
-
-/// The most customers remembered at once: ≈ 3.5 MB. A log with more starts over, and a customer
-/// forgotten costs one look-up the next time.
-const CUSTOMERS_KEPT_MAX: usize = 100_000;
+use crate::models::short_keys::{KnownKeys, stored_or_new};
 
 #[derive(Debug, Default)]
 pub(super) struct TimelineKeys {
     /// By customer id: 24 bytes an entry, where the id's text would add an allocation of 48
     /// (a 5M-event rebuild remembers ≈ 35k customers, within its 200 MB).
-    customers: HashMap<Uuid, i64>,
+    customers: KnownKeys<Uuid>,
     /// By event type, then (actor, stream kind): an event type nearly always belongs to one
-    /// stream kind and a handful of actors, so the inner list stays short.
+    /// stream kind and a handful of actors, so the inner list stays short. Remembered as long
+    /// as the customers are.
     kinds: HashMap<Box<str>, Vec<SeenKind>>,
-    /// A rebuild's keys stay known across batches: its file is thrown away if a batch fails.
-    across_batches: bool,
 }
 
 /// A kind's code, found under its event type.
@@ -50,7 +40,7 @@ impl TimelineKeys {
     ) -> Result<i64, ProjectionError> {
         // Every id the tables hold is a UUID's text; one that is not is looked up every time.
         let id = Uuid::parse_str(customer_id).ok();
-        if let Some(&key) = id.and_then(|id| self.customers.get(&id)) {
+        if let Some(key) = id.and_then(|id| self.customers.get(&id)) {
             return Ok(key);
         }
         let key = stored_or_new(
@@ -60,10 +50,7 @@ impl TimelineKeys {
             [customer_id],
         )?;
         if let Some(id) = id {
-            if self.customers.len() >= CUSTOMERS_KEPT_MAX {
-                self.customers.clear();
-            }
-            self.customers.insert(id, key);
+            self.customers.remember(id, key);
         }
         Ok(key)
     }
@@ -101,42 +88,29 @@ impl TimelineKeys {
 
     /// Called once by a rebuild before its first batch.
     pub fn keep_across_batches(&mut self) {
-        self.across_batches = true;
+        self.customers.keep_across_batches();
     }
 
     /// The batch's rows are written: a live runner forgets the keys it saw.
     pub fn batch_written(&mut self) {
-        if !self.across_batches {
+        if !self.customers.kept_across_batches() {
             self.forget();
         }
     }
 
     /// The batch rolled back, and any key handed out in it with it.
     pub fn forget(&mut self) {
-        self.customers.clear();
+        self.customers.forget();
         self.kinds.clear();
-    }
-}
-
-/// The key `find` reads, or else the one `hand_out` inserts and returns.
-fn stored_or_new<P: Params + Copy>(
-    tx: &Transaction<'_>,
-    find: &str,
-    hand_out: &str,
-    params: P,
-) -> Result<i64, ProjectionError> {
-    let stored = tx.prepare_cached(find)?.query_row(params, |row| row.get(0)).optional()?;
-    match stored {
-        Some(key) => Ok(key),
-        None => Ok(tx.prepare_cached(hand_out)?.query_row(params, |row| row.get(0))?),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use rusqlite::Connection;
+    use rusqlite::{Connection, OptionalExtension};
 
     use super::*;
+    use crate::models::short_keys::KEYS_REMEMBERED_MAX;
 
     const C1: &str = "00000000-0000-0000-0000-0000000000c1";
     const C2: &str = "00000000-0000-0000-0000-0000000000c2";
@@ -266,7 +240,7 @@ mod tests {
         keys.keep_across_batches();
         let tx = conn.transaction().expect("a transaction");
         let ids: Vec<String> =
-            (0..=CUSTOMERS_KEPT_MAX as u128).map(|n| Uuid::from_u128(n + 1).to_string()).collect();
+            (0..=KEYS_REMEMBERED_MAX as u128).map(|n| Uuid::from_u128(n + 1).to_string()).collect();
         for id in &ids {
             keys.customer(&tx, id).expect("a key");
         }

@@ -3,109 +3,122 @@
 //! whose payload adds something (the deal's facts, the stage entered, a quote's opportunity) are
 //! decoded.
 
-use chrono::SecondsFormat;
 use ltc_domain::opportunity::{OpportunityEvent, StageKey};
 use ltc_domain::quote::QuoteEvent;
 use ltc_eventstore::RecordedEvent;
 use rusqlite::{Transaction, params};
 
+use super::keys::StalledKeys;
 use crate::ProjectionError;
 use crate::models::decode::decode;
+use crate::models::funnel::position_of;
 use crate::models::funnel::shared::uuid_text;
-use crate::models::funnel::{outcome_name, position_of};
 
-pub fn opportunity(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+pub(super) fn opportunity(
+    tx: &Transaction<'_>,
+    keys: &mut StalledKeys,
+    event: &RecordedEvent,
+) -> Result<(), ProjectionError> {
     let mut buffer = [0u8; 36];
     let id = uuid_text(&event.stream.id, &mut buffer);
     let visit_no = i64::try_from(event.version).unwrap_or(i64::MAX);
+    if event.event_type == "OpportunityOpened" {
+        return opened(tx, keys, event, id, visit_no);
+    }
+    let Some(key) = keys.opportunity(tx, &event.stream.id, id)? else { return Ok(()) };
     let activity = match event.event_type.as_str() {
         "OpportunityExpectedCloseChanged" => "expected close changed".to_owned(),
         "OpportunityFollowUpCompleted" => "follow-up completed".to_owned(),
         _ => match decode::<OpportunityEvent>(event)? {
-            OpportunityEvent::Opened {
-                name,
-                customer_id,
-                ownership,
-                amount,
-                pipeline,
-                stage,
-                at,
-                ..
-            } => {
-                tx.prepare_cached(
-                    "INSERT INTO stalled_opportunities (opportunity_id, name, customer_id, \
-                     owner_id, team_id, currency, amount_minor, opened_on) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![
-                    id,
-                    name,
-                    customer_id.0.to_string(),
-                    ownership.owner.0.to_string(),
-                    ownership.team.map(|team| team.0.to_string()),
-                    amount.currency.code(),
-                    amount.amount_minor,
-                    at.date_naive().to_string(),
-                ])?;
-                let mut insert_stage = tx.prepare_cached(
-                    "INSERT INTO stalled_stages (opportunity_id, stage, outcome, \
-                     stall_after_days) VALUES (?1, ?2, ?3, ?4)",
-                )?;
-                for pipeline_stage in &pipeline.stages {
-                    insert_stage.execute(params![
-                        id,
-                        pipeline_stage.key.0,
-                        outcome_name(pipeline_stage.outcome),
-                        pipeline_stage.stall_after_days
-                    ])?;
-                }
-                enter(tx, id, visit_no, &stage, "open", at)?;
-                "opened".to_owned()
-            }
             OpportunityEvent::StageMoved { to, at, .. } => {
-                enter(tx, id, visit_no, &to, "open", at)?;
+                enter(tx, key, visit_no, &to, "open", at)?;
                 format!("moved to {to}")
             }
             OpportunityEvent::Reopened { to, at, .. } => {
-                enter(tx, id, visit_no, &to, "open", at)?;
+                enter(tx, key, visit_no, &to, "open", at)?;
                 format!("reopened at {to}")
             }
             OpportunityEvent::Won { stage, amount, at } => {
-                enter(tx, id, visit_no, &stage, "won", at)?;
-                tx.prepare_cached(
-                    "UPDATE stalled_opportunities SET amount_minor = ?2 WHERE opportunity_id = ?1",
-                )?
-                .execute(params![id, amount.amount_minor])?;
+                enter(tx, key, visit_no, &stage, "won", at)?;
+                set_amount(tx, key, amount.amount_minor)?;
                 "won".to_owned()
             }
             OpportunityEvent::AmountChanged { to, .. } => {
-                tx.prepare_cached(
-                    "UPDATE stalled_opportunities SET amount_minor = ?2 WHERE opportunity_id = ?1",
-                )?
-                .execute(params![id, to.amount_minor])?;
+                set_amount(tx, key, to.amount_minor)?;
                 "amount changed".to_owned()
             }
             OpportunityEvent::Lost { stage, at, .. } => {
-                enter(tx, id, visit_no, &stage, "lost", at)?;
+                enter(tx, key, visit_no, &stage, "lost", at)?;
                 "lost".to_owned()
             }
             // Filtered out by `wants` or named above without a decode.
             _ => return Ok(()),
         },
     };
-    record_activity(tx, event, id, &activity)
+    record_activity(tx, event, key, &activity)
 }
 
-pub fn quote(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
+/// The deal's row, with the key its later rows name it by, and its first stay.
+fn opened(
+    tx: &Transaction<'_>,
+    keys: &mut StalledKeys,
+    event: &RecordedEvent,
+    id: &str,
+    visit_no: i64,
+) -> Result<(), ProjectionError> {
+    let OpportunityEvent::Opened {
+        name, customer_id, ownership, amount, pipeline, stage, at, ..
+    } = decode::<OpportunityEvent>(event)?
+    else {
+        return Err(ProjectionError::Unexpected(format!(
+            "an OpportunityOpened at position {} decodes as another event",
+            event.position.0
+        )));
+    };
+    let pipeline_key = keys.pipeline(tx, &pipeline)?;
+    let key: i64 = tx
+        .prepare_cached(
+            "INSERT INTO stalled_opportunities (opportunity_id, name, customer_id, owner_id, \
+             team_id, currency, amount_minor, opened_on, pipeline_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING opportunity_key",
+        )?
+        .query_row(
+            params![
+                id,
+                name,
+                customer_id.0.to_string(),
+                ownership.owner.0.to_string(),
+                ownership.team.map(|team| team.0.to_string()),
+                amount.currency.code(),
+                amount.amount_minor,
+                at.date_naive().to_string(),
+                pipeline_key,
+            ],
+            |row| row.get(0),
+        )?;
+    keys.opened(event.stream.id, key);
+    enter(tx, key, visit_no, &stage, "open", at)?;
+    record_activity(tx, event, key, "opened")
+}
+
+pub(super) fn quote(
+    tx: &Transaction<'_>,
+    keys: &mut StalledKeys,
+    event: &RecordedEvent,
+) -> Result<(), ProjectionError> {
     let mut buffer = [0u8; 36];
     let quote_id = uuid_text(&event.stream.id, &mut buffer);
     let activity = match event.event_type.as_str() {
         "QuoteCreated" => {
             if let QuoteEvent::Created { opportunity_id, .. } = decode::<QuoteEvent>(event)? {
-                tx.prepare_cached(
-                    "INSERT INTO stalled_quotes (quote_id, opportunity_id) VALUES (?1, ?2)",
-                )?
-                .execute(params![quote_id, opportunity_id.0.to_string()])?;
+                let mut deal = [0u8; 36];
+                let deal_text = uuid_text(&opportunity_id.0, &mut deal);
+                if let Some(key) = keys.opportunity(tx, &opportunity_id.0, deal_text)? {
+                    tx.prepare_cached(
+                        "INSERT INTO stalled_quotes (quote_id, opportunity_key) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![quote_id, key])?;
+                }
             }
             "quote created"
         }
@@ -116,49 +129,53 @@ pub fn quote(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projecti
         _ => return Ok(()),
     };
     tx.prepare_cached(
-        "INSERT INTO stalled_activities (position, opportunity_id, at, activity) \
-         SELECT ?1, opportunity_id, ?3, ?4 FROM stalled_quotes WHERE quote_id = ?2",
+        "INSERT INTO stalled_activity_lines (position, opportunity_key, at, activity) \
+         SELECT ?1, opportunity_key, ?3, ?4 FROM stalled_quotes WHERE quote_id = ?2",
     )?
     .execute(params![
         position_of(event),
         quote_id,
-        event.occurred_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        event.occurred_at.timestamp(),
         activity
     ])?;
     Ok(())
 }
 
+fn set_amount(tx: &Transaction<'_>, key: i64, amount_minor: i64) -> Result<(), ProjectionError> {
+    tx.prepare_cached(
+        "UPDATE stalled_opportunities SET amount_minor = ?2 WHERE opportunity_key = ?1",
+    )?
+    .execute(params![key, amount_minor])?;
+    Ok(())
+}
+
 fn enter(
     tx: &Transaction<'_>,
-    id: &str,
+    key: i64,
     visit_no: i64,
     stage: &StageKey,
     outcome: &str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ProjectionError> {
     tx.prepare_cached(
-        "INSERT INTO stalled_visits (opportunity_id, visit_no, stage, outcome, entered_on) \
+        "INSERT INTO stalled_visits (opportunity_key, visit_no, stage, outcome, entered_on) \
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![id, visit_no, stage.0, outcome, at.date_naive().to_string()])?;
+    .execute(params![key, visit_no, stage.0, outcome, at.date_naive().to_string()])?;
     Ok(())
 }
 
+/// The activity at the event's business time, to the second.
 fn record_activity(
     tx: &Transaction<'_>,
     event: &RecordedEvent,
-    id: &str,
+    key: i64,
     activity: &str,
 ) -> Result<(), ProjectionError> {
     tx.prepare_cached(
-        "INSERT INTO stalled_activities (position, opportunity_id, at, activity) \
+        "INSERT INTO stalled_activity_lines (position, opportunity_key, at, activity) \
          VALUES (?1, ?2, ?3, ?4)",
     )?
-    .execute(params![
-        position_of(event),
-        id,
-        event.occurred_at.to_rfc3339_opts(SecondsFormat::Secs, true),
-        activity
-    ])?;
+    .execute(params![position_of(event), key, event.occurred_at.timestamp(), activity])?;
     Ok(())
 }

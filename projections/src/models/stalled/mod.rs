@@ -7,7 +7,7 @@
 //! whole days in the stage that date exceed the threshold.
 //!
 //! **As of a date** is computed at query time from dated facts, not by rebuilding: the tables
-//! keep every stay in a stage (`stalled_visits`) and every activity (`stalled_activities`) with
+//! keep every stay in a stage (`stalled_visits`) and every activity (`stalled_activity_lines`) with
 //! its date, so the stage a deal was in on any date, whether it was open then, and the last
 //! activity before that date's end are all in the rows. A past date therefore costs one query,
 //! not a rebuild. (The amount shown is the deal's latest.)
@@ -19,8 +19,10 @@
 //! approval steps of a quote are not. Documented in docs/read-models/stalled.md.
 
 mod apply;
+mod keys;
 mod query;
 mod render;
+mod schema;
 #[cfg(test)]
 mod tests;
 
@@ -32,18 +34,15 @@ use crate::{Projection, ProjectionError};
 pub use query::{StalledRow, stalled};
 pub use render::render;
 
+/// The projection: its tables hold everything; it remembers only short keys (`keys.rs`).
 #[derive(Debug, Default)]
-pub struct Stalled;
+pub struct Stalled {
+    keys: keys::StalledKeys,
+}
 
 impl Stalled {
     pub const NAME: &'static str = "stalled";
-    pub const TABLES: &'static [&'static str] = &[
-        "stalled_opportunities",
-        "stalled_stages",
-        "stalled_visits",
-        "stalled_activities",
-        "stalled_quotes",
-    ];
+    pub const TABLES: &'static [&'static str] = schema::TABLES;
 }
 
 impl Projection for Stalled {
@@ -51,8 +50,10 @@ impl Projection for Stalled {
         Stalled::NAME
     }
 
+    /// 2: activities, stays and quotes name their deal by `opportunity_key`, activities their
+    /// time by Unix seconds, and stages are stored once per pipeline (`schema.rs`).
     fn schema_version(&self) -> u32 {
-        1
+        2
     }
 
     fn tables(&self) -> &'static [&'static str] {
@@ -60,45 +61,7 @@ impl Projection for Stalled {
     }
 
     fn migrate(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        tx.execute_batch(
-            "CREATE TABLE stalled_opportunities (
-                opportunity_id   TEXT    PRIMARY KEY,
-                name             TEXT    NOT NULL,
-                customer_id      TEXT    NOT NULL,
-                owner_id         TEXT    NOT NULL,
-                team_id          TEXT,
-                currency         TEXT    NOT NULL,
-                amount_minor     INTEGER NOT NULL,
-                opened_on        TEXT    NOT NULL
-            ) WITHOUT ROWID;
-            CREATE TABLE stalled_stages (
-                opportunity_id   TEXT    NOT NULL,
-                stage            TEXT    NOT NULL,
-                outcome          TEXT    NOT NULL,
-                stall_after_days INTEGER,
-                PRIMARY KEY (opportunity_id, stage)
-            ) WITHOUT ROWID;
-            CREATE TABLE stalled_visits (
-                opportunity_id   TEXT    NOT NULL,
-                visit_no         INTEGER NOT NULL,
-                stage            TEXT    NOT NULL,
-                outcome          TEXT    NOT NULL,
-                entered_on       TEXT    NOT NULL,
-                PRIMARY KEY (opportunity_id, visit_no)
-            ) WITHOUT ROWID;
-            CREATE TABLE stalled_activities (
-                position         INTEGER PRIMARY KEY,
-                opportunity_id   TEXT    NOT NULL,
-                at               TEXT    NOT NULL,
-                activity         TEXT    NOT NULL
-            );
-            CREATE INDEX stalled_activities_by_opportunity
-                ON stalled_activities (opportunity_id, at);
-            CREATE TABLE stalled_quotes (
-                quote_id         TEXT    PRIMARY KEY,
-                opportunity_id   TEXT    NOT NULL
-            ) WITHOUT ROWID;",
-        )?;
+        tx.execute_batch(schema::DDL)?;
         Ok(())
     }
 
@@ -108,9 +71,8 @@ impl Projection for Stalled {
         14
     }
 
-    /// An opportunity's activities are read by the query only; `apply` appends them.
     fn query_indexes(&self) -> &'static [&'static str] {
-        &["stalled_activities_by_opportunity"]
+        schema::QUERY_INDEXES
     }
 
     fn wants(&self, event: &RecordedEvent) -> bool {
@@ -130,9 +92,28 @@ impl Projection for Stalled {
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
         match event.stream.kind.as_str() {
-            "opportunity" => apply::opportunity(tx, event),
-            "quote" => apply::quote(tx, event),
+            "opportunity" => apply::opportunity(tx, &mut self.keys, event),
+            "quote" => apply::quote(tx, &mut self.keys, event),
             _ => Ok(()),
         }
+    }
+
+    fn flush(&mut self, _tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.keys.batch_written();
+        Ok(())
+    }
+
+    fn discard(&mut self) {
+        self.keys.forget();
+    }
+
+    /// A rebuild remembers every key it hands out (up to `models::short_keys`' limit).
+    fn keep_across_batches(&mut self) {
+        self.keys.keep_across_batches();
+    }
+
+    /// Nothing is buffered: every row is written by `apply`.
+    fn finish(&mut self, _tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        Ok(())
     }
 }

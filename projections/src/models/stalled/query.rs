@@ -1,7 +1,7 @@
 //! The stalled query: as of a date, each opportunity's stay at that date, kept when it is an open
 //! stage held longer than the stage's threshold, with the last activity up to that date's end.
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, SecondsFormat, Utc};
 use rusqlite::{Connection, params};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -36,23 +36,25 @@ pub struct StalledRow {
 /// The opportunities stalled on `as_of`, the most overdue first (then by id).
 pub fn stalled(conn: &Connection, as_of: NaiveDate) -> Result<Vec<StalledRow>, QueryError> {
     let as_of_text = as_of.to_string();
-    // Activities are stored with their time; everything before the next day's first instant
-    // happened on or before `as_of` ("2026-03-06" sorts after every "2026-03-05T…").
-    let day_after = as_of.checked_add_days(Days::new(1)).unwrap_or(as_of).to_string();
+    // Activities are stored with their time in Unix seconds; everything before the next day's
+    // first instant happened on or before `as_of`.
+    let day_after = as_of
+        .checked_add_days(Days::new(1))
+        .map_or(i64::MAX, |day| day.and_time(NaiveTime::MIN).and_utc().timestamp());
     // SQLite takes a bare column's value from the row that gives MAX its value, so `stage`,
     // `outcome` and `entered_on` are those of the latest stay begun by `as_of`.
     let mut statement = conn.prepare_cached(
-        "WITH current AS (SELECT opportunity_id, MAX(visit_no) AS visit_no, stage, outcome, \
-           entered_on FROM stalled_visits WHERE entered_on <= ?1 GROUP BY opportunity_id) \
+        "WITH current AS (SELECT opportunity_key, MAX(visit_no) AS visit_no, stage, outcome, \
+           entered_on FROM stalled_visits WHERE entered_on <= ?1 GROUP BY opportunity_key) \
          SELECT o.opportunity_id, o.name, o.customer_id, o.owner_id, o.team_id, c.stage, \
-           c.entered_on, s.stall_after_days, o.currency, o.amount_minor \
+           c.entered_on, s.stall_after_days, o.currency, o.amount_minor, o.opportunity_key \
          FROM current c \
-         JOIN stalled_opportunities o ON o.opportunity_id = c.opportunity_id \
-         JOIN stalled_stages s ON s.opportunity_id = c.opportunity_id AND s.stage = c.stage \
+         JOIN stalled_opportunities o ON o.opportunity_key = c.opportunity_key \
+         JOIN stalled_pipeline_stages s ON s.pipeline_key = o.pipeline_key AND s.stage = c.stage \
          WHERE c.outcome = 'open' AND s.stall_after_days IS NOT NULL",
     )?;
     let mut last_activity = conn.prepare_cached(
-        "SELECT at, activity FROM stalled_activities WHERE opportunity_id = ?1 AND at < ?2 \
+        "SELECT at, activity FROM stalled_activity_lines WHERE opportunity_key = ?1 AND at < ?2 \
          ORDER BY at DESC, position DESC LIMIT 1",
     )?;
     let mut rows = Vec::new();
@@ -65,16 +67,20 @@ pub fn stalled(conn: &Connection, as_of: NaiveDate) -> Result<Vec<StalledRow>, Q
         if days_in_stage <= stall_after_days {
             continue;
         }
-        let activity: Option<(String, String)> = last_activity
-            .query(params![opportunity_id, day_after])?
+        let key: i64 = record.get(10)?;
+        let activity: Option<(i64, String)> = last_activity
+            .query(params![key, day_after])?
             .next()?
             .map(|found| Ok::<_, rusqlite::Error>((found.get(0)?, found.get(1)?)))
             .transpose()?;
-        let days_since_activity = activity.as_ref().and_then(|(at, _)| {
-            let on: NaiveDate = at.get(..10)?.parse().ok()?;
-            Some((as_of - on).num_days())
-        });
-        let (last_activity_at, last_activity) = activity.unzip();
+        let (last_activity_at, last_activity, days_since_activity) = match activity {
+            Some((at, what)) => {
+                let at = instant(at)?;
+                let days_since = (as_of - at.date_naive()).num_days();
+                (Some(at.to_rfc3339_opts(SecondsFormat::Secs, true)), Some(what), Some(days_since))
+            }
+            None => (None, None, None),
+        };
         rows.push(StalledRow {
             opportunity_id,
             name: record.get(1)?,
@@ -97,6 +103,12 @@ pub fn stalled(conn: &Connection, as_of: NaiveDate) -> Result<Vec<StalledRow>, Q
         b.days_over.cmp(&a.days_over).then_with(|| a.opportunity_id.cmp(&b.opportunity_id))
     });
     Ok(rows)
+}
+
+/// An activity's time as the projection writes it (Unix seconds).
+fn instant(seconds: i64) -> Result<DateTime<Utc>, QueryError> {
+    DateTime::from_timestamp(seconds, 0)
+        .ok_or_else(|| QueryError::Corrupt(format!("{seconds} is not a time in Unix seconds")))
 }
 
 /// A date column as the projection writes it (ISO text).

@@ -39,7 +39,7 @@ fn history() -> (World, Connection) {
     world.on("2026-01-18");
     world.opportunity(d, OpportunityEvent::AmountChanged { from: eur(1_000), to: eur(2_500) });
     world.opportunity(b, won(eur(900), "2026-02-10"));
-    let conn = world.project(Box::new(Stalled));
+    let conn = world.project(Box::new(Stalled::default()));
     (world, conn)
 }
 
@@ -103,4 +103,48 @@ fn the_stalled_deals_render_as_one_table() {
         09900002     deal 2  0a2a0000  proposal       2026-01-10    26     21     5    9.00  EUR  2026-01-12 quote created         24
     "#]]
     .assert_eq(&render(as_of, &stalled(&conn, as_of).unwrap()));
+}
+
+#[test]
+fn deals_opened_with_one_pipeline_share_its_stage_rows_and_the_view_gives_each_deal_its_own() {
+    let (_world, conn) = history();
+    let count = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
+    assert_eq!(count("SELECT count(*) FROM stalled_pipelines"), 1, "four deals, one pipeline");
+    assert_eq!(count("SELECT count(*) FROM stalled_pipeline_stages"), 6);
+    assert_eq!(count("SELECT count(*) FROM stalled_stages"), 4 * 6);
+    let threshold: Option<i64> = conn
+        .query_row(
+            "SELECT stall_after_days FROM stalled_stages WHERE opportunity_id = ?1 AND stage = ?2",
+            rusqlite::params![opportunity_id(2).0.to_string(), "proposal"],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(threshold, Some(21));
+}
+
+#[test]
+fn activities_name_their_deal_by_a_short_key_and_the_view_spells_out_id_and_time() {
+    let (_world, conn) = history();
+    let keys: Vec<i64> = conn
+        .prepare("SELECT opportunity_key FROM stalled_opportunities ORDER BY opportunity_key")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(keys, [1, 2, 3, 4], "handed out in the order the deals opened");
+    let (id, at, at_s, activity): (String, String, i64, String) = conn
+        .query_row(
+            "SELECT opportunity_id, at, at_s, activity FROM stalled_activities \
+             WHERE activity = 'quote created'",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(id, opportunity_id(2).0.to_string());
+    assert_eq!((at.as_str(), activity.as_str()), ("2026-01-12T09:00:00Z", "quote created"));
+    assert_eq!(
+        chrono::DateTime::from_timestamp(at_s, 0).unwrap().to_rfc3339(),
+        "2026-01-12T09:00:00+00:00"
+    );
 }
