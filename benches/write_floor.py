@@ -7,12 +7,14 @@ model to run, no row written twice). BENCHMARKS.md, "The floor under a 5M rebuil
 
 READ_MODEL_FILE is a finished rebuild's file (`ltc rebuild --data D` leaves it in
 D/read-models/gen-*.db). The rows are first staged, untimed, into two files, one per rebuild
-group (`projections/src/rebuild_groups.rs`: forecast, funnel and stalled in the second), each
-table's rows in the order to be written:
+group (`projections/src/rebuild_groups.rs`: customer360, collections, leads, reps and event
+counts in the second since 2026-12-02; forecast, funnel and stalled there before), each table's
+rows in the order to be written:
 
 - `event`: a rowid table in rowid order, which is the order its rows were inserted in; a table
-  keyed by an id (all the others: WITHOUT ROWID, keyed by the entity's UUID as text) with each
-  entity's rows together and the entities in the order of their ids' last 12 hex digits, which
+  keyed by an id (the others: WITHOUT ROWID, keyed by the entity's UUID as text, or by an
+  integer key handed out in log order, which is then its order) with each entity's rows
+  together and the entities in the order of their ids' last 12 hex digits, which
   for random (v4) ids is as good as the random order in which a log creates them. A rebuild
   writes an entity's rows at different times, which is slower still, so this is a floor.
 - `key`: every table in key order, what ids that sort by time (UUIDv7) would give.
@@ -35,7 +37,7 @@ REBUILD_PRAGMAS = (
     "PRAGMA cache_size=-40960; PRAGMA temp_store=MEMORY;"
 )
 SORT_CACHE = "PRAGMA cache_size=-4096;"
-SECOND_GROUP = ("forecast", "funnel", "stalled")
+SECOND_GROUP = ("c360", "collections", "leads", "reps", "event")
 # Each model's `Projection::query_indexes`: built after the rows, not maintained while applying.
 QUERY_INDEXES = {
     "c360_documents_by_customer", "c360_leads_by_customer", "c360_opportunities_by_customer",
@@ -45,6 +47,10 @@ QUERY_INDEXES = {
     "funnel_quotes_by_opportunity", "reps_opportunities_by_won_on", "reps_activities_by_day",
     "stalled_activities_by_opportunity",
 }
+
+
+def key_is_integer(info, column):
+    return any(row[1] == column and row[2].upper() == "INTEGER" for row in info)
 
 
 def group_of(table):
@@ -68,6 +74,8 @@ def plan(source, order):
         if "WITHOUT ROWID" not in sql.upper():
             sort = "rowid"
         elif order == "key":
+            sort = ", ".join(key)
+        elif key_is_integer(info, key[0]):
             sort = ", ".join(key)
         else:
             sort = f"substr({key[0]}, 25, 12), " + ", ".join(key)

@@ -5,9 +5,9 @@
 //!
 //! [`KnownKeys`] is what a projection remembers of them, so that a row costs no look-up: for one
 //! batch in a live runner (whose next batch may be written into another generation after a
-//! swap, where the same name has another key), for the whole run in a rebuild (up to
-//! [`KEYS_REMEMBERED_MAX`]), and never past a rolled-back batch, whose keys were rolled back
-//! with it.
+//! swap, perhaps an older one that has no row for the name yet), for the whole run in a rebuild
+//! (up to [`KEYS_REMEMBERED_MAX`]), and never past a rolled-back batch, whose keys were rolled
+//! back with it.
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -79,20 +79,20 @@ impl<Name: Hash + Eq> KnownKeys<Name> {
 }
 
 /// The key `find` reads, or else the one `hand_out` inserts and returns.
-pub(crate) fn stored_or_new<P: Params + Copy>(
+pub(crate) fn stored_key_or_new<P: Params + Copy>(
     tx: &Transaction<'_>,
     find: &str,
     hand_out: &str,
     params: P,
 ) -> Result<i64, ProjectionError> {
-    match stored(tx, find, params)? {
+    match stored_key(tx, find, params)? {
         Some(key) => Ok(key),
         None => Ok(tx.prepare_cached(hand_out)?.query_row(params, |row| row.get(0))?),
     }
 }
 
 /// The key `find` reads, if the table has one.
-pub(crate) fn stored<P: Params>(
+pub(crate) fn stored_key<P: Params>(
     tx: &Transaction<'_>,
     find: &str,
     params: P,

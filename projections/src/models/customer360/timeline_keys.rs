@@ -10,7 +10,7 @@ use rusqlite::Transaction;
 use uuid::Uuid;
 
 use crate::ProjectionError;
-use crate::models::short_keys::{KnownKeys, stored_or_new};
+use crate::models::short_keys::{KnownKeys, stored_key_or_new};
 
 #[derive(Debug, Default)]
 pub(super) struct TimelineKeys {
@@ -43,7 +43,7 @@ impl TimelineKeys {
         if let Some(key) = id.and_then(|id| self.customers.get(&id)) {
             return Ok(key);
         }
-        let key = stored_or_new(
+        let key = stored_key_or_new(
             tx,
             "SELECT customer_key FROM c360_customer_keys WHERE customer_id = ?1",
             "INSERT INTO c360_customer_keys (customer_id) VALUES (?1) RETURNING customer_key",
@@ -73,7 +73,7 @@ impl TimelineKeys {
         if let Some(kind) = seen {
             return Ok(kind);
         }
-        let kind = stored_or_new(
+        let kind = stored_key_or_new(
             tx,
             "SELECT kind FROM c360_timeline_kinds \
              WHERE event_type = ?1 AND stream_kind = ?2 AND actor = ?3",

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::ProjectionError;
 use crate::models::funnel::outcome_name;
-use crate::models::short_keys::{KnownKeys, stored};
+use crate::models::short_keys::{KnownKeys, stored_key};
 
 #[derive(Debug, Default)]
 pub(super) struct StalledKeys {
@@ -29,7 +29,7 @@ impl StalledKeys {
         if let Some(key) = self.opportunities.get(id) {
             return Ok(Some(key));
         }
-        let key = stored(
+        let key = stored_key(
             tx,
             "SELECT opportunity_key FROM stalled_opportunities WHERE opportunity_id = ?1",
             [id_text],
@@ -56,7 +56,7 @@ impl StalledKeys {
             return Ok(key);
         }
         let find = "SELECT pipeline_key FROM stalled_pipelines WHERE definition = ?1";
-        let key = match stored(tx, find, [&definition])? {
+        let key = match stored_key(tx, find, [&definition])? {
             Some(key) => key,
             None => hand_out(tx, pipeline, &definition)?,
         };

@@ -111,9 +111,4 @@ impl Projection for Stalled {
     fn keep_across_batches(&mut self) {
         self.keys.keep_across_batches();
     }
-
-    /// Nothing is buffered: every row is written by `apply`.
-    fn finish(&mut self, _tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        Ok(())
-    }
 }

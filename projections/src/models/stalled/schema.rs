@@ -5,10 +5,11 @@
 //! by a short key (`opportunity_key`, `models::short_keys`) and its time by Unix seconds, and a
 //! deal names the stages of its pipeline by the pipeline's key: most deals open with one of a
 //! handful of pipelines, where schema version 1 copied six stage rows into every deal. The
-//! views `stalled_activities` and `stalled_stages` give version 1's columns.
+//! views `stalled_activities` and `stalled_stages` give version 1's columns (the first, and
+//! Unix seconds as `at_s`).
 
 /// Every table and view the projection creates, in the order `migrate` creates them.
-pub const TABLES: &[&str] = &[
+pub(super) const TABLES: &[&str] = &[
     "stalled_pipelines",
     "stalled_pipeline_stages",
     "stalled_opportunities",
@@ -20,9 +21,9 @@ pub const TABLES: &[&str] = &[
 ];
 
 /// The index only the query reads: `apply` appends activities in position order.
-pub const QUERY_INDEXES: &[&str] = &["stalled_activities_by_opportunity"];
+pub(super) const QUERY_INDEXES: &[&str] = &["stalled_activities_by_opportunity"];
 
-pub const DDL: &str = "
+pub(super) const DDL: &str = "
 CREATE TABLE stalled_pipelines (
     pipeline_key     INTEGER PRIMARY KEY,
     definition       TEXT    NOT NULL UNIQUE

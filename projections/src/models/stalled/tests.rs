@@ -148,3 +148,23 @@ fn activities_name_their_deal_by_a_short_key_and_the_view_spells_out_id_and_time
         "2026-01-12T09:00:00+00:00"
     );
 }
+
+/// The engine never makes such events (a quote needs an opened deal); if a log held them, they
+/// would describe nothing the query could show, so they leave no row and stop nothing.
+#[test]
+fn events_of_a_deal_never_opened_leave_no_row_and_no_error() {
+    let mut world = World::new();
+    let (known, unknown) = (opportunity_id(1), opportunity_id(9));
+    world.opportunity(
+        known,
+        opened(known, customer_id(1), owned(ANA, EAST), eur(1_000), "2026-01-05"),
+    );
+    world.opportunity(unknown, moved("qualification", "proposal", "2026-01-10"));
+    world.quote(quote_id(9), quote_created(unknown, &[("SEAT", 900)], "2026-01-12"));
+    world.quote(quote_id(1), quote_created(known, &[("SEAT", 900)], "2026-01-12"));
+    let conn = world.project(Box::new(Stalled::default()));
+    let count = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
+    assert_eq!(count("SELECT count(*) FROM stalled_visits"), 1, "the known deal's opening");
+    assert_eq!(count("SELECT count(*) FROM stalled_quotes"), 1);
+    assert_eq!(count("SELECT count(*) FROM stalled_activity_lines"), 2, "opened, quote created");
+}
