@@ -3,7 +3,7 @@
 //! A deal event changes the deal as the batch holds it (`deals.rs`: its `forecast_deals` row,
 //! written at the batch's flush, or in a rebuild once it closes or goes idle) and, when it changes a figure the forecast sums (amount, close
 //! date, stage, probability, category, status), appends a version, stamped with the event's
-//! recorded time, which the deal holds until its row is written (`forecast_deal_versions`).
+//! recorded time, which the deal holds until its row is written (`forecast_deal_history`).
 //! Closing a deal adds it to the win model's training counts; reopening takes it out again
 //! (`model.rs`, summed per batch in `counts.rs`).
 

@@ -3,7 +3,7 @@
 //! goes idle, `models::batch_rows`). The versions its events appended (`apply.rs`, from the
 //! deal as it stood after each) are held with it and written with its row, one after another
 //! under the deal's key, where one `INSERT` per event touched a random page of a table that
-//! outgrows the cache (`forecast_deal_versions` is ≈ 300 MB at 5M events).
+//! outgrows the cache (`forecast_deal_history` is ≈ 200 MB at 5M events).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Row, Transaction, params};
@@ -128,7 +128,7 @@ pub(super) struct Forecasted {
     pub closed_on: Option<NaiveDate>,
 }
 
-/// One row of `forecast_deal_versions` not yet written: the deal's forecast fields after the
+/// One row of `forecast_deal_history` not yet written: the deal's forecast fields after the
 /// event at `position` (owner, team and currency are the deal's: no event changes them).
 #[derive(Debug)]
 pub(super) struct Version {
@@ -141,21 +141,16 @@ impl Deal {
     /// Appends the versions the deal holds to the table, in the order they were made.
     fn write_versions(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         let mut insert = tx.prepare_cached(
-            "INSERT INTO forecast_deal_versions (opportunity_id, position, recorded_at, owner, \
-             team, currency, amount_minor, expected_close, stage, probability_bps, \
-             forecast_category, status, closed_on) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            "INSERT INTO forecast_deal_history (opportunity_id, position, recorded_at, \
+             amount_minor, expected_close, stage, probability_bps, forecast_category, status, \
+             closed_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
-        let (opportunity_id, owner) = (self.opportunity_id.to_string(), self.owner.to_string());
-        let team = self.team.map(|team| team.to_string());
+        let opportunity_id = self.opportunity_id.to_string();
         for version in &self.versions {
             insert.execute(params![
                 opportunity_id,
                 version.position,
                 timestamp(version.recorded_at),
-                owner,
-                team,
-                self.currency.code(),
                 version.forecasted.amount_minor,
                 version.forecasted.expected_close.to_string(),
                 version.forecasted.stage,

@@ -14,7 +14,7 @@
 //!
 //! **As of a date, two ways, on purpose.** [`forecast`] answers "as of" at query time: every
 //! change to a deal's forecast fields is kept as a version stamped with the time the log recorded
-//! it (`forecast_deal_versions`), and a query takes each deal's last version recorded by the end
+//! it (`forecast_deal_history`), and a query takes each deal's last version recorded by the end
 //! of that day. That is cheap and exact for sums. The learned model cannot be cut that way (its
 //! counts are running totals), so [`backtest`] rebuilds the projection up to each past date into
 //! a scratch generation: the model then knows only the deals closed by that date, and nothing
@@ -77,8 +77,9 @@ impl Projection for ForecastProjection {
         ForecastProjection::NAME
     }
 
+    /// 2: a deal's versions leave out what only `forecast_deals` needs (`schema.rs`).
     fn schema_version(&self) -> u32 {
-        1
+        2
     }
 
     fn tables(&self) -> &'static [&'static str] {

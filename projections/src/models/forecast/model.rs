@@ -229,7 +229,7 @@ fn reached_open_stages(tx: &Transaction<'_>, deal: &Deal) -> Result<Vec<String>,
         held.filter(|now| now.status == OPEN).map(|now| now.stage.clone()).collect();
     if !deal.versions_complete {
         let mut written = tx.prepare_cached(
-            "SELECT DISTINCT stage FROM forecast_deal_versions \
+            "SELECT DISTINCT stage FROM forecast_deal_history \
              WHERE opportunity_id = ?1 AND status = ?2",
         )?;
         let mut rows = written.query(params![deal.opportunity_id.to_string(), OPEN])?;

@@ -96,12 +96,14 @@ pub fn forecast(
     let mut statement = conn.prepare_cached(
         "WITH latest AS (SELECT *, row_number() OVER \
            (PARTITION BY opportunity_id ORDER BY position DESC) AS newest \
-           FROM forecast_deal_versions WHERE recorded_at < ?1) \
-         SELECT owner, team, currency, amount_minor, probability_bps, forecast_category, status \
-         FROM latest WHERE newest = 1 AND \
-           ((status = ?4 AND closed_on BETWEEN ?2 AND ?3) OR \
-            (status = ?5 AND expected_close BETWEEN ?2 AND ?3)) \
-         ORDER BY opportunity_id",
+           FROM forecast_deal_history WHERE recorded_at < ?1) \
+         SELECT d.owner, d.team, d.currency, l.amount_minor, l.probability_bps, \
+           l.forecast_category, l.status \
+         FROM latest l JOIN forecast_deals d ON d.opportunity_id = l.opportunity_id \
+         WHERE l.newest = 1 AND \
+           ((l.status = ?4 AND l.closed_on BETWEEN ?2 AND ?3) OR \
+            (l.status = ?5 AND l.expected_close BETWEEN ?2 AND ?3)) \
+         ORDER BY l.opportunity_id",
     )?;
     let mut rows = statement.query(params![cut, first.to_string(), last.to_string(), WON, OPEN])?;
     while let Some(row) = rows.next()? {

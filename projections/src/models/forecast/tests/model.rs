@@ -215,3 +215,34 @@ fn a_follow_up_is_activity_for_recency_but_no_new_version_of_the_deal() {
     let scored = win_probabilities(&conn).unwrap();
     assert_eq!(scored.deals[1].features.recency, "0-7d", "a day before the latest activity");
 }
+
+#[test]
+fn a_deals_history_leaves_out_owner_and_currency_and_the_versions_view_brings_them_back() {
+    let book = two_closed_two_open();
+    let conn = book.project();
+    let history_columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('forecast_deal_history')")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        !history_columns
+            .iter()
+            .any(|column| ["owner", "team", "currency"].contains(&column.as_str()))
+    );
+    let (history, versions, with_deals_owner): (i64, i64, i64) = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM forecast_deal_history), \
+                    (SELECT count(*) FROM forecast_deal_versions), \
+                    (SELECT count(*) FROM forecast_deal_versions v JOIN forecast_deals d \
+                       ON d.opportunity_id = v.opportunity_id \
+                       AND d.owner = v.owner AND d.currency = v.currency AND v.currency = 'EUR')",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((versions, with_deals_owner), (history, history), "one version per history row");
+    assert_eq!(history, 10, "four openings, four moves, a win and a loss");
+}
