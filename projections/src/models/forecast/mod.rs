@@ -92,9 +92,10 @@ impl Projection for ForecastProjection {
     }
 
     /// Per cent of an all-models rebuild's work: each model rebuilt alone from the 1M-event log,
-    /// less what the cheapest takes (reading the log), on 2026-12-01 (BENCHMARKS.md).
+    /// less what the cheapest takes (reading the log), in CPU seconds, on 2026-12-02
+    /// (BENCHMARKS.md, "Stalled's rows on short keys").
     fn rebuild_cost(&self) -> u32 {
-        19
+        16
     }
 
     fn wants(&self, event: &RecordedEvent) -> bool {
