@@ -85,9 +85,9 @@ impl Projection for Reps {
         schema::migrate(tx)
     }
 
-    /// Per cent of an all-models rebuild's work: each model rebuilt alone from the 1M-event log,
-    /// less what the cheapest takes (reading the log), in CPU seconds, on 2026-12-02
-    /// (BENCHMARKS.md, "Stalled's rows on short keys").
+    /// Its share, in rounded per cent, of an all-models rebuild's work: the CPU seconds of this
+    /// model rebuilt alone from the 1M-event log, less the cheapest model's (reading the log),
+    /// on 2026-12-02 (BENCHMARKS.md, "Stalled's rows on short keys").
     fn rebuild_cost(&self) -> u32 {
         5
     }
