@@ -1,5 +1,6 @@
-//! An opportunity's funnel rows: its `funnel_opportunities` row, one `funnel_stages` row per
-//! stage of its pipeline, and its stays in a stage (`funnel_stage_visits`). Every event of the
+//! An opportunity's funnel rows: its `funnel_opportunities` row (naming its pipeline's stages,
+//! `funnel_pipeline_stages`), one `funnel_stages_reached` row per stage it reached, and its stays
+//! in a stage (`funnel_stage_visits`). Every event of the
 //! opportunity rewrites some of them, so the batch keeps the opportunity as a [`Deal`] in
 //! [`BatchRows`] and writes what changed once, at the flush (a rebuild: once the deal closes or
 //! goes idle, `models::batch_rows`).
@@ -17,6 +18,7 @@ use super::shared::uuid_text;
 use crate::ProjectionError;
 use crate::models::batch_rows::{BatchRow, BatchRows};
 use crate::models::period::Period;
+use crate::models::short_keys::stored_key;
 use crate::models::stored;
 
 /// The batch's deals.
@@ -148,7 +150,8 @@ impl BatchRow for Deal {
         tx.prepare_cached(
             "INSERT INTO funnel_opportunities (opportunity_id, customer_id, owner_id, team_id, \
              currency, amount_minor, opened_on, opened_month, opened_quarter, status, closed_on, \
-             cycle_days) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             cycle_days, pipeline_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             id,
@@ -163,20 +166,9 @@ impl BatchRow for Deal {
             self.status,
             self.closed_on.map(|on| on.to_string()),
             self.cycle_days,
+            pipeline_key(tx, &self.pipeline)?,
         ])?;
-        let mut insert_stage = tx.prepare_cached(
-            "INSERT INTO funnel_stages (opportunity_id, stage, stage_position, outcome, \
-             reached_on) VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
-        for (position, (stage, reached)) in self.pipeline.iter().zip(&self.reached).enumerate() {
-            insert_stage.execute(params![
-                id,
-                stage.key,
-                position as i64,
-                stage.outcome,
-                reached.on.map(|on| on.to_string()),
-            ])?;
-        }
+        self.write_reached(tx, id)?;
         self.write_visits(tx, id)
     }
 
@@ -196,14 +188,7 @@ impl BatchRow for Deal {
                 self.cycle_days,
             ])?;
         }
-        let mut mark = tx.prepare_cached(
-            "UPDATE funnel_stages SET reached_on = ?3 WHERE opportunity_id = ?1 AND stage = ?2",
-        )?;
-        for (stage, reached) in self.pipeline.iter().zip(&self.reached) {
-            if let (Some(on), false) = (reached.on, reached.stored) {
-                mark.execute(params![id, stage.key, on.to_string()])?;
-            }
-        }
+        self.write_reached(tx, id)?;
         self.write_visits(tx, id)
     }
 
@@ -211,6 +196,32 @@ impl BatchRow for Deal {
     fn settled(&self) -> bool {
         self.status != OPEN
     }
+}
+
+/// The key of a pipeline's stages, stored with them the first time a deal written has it. Looked
+/// up once per deal written: a live runner's next batch may write into another generation (a
+/// swap), which may not hold the pipeline yet.
+fn pipeline_key(tx: &Transaction<'_>, pipeline: &[StageDef]) -> Result<i64, ProjectionError> {
+    let stages: Vec<(&str, &str)> =
+        pipeline.iter().map(|stage| (&*stage.key, stage.outcome)).collect();
+    let definition = serde_json::to_string(&stages).expect("a list of pairs of strings serializes");
+    let find = "SELECT pipeline_key FROM funnel_pipelines WHERE definition = ?1";
+    if let Some(key) = stored_key(tx, find, [&definition])? {
+        return Ok(key);
+    }
+    let key: i64 = tx
+        .prepare_cached(
+            "INSERT INTO funnel_pipelines (definition) VALUES (?1) RETURNING pipeline_key",
+        )?
+        .query_row([&definition], |row| row.get(0))?;
+    let mut insert_stage = tx.prepare_cached(
+        "INSERT INTO funnel_pipeline_stages (pipeline_key, stage, stage_position, outcome) \
+         VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (position, stage) in pipeline.iter().enumerate() {
+        insert_stage.execute(params![key, stage.key, position as i64, stage.outcome])?;
+    }
+    Ok(key)
 }
 
 /// A deal's `funnel_opportunities` row, with no stages or stays yet.
@@ -248,6 +259,20 @@ fn read_opportunity(row: &Row<'_>) -> Result<Deal, ProjectionError> {
 }
 
 impl Deal {
+    /// The stages reached since the deal was read (a stage's day never changes once set).
+    fn write_reached(&self, tx: &Transaction<'_>, id: &str) -> Result<(), ProjectionError> {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO funnel_stages_reached (opportunity_id, stage, reached_on) \
+             VALUES (?1, ?2, ?3)",
+        )?;
+        for (stage, reached) in self.pipeline.iter().zip(&self.reached) {
+            if let (Some(on), false) = (reached.on, reached.stored) {
+                insert.execute(params![id, stage.key, on.to_string()])?;
+            }
+        }
+        Ok(())
+    }
+
     /// The stays begun since the deal was read, and the end of the stored one if it ended.
     fn write_visits(&self, tx: &Transaction<'_>, id: &str) -> Result<(), ProjectionError> {
         for visit in &self.visits {

@@ -265,3 +265,19 @@ fn the_funnel_renders_as_three_tables() {
     "#]]
     .assert_eq(&render(Dimension::Region, &rows));
 }
+
+/// Three deals of one pipeline: its six stages are stored once, and each deal keeps a row for
+/// each stage it reached (the view adds the others, unreached).
+#[test]
+fn a_pipeline_is_stored_once_and_a_deal_keeps_rows_only_for_the_stages_it_reached() {
+    let mut world = World::new();
+    three_january_deals(&mut world);
+    let conn: Connection = world.project(Box::new(Funnel::default()));
+    let count = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
+    assert_eq!(count("SELECT count(*) FROM funnel_pipelines"), 1, "three deals, one pipeline");
+    assert_eq!(count("SELECT count(*) FROM funnel_pipeline_stages"), 6);
+    assert_eq!(count("SELECT count(*) FROM funnel_stages"), 3 * 6, "the view: every stage");
+    let reached = count("SELECT count(*) FROM funnel_stages_reached");
+    assert_eq!(reached, count("SELECT count(*) FROM funnel_stages WHERE reached_on IS NOT NULL"));
+    assert!(reached < 3 * 6, "C reached only qualification");
+}
