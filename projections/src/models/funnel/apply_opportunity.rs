@@ -12,7 +12,9 @@ use ltc_domain::opportunity::{OpportunityEvent, StageKey, StageOutcome};
 use ltc_eventstore::RecordedEvent;
 use rusqlite::Transaction;
 
-use super::deals::{Deal, LOST, OPEN, PendingDeals, Pipelines, Reached, StageDef, Visit, WON};
+use super::deals::{
+    Deal, LOST, OPEN, PendingDeals, Pipelines, Reached, StageDef, Visit, WON, pipeline_key,
+};
 use super::shared::uuid_text;
 use crate::ProjectionError;
 use crate::models::decode::decode;
@@ -47,6 +49,9 @@ pub fn apply(
                 })
                 .collect();
             let pipeline = pipelines.shared(stages);
+            // Handed out now, in log order, so that a rebuild (which writes a deal when it
+            // settles) and a live runner (at each flush) give every pipeline the same key.
+            let pipeline_key = pipeline_key(tx, &pipeline)?;
             let deal = Deal {
                 id: event.stream.id,
                 customer_id: customer_id.0,
@@ -61,6 +66,7 @@ pub fn apply(
                 row_changed: true,
                 reached: vec![Reached::default(); pipeline.len()],
                 pipeline,
+                pipeline_key,
                 visits: Vec::new(),
             };
             let deal = deals.create(event.stream.id, deal)?;

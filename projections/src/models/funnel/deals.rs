@@ -45,15 +45,16 @@ pub(super) struct Deal {
     pub cycle_days: Option<i64>,
     /// An event changed the `funnel_opportunities` row itself (not only its stages or stays).
     pub row_changed: bool,
-    /// The stages of the pipeline the deal opened with, in order.
+    /// The stages of the pipeline the deal opened with, in order, and their key.
     pub pipeline: Arc<[StageDef]>,
+    pub pipeline_key: i64,
     /// Per stage of `pipeline`: the day it was reached.
     pub reached: Vec<Reached>,
     /// The stay the table says it is in (if any), then every stay begun since.
     pub visits: Vec<Visit>,
 }
 
-/// A stage of a pipeline, as `funnel_stages` names it.
+/// A stage of a pipeline, as `funnel_pipeline_stages` names it.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub(super) struct StageDef {
     pub key: Box<str>,
@@ -166,7 +167,7 @@ impl BatchRow for Deal {
             self.status,
             self.closed_on.map(|on| on.to_string()),
             self.cycle_days,
-            pipeline_key(tx, &self.pipeline)?,
+            self.pipeline_key,
         ])?;
         self.write_reached(tx, id)?;
         self.write_visits(tx, id)
@@ -198,10 +199,13 @@ impl BatchRow for Deal {
     }
 }
 
-/// The key of a pipeline's stages, stored with them the first time a deal written has it. Looked
-/// up once per deal written: a live runner's next batch may write into another generation (a
-/// swap), which may not hold the pipeline yet.
-fn pipeline_key(tx: &Transaction<'_>, pipeline: &[StageDef]) -> Result<i64, ProjectionError> {
+/// The key of a pipeline's stages, stored with them the first time a deal opens with it. Looked
+/// up at each opening, never remembered: a live runner's next batch may write into another
+/// generation (a swap), which may not hold the pipeline yet.
+pub(super) fn pipeline_key(
+    tx: &Transaction<'_>,
+    pipeline: &[StageDef],
+) -> Result<i64, ProjectionError> {
     let stages: Vec<(&str, &str)> =
         pipeline.iter().map(|stage| (&*stage.key, stage.outcome)).collect();
     let definition = serde_json::to_string(&stages).expect("a list of pairs of strings serializes");
@@ -229,7 +233,7 @@ fn load_opportunity(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, Proj
     stored::row(
         tx,
         "SELECT opportunity_id, customer_id, owner_id, team_id, currency, amount_minor, \
-         opened_on, status, closed_on, cycle_days FROM funnel_opportunities \
+         opened_on, status, closed_on, cycle_days, pipeline_key FROM funnel_opportunities \
          WHERE opportunity_id = ?1",
         id,
         read_opportunity,
@@ -253,6 +257,7 @@ fn read_opportunity(row: &Row<'_>) -> Result<Deal, ProjectionError> {
         cycle_days: row.get(9)?,
         row_changed: false,
         pipeline: Arc::new([]),
+        pipeline_key: row.get(10)?,
         reached: Vec::new(),
         visits: Vec::new(),
     })
