@@ -85,10 +85,24 @@ pub(crate) fn stored_key_or_new<P: Params + Copy>(
     hand_out: &str,
     params: P,
 ) -> Result<i64, ProjectionError> {
-    match stored_key(tx, find, params)? {
-        Some(key) => Ok(key),
-        None => Ok(tx.prepare_cached(hand_out)?.query_row(params, |row| row.get(0))?),
+    stored_key_or_new_with(tx, find, hand_out, params, |_| Ok(()))
+}
+
+/// [`stored_key_or_new`], and a key handed out now is passed to `with_new`, which writes the rows
+/// that come with it (a pipeline's stages).
+pub(crate) fn stored_key_or_new_with<P: Params + Copy>(
+    tx: &Transaction<'_>,
+    find: &str,
+    hand_out: &str,
+    params: P,
+    with_new: impl FnOnce(i64) -> Result<(), ProjectionError>,
+) -> Result<i64, ProjectionError> {
+    if let Some(key) = stored_key(tx, find, params)? {
+        return Ok(key);
     }
+    let key = tx.prepare_cached(hand_out)?.query_row(params, |row| row.get(0))?;
+    with_new(key)?;
+    Ok(key)
 }
 
 /// The key `find` reads, if the table has one.

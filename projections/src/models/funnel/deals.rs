@@ -18,7 +18,7 @@ use super::shared::uuid_text;
 use crate::ProjectionError;
 use crate::models::batch_rows::{BatchRow, BatchRows};
 use crate::models::period::Period;
-use crate::models::short_keys::stored_key;
+use crate::models::short_keys::stored_key_or_new_with;
 use crate::models::stored;
 
 /// The batch's deals.
@@ -209,23 +209,23 @@ pub(super) fn pipeline_key(
     let stages: Vec<(&str, &str)> =
         pipeline.iter().map(|stage| (&*stage.key, stage.outcome)).collect();
     let definition = serde_json::to_string(&stages).expect("a list of pairs of strings serializes");
-    let find = "SELECT pipeline_key FROM funnel_pipelines WHERE definition = ?1";
-    if let Some(key) = stored_key(tx, find, [&definition])? {
-        return Ok(key);
-    }
-    let key: i64 = tx
-        .prepare_cached(
-            "INSERT INTO funnel_pipelines (definition) VALUES (?1) RETURNING pipeline_key",
-        )?
-        .query_row([&definition], |row| row.get(0))?;
-    let mut insert_stage = tx.prepare_cached(
-        "INSERT INTO funnel_pipeline_stages (pipeline_key, stage, stage_position, outcome) \
-         VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for (position, stage) in pipeline.iter().enumerate() {
-        insert_stage.execute(params![key, stage.key, position as i64, stage.outcome])?;
-    }
-    Ok(key)
+    let write_stages = |key: i64| -> Result<(), ProjectionError> {
+        let mut insert_stage = tx.prepare_cached(
+            "INSERT INTO funnel_pipeline_stages (pipeline_key, stage, stage_position, outcome) \
+             VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (position, stage) in pipeline.iter().enumerate() {
+            insert_stage.execute(params![key, stage.key, position as i64, stage.outcome])?;
+        }
+        Ok(())
+    };
+    stored_key_or_new_with(
+        tx,
+        "SELECT pipeline_key FROM funnel_pipelines WHERE definition = ?1",
+        "INSERT INTO funnel_pipelines (definition) VALUES (?1) RETURNING pipeline_key",
+        [&definition],
+        write_stages,
+    )
 }
 
 /// A deal's `funnel_opportunities` row, with no stages or stays yet.

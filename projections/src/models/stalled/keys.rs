@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::ProjectionError;
 use crate::models::funnel::outcome_name;
-use crate::models::short_keys::{KnownKeys, stored_key};
+use crate::models::short_keys::{KnownKeys, stored_key, stored_key_or_new_with};
 
 #[derive(Debug, Default)]
 pub(super) struct StalledKeys {
@@ -55,11 +55,13 @@ impl StalledKeys {
         if let Some(key) = self.pipelines.get(definition.as_str()) {
             return Ok(key);
         }
-        let find = "SELECT pipeline_key FROM stalled_pipelines WHERE definition = ?1";
-        let key = match stored_key(tx, find, [&definition])? {
-            Some(key) => key,
-            None => hand_out(tx, pipeline, &definition)?,
-        };
+        let key = stored_key_or_new_with(
+            tx,
+            "SELECT pipeline_key FROM stalled_pipelines WHERE definition = ?1",
+            "INSERT INTO stalled_pipelines (definition) VALUES (?1) RETURNING pipeline_key",
+            [&definition],
+            |key| write_stages(tx, key, pipeline),
+        )?;
         self.pipelines.remember(definition, key);
         Ok(key)
     }
@@ -94,16 +96,12 @@ fn definition(pipeline: &Pipeline) -> String {
     serde_json::to_string(&stages).expect("a list of strings and numbers serializes")
 }
 
-fn hand_out(
+/// The stages of a pipeline just given `key`.
+fn write_stages(
     tx: &Transaction<'_>,
+    key: i64,
     pipeline: &Pipeline,
-    definition: &str,
-) -> Result<i64, ProjectionError> {
-    let key: i64 = tx
-        .prepare_cached(
-            "INSERT INTO stalled_pipelines (definition) VALUES (?1) RETURNING pipeline_key",
-        )?
-        .query_row([definition], |row| row.get(0))?;
+) -> Result<(), ProjectionError> {
     let mut insert_stage = tx.prepare_cached(
         "INSERT INTO stalled_pipeline_stages (pipeline_key, stage, outcome, \
          stall_after_days) VALUES (?1, ?2, ?3, ?4)",
@@ -116,5 +114,5 @@ fn hand_out(
             stage.stall_after_days
         ])?;
     }
-    Ok(key)
+    Ok(())
 }
