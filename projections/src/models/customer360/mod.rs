@@ -54,11 +54,12 @@ pub use timeline::{TIMELINE_LIMIT_MAX, TimelineEntry, timeline};
 
 /// The customer360 projection. It keeps the opportunities and quotes the batch in hand has
 /// touched until the flush (a rebuild: until they settle or go idle, `deal_rows.rs`), and the
-/// timeline keys it has seen (`timeline_keys.rs`); every other lookup reads the tables.
+/// timeline's keys and the lines it has not written yet (`timeline.rs`); every other lookup
+/// reads the tables.
 #[derive(Debug, Default)]
 pub struct Customer360Projection {
     deals: deal_rows::DealRows,
-    keys: timeline_keys::TimelineKeys,
+    timeline: timeline::TimelineWriter,
 }
 
 impl Customer360Projection {
@@ -109,34 +110,36 @@ impl Projection for Customer360Projection {
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
         let envelope = Envelope::of(event);
-        let keys = &mut self.keys;
+        let timeline = &mut self.timeline;
         match envelope.stream_kind {
-            "customer" => update_customer::customer(tx, keys, event, &envelope),
-            "lead" => update_customer::lead(tx, keys, event, &envelope),
-            "opportunity" => update_deals::opportunity(tx, keys, &mut self.deals, event, &envelope),
-            "quote" => update_deals::quote(tx, keys, &mut self.deals, event, &envelope),
-            "order" => update_cash::order(tx, keys, &self.deals, event, &envelope),
-            "payment" => update_cash::payment(tx, keys, event, &envelope),
+            "customer" => update_customer::customer(tx, timeline, event, &envelope),
+            "lead" => update_customer::lead(tx, timeline, event, &envelope),
+            "opportunity" => {
+                update_deals::opportunity(tx, timeline, &mut self.deals, event, &envelope)
+            }
+            "quote" => update_deals::quote(tx, timeline, &mut self.deals, event, &envelope),
+            "order" => update_cash::order(tx, timeline, &self.deals, event, &envelope),
+            "payment" => update_cash::payment(tx, timeline, event, &envelope),
             _ => Ok(()),
         }
     }
 
     fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        self.deals.flush(tx)?;
-        self.keys.batch_written();
-        Ok(())
+        let deals = self.deals.flush(tx);
+        let lines = self.timeline.flush(tx);
+        deals.and(lines)
     }
 
     fn discard(&mut self) {
         self.deals.discard();
-        self.keys.forget();
+        self.timeline.discard();
     }
 
     /// A rebuild keeps each open opportunity and quote until it settles (`models::batch_rows`),
     /// and every timeline key it has handed out.
     fn keep_across_batches(&mut self) {
         self.deals.keep_across_batches();
-        self.keys.keep_across_batches();
+        self.timeline.keep_across_batches();
     }
 
     fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {

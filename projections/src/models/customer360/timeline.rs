@@ -2,16 +2,18 @@
 //! ([`super::words`]), in the order things happened: by business time (to the second), events of
 //! the same second in log order. (Log order alone would put a process manager's reaction, which
 //! carries the time of its cause, after whatever a person did in between.) Written by every
-//! event's update ([`record`]), under short keys (`timeline_keys.rs`); read by [`timeline`].
+//! event's update ([`TimelineWriter::record`]), under short keys (`timeline_keys.rs`); read by
+//! [`timeline`].
 //!
 //! A lead's lines are written before anyone knows which customer the lead will become: they
 //! wait with `customer_key` NULL under the lead's id, move to the customer when the lead converts
-//! ([`claim_lead`]), follow a duplicate into its survivor ([`pass_lead`]), and go when the lead
-//! is disqualified ([`drop_lead`]). Each keeps its own time and position, so the timeline stays
+//! ([`TimelineWriter::claim_lead`]), follow a duplicate into its survivor
+//! ([`TimelineWriter::pass_lead`]), and go when the lead is disqualified
+//! ([`TimelineWriter::drop_lead`]). Each keeps its own time and position, so the timeline stays
 //! in order whenever the lines joined it.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, Transaction, params};
+use rusqlite::{Connection, Statement, Transaction, params};
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -19,6 +21,7 @@ use super::envelope::Envelope;
 use super::parse::{QueryError, unix_time};
 use super::timeline_keys::TimelineKeys;
 use crate::ProjectionError;
+use crate::models::append_rows::{AppendRow, AppendRows};
 
 /// The most lines one [`timeline`] call returns.
 pub const TIMELINE_LIMIT_MAX: u32 = 10_000;
@@ -51,74 +54,135 @@ pub(super) enum Owner<'a> {
     },
 }
 
-/// Adds the event's line to its owner's timeline.
-pub(super) fn record(
-    tx: &Transaction<'_>,
-    keys: &mut TimelineKeys,
-    envelope: &Envelope<'_>,
-    owner: Owner<'_>,
-    text: &str,
-) -> Result<(), ProjectionError> {
-    let (customer_key, lead_id) = match owner {
-        Owner::Customer(customer_id) => (Some(keys.customer(tx, customer_id)?), None),
-        Owner::Lead(lead_id) => (None, Some(lead_id)),
-        Owner::LeadOf { lead_id, customer_id } => {
-            (Some(keys.customer(tx, customer_id)?), Some(lead_id))
-        }
-    };
-    let kind = keys.kind(tx, envelope.actor, envelope.stream_kind, envelope.event_type)?;
-    tx.prepare_cached(
-        "INSERT INTO c360_timeline_lines \
-         (position, customer_key, lead_id, occurred_at, kind, text) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        envelope.position,
-        customer_key,
-        lead_id,
-        envelope.occurred_at.timestamp(),
-        kind,
-        text
-    ])?;
-    Ok(())
+/// What the timeline keeps between statements: the keys it has handed out
+/// (`timeline_keys.rs`) and the lines not yet written, 64 to a statement
+/// (`models::append_rows`). Every change to lines already recorded writes the pending ones
+/// first, so it sees them all.
+#[derive(Debug, Default)]
+pub(super) struct TimelineWriter {
+    keys: TimelineKeys,
+    lines: AppendRows<Line>,
 }
 
-/// The converted lead's waiting lines become the customer's.
-pub(super) fn claim_lead(
-    tx: &Transaction<'_>,
-    keys: &mut TimelineKeys,
-    lead_id: &str,
-    customer_id: &str,
-) -> Result<(), ProjectionError> {
-    let customer_key = keys.customer(tx, customer_id)?;
-    tx.prepare_cached(
-        "UPDATE c360_timeline_lines SET customer_key = ?2 \
-         WHERE lead_id = ?1 AND customer_key IS NULL",
-    )?
-    .execute(params![lead_id, customer_key])?;
-    Ok(())
+/// A `c360_timeline_lines` row.
+#[derive(Debug)]
+struct Line {
+    position: i64,
+    customer_key: Option<i64>,
+    lead_id: Option<String>,
+    occurred_at: i64,
+    kind: i64,
+    text: String,
 }
 
-/// A merged duplicate's waiting lines wait on under its survivor.
-pub(super) fn pass_lead(
-    tx: &Transaction<'_>,
-    duplicate_id: &str,
-    survivor_id: &str,
-) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "UPDATE c360_timeline_lines SET lead_id = ?2 WHERE lead_id = ?1 AND customer_key IS NULL",
-    )?
-    .execute(params![duplicate_id, survivor_id])?;
-    Ok(())
+impl AppendRow for Line {
+    const INSERT_INTO: &'static str = "INSERT INTO c360_timeline_lines \
+         (position, customer_key, lead_id, occurred_at, kind, text)";
+    const COLUMNS: usize = 6;
+
+    fn bind(&self, statement: &mut Statement<'_>, first: usize) -> rusqlite::Result<()> {
+        statement.raw_bind_parameter(first, self.position)?;
+        statement.raw_bind_parameter(first + 1, self.customer_key)?;
+        statement.raw_bind_parameter(first + 2, self.lead_id.as_deref())?;
+        statement.raw_bind_parameter(first + 3, self.occurred_at)?;
+        statement.raw_bind_parameter(first + 4, self.kind)?;
+        statement.raw_bind_parameter(first + 5, self.text.as_str())
+    }
 }
 
-/// A disqualified lead reaches no customer: its waiting lines go.
-pub(super) fn drop_lead(tx: &Transaction<'_>, lead_id: &str) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "DELETE FROM c360_timeline_lines WHERE lead_id = ?1 AND customer_key IS NULL",
-    )?
-    .execute(params![lead_id])?;
-    Ok(())
+impl TimelineWriter {
+    /// Adds the event's line to its owner's timeline.
+    pub fn record(
+        &mut self,
+        tx: &Transaction<'_>,
+        envelope: &Envelope<'_>,
+        owner: Owner<'_>,
+        text: String,
+    ) -> Result<(), ProjectionError> {
+        let keys = &mut self.keys;
+        let (customer_key, lead_id) = match owner {
+            Owner::Customer(customer_id) => (Some(keys.customer(tx, customer_id)?), None),
+            Owner::Lead(lead_id) => (None, Some(lead_id.to_owned())),
+            Owner::LeadOf { lead_id, customer_id } => {
+                (Some(keys.customer(tx, customer_id)?), Some(lead_id.to_owned()))
+            }
+        };
+        let kind = keys.kind(tx, envelope.actor, envelope.stream_kind, envelope.event_type)?;
+        let line = Line {
+            position: envelope.position,
+            customer_key,
+            lead_id,
+            occurred_at: envelope.occurred_at.timestamp(),
+            kind,
+            text,
+        };
+        self.lines.push(tx, line)
+    }
+
+    /// The converted lead's waiting lines become the customer's.
+    pub fn claim_lead(
+        &mut self,
+        tx: &Transaction<'_>,
+        lead_id: &str,
+        customer_id: &str,
+    ) -> Result<(), ProjectionError> {
+        self.lines.write_pending(tx)?;
+        let customer_key = self.keys.customer(tx, customer_id)?;
+        tx.prepare_cached(
+            "UPDATE c360_timeline_lines SET customer_key = ?2 \
+             WHERE lead_id = ?1 AND customer_key IS NULL",
+        )?
+        .execute(params![lead_id, customer_key])?;
+        Ok(())
+    }
+
+    /// A merged duplicate's waiting lines wait on under its survivor.
+    pub fn pass_lead(
+        &mut self,
+        tx: &Transaction<'_>,
+        duplicate_id: &str,
+        survivor_id: &str,
+    ) -> Result<(), ProjectionError> {
+        self.lines.write_pending(tx)?;
+        tx.prepare_cached(
+            "UPDATE c360_timeline_lines SET lead_id = ?2 \
+             WHERE lead_id = ?1 AND customer_key IS NULL",
+        )?
+        .execute(params![duplicate_id, survivor_id])?;
+        Ok(())
+    }
+
+    /// A disqualified lead reaches no customer: its waiting lines go.
+    pub fn drop_lead(
+        &mut self,
+        tx: &Transaction<'_>,
+        lead_id: &str,
+    ) -> Result<(), ProjectionError> {
+        self.lines.write_pending(tx)?;
+        tx.prepare_cached(
+            "DELETE FROM c360_timeline_lines WHERE lead_id = ?1 AND customer_key IS NULL",
+        )?
+        .execute(params![lead_id])?;
+        Ok(())
+    }
+
+    /// The end of a batch: every line is written, and a live runner forgets the keys it saw.
+    pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.lines.write_pending(tx)?;
+        self.keys.batch_written();
+        Ok(())
+    }
+
+    /// The batch rolled back: its lines, and any key handed out in it, with it.
+    pub fn discard(&mut self) {
+        self.lines.discard();
+        self.keys.forget();
+    }
+
+    /// Called once by a rebuild before its first batch: keys are kept for the whole run.
+    pub fn keep_across_batches(&mut self) {
+        self.keys.keep_across_batches();
+    }
 }
 
 /// The customer's last `limit` lines (at most [`TIMELINE_LIMIT_MAX`]), oldest first: what

@@ -12,8 +12,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::codes::document;
 use super::deal_rows::DealRows;
 use super::envelope::{Envelope, date_text, id_text, time_text};
-use super::timeline::{self, Owner};
-use super::timeline_keys::TimelineKeys;
+use super::timeline::{Owner, TimelineWriter};
 use super::update_deals::routed_by_sql;
 use super::words;
 use crate::ProjectionError;
@@ -21,7 +20,7 @@ use crate::models::decode::decode;
 
 pub(super) fn order(
     tx: &Transaction<'_>,
-    keys: &mut TimelineKeys,
+    timeline: &mut TimelineWriter,
     rows: &DealRows,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
@@ -101,12 +100,12 @@ pub(super) fn order(
         )?,
     };
     let text = words::order(&event, &words::deal(deal.as_deref()));
-    timeline::record(tx, keys, envelope, Owner::Customer(&customer_id), &text)
+    timeline.record(tx, envelope, Owner::Customer(&customer_id), text)
 }
 
 pub(super) fn payment(
     tx: &Transaction<'_>,
-    keys: &mut TimelineKeys,
+    timeline: &mut TimelineWriter,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
@@ -260,7 +259,7 @@ pub(super) fn payment(
         )?,
     };
     let text = words::payment(&event, invoice.as_deref().unwrap_or_default());
-    timeline::record(tx, keys, envelope, Owner::Customer(&customer_id), &text)
+    timeline.record(tx, envelope, Owner::Customer(&customer_id), text)
 }
 
 /// One receipt, refund, credit note or write-off.

@@ -7,15 +7,14 @@ use ltc_eventstore::RecordedEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 use super::envelope::{Envelope, id_text, time_text};
-use super::timeline::{self, Owner};
-use super::timeline_keys::TimelineKeys;
+use super::timeline::{Owner, TimelineWriter};
 use super::{codes, words};
 use crate::ProjectionError;
 use crate::models::decode::decode;
 
 pub(super) fn customer(
     tx: &Transaction<'_>,
-    keys: &mut TimelineKeys,
+    timeline: &mut TimelineWriter,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
@@ -109,12 +108,12 @@ pub(super) fn customer(
             .execute(params![customer_id, to.amount_minor, to.currency.code()])?;
         }
     }
-    timeline::record(tx, keys, envelope, Owner::Customer(customer_id), &words::customer(&event))
+    timeline.record(tx, envelope, Owner::Customer(customer_id), words::customer(&event))
 }
 
 pub(super) fn lead(
     tx: &Transaction<'_>,
-    keys: &mut TimelineKeys,
+    timeline: &mut TimelineWriter,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
@@ -151,7 +150,7 @@ pub(super) fn lead(
             // A disqualified lead reaches no customer: nothing of it stays.
             tx.prepare_cached("DELETE FROM c360_leads WHERE lead_id = ?1")?
                 .execute(params![lead_id])?;
-            return timeline::drop_lead(tx, lead_id);
+            return timeline.drop_lead(tx, lead_id);
         }
         LeadEvent::Converted { customer, opportunity_id, at, .. } => {
             let (ConvertTo::NewCustomer(customer_id) | ConvertTo::ExistingCustomer(customer_id)) =
@@ -167,14 +166,14 @@ pub(super) fn lead(
                 time_text(*at),
                 id_text(opportunity_id.0)
             ])?;
-            timeline::claim_lead(tx, keys, lead_id, &converted_into)?;
+            timeline.claim_lead(tx, lead_id, &converted_into)?;
             owner = Owner::LeadOf { lead_id, customer_id: &converted_into };
         }
         LeadEvent::MergedInto { survivor: survivor_id, .. } => {
             survivor = id_text(survivor_id.0);
             tx.prepare_cached("DELETE FROM c360_leads WHERE lead_id = ?1")?
                 .execute(params![lead_id])?;
-            timeline::pass_lead(tx, lead_id, &survivor)?;
+            timeline.pass_lead(tx, lead_id, &survivor)?;
             // The survivor may have converted already (a merge retried after a failure): then
             // the duplicate's lines belong to its customer at once.
             let customer_id: Option<String> = tx
@@ -184,7 +183,7 @@ pub(super) fn lead(
                 .flatten();
             match customer_id {
                 Some(customer_id) => {
-                    timeline::claim_lead(tx, keys, &survivor, &customer_id)?;
+                    timeline.claim_lead(tx, &survivor, &customer_id)?;
                     converted_into = customer_id;
                     owner = Owner::LeadOf { lead_id: &survivor, customer_id: &converted_into };
                 }
@@ -197,7 +196,7 @@ pub(super) fn lead(
         | LeadEvent::DuplicateMerged { .. } => {}
     }
     match words::lead(&event) {
-        Some(text) => timeline::record(tx, keys, envelope, owner, &text),
+        Some(text) => timeline.record(tx, envelope, owner, text),
         None => Ok(()),
     }
 }

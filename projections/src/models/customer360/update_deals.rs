@@ -10,15 +10,14 @@ use rusqlite::{OptionalExtension, Params, Transaction};
 use super::codes::{self, quote_status};
 use super::deal_rows::{DealRows, LOST, OPEN, Opportunity, Quote, WON};
 use super::envelope::{Envelope, id_text};
-use super::timeline::{self, Owner};
-use super::timeline_keys::TimelineKeys;
+use super::timeline::{Owner, TimelineWriter};
 use super::words;
 use crate::ProjectionError;
 use crate::models::decode::decode;
 
 pub(super) fn opportunity(
     tx: &Transaction<'_>,
-    keys: &mut TimelineKeys,
+    timeline: &mut TimelineWriter,
     rows: &mut DealRows,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
@@ -35,7 +34,7 @@ pub(super) fn opportunity(
             .peek(tx, recorded.stream.id, id, |row| (row.customer_id, row.name.clone()))?;
         let (customer_id, name) = routed(read, id)?;
         let text = words::opportunity(&event, &words::deal(Some(&name)));
-        return timeline::record(tx, keys, envelope, Owner::Customer(&id_text(customer_id)), &text);
+        return timeline.record(tx, envelope, Owner::Customer(&id_text(customer_id)), text);
     }
     let opportunity = match &event {
         OpportunityEvent::Opened {
@@ -109,12 +108,12 @@ pub(super) fn opportunity(
         }
     };
     let text = words::opportunity(&event, &words::deal(Some(&opportunity.name)));
-    timeline::record(tx, keys, envelope, Owner::Customer(&id_text(opportunity.customer_id)), &text)
+    timeline.record(tx, envelope, Owner::Customer(&id_text(opportunity.customer_id)), text)
 }
 
 pub(super) fn quote(
     tx: &Transaction<'_>,
-    keys: &mut TimelineKeys,
+    timeline: &mut TimelineWriter,
     rows: &mut DealRows,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
@@ -170,7 +169,7 @@ pub(super) fn quote(
         }
     };
     let text = words::quote(&event, &words::deal(quote.deal.as_deref()));
-    timeline::record(tx, keys, envelope, Owner::Customer(&id_text(quote.customer_id)), &text)
+    timeline.record(tx, envelope, Owner::Customer(&id_text(quote.customer_id)), text)
 }
 
 /// The row of a stream that an event after its first changes. A stream whose first event never

@@ -6,24 +6,92 @@
 use ltc_domain::opportunity::{OpportunityEvent, StageKey};
 use ltc_domain::quote::QuoteEvent;
 use ltc_eventstore::RecordedEvent;
-use rusqlite::{Transaction, params};
+use rusqlite::{Statement, Transaction, params};
 
 use super::keys::StalledKeys;
 use crate::ProjectionError;
+use crate::models::append_rows::{AppendRow, AppendRows};
 use crate::models::decode::decode;
 use crate::models::funnel::position_of;
 use crate::models::funnel::shared::uuid_text;
 
+/// The model's appended rows not yet written (`models::append_rows`): a deal's activities (one
+/// per event) and stays (one per stage entered). Nothing reads them while events are applied.
+#[derive(Debug, Default)]
+pub(super) struct Appended {
+    activities: AppendRows<Activity>,
+    visits: AppendRows<Visit>,
+}
+
+impl Appended {
+    pub fn write_pending(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.activities.write_pending(tx)?;
+        self.visits.write_pending(tx)
+    }
+
+    pub fn discard(&mut self) {
+        self.activities.discard();
+        self.visits.discard();
+    }
+}
+
+/// A `stalled_activity_lines` row.
+#[derive(Debug)]
+struct Activity {
+    position: i64,
+    opportunity_key: i64,
+    at: i64,
+    activity: String,
+}
+
+impl AppendRow for Activity {
+    const INSERT_INTO: &'static str =
+        "INSERT INTO stalled_activity_lines (position, opportunity_key, at, activity)";
+    const COLUMNS: usize = 4;
+
+    fn bind(&self, statement: &mut Statement<'_>, first: usize) -> rusqlite::Result<()> {
+        statement.raw_bind_parameter(first, self.position)?;
+        statement.raw_bind_parameter(first + 1, self.opportunity_key)?;
+        statement.raw_bind_parameter(first + 2, self.at)?;
+        statement.raw_bind_parameter(first + 3, self.activity.as_str())
+    }
+}
+
+/// A `stalled_visits` row.
+#[derive(Debug)]
+struct Visit {
+    opportunity_key: i64,
+    visit_no: i64,
+    stage: String,
+    outcome: &'static str,
+    entered_on: String,
+}
+
+impl AppendRow for Visit {
+    const INSERT_INTO: &'static str =
+        "INSERT INTO stalled_visits (opportunity_key, visit_no, stage, outcome, entered_on)";
+    const COLUMNS: usize = 5;
+
+    fn bind(&self, statement: &mut Statement<'_>, first: usize) -> rusqlite::Result<()> {
+        statement.raw_bind_parameter(first, self.opportunity_key)?;
+        statement.raw_bind_parameter(first + 1, self.visit_no)?;
+        statement.raw_bind_parameter(first + 2, self.stage.as_str())?;
+        statement.raw_bind_parameter(first + 3, self.outcome)?;
+        statement.raw_bind_parameter(first + 4, self.entered_on.as_str())
+    }
+}
+
 pub(super) fn opportunity(
     tx: &Transaction<'_>,
     keys: &mut StalledKeys,
+    appended: &mut Appended,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
     let mut buffer = [0u8; 36];
     let id = uuid_text(&event.stream.id, &mut buffer);
     let visit_no = i64::try_from(event.version).unwrap_or(i64::MAX);
     if event.event_type == "OpportunityOpened" {
-        return opened(tx, keys, event, id, visit_no);
+        return opened(tx, keys, appended, event, id, visit_no);
     }
     let Some(key) = keys.opportunity(tx, &event.stream.id, id)? else { return Ok(()) };
     let activity = match event.event_type.as_str() {
@@ -31,15 +99,17 @@ pub(super) fn opportunity(
         "OpportunityFollowUpCompleted" => "follow-up completed".to_owned(),
         _ => match decode::<OpportunityEvent>(event)? {
             OpportunityEvent::StageMoved { to, at, .. } => {
-                enter(tx, key, visit_no, &to, "open", at)?;
-                format!("moved to {to}")
+                let activity = format!("moved to {to}");
+                enter(tx, appended, key, visit_no, to, "open", at)?;
+                activity
             }
             OpportunityEvent::Reopened { to, at, .. } => {
-                enter(tx, key, visit_no, &to, "open", at)?;
-                format!("reopened at {to}")
+                let activity = format!("reopened at {to}");
+                enter(tx, appended, key, visit_no, to, "open", at)?;
+                activity
             }
             OpportunityEvent::Won { stage, amount, at } => {
-                enter(tx, key, visit_no, &stage, "won", at)?;
+                enter(tx, appended, key, visit_no, stage, "won", at)?;
                 set_amount(tx, key, amount.amount_minor)?;
                 "won".to_owned()
             }
@@ -48,20 +118,21 @@ pub(super) fn opportunity(
                 "amount changed".to_owned()
             }
             OpportunityEvent::Lost { stage, at, .. } => {
-                enter(tx, key, visit_no, &stage, "lost", at)?;
+                enter(tx, appended, key, visit_no, stage, "lost", at)?;
                 "lost".to_owned()
             }
             // Filtered out by `wants` or named above without a decode.
             _ => return Ok(()),
         },
     };
-    record_activity(tx, event, key, &activity)
+    record_activity(tx, appended, event, key, activity)
 }
 
 /// The deal's row, with the key its later rows name it by, and its first stay.
 fn opened(
     tx: &Transaction<'_>,
     keys: &mut StalledKeys,
+    appended: &mut Appended,
     event: &RecordedEvent,
     id: &str,
     visit_no: i64,
@@ -97,13 +168,14 @@ fn opened(
             |row| row.get(0),
         )?;
     keys.opened(event.stream.id, key);
-    enter(tx, key, visit_no, &stage, "open", at)?;
-    record_activity(tx, event, key, "opened")
+    enter(tx, appended, key, visit_no, stage, "open", at)?;
+    record_activity(tx, appended, event, key, "opened".to_owned())
 }
 
 pub(super) fn quote(
     tx: &Transaction<'_>,
     keys: &mut StalledKeys,
+    appended: &mut Appended,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
     let mut buffer = [0u8; 36];
@@ -118,6 +190,7 @@ pub(super) fn quote(
                         "INSERT INTO stalled_quotes (quote_id, opportunity_key) VALUES (?1, ?2)",
                     )?
                     .execute(params![quote_id, key])?;
+                    keys.quote_created(event.stream.id, key);
                 }
             }
             "quote created"
@@ -128,17 +201,9 @@ pub(super) fn quote(
         "QuoteDeclined" => "quote declined",
         _ => return Ok(()),
     };
-    tx.prepare_cached(
-        "INSERT INTO stalled_activity_lines (position, opportunity_key, at, activity) \
-         SELECT ?1, opportunity_key, ?3, ?4 FROM stalled_quotes WHERE quote_id = ?2",
-    )?
-    .execute(params![
-        position_of(event),
-        quote_id,
-        event.occurred_at.timestamp(),
-        activity
-    ])?;
-    Ok(())
+    // A quote of a deal this model never saw open has no row, and its activities none either.
+    let Some(key) = keys.quote(tx, &event.stream.id, quote_id)? else { return Ok(()) };
+    record_activity(tx, appended, event, key, activity.to_owned())
 }
 
 fn set_amount(tx: &Transaction<'_>, key: i64, amount_minor: i64) -> Result<(), ProjectionError> {
@@ -151,31 +216,27 @@ fn set_amount(tx: &Transaction<'_>, key: i64, amount_minor: i64) -> Result<(), P
 
 fn enter(
     tx: &Transaction<'_>,
+    appended: &mut Appended,
     key: i64,
     visit_no: i64,
-    stage: &StageKey,
-    outcome: &str,
+    stage: StageKey,
+    outcome: &'static str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "INSERT INTO stalled_visits (opportunity_key, visit_no, stage, outcome, entered_on) \
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![key, visit_no, stage.0, outcome, at.date_naive().to_string()])?;
-    Ok(())
+    let entered_on = at.date_naive().to_string();
+    let visit = Visit { opportunity_key: key, visit_no, stage: stage.0, outcome, entered_on };
+    appended.visits.push(tx, visit)
 }
 
 /// The activity at the event's business time, to the second.
 fn record_activity(
     tx: &Transaction<'_>,
+    appended: &mut Appended,
     event: &RecordedEvent,
     key: i64,
-    activity: &str,
+    activity: String,
 ) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "INSERT INTO stalled_activity_lines (position, opportunity_key, at, activity) \
-         VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![position_of(event), key, event.occurred_at.timestamp(), activity])?;
-    Ok(())
+    let at = event.occurred_at.timestamp();
+    let activity = Activity { position: position_of(event), opportunity_key: key, at, activity };
+    appended.activities.push(tx, activity)
 }

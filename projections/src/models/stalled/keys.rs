@@ -13,6 +13,8 @@ use crate::models::short_keys::{KnownKeys, stored_key, stored_key_or_new_with};
 #[derive(Debug, Default)]
 pub(super) struct StalledKeys {
     opportunities: KnownKeys<Uuid>,
+    /// A quote's deal's key, by the quote's id (`stalled_quotes`).
+    quotes: KnownKeys<Uuid>,
     /// By the pipeline's [`definition`].
     pipelines: KnownKeys<String>,
 }
@@ -45,6 +47,32 @@ impl StalledKeys {
         self.opportunities.remember(id, key);
     }
 
+    /// The key of a quote's deal; `None` for a quote of a deal this model never saw open.
+    pub fn quote(
+        &mut self,
+        tx: &Transaction<'_>,
+        id: &Uuid,
+        id_text: &str,
+    ) -> Result<Option<i64>, ProjectionError> {
+        if let Some(key) = self.quotes.get(id) {
+            return Ok(Some(key));
+        }
+        let key = stored_key(
+            tx,
+            "SELECT opportunity_key FROM stalled_quotes WHERE quote_id = ?1",
+            [id_text],
+        )?;
+        if let Some(key) = key {
+            self.quotes.remember(*id, key);
+        }
+        Ok(key)
+    }
+
+    /// The quote's row was just inserted, naming its deal's key.
+    pub fn quote_created(&mut self, id: Uuid, key: i64) {
+        self.quotes.remember(id, key);
+    }
+
     /// The pipeline's key, handed out with its stage rows if no deal opened with it before.
     pub fn pipeline(
         &mut self,
@@ -69,18 +97,21 @@ impl StalledKeys {
     /// Called once by a rebuild before its first batch.
     pub fn keep_across_batches(&mut self) {
         self.opportunities.keep_across_batches();
+        self.quotes.keep_across_batches();
         self.pipelines.keep_across_batches();
     }
 
     /// The batch's rows are written: a live runner forgets the keys it saw.
     pub fn batch_written(&mut self) {
         self.opportunities.batch_written();
+        self.quotes.batch_written();
         self.pipelines.batch_written();
     }
 
     /// The batch rolled back, and any key handed out in it with it.
     pub fn forget(&mut self) {
         self.opportunities.forget();
+        self.quotes.forget();
         self.pipelines.forget();
     }
 }

@@ -38,6 +38,7 @@ pub use render::render;
 #[derive(Debug, Default)]
 pub struct Stalled {
     keys: keys::StalledKeys,
+    appended: apply::Appended,
 }
 
 impl Stalled {
@@ -93,18 +94,20 @@ impl Projection for Stalled {
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
         match event.stream.kind.as_str() {
-            "opportunity" => apply::opportunity(tx, &mut self.keys, event),
-            "quote" => apply::quote(tx, &mut self.keys, event),
+            "opportunity" => apply::opportunity(tx, &mut self.keys, &mut self.appended, event),
+            "quote" => apply::quote(tx, &mut self.keys, &mut self.appended, event),
             _ => Ok(()),
         }
     }
 
-    fn flush(&mut self, _tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.appended.write_pending(tx)?;
         self.keys.batch_written();
         Ok(())
     }
 
     fn discard(&mut self) {
+        self.appended.discard();
         self.keys.forget();
     }
 
