@@ -92,6 +92,43 @@ impl<R: AppendRow> AppendRows<R> {
     }
 }
 
+/// Appended rows pending in one or more [`AppendRows`], written or forgotten together: what a
+/// [`crate::models::batch_rows::BatchRow`] hands the rows that hang off it to (`()`: none).
+pub trait PendingRows: Default + std::fmt::Debug {
+    fn write_pending(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError>;
+    fn discard(&mut self);
+}
+
+impl PendingRows for () {
+    fn write_pending(&mut self, _tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        Ok(())
+    }
+
+    fn discard(&mut self) {}
+}
+
+impl<R: AppendRow + std::fmt::Debug> PendingRows for AppendRows<R> {
+    fn write_pending(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        AppendRows::write_pending(self, tx)
+    }
+
+    fn discard(&mut self) {
+        AppendRows::discard(self);
+    }
+}
+
+impl<A: PendingRows, B: PendingRows> PendingRows for (A, B) {
+    fn write_pending(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.0.write_pending(tx)?;
+        self.1.write_pending(tx)
+    }
+
+    fn discard(&mut self) {
+        self.0.discard();
+        self.1.discard();
+    }
+}
+
 fn insert_sql<R: AppendRow>(rows: usize) -> String {
     let row = |idx: usize| {
         let values: Vec<String> =

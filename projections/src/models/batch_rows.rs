@@ -25,6 +25,7 @@ use rusqlite::Transaction;
 use uuid::Uuid;
 
 use crate::ProjectionError;
+use crate::models::append_rows::PendingRows;
 
 /// The most rows a rebuild keeps across batches in one [`BatchRows`]; past it, a flush also
 /// writes and forgets the rows touched least recently. With the rebuild's batches of 64k events
@@ -38,14 +39,26 @@ pub const IDLE_BATCHES_MAX: u64 = 4;
 
 /// A table row keyed by a stream's id, as [`BatchRows`] reads and writes it. A row is written
 /// at most once after it is loaded or created, and then forgotten, so `insert` and `update` may
-/// also append rows that hang off it and that it holds until then (a forecast deal's versions).
+/// also append rows that hang off it and that it holds until then (a forecast deal's versions):
+/// they hand those to `appended`, which the flush writes after every row, 64 to a statement
+/// (`models::append_rows`).
 pub trait BatchRow: Sized {
+    /// The appended rows that hang off this one, pending until the flush ends; `()` for none.
+    type Appended: PendingRows;
     /// The row of the stream `id` (its id as the table's key text), if the table has one.
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Self>, ProjectionError>;
     /// Writes a row the table does not have yet.
-    fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError>;
+    fn insert(
+        &self,
+        tx: &Transaction<'_>,
+        appended: &mut Self::Appended,
+    ) -> Result<(), ProjectionError>;
     /// Writes over the table's row every column an event may have changed since `load`.
-    fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError>;
+    fn update(
+        &self,
+        tx: &Transaction<'_>,
+        appended: &mut Self::Appended,
+    ) -> Result<(), ProjectionError>;
     /// No later event of its stream is expected (a deal won or lost): a rebuild writes it at the
     /// next flush and forgets it. A wrong answer costs only speed, never correctness.
     fn settled(&self) -> bool {
@@ -55,7 +68,7 @@ pub trait BatchRow: Sized {
 
 /// The batch's rows of one table, by stream id.
 #[derive(Debug)]
-pub struct BatchRows<R> {
+pub struct BatchRows<R: BatchRow> {
     /// Boxed: a hash table keeps room for up to twice its entries, and a row is hundreds of
     /// bytes, tens of thousands of them in a rebuild.
     by_id: HashMap<Uuid, Box<Touched<R>>>,
@@ -65,6 +78,8 @@ pub struct BatchRows<R> {
     keep: bool,
     /// Flushes so far: the batch in hand's number.
     batch: u64,
+    /// What the rows written so far appended, not yet written.
+    appended: R::Appended,
 }
 
 #[derive(Debug)]
@@ -76,9 +91,15 @@ struct Touched<R> {
     touched_in: u64,
 }
 
-impl<R> Default for BatchRows<R> {
+impl<R: BatchRow> Default for BatchRows<R> {
     fn default() -> BatchRows<R> {
-        BatchRows { by_id: HashMap::new(), order: Vec::new(), keep: false, batch: 0 }
+        BatchRows {
+            by_id: HashMap::new(),
+            order: Vec::new(),
+            keep: false,
+            batch: 0,
+            appended: R::Appended::default(),
+        }
     }
 }
 
@@ -210,12 +231,12 @@ impl<R: BatchRow> BatchRows<R> {
         for id in &self.order {
             let touched = &self.by_id[id];
             if touched.new {
-                touched.row.insert(tx)?;
+                touched.row.insert(tx, &mut self.appended)?;
             } else {
-                touched.row.update(tx)?;
+                touched.row.update(tx, &mut self.appended)?;
             }
         }
-        Ok(())
+        self.appended.write_pending(tx)
     }
 
     /// The batch rolled back: nothing of it is written, and nothing kept from earlier batches
@@ -223,6 +244,7 @@ impl<R: BatchRow> BatchRows<R> {
     pub fn discard(&mut self) {
         self.by_id.clear();
         self.order.clear();
+        self.appended.discard();
     }
 }
 
@@ -240,6 +262,8 @@ mod tests {
     }
 
     impl BatchRow for Total {
+        type Appended = ();
+
         fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Total>, ProjectionError> {
             let n = tx
                 .query_row("SELECT n FROM totals WHERE id = ?1", [id], |row| row.get(0))
@@ -247,12 +271,12 @@ mod tests {
             Ok(n.map(|n| Total { id: id.to_owned(), n }))
         }
 
-        fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        fn insert(&self, tx: &Transaction<'_>, _: &mut ()) -> Result<(), ProjectionError> {
             tx.execute("INSERT INTO totals (id, n) VALUES (?1, ?2)", params![self.id, self.n])?;
             Ok(())
         }
 
-        fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        fn update(&self, tx: &Transaction<'_>, _: &mut ()) -> Result<(), ProjectionError> {
             tx.execute("UPDATE totals SET n = ?2 WHERE id = ?1", params![self.id, self.n])?;
             Ok(())
         }

@@ -71,6 +71,8 @@ pub(super) const WON: &str = "won";
 pub(super) const LOST: &str = "lost";
 
 impl BatchRow for Opportunity {
+    type Appended = ();
+
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Opportunity>, ProjectionError> {
         stored::row(
             tx,
@@ -82,7 +84,7 @@ impl BatchRow for Opportunity {
         )
     }
 
-    fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn insert(&self, tx: &Transaction<'_>, _: &mut ()) -> Result<(), ProjectionError> {
         tx.prepare_cached(
             "INSERT INTO c360_opportunities (opportunity_id, customer_id, name, owner_id, stage, \
              status, amount_minor, currency, probability_bps, forecast_category, expected_close, \
@@ -108,7 +110,7 @@ impl BatchRow for Opportunity {
     }
 
     /// The columns a later event may change; the rest are set when it opens.
-    fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn update(&self, tx: &Transaction<'_>, _: &mut ()) -> Result<(), ProjectionError> {
         tx.prepare_cached(
             "UPDATE c360_opportunities SET stage = ?2, status = ?3, amount_minor = ?4, \
              probability_bps = ?5, forecast_category = ?6, expected_close = ?7, closed_at = ?8 \
@@ -150,6 +152,8 @@ pub(super) struct Quote {
 }
 
 impl BatchRow for Quote {
+    type Appended = ();
+
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Quote>, ProjectionError> {
         stored::row(
             tx,
@@ -160,7 +164,7 @@ impl BatchRow for Quote {
         )
     }
 
-    fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn insert(&self, tx: &Transaction<'_>, _: &mut ()) -> Result<(), ProjectionError> {
         tx.prepare_cached(
             "INSERT INTO c360_quotes (quote_id, customer_id, opportunity_id, deal, version, \
              status, total_minor, currency, valid_until, created_at) \
@@ -182,7 +186,7 @@ impl BatchRow for Quote {
     }
 
     /// The columns a revision or a status change may change.
-    fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn update(&self, tx: &Transaction<'_>, _: &mut ()) -> Result<(), ProjectionError> {
         tx.prepare_cached(
             "UPDATE c360_quotes SET version = ?2, status = ?3, total_minor = ?4, \
              valid_until = ?5 WHERE quote_id = ?1",

@@ -1,16 +1,20 @@
 //! A deal's `forecast_deals` row, which every event of the deal rewrites: the batch keeps its
 //! deals in [`BatchRows`] and writes each once at the flush (a rebuild: once the deal closes or
 //! goes idle, `models::batch_rows`). The versions its events appended (`apply.rs`, from the
-//! deal as it stood after each) are held with it and written with its row, one after another
+//! deal as it stood after each) are held with it and handed on with its row, one after another
 //! under the deal's key, where one `INSERT` per event touched a random page of a table that
-//! outgrows the cache (`forecast_deal_history` is ≈ 200 MB at 5M events).
+//! outgrows the cache (`forecast_deal_history` is ≈ 200 MB at 5M events); the flush writes
+//! every deal's, 64 to a statement (`models::append_rows`).
+
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Row, Transaction, params};
+use rusqlite::{Row, Statement, Transaction, params};
 
 use super::apply::{CATEGORIES, Deal, LOST, OPEN, WON};
 use super::schema::timestamp;
 use crate::ProjectionError;
+use crate::models::append_rows::{AppendRow, AppendRows};
 use crate::models::batch_rows::{BatchRow, BatchRows};
 use crate::models::stored;
 
@@ -18,6 +22,8 @@ use crate::models::stored;
 pub(super) type PendingDeals = BatchRows<Deal>;
 
 impl BatchRow for Deal {
+    type Appended = AppendRows<HistoryRow>;
+
     /// The deal's row as the tables hold it, if it has one.
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
         let read = |row: &Row<'_>| {
@@ -59,7 +65,11 @@ impl BatchRow for Deal {
         )
     }
 
-    fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn insert(
+        &self,
+        tx: &Transaction<'_>,
+        history: &mut AppendRows<HistoryRow>,
+    ) -> Result<(), ProjectionError> {
         let deal = self;
         tx.prepare_cached(
             "INSERT INTO forecast_deals (opportunity_id, customer_id, name, owner, team, currency, \
@@ -84,11 +94,15 @@ impl BatchRow for Deal {
             timestamp(deal.opened_at),
             timestamp(deal.last_activity_at),
         ])?;
-        deal.write_versions(tx)
+        deal.write_versions(tx, history)
     }
 
     /// The columns a deal's later events change; the rest are set when it opens.
-    fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn update(
+        &self,
+        tx: &Transaction<'_>,
+        history: &mut AppendRows<HistoryRow>,
+    ) -> Result<(), ProjectionError> {
         let deal = self;
         tx.prepare_cached(
             "UPDATE forecast_deals SET amount_minor = ?2, expected_close = ?3, stage = ?4, \
@@ -106,7 +120,7 @@ impl BatchRow for Deal {
             deal.now.closed_on.map(|day| day.to_string()),
             timestamp(deal.last_activity_at),
         ])?;
-        deal.write_versions(tx)
+        deal.write_versions(tx, history)
     }
 
     /// Won or lost: only a reopening changes it again.
@@ -139,27 +153,66 @@ pub(super) struct Version {
 
 impl Deal {
     /// Appends the versions the deal holds to the table, in the order they were made.
-    fn write_versions(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO forecast_deal_history (opportunity_id, position, recorded_at, \
-             amount_minor, expected_close, stage, probability_bps, forecast_category, status, \
-             closed_on) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
-        let opportunity_id = self.opportunity_id.to_string();
+    fn write_versions(
+        &self,
+        tx: &Transaction<'_>,
+        history: &mut AppendRows<HistoryRow>,
+    ) -> Result<(), ProjectionError> {
+        if self.versions.is_empty() {
+            return Ok(());
+        }
+        let opportunity_id: Arc<str> = self.opportunity_id.to_string().into();
         for version in &self.versions {
-            insert.execute(params![
-                opportunity_id,
-                version.position,
-                timestamp(version.recorded_at),
-                version.forecasted.amount_minor,
-                version.forecasted.expected_close.to_string(),
-                version.forecasted.stage,
-                version.forecasted.probability_bps,
-                version.forecasted.forecast_category,
-                version.forecasted.status,
-                version.forecasted.closed_on.map(|day| day.to_string()),
-            ])?;
+            let forecasted = &version.forecasted;
+            let row = HistoryRow {
+                opportunity_id: opportunity_id.clone(),
+                position: version.position,
+                recorded_at: timestamp(version.recorded_at),
+                amount_minor: forecasted.amount_minor,
+                expected_close: forecasted.expected_close.to_string(),
+                stage: forecasted.stage.clone(),
+                probability_bps: forecasted.probability_bps,
+                forecast_category: forecasted.forecast_category,
+                status: forecasted.status,
+                closed_on: forecasted.closed_on.map(|day| day.to_string()),
+            };
+            history.push(tx, row)?;
         }
         Ok(())
+    }
+}
+
+/// A `forecast_deal_history` row, as written.
+#[derive(Debug)]
+pub(super) struct HistoryRow {
+    opportunity_id: Arc<str>,
+    position: i64,
+    recorded_at: String,
+    amount_minor: i64,
+    expected_close: String,
+    stage: String,
+    probability_bps: u32,
+    forecast_category: &'static str,
+    status: &'static str,
+    closed_on: Option<String>,
+}
+
+impl AppendRow for HistoryRow {
+    const INSERT_INTO: &'static str = "INSERT INTO forecast_deal_history (opportunity_id, \
+         position, recorded_at, amount_minor, expected_close, stage, probability_bps, \
+         forecast_category, status, closed_on)";
+    const COLUMNS: usize = 10;
+
+    fn bind(&self, statement: &mut Statement<'_>, first: usize) -> rusqlite::Result<()> {
+        statement.raw_bind_parameter(first, &*self.opportunity_id)?;
+        statement.raw_bind_parameter(first + 1, self.position)?;
+        statement.raw_bind_parameter(first + 2, self.recorded_at.as_str())?;
+        statement.raw_bind_parameter(first + 3, self.amount_minor)?;
+        statement.raw_bind_parameter(first + 4, self.expected_close.as_str())?;
+        statement.raw_bind_parameter(first + 5, self.stage.as_str())?;
+        statement.raw_bind_parameter(first + 6, self.probability_bps)?;
+        statement.raw_bind_parameter(first + 7, self.forecast_category)?;
+        statement.raw_bind_parameter(first + 8, self.status)?;
+        statement.raw_bind_parameter(first + 9, self.closed_on.as_deref())
     }
 }

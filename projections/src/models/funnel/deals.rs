@@ -3,7 +3,8 @@
 //! in a stage (`funnel_stage_visits`). Every event of the
 //! opportunity rewrites some of them, so the batch keeps the opportunity as a [`Deal`] in
 //! [`BatchRows`] and writes what changed once, at the flush (a rebuild: once the deal closes or
-//! goes idle, `models::batch_rows`).
+//! goes idle, `models::batch_rows`); the stages reached and stays begun are appended rows, which
+//! the flush writes for every deal at its end, 64 to a statement (`models::append_rows`).
 //! `apply_opportunity.rs` says how each event changes a deal.
 
 use std::collections::HashSet;
@@ -11,11 +12,12 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use ltc_domain::money::Currency;
-use rusqlite::{Row, Transaction, params};
+use rusqlite::{Row, Statement, Transaction, params};
 use uuid::Uuid;
 
 use super::shared::uuid_text;
 use crate::ProjectionError;
+use crate::models::append_rows::{AppendRow, AppendRows};
 use crate::models::batch_rows::{BatchRow, BatchRows};
 use crate::models::period::Period;
 use crate::models::short_keys::stored_key_or_new_with;
@@ -105,7 +107,12 @@ impl Pipelines {
     }
 }
 
+/// What a flush appends for its deals: stages reached and stays begun.
+pub(super) type Appended = (AppendRows<ReachedRow>, AppendRows<VisitRow>);
+
 impl BatchRow for Deal {
+    type Appended = Appended;
+
     fn load(tx: &Transaction<'_>, id: &str) -> Result<Option<Deal>, ProjectionError> {
         let Some(mut deal) = load_opportunity(tx, id)? else { return Ok(None) };
         let mut stages = Vec::new();
@@ -144,7 +151,7 @@ impl BatchRow for Deal {
         Ok(Some(deal))
     }
 
-    fn insert(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn insert(&self, tx: &Transaction<'_>, appended: &mut Appended) -> Result<(), ProjectionError> {
         let mut buffers = [[0u8; 36]; 4];
         let [id, customer, owner, team] = &mut buffers;
         let id = uuid_text(&self.id, id);
@@ -169,11 +176,11 @@ impl BatchRow for Deal {
             self.cycle_days,
             self.pipeline_key,
         ])?;
-        self.write_reached(tx, id)?;
-        self.write_visits(tx, id)
+        self.write_reached(tx, id, &mut appended.0)?;
+        self.write_visits(tx, id, &mut appended.1)
     }
 
-    fn update(&self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+    fn update(&self, tx: &Transaction<'_>, appended: &mut Appended) -> Result<(), ProjectionError> {
         let mut buffer = [0u8; 36];
         let id = uuid_text(&self.id, &mut buffer);
         if self.row_changed {
@@ -189,8 +196,8 @@ impl BatchRow for Deal {
                 self.cycle_days,
             ])?;
         }
-        self.write_reached(tx, id)?;
-        self.write_visits(tx, id)
+        self.write_reached(tx, id, &mut appended.0)?;
+        self.write_visits(tx, id, &mut appended.1)
     }
 
     /// Won or lost: only a reopening changes it again.
@@ -265,38 +272,47 @@ fn read_opportunity(row: &Row<'_>) -> Result<Deal, ProjectionError> {
 
 impl Deal {
     /// The stages reached since the deal was read (a stage's day never changes once set).
-    fn write_reached(&self, tx: &Transaction<'_>, id: &str) -> Result<(), ProjectionError> {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO funnel_stages_reached (opportunity_id, stage, reached_on) \
-             VALUES (?1, ?2, ?3)",
-        )?;
+    fn write_reached(
+        &self,
+        tx: &Transaction<'_>,
+        id: &str,
+        reached_rows: &mut AppendRows<ReachedRow>,
+    ) -> Result<(), ProjectionError> {
         for (stage, reached) in self.pipeline.iter().zip(&self.reached) {
             if let (Some(on), false) = (reached.on, reached.stored) {
-                insert.execute(params![id, stage.key, on.to_string()])?;
+                let row = ReachedRow {
+                    opportunity_id: id.to_owned(),
+                    stage: stage.key.to_string(),
+                    reached_on: on.to_string(),
+                };
+                reached_rows.push(tx, row)?;
             }
         }
         Ok(())
     }
 
     /// The stays begun since the deal was read, and the end of the stored one if it ended.
-    fn write_visits(&self, tx: &Transaction<'_>, id: &str) -> Result<(), ProjectionError> {
+    fn write_visits(
+        &self,
+        tx: &Transaction<'_>,
+        id: &str,
+        visit_rows: &mut AppendRows<VisitRow>,
+    ) -> Result<(), ProjectionError> {
         for visit in &self.visits {
             let left_on = visit.left_on.map(|on| on.to_string());
             if !visit.stored {
-                tx.prepare_cached(
-                    "INSERT INTO funnel_stage_visits (opportunity_id, visit_no, stage, outcome, \
-                     entered_on, left_on, days_in_stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                )?
-                .execute(params![
-                    id,
-                    visit.visit_no,
-                    visit.stage,
-                    visit.outcome,
-                    visit.entered_on.to_string(),
+                let row = VisitRow {
+                    opportunity_id: id.to_owned(),
+                    visit_no: visit.visit_no,
+                    stage: visit.stage.to_string(),
+                    outcome: visit.outcome,
+                    entered_on: visit.entered_on.to_string(),
                     left_on,
-                    visit.days_in_stage(),
-                ])?;
+                    days_in_stage: visit.days_in_stage(),
+                };
+                visit_rows.push(tx, row)?;
             } else if left_on.is_some() {
+                // Stored by an earlier flush, whose appended rows it wrote at its end.
                 tx.prepare_cached(
                     "UPDATE funnel_stage_visits SET left_on = ?3, days_in_stage = ?4 \
                      WHERE opportunity_id = ?1 AND visit_no = ?2",
@@ -310,5 +326,53 @@ impl Deal {
             }
         }
         Ok(())
+    }
+}
+
+/// A `funnel_stages_reached` row, as written.
+#[derive(Debug)]
+pub(super) struct ReachedRow {
+    opportunity_id: String,
+    stage: String,
+    reached_on: String,
+}
+
+impl AppendRow for ReachedRow {
+    const INSERT_INTO: &'static str =
+        "INSERT INTO funnel_stages_reached (opportunity_id, stage, reached_on)";
+    const COLUMNS: usize = 3;
+
+    fn bind(&self, statement: &mut Statement<'_>, first: usize) -> rusqlite::Result<()> {
+        statement.raw_bind_parameter(first, self.opportunity_id.as_str())?;
+        statement.raw_bind_parameter(first + 1, self.stage.as_str())?;
+        statement.raw_bind_parameter(first + 2, self.reached_on.as_str())
+    }
+}
+
+/// A `funnel_stage_visits` row, as written.
+#[derive(Debug)]
+pub(super) struct VisitRow {
+    opportunity_id: String,
+    visit_no: i64,
+    stage: String,
+    outcome: &'static str,
+    entered_on: String,
+    left_on: Option<String>,
+    days_in_stage: Option<i64>,
+}
+
+impl AppendRow for VisitRow {
+    const INSERT_INTO: &'static str = "INSERT INTO funnel_stage_visits (opportunity_id, visit_no, \
+         stage, outcome, entered_on, left_on, days_in_stage)";
+    const COLUMNS: usize = 7;
+
+    fn bind(&self, statement: &mut Statement<'_>, first: usize) -> rusqlite::Result<()> {
+        statement.raw_bind_parameter(first, self.opportunity_id.as_str())?;
+        statement.raw_bind_parameter(first + 1, self.visit_no)?;
+        statement.raw_bind_parameter(first + 2, self.stage.as_str())?;
+        statement.raw_bind_parameter(first + 3, self.outcome)?;
+        statement.raw_bind_parameter(first + 4, self.entered_on.as_str())?;
+        statement.raw_bind_parameter(first + 5, self.left_on.as_deref())?;
+        statement.raw_bind_parameter(first + 6, self.days_in_stage)
     }
 }
