@@ -143,6 +143,9 @@ impl Projection for Customer360Projection {
     }
 
     fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        self.deals.finish(tx)
+        let deals = self.deals.finish(tx);
+        // Every flush writes the timeline's pending lines; this one has none unless that changes.
+        let lines = self.timeline.flush(tx);
+        deals.and(lines)
     }
 }
