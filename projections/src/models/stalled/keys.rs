@@ -28,18 +28,8 @@ impl StalledKeys {
         id: &Uuid,
         id_text: &str,
     ) -> Result<Option<i64>, ProjectionError> {
-        if let Some(key) = self.opportunities.get(id) {
-            return Ok(Some(key));
-        }
-        let key = stored_key(
-            tx,
-            "SELECT opportunity_key FROM stalled_opportunities WHERE opportunity_id = ?1",
-            [id_text],
-        )?;
-        if let Some(key) = key {
-            self.opportunities.remember(*id, key);
-        }
-        Ok(key)
+        let select = "SELECT opportunity_key FROM stalled_opportunities WHERE opportunity_id = ?1";
+        known_or_stored(&mut self.opportunities, tx, select, id, id_text)
     }
 
     /// The deal's row was just inserted with this key.
@@ -54,18 +44,8 @@ impl StalledKeys {
         id: &Uuid,
         id_text: &str,
     ) -> Result<Option<i64>, ProjectionError> {
-        if let Some(key) = self.quotes.get(id) {
-            return Ok(Some(key));
-        }
-        let key = stored_key(
-            tx,
-            "SELECT opportunity_key FROM stalled_quotes WHERE quote_id = ?1",
-            [id_text],
-        )?;
-        if let Some(key) = key {
-            self.quotes.remember(*id, key);
-        }
-        Ok(key)
+        let select = "SELECT opportunity_key FROM stalled_quotes WHERE quote_id = ?1";
+        known_or_stored(&mut self.quotes, tx, select, id, id_text)
     }
 
     /// The quote's row was just inserted, naming its deal's key.
@@ -114,6 +94,24 @@ impl StalledKeys {
         self.quotes.forget();
         self.pipelines.forget();
     }
+}
+
+/// The key `known` remembers for `id`, else the one `select` finds in the table (then remembered).
+fn known_or_stored(
+    known: &mut KnownKeys<Uuid>,
+    tx: &Transaction<'_>,
+    select: &str,
+    id: &Uuid,
+    id_text: &str,
+) -> Result<Option<i64>, ProjectionError> {
+    if let Some(key) = known.get(id) {
+        return Ok(Some(key));
+    }
+    let key = stored_key(tx, select, [id_text])?;
+    if let Some(key) = key {
+        known.remember(*id, key);
+    }
+    Ok(key)
 }
 
 /// What makes two pipelines the same to this model: each stage's key, outcome and threshold,
