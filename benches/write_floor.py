@@ -7,7 +7,7 @@ model to run, no row written twice). BENCHMARKS.md, "The floor under a 5M rebuil
 
 READ_MODEL_FILE is a finished rebuild's file (`ltc rebuild --data D` leaves it in
 D/read-models/gen-*.db). The rows are first staged, untimed, into two files, one per rebuild
-group (`projections/src/rebuild_groups.rs`: collections, forecast, funnel and stalled in the
+group (`projections/src/rebuild_groups.rs`: forecast, funnel, reps and stalled in the
 second, copied into the first at the end), each table's rows in the order to be written:
 
 - `event`: a rowid table in rowid order, which is the order its rows were inserted in; a table
@@ -36,7 +36,7 @@ REBUILD_PRAGMAS = (
     "PRAGMA cache_size=-40960; PRAGMA temp_store=MEMORY;"
 )
 SORT_CACHE = "PRAGMA cache_size=-4096;"
-SECOND_GROUP = ("collections", "forecast", "funnel", "stalled")
+SECOND_GROUP = ("forecast", "funnel", "reps", "stalled")
 # Each model's `Projection::query_indexes`: built after the rows, not maintained while applying.
 QUERY_INDEXES = {
     "c360_documents_by_customer", "c360_leads_by_customer", "c360_opportunities_by_customer",

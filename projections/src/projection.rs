@@ -55,8 +55,9 @@ pub trait Projection: Send {
 
     /// This projection's share of a rebuild's work, relative to the others' (any unit, such as
     /// per cent of an all-models rebuild's time). A rebuild splits its projections into two groups
-    /// of about equal cost, one per core, and the costlier group's file becomes the generation
-    /// (the other's is copied into it at the end); 1 when nobody has measured.
+    /// of about equal cost, one per core, and the file of the group holding the costliest
+    /// projection becomes the generation (the other's is copied into it at the end); 1 when
+    /// nobody has measured.
     fn rebuild_cost(&self) -> u32 {
         1
     }

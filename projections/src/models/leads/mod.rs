@@ -76,7 +76,7 @@ impl Projection for Leads {
 
     /// Its share, in rounded per cent, of an all-models rebuild's work: the CPU seconds of this
     /// model rebuilt alone from the 1M-event log, less the cheapest model's (reading the log),
-    /// on 2026-12-02 (BENCHMARKS.md, "Stalled's rows on short keys").
+    /// on 2026-12-02 (BENCHMARKS.md, "Appended rows written 64 to a statement").
     fn rebuild_cost(&self) -> u32 {
         1
     }
