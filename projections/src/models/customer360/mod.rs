@@ -8,8 +8,8 @@
 //! route every later event; a lead reaches a customer only when it converts.
 //!
 //! - `schema.rs`: the tables. `update_customer.rs`, `update_deals.rs`, `update_cash.rs`: how
-//!   each stream's events change them. `timeline.rs`, `timeline_keys.rs` and `words.rs`: the
-//!   timeline.
+//!   each stream's events change them, `deal_rows.rs` and `money_rows.rs` the rows they keep
+//!   in memory until the flush. `timeline.rs`, `timeline_keys.rs` and `words.rs`: the timeline.
 //! - `query.rs` ([`customer`]), `money.rs` (receivables and cash as of a date), `list.rs`
 //!   ([`list`]), `render.rs` ([`render`], [`render_list`]); `parse.rs` ([`QueryError`]).
 //!
@@ -22,6 +22,7 @@ mod deal_rows;
 mod envelope;
 mod list;
 mod money;
+mod money_rows;
 mod parse;
 mod query;
 mod render;
@@ -54,12 +55,13 @@ pub use timeline::{TIMELINE_LIMIT_MAX, TimelineEntry, timeline};
 
 /// The customer360 projection. It keeps the opportunities and quotes the batch in hand has
 /// touched until the flush (a rebuild: until they settle or go idle, `deal_rows.rs`), and the
-/// timeline's keys and the lines it has not written yet (`timeline.rs`); every other lookup
-/// reads the tables.
+/// timeline's keys and the lines it has not written yet (`timeline.rs`), and the money rows
+/// not written yet (`money_rows.rs`); every other lookup reads the tables.
 #[derive(Debug, Default)]
 pub struct Customer360Projection {
     deals: deal_rows::DealRows,
     timeline: timeline::TimelineWriter,
+    money: money_rows::MoneyRows,
 }
 
 impl Customer360Projection {
@@ -119,7 +121,7 @@ impl Projection for Customer360Projection {
             }
             "quote" => update_deals::quote(tx, timeline, &mut self.deals, event, &envelope),
             "order" => update_cash::order(tx, timeline, &self.deals, event, &envelope),
-            "payment" => update_cash::payment(tx, timeline, event, &envelope),
+            "payment" => update_cash::payment(tx, timeline, &mut self.money, event, &envelope),
             _ => Ok(()),
         }
     }
@@ -127,12 +129,14 @@ impl Projection for Customer360Projection {
     fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         let deals = self.deals.flush(tx);
         let lines = self.timeline.flush(tx);
-        deals.and(lines)
+        let money = self.money.write_pending(tx);
+        deals.and(lines).and(money)
     }
 
     fn discard(&mut self) {
         self.deals.discard();
         self.timeline.discard();
+        self.money.discard();
     }
 
     /// A rebuild keeps each open opportunity and quote until it settles (`models::batch_rows`),
@@ -144,8 +148,9 @@ impl Projection for Customer360Projection {
 
     fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         let deals = self.deals.finish(tx);
-        // Every flush writes the timeline's pending lines; this one has none unless that changes.
+        // Every flush writes the appended rows; this one has none unless that changes.
         let lines = self.timeline.flush(tx);
-        deals.and(lines)
+        let money = self.money.write_pending(tx);
+        deals.and(lines).and(money)
     }
 }

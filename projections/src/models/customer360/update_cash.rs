@@ -12,6 +12,7 @@ use rusqlite::{OptionalExtension, Transaction, params};
 use super::codes::document;
 use super::deal_rows::DealRows;
 use super::envelope::{Envelope, date_text, id_text, time_text};
+use super::money_rows::{self, Application, Instalment, MoneyRows};
 use super::timeline::{Owner, TimelineWriter};
 use super::update_deals::routed_by_sql;
 use super::words;
@@ -106,6 +107,7 @@ pub(super) fn order(
 pub(super) fn payment(
     tx: &Transaction<'_>,
     timeline: &mut TimelineWriter,
+    money: &mut MoneyRows,
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
@@ -144,17 +146,14 @@ pub(super) fn payment(
                 total.amount_minor,
                 date_text(at.date_naive())
             ])?;
-            let mut instalment = tx.prepare_cached(
-                "INSERT INTO c360_instalments (receivable_id, instalment_idx, due_on, \
-                 amount_minor) VALUES (?1, ?2, ?3, ?4)",
-            )?;
-            for (instalment_idx, due) in schedule.iter().enumerate() {
-                instalment.execute(params![
-                    id,
-                    instalment_idx as i64,
-                    date_text(due.due_on),
-                    due.amount.amount_minor
-                ])?;
+            for (instalment_idx, due) in (0i64..).zip(schedule) {
+                let instalment = Instalment {
+                    receivable_id: id.to_owned(),
+                    instalment_idx,
+                    due_on: date_text(due.due_on),
+                    amount_minor: due.amount.amount_minor,
+                };
+                money.instalment(tx, instalment)?;
             }
             (customer_id, Some(invoice_reference.clone()))
         }
@@ -177,7 +176,7 @@ pub(super) fn payment(
                 params![id, allocated, credit.amount_minor],
             )?;
             let on = date_text(*received_on);
-            apply_allocations(tx, envelope, allocations, document::RECEIPT, &on)?;
+            apply_allocations(tx, money, envelope, allocations, document::RECEIPT, &on)?;
             let document = Document {
                 kind: document::RECEIPT,
                 document_id: id_text(receipt_id.0),
@@ -186,7 +185,7 @@ pub(super) fn payment(
                 credit_minor: credit.amount_minor,
                 note: reference,
             };
-            record_document(tx, envelope, &row.0, &document)?;
+            record_document(tx, money, envelope, &row.0, &document)?;
             row
         }
         PaymentEvent::CreditRefunded { refund_id, amount, reference, refunded_on, .. } => {
@@ -205,7 +204,7 @@ pub(super) fn payment(
                 credit_minor: 0,
                 note: reference,
             };
-            record_document(tx, envelope, &row.0, &document)?;
+            record_document(tx, money, envelope, &row.0, &document)?;
             row
         }
         PaymentEvent::CreditNoteIssued {
@@ -227,7 +226,7 @@ pub(super) fn payment(
             let sum = "UPDATE c360_receivables SET credited_minor = credited_minor + ?2, \
                  outstanding_minor = outstanding_minor - ?2 \
                  WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference";
-            reduction(tx, envelope, id, sum, &document, allocations)?
+            reduction(tx, money, envelope, id, sum, &document, allocations)?
         }
         PaymentEvent::WrittenOff {
             write_off_id,
@@ -248,7 +247,7 @@ pub(super) fn payment(
             let sum = "UPDATE c360_receivables SET written_off_minor = written_off_minor + ?2, \
                  outstanding_minor = outstanding_minor - ?2 \
                  WHERE receivable_id = ?1 RETURNING customer_id, invoice_reference";
-            reduction(tx, envelope, id, sum, &document, allocations)?
+            reduction(tx, money, envelope, id, sum, &document, allocations)?
         }
         PaymentEvent::ReceivableSettled { settled_on, .. } => routed_by_sql(
             tx,
@@ -278,6 +277,7 @@ struct Document<'a> {
 /// `sum` adds it to differs), is allocated to instalments, and is kept whole.
 fn reduction(
     tx: &Transaction<'_>,
+    money: &mut MoneyRows,
     envelope: &Envelope<'_>,
     id: &str,
     sum: &str,
@@ -285,58 +285,52 @@ fn reduction(
     allocations: &[Allocation],
 ) -> Result<(String, Option<String>), ProjectionError> {
     let row = routed_by_sql(tx, id, sum, params![id, document.amount.amount_minor])?;
-    apply_allocations(tx, envelope, allocations, document.kind, &document.on)?;
-    record_document(tx, envelope, &row.0, document)?;
+    apply_allocations(tx, money, envelope, allocations, document.kind, &document.on)?;
+    record_document(tx, money, envelope, &row.0, document)?;
     Ok(row)
 }
 
 fn record_document(
     tx: &Transaction<'_>,
+    money: &mut MoneyRows,
     envelope: &Envelope<'_>,
     customer_id: &str,
     document: &Document<'_>,
 ) -> Result<(), ProjectionError> {
-    tx.prepare_cached(
-        "INSERT INTO c360_documents (position, customer_id, receivable_id, kind, document_id, \
-         on_date, amount_minor, credit_minor, currency, note) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        envelope.position,
-        customer_id,
-        envelope.stream_id,
-        document.kind,
-        document.document_id,
-        document.on,
-        document.amount.amount_minor,
-        document.credit_minor,
-        document.amount.currency.code(),
-        document.note
-    ])?;
-    Ok(())
+    let row = money_rows::Document {
+        position: envelope.position,
+        customer_id: customer_id.to_owned(),
+        receivable_id: envelope.stream_id.clone(),
+        kind: document.kind,
+        document_id: document.document_id.clone(),
+        on_date: document.on.clone(),
+        amount_minor: document.amount.amount_minor,
+        credit_minor: document.credit_minor,
+        currency: document.amount.currency,
+        note: document.note.to_owned(),
+    };
+    money.document(tx, row)
 }
 
 /// Each allocation to an instalment, dated by its document's business date.
 fn apply_allocations(
     tx: &Transaction<'_>,
+    money: &mut MoneyRows,
     envelope: &Envelope<'_>,
     allocations: &[Allocation],
-    kind: &str,
+    kind: &'static str,
     on: &str,
 ) -> Result<(), ProjectionError> {
-    let mut statement = tx.prepare_cached(
-        "INSERT INTO c360_applications (receivable_id, instalment_idx, position, kind, on_date, \
-         amount_minor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?;
     for allocation in allocations {
-        statement.execute(params![
-            envelope.stream_id,
-            allocation.instalment_idx,
-            envelope.position,
+        let application = Application {
+            receivable_id: envelope.stream_id.clone(),
+            instalment_idx: i64::from(allocation.instalment_idx),
+            position: envelope.position,
             kind,
-            on,
-            allocation.amount.amount_minor
-        ])?;
+            on_date: on.to_owned(),
+            amount_minor: allocation.amount.amount_minor,
+        };
+        money.application(tx, application)?;
     }
     Ok(())
 }
