@@ -1,6 +1,7 @@
 //! [`AppendRows`]: rows a projection inserts one or more per event and does not read back before
-//! the batch's flush (a timeline line, a deal's activity, stay or version), written
-//! [`ROWS_PER_STATEMENT`] to an `INSERT` statement instead of one each.
+//! the batch's flush (a timeline line, a deal's activity, stay or version, a receivable's
+//! instalment, application or document), written [`ROWS_PER_STATEMENT`] to an `INSERT`
+//! statement instead of one each.
 //!
 //! These are a rebuild's most numerous rows (2.64M of the 4.66M statements a rebuild of the
 //! 1M-event log ran were such inserts), and one row is little work for the statement that writes
