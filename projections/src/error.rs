@@ -46,6 +46,10 @@ pub enum ProjectorError {
     /// A thread (a rebuild's reader) could not be started: the process is out of resources.
     #[error("cannot start a thread: {0}")]
     Thread(std::io::Error),
+    /// A rebuild's second file could not be merged into its first (which is thrown away): a file
+    /// could not be read or written, or one of them is not laid out as the merge requires.
+    #[error("merging a rebuild's second file: {0}")]
+    Merge(std::io::Error),
     /// The read-model directory or its `CURRENT` pointer could not be read or written.
     #[error("read-model directory: {0}")]
     Directory(#[from] std::io::Error),

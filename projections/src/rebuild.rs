@@ -27,7 +27,6 @@ use crate::error::ProjectorError;
 use crate::feed::HistoryFeed;
 use crate::projection::Projection;
 use crate::projector::ProjectorOptions;
-use crate::query_indexes::SetAside;
 use crate::read_models::{Generation, ReadModels};
 use crate::rebuild_groups::{Handoff, every_group_built, run_group, split_in_two};
 use crate::slot;
@@ -173,13 +172,10 @@ fn build(
         .map_err(ProjectorError::Thread)?;
     let stop = AtomicBool::new(false);
     let (sender, reports) = mpsc::channel::<(usize, u64, u64)>();
-    // `split_in_two` makes at most one more group, whose file is `part`. It hands its set-aside
-    // indexes to the first group once its file is closed, and the first group merges the file
-    // into its own on its own thread: SQLite's page cache for the merge then reuses the memory
-    // the first file's cache had on that thread. Merged on another thread, the allocator took
-    // new memory for it while the first thread's stayed reserved, and a 5M-event rebuild's peak
-    // RSS rose from ≈ 150 to ≈ 190 MB in some runs (BENCHMARKS.md).
-    let (hand_to_first, from_second) = mpsc::sync_channel::<SetAside>(1);
+    // `split_in_two` makes at most one more group, whose file is `part`. It sorts its own
+    // set-aside indexes, closes its file and says so; the first group, having sorted its own
+    // meanwhile, merges the file into its own on its own thread (`merge.rs`).
+    let (hand_to_first, from_second) = mpsc::sync_channel::<()>(1);
     let mut from_second = (groups.len() > 1).then_some(from_second);
     let mut hand_to_first = Some(hand_to_first);
     let (first, events_done) = std::thread::scope(|scope| {

@@ -20,13 +20,13 @@ use crate::query_indexes::SetAside;
 /// What a rebuild group does with its file once every event is applied.
 pub(crate) enum Handoff<'a> {
     /// The first group, whose file (`generation`) is the generation: it sorts its own query
-    /// indexes at once (while the other group may still be applying), then, if there is a
-    /// second group, waits for it, merges its file (`part`) into its own and sorts that group's
-    /// indexes. Its file is flushed to disk meanwhile ([`EarlySync`]).
-    MergeFrom { second: Option<mpsc::Receiver<SetAside>>, part: &'a Path, generation: &'a Path },
-    /// The second group: it closes its file and hands the first group its set-aside indexes
-    /// (its copy leaves them out).
-    HandTo(Option<mpsc::SyncSender<SetAside>>),
+    /// indexes at once (while the other group sorts its own, or is still applying), then, if
+    /// there is a second group, waits for it and appends its file's pages (`part`) to its own.
+    /// Its file is flushed to disk meanwhile ([`EarlySync`]).
+    MergeFrom { second: Option<mpsc::Receiver<()>>, part: &'a Path, generation: &'a Path },
+    /// The second group: it sorts its own query indexes, closes its file and tells the first
+    /// group that the file is ready.
+    HandTo(Option<mpsc::SyncSender<()>>),
 }
 
 impl Handoff<'_> {
@@ -40,7 +40,7 @@ impl Handoff<'_> {
         match self {
             Handoff::MergeFrom { second, part, generation } => {
                 let sync = EarlySync::start(generation)?;
-                let merged = merge_in(&runner, set_aside, second, part);
+                let merged = merge_in(&runner, set_aside, second, part, generation);
                 let synced = sync.stop();
                 match merged? {
                     // The second group's error is the answer; the file is thrown away unsynced.
@@ -49,11 +49,12 @@ impl Handoff<'_> {
                 }
             }
             Handoff::HandTo(to_first) => {
-                // Its connection closes its file before the first attaches it.
+                set_aside.create_in(runner.connection())?;
+                // Its connection closes its file before the first reads it.
                 drop(runner);
                 if let Some(to_first) = to_first {
                     // The first group may have failed and gone; then its error is the answer.
-                    let _ = to_first.send(set_aside);
+                    let _ = to_first.send(());
                 }
                 Ok(Some(None))
             }
@@ -61,21 +62,21 @@ impl Handoff<'_> {
     }
 }
 
-/// The first group's finish: its own indexes, then the second group's file and indexes. False
-/// when the second group stopped without handing its file on.
+/// The first group's finish: its own indexes, then the second group's file. False when the
+/// second group stopped without handing its file on.
 fn merge_in(
     runner: &Projector,
     set_aside: SetAside,
-    second: Option<mpsc::Receiver<SetAside>>,
+    second: Option<mpsc::Receiver<()>>,
     part: &Path,
+    generation: &Path,
 ) -> Result<bool, ProjectorError> {
     set_aside.create_in(runner.connection())?;
     let Some(second) = second else { return Ok(true) };
     // The second group failed or stopped: it hung up without handing anything on.
-    let Ok(second_indexes) = second.recv() else { return Ok(false) };
-    merge::merge_part(runner.connection(), part)?;
+    let Ok(()) = second.recv() else { return Ok(false) };
+    merge::merge_part(runner.connection(), generation, part)?;
     remove_file_if_present(part)?;
-    second_indexes.create_in(runner.connection())?;
     Ok(true)
 }
 

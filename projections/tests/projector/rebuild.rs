@@ -245,6 +245,8 @@ fn a_rebuild_split_over_two_threads_ends_as_one_file_with_every_table_index_and_
     assert_eq!(quote_rows(&merged), quote_rows(&live));
     let journal: String = merged.query_row("PRAGMA journal_mode", [], |row| row.get(0)).unwrap();
     assert_eq!(journal, "wal", "a rebuilt file is a live file");
+    let check: String = merged.query_row("PRAGMA integrity_check", [], |row| row.get(0)).unwrap();
+    assert_eq!(check, "ok", "the second file's pages were appended soundly");
     assert!(
         files_in(&world).iter().all(|name| !name.contains("-part")),
         "the second group's file is gone: {:?}",
