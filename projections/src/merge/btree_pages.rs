@@ -10,10 +10,13 @@
 //! part's pages no copied b-tree reaches (its schema, the b-trees left behind, its free pages)
 //! join the main file's free list. The schema rows that name the copied roots are the caller's.
 //!
-//! Nothing here trusts the part: a page number out of range, a page reached twice, a cell past
-//! its page's end or an unknown page type is an [`io::ErrorKind::InvalidData`] error, and the
-//! main file is then left half written, which is why only a rebuild's unpublished file may be
-//! the target.
+//! SQLite never uses the page holding the byte at 1 GiB (its lock-byte page), so the one part
+//! page that would land there goes to the end of the file instead.
+//!
+//! Nothing here trusts the part: its header must describe a file SQLite wrote, and a page number
+//! out of range, a page reached twice, a cell past its page's end or an unknown page type is an
+//! [`io::ErrorKind::InvalidData`] error. The main file is then left half written, which is why
+//! only a rebuild's unpublished file may be the target.
 
 use std::fs::File;
 use std::io;
@@ -55,6 +58,11 @@ impl Header {
             return Err(invalid("not an SQLite database".into()));
         }
         let header = Header { bytes };
+        let size = header.page_size();
+        if !size.is_power_of_two() || !(512..=65_536).contains(&size) || header.usable_size() < 480
+        {
+            return Err(invalid(format!("page size {size} is not one SQLite writes")));
+        }
         if header.get4(CHANGE_COUNTER) != header.get4(VERSION_VALID_FOR) {
             return Err(invalid("the header's page count is stale".into()));
         }
@@ -102,22 +110,55 @@ impl Header {
     }
 }
 
-/// Where [`append_btrees`] put the part's b-trees.
+/// Where [`append_btrees`] put the part's pages: each moved up by the main file's page count,
+/// except the one that would land on SQLite's lock page, which goes to the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Appended {
-    /// Added to a part page's number to give its number in the main file.
-    pub(crate) page_offset: u32,
-    /// Pages the main file grew by (the part's page count).
-    pub(crate) pages: u32,
-    /// Of those, pages that went onto the main file's free list.
-    pub(crate) freed: u32,
+pub(crate) struct Renumbering {
+    page_offset: u32,
+    /// The part page that would have landed on the lock page, and where it went instead.
+    moved: Option<(u32, u32)>,
+}
+
+impl Renumbering {
+    /// The number in the main file of the part's page `page`.
+    pub(crate) fn main_page(&self, page: u32) -> u32 {
+        match self.moved {
+            Some((from, to)) if from == page => to,
+            _ => page + self.page_offset,
+        }
+    }
+}
+
+/// The page SQLite never uses: the one holding the byte at 1 GiB, where its file locks live
+/// (fileformat2, "The Lock-Byte Page"). A database of more pages holds it, never reading or
+/// writing it, and `PRAGMA integrity_check` counts it as used. Tests put it elsewhere.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum LockPage {
+    Sqlites,
+    #[cfg(test)]
+    At(u32),
+}
+
+impl LockPage {
+    fn number(self, page_size: u32) -> u32 {
+        match self {
+            LockPage::Sqlites => 0x4000_0000 / page_size + 1,
+            #[cfg(test)]
+            LockPage::At(page) => page,
+        }
+    }
 }
 
 /// Appends the b-trees rooted at `roots` in `part` to the end of `main`, whose header it
 /// rewrites to count the new pages and to list the part's other pages as free. Neither file
 /// may be open in SQLite meanwhile; a connection that has `main` open must have released its
 /// lock, and reloads its cache when it next locks the file (the header's change counter moves).
-pub(crate) fn append_btrees(main: &File, part: &File, roots: &[u32]) -> io::Result<Appended> {
+pub(crate) fn append_btrees(
+    main: &File,
+    part: &File,
+    roots: &[u32],
+    lock_page: LockPage,
+) -> io::Result<Renumbering> {
     let mut main_header = Header::read(main)?;
     let part_header = Header::read(part)?;
     if main_header.layout() != part_header.layout() {
@@ -130,10 +171,17 @@ pub(crate) fn append_btrees(main: &File, part: &File, roots: &[u32]) -> io::Resu
     }
     let page_offset = main_header.page_count();
     let pages = part_header.page_count();
-    let total = page_offset
+    let lock_page = lock_page.number(part_header.page_size());
+    let appended_end = page_offset
         .checked_add(pages)
         .filter(|total| *total < u32::MAX / 2)
         .ok_or_else(|| invalid("the merged file would have too many pages".into()))?;
+    // The part page landing on the lock page is written one past the end instead; the lock
+    // page keeps whatever the copy put there, which SQLite never reads.
+    let lands_on_lock = page_offset < lock_page && lock_page <= appended_end;
+    let moved = lands_on_lock.then(|| (lock_page - page_offset, appended_end + 1));
+    let total = appended_end + u32::from(lands_on_lock);
+    let renumbering = Renumbering { page_offset, moved };
     // The part's bytes go in whole, in the kernel; then the pages holding page numbers are
     // written again, renumbered (most pages, the leaves, hold none). Page by page, a 1 GB part
     // took 3.9 s.
@@ -143,7 +191,7 @@ pub(crate) fn append_btrees(main: &File, part: &File, roots: &[u32]) -> io::Resu
         part,
         page_size: part_header.page_size() as usize,
         usable: part_header.usable_size(),
-        page_offset,
+        renumbering,
         pages,
         reached: vec![false; pages as usize + 1],
         buffer: vec![0; part_header.page_size() as usize],
@@ -152,13 +200,18 @@ pub(crate) fn append_btrees(main: &File, part: &File, roots: &[u32]) -> io::Resu
     for root in roots {
         copier.copy_btree(*root)?;
     }
-    let freed = copier.free_the_rest(&mut main_header)?;
+    copier.free_the_rest(&mut main_header)?;
+    // A moved page that went onto the free list was never written: the file must still hold it.
+    let length = u64::from(total) * u64::from(part_header.page_size());
+    if main.metadata()?.len() < length {
+        main.set_len(length)?;
+    }
     main_header.put4(PAGE_COUNT, total);
     let changed = main_header.get4(CHANGE_COUNTER).wrapping_add(1);
     main_header.put4(CHANGE_COUNTER, changed);
     main_header.put4(VERSION_VALID_FOR, changed);
     main.write_all_at(&main_header.bytes, 0)?;
-    Ok(Appended { page_offset, pages, freed })
+    Ok(renumbering)
 }
 
 struct Copier<'a> {
@@ -166,7 +219,7 @@ struct Copier<'a> {
     part: &'a File,
     page_size: usize,
     usable: usize,
-    page_offset: u32,
+    renumbering: Renumbering,
     pages: u32,
     /// Indexed by the part's page number: whether a copied b-tree reached it.
     reached: Vec<bool>,
@@ -280,14 +333,17 @@ impl Copier<'_> {
             page[4..8].copy_from_slice(&(leaves.len() as u32).to_be_bytes());
             for (slot, leaf) in leaves.iter().enumerate() {
                 let at = 8 + 4 * slot;
-                page[at..at + 4].copy_from_slice(&(leaf + self.page_offset).to_be_bytes());
+                page[at..at + 4].copy_from_slice(&self.renumbering.main_page(*leaf).to_be_bytes());
             }
             self.main.write_all_at(&page, self.offset_in_main(*trunk))?;
-            next_trunk = trunk + self.page_offset;
+            next_trunk = self.renumbering.main_page(*trunk);
         }
         let freed = unreached.len() as u32;
         main_header.put4(FREELIST_TRUNK, next_trunk);
-        main_header.put4(FREELIST_COUNT, main_header.get4(FREELIST_COUNT) + freed);
+        let count = main_header.get4(FREELIST_COUNT).checked_add(freed);
+        let count =
+            count.ok_or_else(|| invalid("the free list would overflow its count".into()))?;
+        main_header.put4(FREELIST_COUNT, count);
         Ok(freed)
     }
 
@@ -303,16 +359,17 @@ impl Copier<'_> {
         self.part.read_exact_at(&mut self.buffer, (u64::from(page) - 1) * self.page_size as u64)
     }
 
-    /// Writes the page in the buffer over its copy if it was renumbered.
+    /// Writes the page in the buffer over its copy if it was renumbered, or where it moved to.
     fn write(&self, page: u32) -> io::Result<()> {
-        match self.renumbered {
+        let moved = self.renumbering.moved.is_some_and(|(from, _)| from == page);
+        match self.renumbered || moved {
             true => self.main.write_all_at(&self.buffer, self.offset_in_main(page)),
             false => Ok(()),
         }
     }
 
     fn offset_in_main(&self, page: u32) -> u64 {
-        (u64::from(page + self.page_offset) - 1) * self.page_size as u64
+        (u64::from(self.renumbering.main_page(page)) - 1) * self.page_size as u64
     }
 
     /// The part page number at `at` in the buffer, which is rewritten to its main-file number.
@@ -324,7 +381,7 @@ impl Copier<'_> {
         if page < 2 || page > self.pages {
             return Err(invalid(format!("page number {page} is out of range")));
         }
-        self.buffer[at..at + 4].copy_from_slice(&(page + self.page_offset).to_be_bytes());
+        self.buffer[at..at + 4].copy_from_slice(&self.renumbering.main_page(page).to_be_bytes());
         self.renumbered = true;
         Ok(page)
     }

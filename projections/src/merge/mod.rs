@@ -8,7 +8,7 @@
 //! its b-tree pages are appended to the first file as they are ([`btree_pages`]), the
 //! schema rows naming them are added, then its checkpoint rows, views and triggers. The
 //! generation that results is one ordinary file, which `PRAGMA integrity_check` passes, holding
-//! what a rebuild on one thread would have made; nobody ever reads the second file.
+//! the rows a rebuild on one thread would have made; nobody ever reads the second file.
 //!
 //! Copied row by row instead (`INSERT … SELECT`, which SQLite's transfer optimisation already
 //! made a copy of records in key order), the second file of a 5M-event rebuild took ≈ 5 s on
@@ -23,6 +23,8 @@ use rusqlite::{Connection, OpenFlags, params};
 use crate::error::ProjectorError;
 
 mod btree_pages;
+
+use btree_pages::{LockPage, Renumbering};
 #[cfg(test)]
 mod tests;
 
@@ -47,6 +49,16 @@ pub(crate) fn merge_part(
     main: &Path,
     part: &Path,
 ) -> Result<(), ProjectorError> {
+    merge_part_around(conn, main, part, LockPage::Sqlites)
+}
+
+/// [`merge_part`], with the page SQLite never uses where `lock_page` says.
+fn merge_part_around(
+    conn: &Connection,
+    main: &Path,
+    part: &Path,
+    lock_page: LockPage,
+) -> Result<(), ProjectorError> {
     let objects = part_objects(part)?;
     refuse_names_taken(conn, &objects)?;
     let with_pages: Vec<&SchemaRow> = objects.iter().filter(|row| row.root != 0).collect();
@@ -60,9 +72,10 @@ pub(crate) fn merge_part(
             OpenOptions::new().read(true).write(true).open(main).map_err(ProjectorError::Merge)?;
         let part_file = File::open(part).map_err(ProjectorError::Merge)?;
         let roots: Vec<u32> = with_pages.iter().map(|row| row.root).collect();
-        btree_pages::append_btrees(&main_file, &part_file, &roots).map_err(ProjectorError::Merge)?
+        btree_pages::append_btrees(&main_file, &part_file, &roots, lock_page)
+            .map_err(ProjectorError::Merge)?
     };
-    register(conn, &with_pages, appended.page_offset)?;
+    register(conn, &with_pages, &appended)?;
     copy_checkpoints_and_sql_objects(conn, part, &objects)?;
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     Ok(())
@@ -117,7 +130,7 @@ fn refuse_names_taken(conn: &Connection, objects: &[SchemaRow]) -> Result<(), Pr
 
 /// Adds a schema row for each appended table and index, at its new root page, and has every
 /// connection (this one too) read the schema again.
-fn register(conn: &Connection, rows: &[&SchemaRow], page_offset: u32) -> rusqlite::Result<()> {
+fn register(conn: &Connection, rows: &[&SchemaRow], pages: &Renumbering) -> rusqlite::Result<()> {
     let tx = conn.unchecked_transaction()?;
     let cookie: i64 = tx.query_row("PRAGMA schema_version", [], |row| row.get(0))?;
     tx.pragma_update(None, "writable_schema", "ON")?;
@@ -127,7 +140,7 @@ fn register(conn: &Connection, rows: &[&SchemaRow], page_offset: u32) -> rusqlit
              VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
         for row in rows {
-            let root = row.root + page_offset;
+            let root = pages.main_page(row.root);
             insert.execute(params![row.kind, row.name, row.table, root, row.sql])?;
         }
     }
