@@ -14,7 +14,7 @@
 //! - `feed.rs`: [`Feed`] and the store's two feeds, [`StoreFeed`] (catch-up subscription) and
 //!   [`HistoryFeed`] (a bounded range); JetStream joins in step 4.
 //! - `rebuild.rs`: [`rebuild`] into a side-by-side generation, up to a position or a recorded
-//!   time, with [`Progress`], its projections split over two threads and files; `merge.rs`
+//!   time, with [`Progress`], its projections split over two threads and files; `merge/`
 //!   merges the second file into the first. [`ReadModels::swap_to`] puts it in service.
 //! - `stored_event.rs`: [`decode_event`], a stored payload as today's domain event through its
 //!   upcasters; every reader of domain events decodes through it.

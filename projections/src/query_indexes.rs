@@ -5,8 +5,8 @@
 //! index keyed by customer, opportunity or date: one random page touched per row and index,
 //! and once the file outgrows the cache, most of those pages are fetched again for each row.
 //! Created at the end, the same index is one sort of the finished rows written out in
-//! key order: what SQLite's bulk loaders do, and what [`crate::merge`] already does for the
-//! second group's file.
+//! key order: what SQLite's bulk loaders do. Each rebuild group sorts its own, in its own file,
+//! before the second file, indexes and all, is merged into the first ([`crate::merge`]).
 
 use rusqlite::{Connection, OptionalExtension, params};
 

@@ -6,7 +6,7 @@
 //! leaves a file the next [`crate::ReadModels::open`] removes) and made durable once at the end,
 //! before the caller can swap it in. A rebuild of everything splits its projections into two
 //! groups of about equal [`Projection::rebuild_cost`], each on its own thread writing its own
-//! file, and merges the second file into the first at the end (`merge.rs`): SQLite writes a file
+//! file, and merges the second file into the first at the end (`merge/`): SQLite writes a file
 //! from one connection at a time, so two files are what let two cores write (docs/adr/0007; the
 //! groups' threads are `rebuild_groups.rs`). After a swap the live runner carries each
 //! projection on from the rebuilt checkpoint to the head: everything from there up to what its
@@ -174,7 +174,7 @@ fn build(
     let (sender, reports) = mpsc::channel::<(usize, u64, u64)>();
     // `split_in_two` makes at most one more group, whose file is `part`. It sorts its own
     // set-aside indexes, closes its file and says so; the first group, having sorted its own
-    // meanwhile, merges the file into its own on its own thread (`merge.rs`).
+    // meanwhile, merges the file into its own on its own thread (`merge/`).
     let (hand_to_first, from_second) = mpsc::sync_channel::<()>(1);
     let mut from_second = (groups.len() > 1).then_some(from_second);
     let mut hand_to_first = Some(hand_to_first);
