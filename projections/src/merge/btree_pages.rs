@@ -318,7 +318,7 @@ impl Copier<'_> {
 
     /// Every part page no b-tree reached, renumbered, as free pages of the main file: trunk
     /// pages listing the others, chained in front of the main file's own free list.
-    fn free_the_rest(&mut self, main_header: &mut Header) -> io::Result<u32> {
+    fn free_the_rest(&mut self, main_header: &mut Header) -> io::Result<()> {
         let unreached: Vec<u32> =
             (1..=self.pages).filter(|page| !self.reached[*page as usize]).collect();
         // What SQLite itself puts in a trunk page at most (fileformat2: "usable size / 4 - 8").
@@ -344,7 +344,7 @@ impl Copier<'_> {
         let count =
             count.ok_or_else(|| invalid("the free list would overflow its count".into()))?;
         main_header.put4(FREELIST_COUNT, count);
-        Ok(freed)
+        Ok(())
     }
 
     /// Reads a page of the part into the buffer, the first time it is reached.

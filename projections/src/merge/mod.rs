@@ -67,7 +67,7 @@ fn merge_part_around(
     // statement, and the next lock sees the header's change counter moved and drops the cache.
     conn.pragma_update(None, "locking_mode", "NORMAL")?;
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
-    let appended = {
+    let renumbering = {
         let main_file =
             OpenOptions::new().read(true).write(true).open(main).map_err(ProjectorError::Merge)?;
         let part_file = File::open(part).map_err(ProjectorError::Merge)?;
@@ -75,7 +75,7 @@ fn merge_part_around(
         btree_pages::append_btrees(&main_file, &part_file, &roots, lock_page)
             .map_err(ProjectorError::Merge)?
     };
-    register(conn, &with_pages, &appended)?;
+    register(conn, &with_pages, &renumbering)?;
     copy_checkpoints_and_sql_objects(conn, part, &objects)?;
     conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
     Ok(())
