@@ -77,8 +77,10 @@ const CACHE_KIB_LIVE: i64 = 32 * 1024;
 /// across batches (`models::batch_rows`), those take the room of 8 MiB per writer: at 40 MiB a
 /// 5M-event rebuild peaked at 182 MB (48 MiB: 199 MB), later at 188–199 MB as models kept more.
 /// Since the timeline's lines are half the size, 36 MiB is as fast and peaks at 183 MB
-/// (BENCHMARKS.md, "A timeline of short keys").
-const CACHE_KIB_REBUILD: i64 = 36 * 1024;
+/// (BENCHMARKS.md, "A timeline of short keys"). Since customer360 keeps its orders and
+/// receivables too, 32 MiB: at 36 a 5M-event rebuild peaked at 200.7 MB, and at 1M a cache of
+/// 1 GiB was no faster than 36 MiB ("Orders and receivables kept until they settle").
+const CACHE_KIB_REBUILD: i64 = 32 * 1024;
 
 /// Opens a read-write connection to a read-model file (creating it) with the checkpoint table.
 pub(crate) fn open_writer(path: &Path, mode: WriteMode) -> rusqlite::Result<Connection> {

@@ -8,8 +8,8 @@
 //! route every later event; a lead reaches a customer only when it converts.
 //!
 //! - `schema.rs`: the tables. `update_customer.rs`, `update_deals.rs`, `update_cash.rs`: how
-//!   each stream's events change them, `deal_rows.rs` and `money_rows.rs` the rows they keep
-//!   in memory until the flush. `timeline.rs`, `timeline_keys.rs` and `words.rs`: the timeline.
+//!   each stream's events change them, `deal_rows.rs`, `cash_rows.rs` and `money_rows.rs` the
+//!   rows they keep in memory until the flush. `timeline.rs`, `timeline_keys.rs` and `words.rs`: the timeline.
 //! - `query.rs` ([`customer`]), `money.rs` (receivables and cash as of a date), `list.rs`
 //!   ([`list`]), `render.rs` ([`render`], [`render_list`]); `parse.rs` ([`QueryError`]).
 //!
@@ -17,6 +17,7 @@
 //! receipts may be back-dated and aging needs nothing but dates; a whole past view comes from
 //! the runtime's rebuild up to a recorded time.
 
+mod cash_rows;
 mod codes;
 mod deal_rows;
 mod envelope;
@@ -53,13 +54,15 @@ pub use query::{
 pub use render::{render, render_list};
 pub use timeline::{TIMELINE_LIMIT_MAX, TimelineEntry, timeline};
 
-/// The customer360 projection. It keeps the opportunities and quotes the batch in hand has
-/// touched until the flush (a rebuild: until they settle or go idle, `deal_rows.rs`), and the
-/// timeline's keys and the lines it has not written yet (`timeline.rs`), and the money rows
-/// not written yet (`money_rows.rs`); every other lookup reads the tables.
+/// The customer360 projection. It keeps the opportunities, quotes, orders and receivables the
+/// batch in hand has touched until the flush (a rebuild: until they settle or go idle,
+/// `deal_rows.rs`, `cash_rows.rs`), the timeline's keys and the lines it has not written yet
+/// (`timeline.rs`), and the money rows not written yet (`money_rows.rs`); every other lookup
+/// reads the tables.
 #[derive(Debug, Default)]
 pub struct Customer360Projection {
     deals: deal_rows::DealRows,
+    cash: cash_rows::CashRows,
     timeline: timeline::TimelineWriter,
     money: money_rows::MoneyRows,
 }
@@ -120,14 +123,19 @@ impl Projection for Customer360Projection {
                 update_deals::opportunity(tx, timeline, &mut self.deals, event, &envelope)
             }
             "quote" => update_deals::quote(tx, timeline, &mut self.deals, event, &envelope),
-            "order" => update_cash::order(tx, timeline, &self.deals, event, &envelope),
-            "payment" => update_cash::payment(tx, timeline, &mut self.money, event, &envelope),
+            "order" => {
+                update_cash::order(tx, timeline, &self.deals, &mut self.cash, event, &envelope)
+            }
+            "payment" => {
+                let (cash, money) = (&mut self.cash, &mut self.money);
+                update_cash::payment(tx, timeline, cash, money, event, &envelope)
+            }
             _ => Ok(()),
         }
     }
 
     fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        let deals = self.deals.flush(tx);
+        let deals = self.deals.flush(tx).and(self.cash.flush(tx));
         let lines = self.timeline.flush(tx);
         let money = self.money.write_pending(tx);
         deals.and(lines).and(money)
@@ -135,19 +143,22 @@ impl Projection for Customer360Projection {
 
     fn discard(&mut self) {
         self.deals.discard();
+        self.cash.discard();
         self.timeline.discard();
         self.money.discard();
     }
 
-    /// A rebuild keeps each open opportunity and quote until it settles (`models::batch_rows`),
+    /// A rebuild keeps each open opportunity, quote, order and receivable until it settles
+    /// (`models::batch_rows`),
     /// and every timeline key it has handed out.
     fn keep_across_batches(&mut self) {
         self.deals.keep_across_batches();
+        self.cash.keep_across_batches();
         self.timeline.keep_across_batches();
     }
 
     fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        let deals = self.deals.finish(tx);
+        let deals = self.deals.finish(tx).and(self.cash.finish(tx));
         // Every flush writes the appended rows; this one has none unless that changes.
         let lines = self.timeline.flush(tx);
         let money = self.money.write_pending(tx);

@@ -5,7 +5,7 @@
 use ltc_domain::opportunity::OpportunityEvent;
 use ltc_domain::quote::QuoteEvent;
 use ltc_eventstore::RecordedEvent;
-use rusqlite::{OptionalExtension, Params, Transaction};
+use rusqlite::Transaction;
 
 use super::codes::{self, quote_status};
 use super::deal_rows::{DealRows, LOST, OPEN, Opportunity, Quote, WON};
@@ -177,18 +177,4 @@ pub(super) fn quote(
 /// so that is an error, never a skip.
 pub(super) fn routed<T>(row: Option<T>, id: &str) -> Result<T, ProjectionError> {
     row.ok_or_else(|| ProjectionError::Unexpected(format!("no row for stream {id}")))
-}
-
-/// Runs `sql` (an update or select returning `customer_id` and a deal name) on the row of the
-/// stream `id`; an error if it has none (see [`routed`]).
-pub(super) fn routed_by_sql(
-    tx: &Transaction<'_>,
-    id: &str,
-    sql: &str,
-    params: impl Params,
-) -> Result<(String, Option<String>), ProjectionError> {
-    tx.prepare_cached(sql)?
-        .query_row(params, |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?
-        .ok_or_else(|| ProjectionError::Unexpected(format!("no row for stream {id}: {sql}")))
 }
