@@ -91,7 +91,10 @@ impl Projection for Customer360Projection {
 
     /// Its share, in rounded per cent, of an all-models rebuild's work: the CPU seconds of this
     /// model rebuilt alone from the 1M-event log, less the cheapest model's (reading the log),
-    /// on 2026-12-02 (BENCHMARKS.md, "Appended rows written 64 to a statement").
+    /// on 2026-12-02 (BENCHMARKS.md, "Appended rows written 64 to a statement"). Left as it was
+    /// when orders and receivables came to be kept in memory (2026-12-03), though the model
+    /// then did ≈ 11 % fewer instructions: at 43 the split would move reps into this model's
+    /// group, which also sorts the largest query indexes; whether that is faster is unmeasured.
     fn rebuild_cost(&self) -> u32 {
         46
     }
