@@ -149,16 +149,15 @@ pub(super) fn payment(
                     receivable.received_minor += allocated;
                     receivable.outstanding_minor -= allocated;
                     receivable.credit_minor += credit.amount_minor;
-                    let on = date_text(*received_on);
-                    apply_allocations(tx, money, envelope, allocations, document::RECEIPT, &on)?;
-                    Some(Document {
+                    let document = Document {
                         kind: document::RECEIPT,
                         document_id: id_text(receipt_id.0),
-                        on,
+                        on: date_text(*received_on),
                         amount: *amount,
                         credit_minor: credit.amount_minor,
                         note: reference,
-                    })
+                    };
+                    Some(with_allocations(tx, money, envelope, allocations, document)?)
                 }
                 PaymentEvent::CreditRefunded {
                     refund_id, amount, reference, refunded_on, ..
@@ -183,17 +182,15 @@ pub(super) fn payment(
                 } => {
                     receivable.credited_minor += amount.amount_minor;
                     receivable.outstanding_minor -= amount.amount_minor;
-                    let on = date_text(*issued_on);
-                    let kind = document::CREDIT_NOTE;
-                    apply_allocations(tx, money, envelope, allocations, kind, &on)?;
-                    Some(Document {
-                        kind,
+                    let document = Document {
+                        kind: document::CREDIT_NOTE,
                         document_id: id_text(credit_note_id.0),
-                        on,
+                        on: date_text(*issued_on),
                         amount: *amount,
                         credit_minor: 0,
                         note: reason,
-                    })
+                    };
+                    Some(with_allocations(tx, money, envelope, allocations, document)?)
                 }
                 PaymentEvent::WrittenOff {
                     write_off_id,
@@ -205,17 +202,15 @@ pub(super) fn payment(
                 } => {
                     receivable.written_off_minor += amount.amount_minor;
                     receivable.outstanding_minor -= amount.amount_minor;
-                    let on = date_text(*written_off_on);
-                    let kind = document::WRITE_OFF;
-                    apply_allocations(tx, money, envelope, allocations, kind, &on)?;
-                    Some(Document {
-                        kind,
+                    let document = Document {
+                        kind: document::WRITE_OFF,
                         document_id: id_text(write_off_id.0),
-                        on,
+                        on: date_text(*written_off_on),
                         amount: *amount,
                         credit_minor: 0,
                         note: reason,
-                    })
+                    };
+                    Some(with_allocations(tx, money, envelope, allocations, document)?)
                 }
                 PaymentEvent::ReceivableSettled { settled_on, .. } => {
                     receivable.settled_on = Some(*settled_on);
@@ -243,6 +238,19 @@ struct Document<'a> {
     credit_minor: i64,
     /// The payment reference or the reason.
     note: &'a str,
+}
+
+/// A receipt, credit note or write-off, once each of its allocations to an instalment is
+/// recorded under its business date.
+fn with_allocations<'a>(
+    tx: &Transaction<'_>,
+    money: &mut MoneyRows,
+    envelope: &Envelope<'_>,
+    allocations: &[Allocation],
+    document: Document<'a>,
+) -> Result<Document<'a>, ProjectionError> {
+    apply_allocations(tx, money, envelope, allocations, document.kind, &document.on)?;
+    Ok(document)
 }
 
 fn record_document(
