@@ -91,7 +91,7 @@ pub(super) fn payment(
 ) -> Result<(), ProjectionError> {
     let event: PaymentEvent = decode(recorded)?;
     let id = envelope.stream_id.as_str();
-    let receivable = match &event {
+    let (receivable, document) = match &event {
         PaymentEvent::ReceivableOpened {
             invoice_reference,
             order_id,
@@ -129,11 +129,10 @@ pub(super) fn payment(
                 opened_on: at.date_naive(),
                 settled_on: None,
             };
-            cash.receivables.create(recorded.stream.id, opened)?
+            (cash.receivables.create(recorded.stream.id, opened)?, None)
         }
         _ => {
             let receivable = cash.receivables.existing(tx, recorded.stream.id, id)?;
-            let customer_id = id_text(receivable.customer_id);
             let document = match &event {
                 PaymentEvent::ReceivableOpened { .. } => None,
                 PaymentEvent::PaymentReceived {
@@ -217,14 +216,15 @@ pub(super) fn payment(
                     None
                 }
             };
-            if let Some(document) = document {
-                record_document(tx, money, envelope, &customer_id, &document)?;
-            }
-            receivable
+            (receivable, document)
         }
     };
-    let text = words::payment(&event, &receivable.invoice_reference);
+    // One id text for both the document and the timeline line.
     let customer_id = id_text(receivable.customer_id);
+    if let Some(document) = document {
+        record_document(tx, money, envelope, &customer_id, &document)?;
+    }
+    let text = words::payment(&event, &receivable.invoice_reference);
     timeline.record(tx, envelope, Owner::Customer(&customer_id), text)
 }
 
