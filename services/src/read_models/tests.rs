@@ -143,7 +143,7 @@ fn schema_of(conn: &rusqlite::Connection) -> Vec<(String, String, Option<String>
         conn.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name").unwrap();
     let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)));
     let schema: Vec<_> = rows.unwrap().map(Result::unwrap).collect();
-    assert!(schema.iter().any(|(_, name, _)| name == "c360_timeline_by_customer"), "{schema:?}");
+    assert!(schema.iter().any(|(_, name, _)| name == "c360_documents_by_customer"), "{schema:?}");
     schema
 }
 

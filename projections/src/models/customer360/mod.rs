@@ -9,7 +9,8 @@
 //!
 //! - `schema.rs`: the tables. `update_customer.rs`, `update_deals.rs`, `update_cash.rs`: how
 //!   each stream's events change them, `deal_rows.rs`, `cash_rows.rs` and `money_rows.rs` the
-//!   rows they keep in memory until the flush. `timeline.rs`, `timeline_keys.rs` and `words.rs`: the timeline.
+//!   rows they keep in memory until the flush. `timeline.rs`, `timeline_keys.rs`,
+//!   `timeline_pages.rs` and `words.rs`: the timeline.
 //! - `query.rs` ([`customer`]), `money.rs` (receivables and cash as of a date), `list.rs`
 //!   ([`list`]), `render.rs` ([`render`], [`render_list`]); `parse.rs` ([`QueryError`]).
 //!
@@ -30,6 +31,7 @@ mod render;
 mod schema;
 mod timeline;
 mod timeline_keys;
+mod timeline_pages;
 mod update_cash;
 mod update_customer;
 mod update_deals;
@@ -77,8 +79,9 @@ impl Projection for Customer360Projection {
     }
 
     /// 2: the timeline stores short keys (`timeline_keys.rs`) under a view of version 1's columns.
+    /// 3: a customer's lines are stored a page to a row (`timeline_pages.rs`), the same view.
     fn schema_version(&self) -> u32 {
-        2
+        3
     }
 
     fn tables(&self) -> &'static [&'static str] {
@@ -162,8 +165,7 @@ impl Projection for Customer360Projection {
 
     fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         let deals = self.deals.finish(tx).and(self.cash.finish(tx));
-        // Every flush writes the appended rows; this one has none unless that changes.
-        let lines = self.timeline.flush(tx);
+        let lines = self.timeline.finish(tx);
         let money = self.money.write_pending(tx);
         deals.and(lines).and(money)
     }

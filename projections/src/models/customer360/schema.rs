@@ -1,12 +1,12 @@
 //! The customer360 tables. Each row is keyed by the id of the record it mirrors, and every row
-//! that belongs to a customer carries `customer_id` (a timeline line: its `customer_key`), so the
+//! that belongs to a customer carries `customer_id` (a timeline page: its `customer_key`), so the
 //! view of one customer is a handful of index look-ups. docs/read-models/customer360.md documents
 //! every column.
 //!
 //! The entity tables double as the lookup tables that route another stream's events to their
 //! customer: an opportunity's, quote's, order's and receivable's later events find their row by
 //! the stream id, and the row says whose it is. A lead reaches a customer only when it converts,
-//! so its timeline lines wait with `customer_key` NULL until then.
+//! so its timeline lines wait in `c360_timeline_waiting` until then.
 
 use rusqlite::Transaction;
 
@@ -26,13 +26,15 @@ pub(super) const TABLES: &[&str] = &[
     "c360_documents",
     "c360_customer_keys",
     "c360_timeline_kinds",
-    "c360_timeline_lines",
+    "c360_timeline_pages",
+    "c360_timeline_waiting",
     // A view: the timeline as people and BI tools read it.
     "c360_timeline",
 ];
 
-/// The indexes only the view reads. `c360_timeline_waiting` is not one: a lead's conversion
-/// moves its waiting lines through it.
+/// The indexes only the view reads. `c360_timeline_waiting_by_lead` is not one: a lead's
+/// conversion moves its waiting lines through it; nor is the pages' key, which a live runner
+/// appends through.
 pub(super) const QUERY_INDEXES: &[&str] = &[
     "c360_leads_by_customer",
     "c360_opportunities_by_customer",
@@ -40,7 +42,6 @@ pub(super) const QUERY_INDEXES: &[&str] = &[
     "c360_orders_by_customer",
     "c360_receivables_by_customer",
     "c360_documents_by_customer",
-    "c360_timeline_by_customer",
 ];
 
 const DDL: &str = "
@@ -180,11 +181,11 @@ CREATE TABLE c360_documents (
     note          TEXT    NOT NULL
 );
 CREATE INDEX c360_documents_by_customer ON c360_documents (customer_id, position);
--- The timeline is a line per event, the most numerous rows and (by customer) the largest index
--- of a rebuild, so a line stores short keys: the customer's integer key, Unix seconds, and one
--- code for who did which kind of thing. The view c360_timeline spells them out, and gives the
--- seconds too (occurred_at_s): ordered by them, a customer's latest lines come off the index
--- without a sort.
+-- The timeline is a line per event, the most numerous of all, so lines are stored a page to a
+-- row (`timeline_pages.rs`): for each customer and each stretch of 16,384 log positions, one
+-- text of JSON arrays [position, occurred_at (Unix seconds), kind, text, lead_id?], in the order
+-- the lines joined. The view c360_timeline gives them a row each with the words spelled out,
+-- and the seconds too (occurred_at_s).
 CREATE TABLE c360_customer_keys (
     customer_key INTEGER PRIMARY KEY,
     customer_id  TEXT    NOT NULL UNIQUE
@@ -196,32 +197,49 @@ CREATE TABLE c360_timeline_kinds (
     event_type  TEXT    NOT NULL,
     UNIQUE (event_type, stream_kind, actor)
 );
-CREATE TABLE c360_timeline_lines (
-    position     INTEGER PRIMARY KEY,
-    customer_key INTEGER,
-    lead_id      TEXT,
-    occurred_at  INTEGER NOT NULL,
-    kind         INTEGER NOT NULL,
-    text         TEXT    NOT NULL
+CREATE TABLE c360_timeline_pages (
+    customer_key INTEGER NOT NULL,
+    bucket       INTEGER NOT NULL,
+    lines        TEXT    NOT NULL,
+    PRIMARY KEY (customer_key, bucket)
 );
--- Entries sort by (customer_key, occurred_at, position): position is the rowid every entry ends
--- with, so naming it again would store it twice.
-CREATE INDEX c360_timeline_by_customer ON c360_timeline_lines (customer_key, occurred_at)
-    WHERE customer_key IS NOT NULL;
-CREATE INDEX c360_timeline_waiting ON c360_timeline_lines (lead_id) WHERE customer_key IS NULL;
+-- A lead's lines until it converts (then they join its customer's pages), is merged into
+-- another lead (they wait under the survivor) or is disqualified (they go).
+CREATE TABLE c360_timeline_waiting (
+    position    INTEGER PRIMARY KEY,
+    lead_id     TEXT    NOT NULL,
+    occurred_at INTEGER NOT NULL,
+    kind        INTEGER NOT NULL,
+    text        TEXT    NOT NULL
+);
+CREATE INDEX c360_timeline_waiting_by_lead ON c360_timeline_waiting (lead_id);
 CREATE VIEW c360_timeline AS
-SELECT line.position,
+SELECT json_extract(line.value, '$[0]') AS position,
        customer.customer_id,
-       line.lead_id,
-       strftime('%Y-%m-%dT%H:%M:%SZ', line.occurred_at, 'unixepoch') AS occurred_at,
+       json_extract(line.value, '$[4]') AS lead_id,
+       strftime('%Y-%m-%dT%H:%M:%SZ', json_extract(line.value, '$[1]'), 'unixepoch')
+           AS occurred_at,
        kind.actor,
        kind.stream_kind,
        kind.event_type,
-       line.text,
-       line.occurred_at AS occurred_at_s
-FROM c360_timeline_lines AS line
-JOIN c360_timeline_kinds AS kind ON kind.kind = line.kind
-LEFT JOIN c360_customer_keys AS customer ON customer.customer_key = line.customer_key;
+       json_extract(line.value, '$[3]') AS text,
+       json_extract(line.value, '$[1]') AS occurred_at_s
+FROM c360_customer_keys AS customer
+JOIN c360_timeline_pages AS page ON page.customer_key = customer.customer_key
+JOIN json_each('[' || page.lines || ']') AS line
+JOIN c360_timeline_kinds AS kind ON kind.kind = json_extract(line.value, '$[2]')
+UNION ALL
+SELECT waiting.position,
+       NULL,
+       waiting.lead_id,
+       strftime('%Y-%m-%dT%H:%M:%SZ', waiting.occurred_at, 'unixepoch'),
+       kind.actor,
+       kind.stream_kind,
+       kind.event_type,
+       waiting.text,
+       waiting.occurred_at
+FROM c360_timeline_waiting AS waiting
+JOIN c360_timeline_kinds AS kind ON kind.kind = waiting.kind;
 ";
 
 pub(super) fn migrate(tx: &Transaction<'_>) -> Result<(), ProjectionError> {

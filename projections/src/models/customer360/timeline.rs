@@ -2,12 +2,12 @@
 //! ([`super::words`]), in the order things happened: by business time (to the second), events of
 //! the same second in log order. (Log order alone would put a process manager's reaction, which
 //! carries the time of its cause, after whatever a person did in between.) Written by every
-//! event's update ([`TimelineWriter::record`]), under short keys (`timeline_keys.rs`); read by
-//! [`timeline`].
+//! event's update ([`TimelineWriter::record`]), under short keys (`timeline_keys.rs`), a page of
+//! lines to a row (`timeline_pages.rs`); read by [`timeline`].
 //!
 //! A lead's lines are written before anyone knows which customer the lead will become: they
-//! wait with `customer_key` NULL under the lead's id, move to the customer when the lead converts
-//! ([`TimelineWriter::claim_lead`]), follow a duplicate into its survivor
+//! wait a row each in `c360_timeline_waiting` under the lead's id, join the customer when the
+//! lead converts ([`TimelineWriter::claim_lead`]), follow a duplicate into its survivor
 //! ([`TimelineWriter::pass_lead`]), and go when the lead is disqualified
 //! ([`TimelineWriter::drop_lead`]). Each keeps its own time and position, so the timeline stays
 //! in order whenever the lines joined it.
@@ -20,6 +20,7 @@ use serde::Serialize;
 use super::envelope::Envelope;
 use super::parse::{QueryError, unix_time};
 use super::timeline_keys::TimelineKeys;
+use super::timeline_pages::{PageLine, TimelinePages};
 use crate::ProjectionError;
 use crate::models::append_rows::{AppendRow, AppendRows};
 
@@ -55,38 +56,37 @@ pub(super) enum Owner<'a> {
 }
 
 /// What the timeline keeps between statements: the keys it has handed out
-/// (`timeline_keys.rs`) and the lines not yet written, 64 to a statement
-/// (`models::append_rows`). Every change to lines already recorded writes the pending ones
-/// first, so it sees them all.
+/// (`timeline_keys.rs`), the customers' lines not yet on their pages (`timeline_pages.rs`), and
+/// the waiting lines not yet written, 64 to a statement (`models::append_rows`). Every change
+/// to waiting lines already recorded writes the pending ones first, so it sees them all.
 #[derive(Debug, Default)]
 pub(super) struct TimelineWriter {
     keys: TimelineKeys,
-    lines: AppendRows<Line>,
+    pages: TimelinePages,
+    waiting: AppendRows<WaitingLine>,
 }
 
-/// A `c360_timeline_lines` row.
+/// A `c360_timeline_waiting` row: a line of a lead that has not converted yet.
 #[derive(Debug)]
-struct Line {
+struct WaitingLine {
     position: i64,
-    customer_key: Option<i64>,
-    lead_id: Option<String>,
+    lead_id: String,
     occurred_at: i64,
     kind: i64,
     text: String,
 }
 
-impl AppendRow for Line {
-    const INSERT_INTO: &'static str = "INSERT INTO c360_timeline_lines \
-         (position, customer_key, lead_id, occurred_at, kind, text)";
-    const COLUMNS: usize = 6;
+impl AppendRow for WaitingLine {
+    const INSERT_INTO: &'static str = "INSERT INTO c360_timeline_waiting \
+         (position, lead_id, occurred_at, kind, text)";
+    const COLUMNS: usize = 5;
 
     fn bind(&self, statement: &mut Statement<'_>, first: usize) -> rusqlite::Result<()> {
         statement.raw_bind_parameter(first, self.position)?;
-        statement.raw_bind_parameter(first + 1, self.customer_key)?;
-        statement.raw_bind_parameter(first + 2, self.lead_id.as_deref())?;
-        statement.raw_bind_parameter(first + 3, self.occurred_at)?;
-        statement.raw_bind_parameter(first + 4, self.kind)?;
-        statement.raw_bind_parameter(first + 5, self.text.as_str())
+        statement.raw_bind_parameter(first + 1, self.lead_id.as_str())?;
+        statement.raw_bind_parameter(first + 2, self.occurred_at)?;
+        statement.raw_bind_parameter(first + 3, self.kind)?;
+        statement.raw_bind_parameter(first + 4, self.text.as_str())
     }
 }
 
@@ -99,40 +99,64 @@ impl TimelineWriter {
         owner: Owner<'_>,
         text: String,
     ) -> Result<(), ProjectionError> {
-        let keys = &mut self.keys;
-        let (customer_key, lead_id) = match owner {
-            Owner::Customer(customer_id) => (Some(keys.customer(tx, customer_id)?), None),
-            Owner::Lead(lead_id) => (None, Some(lead_id.to_owned())),
-            Owner::LeadOf { lead_id, customer_id } => {
-                (Some(keys.customer(tx, customer_id)?), Some(lead_id.to_owned()))
+        let kind = self.keys.kind(tx, envelope.actor, envelope.stream_kind, envelope.event_type)?;
+        let (customer_id, lead_id) = match owner {
+            Owner::Customer(customer_id) => (customer_id, None),
+            Owner::LeadOf { lead_id, customer_id } => (customer_id, Some(lead_id)),
+            Owner::Lead(lead_id) => {
+                let line = WaitingLine {
+                    position: envelope.position,
+                    lead_id: lead_id.to_owned(),
+                    occurred_at: envelope.occurred_at.timestamp(),
+                    kind,
+                    text,
+                };
+                return self.waiting.push(tx, line);
             }
         };
-        let kind = keys.kind(tx, envelope.actor, envelope.stream_kind, envelope.event_type)?;
-        let line = Line {
+        let customer_key = self.keys.customer(tx, customer_id)?;
+        let line = PageLine {
             position: envelope.position,
-            customer_key,
-            lead_id,
             occurred_at: envelope.occurred_at.timestamp(),
             kind,
-            text,
+            text: &text,
+            lead_id,
         };
-        self.lines.push(tx, line)
+        self.pages.push(customer_key, envelope.position, &line);
+        Ok(())
     }
 
-    /// The converted lead's waiting lines become the customer's.
+    /// The converted lead's waiting lines join the customer's timeline, in their own order, at
+    /// `joined_at` (the conversion's position).
     pub fn claim_lead(
         &mut self,
         tx: &Transaction<'_>,
         lead_id: &str,
         customer_id: &str,
+        joined_at: i64,
     ) -> Result<(), ProjectionError> {
-        self.lines.write_pending(tx)?;
+        self.waiting.write_pending(tx)?;
         let customer_key = self.keys.customer(tx, customer_id)?;
-        tx.prepare_cached(
-            "UPDATE c360_timeline_lines SET customer_key = ?2 \
-             WHERE lead_id = ?1 AND customer_key IS NULL",
-        )?
-        .execute(params![lead_id, customer_key])?;
+        let mut statement = tx.prepare_cached(
+            "DELETE FROM c360_timeline_waiting WHERE lead_id = ?1 \
+             RETURNING position, occurred_at, kind, text",
+        )?;
+        let rows = statement.query_map(params![lead_id], |row| {
+            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get(2)?, row.get::<_, String>(3)?))
+        })?;
+        let mut lines = rows.collect::<Result<Vec<_>, _>>()?;
+        // RETURNING promises no order; the lines join in the order they happened.
+        lines.sort_unstable_by_key(|line| line.0);
+        for (position, occurred_at, kind, text) in &lines {
+            let line = PageLine {
+                position: *position,
+                occurred_at: *occurred_at,
+                kind: *kind,
+                text,
+                lead_id: Some(lead_id),
+            };
+            self.pages.push(customer_key, joined_at, &line);
+        }
         Ok(())
     }
 
@@ -143,12 +167,9 @@ impl TimelineWriter {
         duplicate_id: &str,
         survivor_id: &str,
     ) -> Result<(), ProjectionError> {
-        self.lines.write_pending(tx)?;
-        tx.prepare_cached(
-            "UPDATE c360_timeline_lines SET lead_id = ?2 \
-             WHERE lead_id = ?1 AND customer_key IS NULL",
-        )?
-        .execute(params![duplicate_id, survivor_id])?;
+        self.waiting.write_pending(tx)?;
+        tx.prepare_cached("UPDATE c360_timeline_waiting SET lead_id = ?2 WHERE lead_id = ?1")?
+            .execute(params![duplicate_id, survivor_id])?;
         Ok(())
     }
 
@@ -158,30 +179,41 @@ impl TimelineWriter {
         tx: &Transaction<'_>,
         lead_id: &str,
     ) -> Result<(), ProjectionError> {
-        self.lines.write_pending(tx)?;
-        tx.prepare_cached(
-            "DELETE FROM c360_timeline_lines WHERE lead_id = ?1 AND customer_key IS NULL",
-        )?
-        .execute(params![lead_id])?;
+        self.waiting.write_pending(tx)?;
+        tx.prepare_cached("DELETE FROM c360_timeline_waiting WHERE lead_id = ?1")?
+            .execute(params![lead_id])?;
         Ok(())
     }
 
-    /// The end of a batch: every line is written, and a live runner forgets the keys it saw.
+    /// The end of a batch: every waiting line is written, the customers' lines go on their pages
+    /// (a rebuild's: once their stretch has ended), and a live runner forgets the keys it saw.
     pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        self.lines.write_pending(tx)?;
+        self.waiting.write_pending(tx)?;
+        self.pages.flush(tx)?;
+        self.keys.batch_written();
+        Ok(())
+    }
+
+    /// A rebuild's last write: every line still in hand.
+    pub fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
+        self.waiting.write_pending(tx)?;
+        self.pages.finish(tx)?;
         self.keys.batch_written();
         Ok(())
     }
 
     /// The batch rolled back: its lines, and any key handed out in it, with it.
     pub fn discard(&mut self) {
-        self.lines.discard();
+        self.waiting.discard();
+        self.pages.discard();
         self.keys.forget();
     }
 
-    /// Called once by a rebuild before its first batch: keys are kept for the whole run.
+    /// Called once by a rebuild before its first batch: keys are kept for the whole run, and
+    /// pages until their stretch of the log has ended.
     pub fn keep_across_batches(&mut self) {
         self.keys.keep_across_batches();
+        self.pages.keep_across_batches();
     }
 }
 
@@ -194,13 +226,10 @@ pub fn timeline(
 ) -> Result<Vec<TimelineEntry>, QueryError> {
     let limit = limit.min(TIMELINE_LIMIT_MAX);
     let mut statement = conn.prepare_cached(
-        "SELECT line.position, line.occurred_at, kind.actor, kind.stream_kind, kind.event_type, \
-         line.text FROM \
-         (SELECT * FROM c360_timeline_lines WHERE customer_key = \
-          (SELECT customer_key FROM c360_customer_keys WHERE customer_id = ?1) \
-          ORDER BY occurred_at DESC, position DESC LIMIT ?2) AS line \
-         JOIN c360_timeline_kinds AS kind ON kind.kind = line.kind \
-         ORDER BY line.occurred_at, line.position",
+        "SELECT position, occurred_at_s, actor, stream_kind, event_type, text FROM \
+         (SELECT * FROM c360_timeline WHERE customer_id = ?1 \
+          ORDER BY occurred_at_s DESC, position DESC LIMIT ?2) \
+         ORDER BY occurred_at_s, position",
     )?;
     let rows = statement.query_map(params![customer_id.to_string(), limit], |row| {
         Ok((
@@ -217,7 +246,7 @@ pub fn timeline(
         let (position, occurred_at, actor, stream_kind, event_type, text) = row?;
         entries.push(TimelineEntry {
             position: u64::try_from(position).unwrap_or_default(),
-            occurred_at: unix_time("c360_timeline_lines.occurred_at", occurred_at)?,
+            occurred_at: unix_time("c360_timeline.occurred_at_s", occurred_at)?,
             actor,
             stream_kind,
             event_type,
@@ -233,13 +262,10 @@ pub(super) fn last_activity(
     customer_id: &str,
 ) -> Result<Option<DateTime<Utc>>, QueryError> {
     let mut statement = conn.prepare_cached(
-        "SELECT occurred_at FROM c360_timeline_lines WHERE customer_key = \
-         (SELECT customer_key FROM c360_customer_keys WHERE customer_id = ?1) \
-         ORDER BY occurred_at DESC, position DESC LIMIT 1",
+        "SELECT max(json_extract(line.value, '$[1]')) FROM c360_timeline_pages AS page, \
+         json_each('[' || page.lines || ']') AS line WHERE page.customer_key = \
+         (SELECT customer_key FROM c360_customer_keys WHERE customer_id = ?1)",
     )?;
-    let mut rows = statement.query(params![customer_id])?;
-    match rows.next()? {
-        Some(row) => Ok(Some(unix_time("c360_timeline_lines.occurred_at", row.get(0)?)?)),
-        None => Ok(None),
-    }
+    let latest: Option<i64> = statement.query_row(params![customer_id], |row| row.get(0))?;
+    latest.map(|at| unix_time("c360_timeline_pages.lines", at)).transpose()
 }

@@ -166,7 +166,7 @@ pub(super) fn lead(
                 time_text(*at),
                 id_text(opportunity_id.0)
             ])?;
-            timeline.claim_lead(tx, lead_id, &converted_into)?;
+            timeline.claim_lead(tx, lead_id, &converted_into, envelope.position)?;
             owner = Owner::LeadOf { lead_id, customer_id: &converted_into };
         }
         LeadEvent::MergedInto { survivor: survivor_id, .. } => {
@@ -183,7 +183,7 @@ pub(super) fn lead(
                 .flatten();
             match customer_id {
                 Some(customer_id) => {
-                    timeline.claim_lead(tx, &survivor, &customer_id)?;
+                    timeline.claim_lead(tx, &survivor, &customer_id, envelope.position)?;
                     converted_into = customer_id;
                     owner = Owner::LeadOf { lead_id: &survivor, customer_id: &converted_into };
                 }
