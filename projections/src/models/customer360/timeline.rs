@@ -122,8 +122,7 @@ impl TimelineWriter {
             text: &text,
             lead_id,
         };
-        self.pages.push(customer_key, envelope.position, &line);
-        Ok(())
+        self.pages.push(tx, customer_key, envelope.position, &line)
     }
 
     /// The converted lead's waiting lines join the customer's timeline, in their own order, at
@@ -155,7 +154,7 @@ impl TimelineWriter {
                 text,
                 lead_id: Some(lead_id),
             };
-            self.pages.push(customer_key, joined_at, &line);
+            self.pages.push(tx, customer_key, joined_at, &line)?;
         }
         Ok(())
     }

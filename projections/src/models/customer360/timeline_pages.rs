@@ -23,7 +23,7 @@ use crate::ProjectionError;
 
 /// Log positions to a page: a page holds a customer's lines that joined within one stretch of
 /// this many positions. A rebuild keeps the stretch in hand in memory (at most this many lines,
-/// ≈ 2 MB), and a live runner rewrites a page's text each time it appends to it, so a
+/// ≈ 2–4 MB), and a live runner rewrites a page's text each time it appends to it, so a
 /// customer's busiest page stays as short as the stretch.
 pub(super) const BUCKET_EVENTS: i64 = 1 << 14;
 
@@ -51,23 +51,41 @@ pub(super) struct TimelinePages {
 
 impl TimelinePages {
     /// Adds a line to the customer's page for the stretch of `joined_at`, after the lines
-    /// already there.
-    pub fn push(&mut self, customer_key: i64, joined_at: i64, line: &PageLine<'_>) {
+    /// already there. A rebuild's first line of a new stretch writes the pages of the stretches
+    /// before it at once: a rebuild's batch spans several stretches, and keeping their pages
+    /// until its flush took ≈ 15 MB.
+    pub fn push(
+        &mut self,
+        tx: &Transaction<'_>,
+        customer_key: i64,
+        joined_at: i64,
+        line: &PageLine<'_>,
+    ) -> Result<(), ProjectionError> {
         let bucket = joined_at.div_euclid(BUCKET_EVENTS);
-        self.newest_bucket = self.newest_bucket.max(bucket);
+        if bucket > self.newest_bucket {
+            self.newest_bucket = bucket;
+            if self.kept_across_batches {
+                self.write_ended(tx)?;
+            }
+        }
         let text = self.pending.entry((bucket, customer_key)).or_default();
         if !text.is_empty() {
             text.push(b',');
         }
         encode(text, line);
+        Ok(())
     }
 
     /// The end of a batch: a live runner appends every pending line to its page; a rebuild
     /// writes the pages whose stretch has ended.
     pub fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
-        if !self.kept_across_batches {
-            return self.finish(tx);
+        match self.kept_across_batches {
+            true => self.write_ended(tx),
+            false => self.finish(tx),
         }
+    }
+
+    fn write_ended(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         let open = self.pending.split_off(&(self.newest_bucket, i64::MIN));
         let ended = std::mem::replace(&mut self.pending, open);
         write(tx, ended)
@@ -165,7 +183,7 @@ mod tests {
             let tx = conn.transaction().expect("a transaction");
             while next < joins.len() && joins[next].1 <= end {
                 let (customer, position) = joins[next];
-                writer.push(customer, position, &line(position, "said \"hi\""));
+                writer.push(&tx, customer, position, &line(position, "said \"hi\"")).expect("a push");
                 next += 1;
             }
             writer.flush(&tx).expect("the flush");
@@ -205,12 +223,11 @@ mod tests {
         let mut writer = TimelinePages::default();
         writer.keep_across_batches();
         let tx = conn.transaction().expect("a transaction");
-        writer.push(7, 1, &line(1, "first"));
+        writer.push(&tx, 7, 1, &line(1, "first")).expect("a push");
         writer.flush(&tx).expect("the flush");
         assert_eq!(pages(&tx).len(), 0, "its stretch is still open");
-        writer.push(7, BUCKET_EVENTS, &line(BUCKET_EVENTS, "next stretch"));
-        writer.flush(&tx).expect("the flush");
-        assert_eq!(pages(&tx).len(), 1, "the first stretch ended");
+        writer.push(&tx, 7, BUCKET_EVENTS, &line(BUCKET_EVENTS, "next stretch")).expect("a push");
+        assert_eq!(pages(&tx).len(), 1, "the first stretch ended, within the batch");
         writer.finish(&tx).expect("the finish");
         assert_eq!(pages(&tx).len(), 2);
     }
