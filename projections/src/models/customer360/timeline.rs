@@ -141,7 +141,12 @@ impl TimelineWriter {
              RETURNING position, occurred_at, kind, text",
         )?;
         let rows = statement.query_map(params![lead_id], |row| {
-            Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get(2)?, row.get::<_, String>(3)?))
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get(2)?,
+                row.get::<_, String>(3)?,
+            ))
         })?;
         let mut lines = rows.collect::<Result<Vec<_>, _>>()?;
         // RETURNING promises no order; the lines join in the order they happened.

@@ -183,7 +183,9 @@ mod tests {
             let tx = conn.transaction().expect("a transaction");
             while next < joins.len() && joins[next].1 <= end {
                 let (customer, position) = joins[next];
-                writer.push(&tx, customer, position, &line(position, "said \"hi\"")).expect("a push");
+                writer
+                    .push(&tx, customer, position, &line(position, "said \"hi\""))
+                    .expect("a push");
                 next += 1;
             }
             writer.flush(&tx).expect("the flush");
@@ -200,12 +202,10 @@ mod tests {
         let built = build(false, &[i64::MAX]);
         let first = "[1,1700000001,1,\"said \\\"hi\\\"\"],[2,1700000002,1,\"said \\\"hi\\\"\"]";
         assert_eq!(built[0], (7, 0, first.to_owned()));
-        assert_eq!(built.iter().map(|page| (page.0, page.1)).collect::<Vec<_>>(), [
-            (7, 0),
-            (7, 1),
-            (8, 0),
-            (8, 2)
-        ]);
+        assert_eq!(
+            built.iter().map(|page| (page.0, page.1)).collect::<Vec<_>>(),
+            [(7, 0), (7, 1), (8, 0), (8, 2)]
+        );
     }
 
     #[test]
