@@ -3,7 +3,7 @@
 //! customer's timeline in that stretch, in the order they joined, as one text of JSON arrays
 //! (`[position,occurred_at,kind,"text"]`, a fifth element the lead's id for a lead's line).
 //!
-//! Why pages: the timeline has a line per event, 88 % of a rebuild's customer360 rows, and a
+//! Why pages: the timeline has a line per event, 76 % of a rebuild's customer360 rows, and a
 //! row per line with a by-customer index cost a rebuild about a third of customer360's time
 //! (BENCHMARKS.md, "The timeline a page per customer"). A page is one row for ≈ 50–100 lines,
 //! and its key is the by-customer index. The view `c360_timeline` expands a page into its
