@@ -8,6 +8,7 @@ use rusqlite::{Transaction, params};
 use uuid::Uuid;
 
 use crate::models::decode::decode;
+use crate::models::stored;
 use crate::projection::ProjectionError;
 
 /// Everything a payment stream records except its settlement.
@@ -41,7 +42,7 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), P
                 invoice_reference,
                 order_id.0.to_string(),
                 customer_id.0.to_string(),
-                at.date_naive().to_string(),
+                stored::day_text(at.date_naive()),
                 total.amount_minor,
                 total.currency.code(),
             ])?;
@@ -54,7 +55,7 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), P
                 instalment.execute(params![
                     receivable_id,
                     instalment_idx,
-                    due.due_on.to_string(),
+                    stored::day_text(due.due_on),
                     due.amount.amount_minor,
                     due.amount.currency.code(),
                 ])?;
@@ -68,24 +69,24 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), P
             credit,
             ..
         } => {
-            let on = received_on.to_string();
+            let on = stored::day_text(received_on);
             record.document("receipt", receipt_id.0, &on, amount, credit)?;
             record.applications("receipt", &on, &allocations)?;
         }
         PaymentEvent::CreditRefunded { refund_id, amount, refunded_on, .. } => {
             let zero = Money::zero(amount.currency);
-            record.document("refund", refund_id.0, &refunded_on.to_string(), amount, zero)?;
+            record.document("refund", refund_id.0, &stored::day_text(refunded_on), amount, zero)?;
         }
         PaymentEvent::CreditNoteIssued {
             credit_note_id, amount, issued_on, allocations, ..
         } => {
-            let on = issued_on.to_string();
+            let on = stored::day_text(issued_on);
             let zero = Money::zero(amount.currency);
             record.document("credit_note", credit_note_id.0, &on, amount, zero)?;
             record.applications("credit_note", &on, &allocations)?;
         }
         PaymentEvent::WrittenOff { write_off_id, amount, written_off_on, allocations, .. } => {
-            let on = written_off_on.to_string();
+            let on = stored::day_text(written_off_on);
             let zero = Money::zero(amount.currency);
             record.document("write_off", write_off_id.0, &on, amount, zero)?;
             record.applications("write_off", &on, &allocations)?;

@@ -27,6 +27,10 @@ use crate::ProjectionError;
 /// customer's busiest page stays as short as the stretch.
 pub(super) const BUCKET_EVENTS: i64 = 1 << 14;
 
+/// Room a new page's text starts with. A rebuild's pages average ≈ 490 bytes at 1M events;
+/// grown from empty, each was reallocated and copied about six times on the way there.
+const PAGE_BYTES_RESERVED: usize = 512;
+
 /// One line of a page, as the caller knows it.
 pub(super) struct PageLine<'a> {
     pub position: i64,
@@ -68,7 +72,10 @@ impl TimelinePages {
                 self.write_ended(tx)?;
             }
         }
-        let text = self.pending.entry((bucket, customer_key)).or_default();
+        let text = self
+            .pending
+            .entry((bucket, customer_key))
+            .or_insert_with(|| Vec::with_capacity(PAGE_BYTES_RESERVED));
         if !text.is_empty() {
             text.push(b',');
         }
@@ -130,9 +137,14 @@ fn write(
 
 /// `[position,occurred_at,kind,"text"]`, or with the lead's id as a fifth element.
 fn encode(out: &mut Vec<u8>, line: &PageLine<'_>) {
-    use std::io::Write;
-    // Writing into a Vec cannot fail, nor can serialising a str.
-    let _ = write!(out, "[{},{},{},", line.position, line.occurred_at, line.kind);
+    // `itoa` rather than `write!`: the formatting machinery cost more than the digits.
+    let mut digits = itoa::Buffer::new();
+    out.push(b'[');
+    for number in [line.position, line.occurred_at, line.kind] {
+        out.extend_from_slice(digits.format(number).as_bytes());
+        out.push(b',');
+    }
+    // Serialising a str into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, line.text);
     if let Some(lead_id) = line.lead_id {
         out.push(b',');

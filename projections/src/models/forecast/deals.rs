@@ -90,7 +90,7 @@ impl BatchRow for Deal {
             deal.now.probability_bps,
             deal.now.forecast_category,
             deal.now.status,
-            deal.now.closed_on.map(|day| day.to_string()),
+            deal.now.closed_on.map(stored::day_text),
             timestamp(deal.opened_at),
             timestamp(deal.last_activity_at),
         ])?;
@@ -117,7 +117,7 @@ impl BatchRow for Deal {
             deal.now.probability_bps,
             deal.now.forecast_category,
             deal.now.status,
-            deal.now.closed_on.map(|day| day.to_string()),
+            deal.now.closed_on.map(stored::day_text),
             timestamp(deal.last_activity_at),
         ])?;
         deal.write_versions(tx, history)
@@ -174,7 +174,7 @@ impl Deal {
                 probability_bps: forecasted.probability_bps,
                 forecast_category: forecasted.forecast_category,
                 status: forecasted.status,
-                closed_on: forecasted.closed_on.map(|day| day.to_string()),
+                closed_on: forecasted.closed_on.map(stored::day_text),
             };
             history.push(tx, row)?;
         }

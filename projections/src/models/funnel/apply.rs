@@ -13,6 +13,7 @@ use super::shared::uuid_text;
 use crate::ProjectionError;
 use crate::models::decode::decode;
 use crate::models::period::Period;
+use crate::models::stored;
 
 pub fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
     let mut buffer = [0u8; 36];
@@ -57,7 +58,7 @@ pub fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projectio
             tx.prepare_cached(
                 "UPDATE funnel_leads SET status = 'qualified', qualified_on = ?2 WHERE lead_id = ?1",
             )?
-            .execute(params![lead_id, at.date_naive().to_string()])?;
+            .execute(params![lead_id, stored::day_text(at.date_naive())])?;
         }
         LeadEvent::Disqualified { .. } => set_status("disqualified")?,
         LeadEvent::Converted { opportunity_id, ownership, at, .. } => {
@@ -67,7 +68,7 @@ pub fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projectio
             )?
             .execute(params![
                 lead_id,
-                at.date_naive().to_string(),
+                stored::day_text(at.date_naive()),
                 opportunity_id.0.to_string(),
                 ownership.owner.0.to_string(),
                 ownership.team.map(|team| team.0.to_string())

@@ -168,11 +168,11 @@ impl BatchRow for Deal {
             self.team_id.as_ref().map(|team_id| uuid_text(team_id, team)),
             self.currency.code(),
             self.amount_minor,
-            self.opened_on.to_string(),
+            stored::day_text(self.opened_on),
             Period::Month.key(self.opened_on),
             Period::Quarter.key(self.opened_on),
             self.status,
-            self.closed_on.map(|on| on.to_string()),
+            self.closed_on.map(stored::day_text),
             self.cycle_days,
             self.pipeline_key,
         ])?;
@@ -192,7 +192,7 @@ impl BatchRow for Deal {
                 id,
                 self.amount_minor,
                 self.status,
-                self.closed_on.map(|on| on.to_string()),
+                self.closed_on.map(stored::day_text),
                 self.cycle_days,
             ])?;
         }
@@ -283,7 +283,7 @@ impl Deal {
                 let row = ReachedRow {
                     opportunity_id: id.to_owned(),
                     stage: stage.key.to_string(),
-                    reached_on: on.to_string(),
+                    reached_on: stored::day_text(on),
                 };
                 reached_rows.push(tx, row)?;
             }
@@ -299,14 +299,14 @@ impl Deal {
         visit_rows: &mut AppendRows<VisitRow>,
     ) -> Result<(), ProjectionError> {
         for visit in &self.visits {
-            let left_on = visit.left_on.map(|on| on.to_string());
+            let left_on = visit.left_on.map(stored::day_text);
             if !visit.stored {
                 let row = VisitRow {
                     opportunity_id: id.to_owned(),
                     visit_no: visit.visit_no,
                     stage: visit.stage.to_string(),
                     outcome: visit.outcome,
-                    entered_on: visit.entered_on.to_string(),
+                    entered_on: stored::day_text(visit.entered_on),
                     left_on,
                     days_in_stage: visit.days_in_stage(),
                 };

@@ -25,6 +25,7 @@ use rusqlite::{Transaction, params};
 use super::decode::decode;
 use super::funnel::channel_name;
 use super::funnel::shared::uuid_text;
+use crate::models::stored;
 use crate::{Projection, ProjectionError};
 
 pub use query::{LeadDimension, LeadRow, leads};
@@ -109,7 +110,7 @@ impl Projection for Leads {
                     ownership.map(|o| o.owner.0.to_string()),
                     ownership.and_then(|o| o.team).map(|team| team.0.to_string()),
                     time(at),
-                    at.date_naive().to_string(),
+                    stored::day_text(at.date_naive()),
                     // An owner from the start (a rep met the lead) is an assignment at capture.
                     ownership.map(|_| time(at)),
                 ])?;
@@ -149,14 +150,14 @@ impl Projection for Leads {
                     "UPDATE leads_facts SET status = 'qualified', qualified_on = ?2 \
                      WHERE lead_id = ?1",
                 )?
-                .execute(params![lead_id, at.date_naive().to_string()])?;
+                .execute(params![lead_id, stored::day_text(at.date_naive())])?;
             }
             LeadEvent::Disqualified { at, .. } => {
                 tx.prepare_cached(
                     "UPDATE leads_facts SET status = 'disqualified', disqualified_on = ?2 \
                      WHERE lead_id = ?1",
                 )?
-                .execute(params![lead_id, at.date_naive().to_string()])?;
+                .execute(params![lead_id, stored::day_text(at.date_naive())])?;
             }
             LeadEvent::Converted { ownership, at, .. } => {
                 tx.prepare_cached(
@@ -165,7 +166,7 @@ impl Projection for Leads {
                 )?
                 .execute(params![
                     lead_id,
-                    at.date_naive().to_string(),
+                    stored::day_text(at.date_naive()),
                     ownership.owner.0.to_string(),
                     ownership.team.map(|team| team.0.to_string())
                 ])?;

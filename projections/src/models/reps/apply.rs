@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::activities::PendingActivities;
 use crate::models::decode::decode;
+use crate::models::stored;
 use crate::projection::ProjectionError;
 
 pub(super) fn wants(event: &RecordedEvent) -> bool {
@@ -76,7 +77,7 @@ fn lead(activities: &mut PendingActivities, event: LeadEvent) {
         ActivityKind::Meeting => "meeting",
         ActivityKind::Note => "note",
     };
-    activities.count(by.0.to_string(), at.date_naive().to_string(), kind);
+    activities.count(by.0.to_string(), stored::day_text(at.date_naive()), kind);
 }
 
 fn opportunity(
@@ -104,7 +105,7 @@ fn opportunity(
                 tx,
                 &opportunity_id,
                 "won",
-                Some((at.date_naive().to_string(), amount.amount_minor)),
+                Some((stored::day_text(at.date_naive()), amount.amount_minor)),
             )?;
         }
         OpportunityEvent::Lost { .. } => set_status(tx, &opportunity_id, "lost", None)?,
@@ -119,7 +120,7 @@ fn opportunity(
                     "a follow-up completed on opportunity {opportunity_id}, never opened"
                 ))
             })?;
-            activities.count(rep, at.date_naive().to_string(), "follow_up_completed");
+            activities.count(rep, stored::day_text(at.date_naive()), "follow_up_completed");
         }
         // Filtered out by `wants`.
         _ => {}

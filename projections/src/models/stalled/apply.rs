@@ -14,6 +14,7 @@ use crate::models::append_rows::{AppendRow, AppendRows};
 use crate::models::decode::decode;
 use crate::models::funnel::position_of;
 use crate::models::funnel::shared::uuid_text;
+use crate::models::stored;
 
 /// The model's appended rows not yet written (`models::append_rows`): a deal's activities (one
 /// per event) and stays (one per stage entered). Nothing reads them while events are applied.
@@ -162,7 +163,7 @@ fn opened(
                 ownership.team.map(|team| team.0.to_string()),
                 amount.currency.code(),
                 amount.amount_minor,
-                at.date_naive().to_string(),
+                stored::day_text(at.date_naive()),
                 pipeline_key,
             ],
             |row| row.get(0),
@@ -223,7 +224,7 @@ fn enter(
     outcome: &'static str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ProjectionError> {
-    let entered_on = at.date_naive().to_string();
+    let entered_on = stored::day_text(at.date_naive());
     let visit = Visit { opportunity_key: key, visit_no, stage: stage.0, outcome, entered_on };
     appended.visits.push(tx, visit)
 }
