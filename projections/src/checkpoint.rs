@@ -70,17 +70,14 @@ pub(crate) enum WriteMode {
 /// live batch touches few pages and the connection lives as long as the service.
 const CACHE_KIB_LIVE: i64 = 32 * 1024;
 
-/// The cache of a rebuild's writer: a rebuild touches every table's B-trees, and a page evicted
-/// from the cache is a `pread` (if not a write) the next time an event needs it. A rebuild runs
-/// two writers (`rebuild.rs`), so this is counted twice against the 200 MB a 5M-event rebuild
-/// may take: at 64 MiB each its peak was 205 MB. Since a rebuild keeps its deals' rows in memory
-/// across batches (`models::batch_rows`), those take the room of 8 MiB per writer: at 40 MiB a
-/// 5M-event rebuild peaked at 182 MB (48 MiB: 199 MB), later at 188–199 MB as models kept more.
-/// Since the timeline's lines are half the size, 36 MiB is as fast and peaks at 183 MB
-/// (BENCHMARKS.md, "A timeline of short keys"). Since customer360 keeps its orders and
-/// receivables too, 32 MiB: at 36 a 5M-event rebuild peaked at 200.7 MB, and at 1M a cache of
-/// 1 GiB was no faster than 36 MiB ("Orders and receivables kept until they settle").
-const CACHE_KIB_REBUILD: i64 = 32 * 1024;
+/// The cache of a rebuild's writer. A rebuild runs two writers (`rebuild.rs`), so this counts
+/// twice against the 200 MB a 5M-event rebuild may take, beside the rows the models keep in
+/// memory across batches (`models::batch_rows`), which grow with the log. A page evicted from
+/// the cache is a `pread` the next time an event needs it, but that costs little: at 1M events
+/// a cache of 1 GiB per writer was no faster than 36 MiB (BENCHMARKS.md, "Orders and
+/// receivables kept until they settle"). At 32 MiB a 5M-event rebuild peaked at 197.6–201.8 MB;
+/// 24 MiB leaves room under the budget ("Small costs a rebuild paid per event").
+const CACHE_KIB_REBUILD: i64 = 24 * 1024;
 
 /// Opens a read-write connection to a read-model file (creating it) with the checkpoint table.
 pub(crate) fn open_writer(path: &Path, mode: WriteMode) -> rusqlite::Result<Connection> {
