@@ -7,6 +7,7 @@
 //! A feed promises nothing about order or completeness: the runner checks every position against
 //! its checkpoints, skips what it has applied and refetches what a feed skipped.
 
+use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
@@ -85,6 +86,26 @@ impl Feed for StoreFeed {
     }
 }
 
+/// A payload decoded on a history feed's reading thread, handed to each runner with its envelope.
+pub type Predecoded = Arc<dyn Any + Send + Sync>;
+
+/// Work a history feed's reading thread does once per envelope for every runner it feeds.
+///
+/// Why: a rebuild's two groups decode many of the same payloads (an opportunity's events are
+/// decoded by customer360 in one group and by forecast, funnel, stalled and reps in the other),
+/// and decoding is a tenth of a rebuild's instructions. Decoded once on the reading thread,
+/// which is the least busy of a rebuild's three, neither group decodes them at all
+/// (BENCHMARKS.md, "Small costs a rebuild paid per event").
+#[derive(Debug, Clone, Copy)]
+pub struct Predecoding {
+    /// The envelope's payload decoded, if the runners will want it; `None` leaves the decoding
+    /// (and reporting any error) to them.
+    pub decode: fn(&RecordedEvent) -> Option<Predecoded>,
+    /// Called on a runner's thread with the decoded payload of the envelope the feed is about
+    /// to deliver to it.
+    pub offer: fn(&Predecoded),
+}
+
 /// Positions `from..=upto` of the log, then [`Delivery::Ended`]. A thread of its own reads the
 /// range a page ahead of the consumer, so reading envelopes and applying them overlap on two
 /// cores; at most [`HistoryFeed::PAGES_AHEAD`] pages wait in between. Dropping the feed stops
@@ -97,16 +118,26 @@ impl Feed for StoreFeed {
 #[derive(Debug)]
 pub struct HistoryFeed {
     pages: Receiver<Page>,
-    page: Option<Arc<Vec<RecordedEvent>>>,
+    page: Option<Arc<PageOfEvents>>,
     /// The next envelope of `page` to deliver.
     next: usize,
     /// `page`'s envelopes once this feed is its last holder, moved out rather than copied.
     owned: std::vec::IntoIter<RecordedEvent>,
+    /// Their decoded payloads, likewise.
+    owned_decoded: std::vec::IntoIter<Option<Predecoded>>,
+    predecoding: Option<Predecoding>,
+}
+
+/// Envelopes read, in log order, and with [`Predecoding`] their payloads decoded (else empty).
+#[derive(Debug, Default)]
+struct PageOfEvents {
+    events: Vec<RecordedEvent>,
+    decoded: Vec<Option<Predecoded>>,
 }
 
 /// What the reading thread hands each feed: a page it shares with the other feeds, or the
 /// error that ended the read (every feed gets it).
-type Page = Result<Arc<Vec<RecordedEvent>>, Arc<ReadError>>;
+type Page = Result<Arc<PageOfEvents>, Arc<ReadError>>;
 
 impl HistoryFeed {
     /// Envelopes per page handed from the reading thread to the consumer.
@@ -133,39 +164,59 @@ impl HistoryFeed {
         upto: Position,
         n_feeds: usize,
     ) -> std::io::Result<Vec<HistoryFeed>> {
+        HistoryFeed::split_with(store, from, upto, n_feeds, None)
+    }
+
+    /// [`HistoryFeed::split`], the reading thread also doing `predecoding` for every feed.
+    pub fn split_with(
+        store: &EventStore,
+        from: Position,
+        upto: Position,
+        n_feeds: usize,
+        predecoding: Option<Predecoding>,
+    ) -> std::io::Result<Vec<HistoryFeed>> {
         let n_events = (upto.0 + 1).saturating_sub(from.0.max(1));
         let (senders, receivers): (Vec<_>, Vec<_>) =
             (0..n_feeds.max(1)).map(|_| sync_channel(HistoryFeed::PAGES_AHEAD)).unzip();
         let store = store.clone();
         std::thread::Builder::new()
             .name("ltc-projections-history".into())
-            .spawn(move || read_ahead(&store, from, n_events, senders))?;
+            .spawn(move || read_ahead(&store, from, n_events, predecoding, senders))?;
         Ok(receivers
             .into_iter()
-            .map(|pages| HistoryFeed { pages, page: None, next: 0, owned: Vec::new().into_iter() })
+            .map(|pages| HistoryFeed {
+                pages,
+                page: None,
+                next: 0,
+                owned: Vec::new().into_iter(),
+                owned_decoded: Vec::new().into_iter(),
+                predecoding,
+            })
             .collect())
     }
 
-    /// The next envelope of the page in hand, if any.
-    fn next_of_page(&mut self) -> Option<RecordedEvent> {
+    /// The next envelope of the page in hand, if any, with its decoded payload if it has one.
+    fn next_of_page(&mut self) -> Option<(RecordedEvent, Option<Predecoded>)> {
         if let Some(event) = self.owned.next() {
-            return Some(event);
+            return Some((event, self.owned_decoded.next().flatten()));
         }
         let page = self.page.take()?;
         match Arc::try_unwrap(page) {
             // No other feed holds the page any more: its envelopes can be moved, not copied.
-            Ok(mut events) => {
-                let rest = events.split_off(self.next.min(events.len()));
+            Ok(mut page) => {
+                let rest = page.events.split_off(self.next.min(page.events.len()));
+                let decoded = page.decoded.split_off(self.next.min(page.decoded.len()));
                 self.owned = rest.into_iter();
-                self.owned.next()
+                self.owned_decoded = decoded.into_iter();
+                let event = self.owned.next()?;
+                Some((event, self.owned_decoded.next().flatten()))
             }
             Err(page) => {
-                let event = page.get(self.next).cloned();
-                if event.is_some() {
-                    self.next += 1;
-                    self.page = Some(page);
-                }
-                event
+                let event = page.events.get(self.next).cloned()?;
+                let decoded = page.decoded.get(self.next).cloned().flatten();
+                self.next += 1;
+                self.page = Some(page);
+                Some((event, decoded))
             }
         }
     }
@@ -175,7 +226,10 @@ impl HistoryFeed {
 impl Feed for HistoryFeed {
     fn poll(&mut self, _wait: bool) -> Result<Delivery, FeedError> {
         loop {
-            if let Some(event) = self.next_of_page() {
+            if let Some((event, decoded)) = self.next_of_page() {
+                if let (Some(predecoding), Some(decoded)) = (self.predecoding, &decoded) {
+                    (predecoding.offer)(decoded);
+                }
                 return Ok(Delivery::Event(event));
             }
             match self.pages.recv() {
@@ -213,26 +267,36 @@ fn read_ahead(
     store: &EventStore,
     from: Position,
     n_events: u64,
+    predecoding: Option<Predecoding>,
     mut senders: Vec<SyncSender<Page>>,
 ) {
     let mut send = |page: Page| send_to_every_feed(&mut senders, page);
-    let mut page = Vec::with_capacity(HistoryFeed::PAGE_EVENTS);
+    let empty_page = || PageOfEvents {
+        events: Vec::with_capacity(HistoryFeed::PAGE_EVENTS),
+        decoded: Vec::with_capacity(predecoding.map_or(0, |_| HistoryFeed::PAGE_EVENTS)),
+    };
+    let mut page = empty_page();
     for event in store.read_all(from, n_events) {
         match event {
-            Ok(event) => page.push(event),
+            Ok(event) => {
+                if let Some(predecoding) = predecoding {
+                    page.decoded.push((predecoding.decode)(&event));
+                }
+                page.events.push(event);
+            }
             Err(error) => {
                 send(Err(Arc::new(error)));
                 return;
             }
         }
-        if page.len() == HistoryFeed::PAGE_EVENTS {
-            let full = std::mem::replace(&mut page, Vec::with_capacity(HistoryFeed::PAGE_EVENTS));
+        if page.events.len() == HistoryFeed::PAGE_EVENTS {
+            let full = std::mem::replace(&mut page, empty_page());
             if !send(Ok(Arc::new(full))) {
                 return; // Every feed was dropped.
             }
         }
     }
-    if !page.is_empty() {
+    if !page.events.is_empty() {
         send(Ok(Arc::new(page)));
     }
 }

@@ -46,7 +46,7 @@ mod stored_event;
 pub use checkpoint::Checkpoint;
 pub use error::{FeedError, ProjectorError};
 pub use event_counts::EventCounts;
-pub use feed::{Delivery, Feed, HistoryFeed, StoreFeed};
+pub use feed::{Delivery, Feed, HistoryFeed, Predecoded, Predecoding, StoreFeed};
 pub use projection::{Projection, ProjectionError};
 pub use projector::{
     BatchOutcome, CATCH_UP_WAL_CHECKPOINT_PAGES, FeedState, LIVE_WAL_CHECKPOINT_PAGES, Projector,

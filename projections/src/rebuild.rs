@@ -168,8 +168,12 @@ fn build(
     // One reading thread for every group: each group needs every event, and a second reader
     // would cost as much CPU as a light projection. A rebuilt projection starts from nothing,
     // so every group starts at position 1.
-    let feeds = HistoryFeed::split(store, Position::START, Position(upto), groups.len())
-        .map_err(ProjectorError::Thread)?;
+    // With two groups, each payload is decoded once on the reading thread for both, rather
+    // than once on each group's thread (`models::decode`).
+    let predecoding = (groups.len() > 1).then_some(crate::models::decode::PREDECODING);
+    let feeds =
+        HistoryFeed::split_with(store, Position::START, Position(upto), groups.len(), predecoding)
+            .map_err(ProjectorError::Thread)?;
     let stop = AtomicBool::new(false);
     let (sender, reports) = mpsc::channel::<(usize, u64, u64)>();
     // `split_in_two` makes at most one more group, whose file is `part`. It sorts its own

@@ -9,28 +9,48 @@
 //! same payload is asked for as the same type. The memo is keyed by everything a decoded value
 //! is a function of (the type, the event type, the schema version, the codec and the payload's
 //! bytes), never by position or id, so it can only ever answer with what decoding would give.
+//!
+//! A rebuild's two groups would still each decode the same payloads, so a rebuild's history feed
+//! decodes each payload once on its reading thread ([`PREDECODING`]) and offers it to each
+//! group's thread with its envelope: the same memo entry, made on another thread.
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
+use std::sync::Arc;
 
+use ltc_domain::customer::CustomerEvent;
+use ltc_domain::lead::LeadEvent;
+use ltc_domain::opportunity::OpportunityEvent;
+use ltc_domain::order::OrderEvent;
+use ltc_domain::payment::PaymentEvent;
+use ltc_domain::quota::QuotaEvent;
+use ltc_domain::quote::QuoteEvent;
 use ltc_domain::schema::EventSchema;
 use ltc_eventstore::{CodecId, RecordedEvent};
 
 use crate::ProjectionError;
+use crate::feed::{Predecoded, Predecoding};
 
 thread_local! {
     /// The last payload this thread decoded, as the type it was decoded to.
     static LAST_DECODED: RefCell<Option<Decoded>> = const { RefCell::new(None) };
+    /// The payload of the envelope a feed delivered last to this thread, decoded on its reading
+    /// thread (`offer`).
+    static OFFERED: RefCell<Option<Arc<Decoded>>> = const { RefCell::new(None) };
 }
 
+/// Decodes every domain payload on a rebuild's reading thread, once for all its groups.
+pub(crate) const PREDECODING: Predecoding = Predecoding { decode: predecode, offer };
+
 /// A decoded payload and what it was decoded from.
+#[derive(Debug)]
 struct Decoded {
     type_id: TypeId,
     event_type: String,
     schema_version: u32,
     codec: CodecId,
     payload: Vec<u8>,
-    value: Box<dyn Any>,
+    value: Box<dyn Any + Send + Sync>,
 }
 
 impl Decoded {
@@ -45,7 +65,7 @@ impl Decoded {
     }
 
     /// `value`, decoded from `recorded`.
-    fn of<E: 'static>(recorded: &RecordedEvent, value: E) -> Decoded {
+    fn of<E: Send + Sync + 'static>(recorded: &RecordedEvent, value: E) -> Decoded {
         Decoded {
             type_id: TypeId::of::<E>(),
             event_type: recorded.event_type.clone(),
@@ -57,7 +77,7 @@ impl Decoded {
     }
 
     /// Now holds `value`, decoded from `recorded`; its buffers are reused.
-    fn remember<E: 'static>(&mut self, recorded: &RecordedEvent, value: E) {
+    fn remember<E: Send + Sync + 'static>(&mut self, recorded: &RecordedEvent, value: E) {
         self.type_id = TypeId::of::<E>();
         self.event_type.clone_from(&recorded.event_type);
         self.schema_version = recorded.schema_version;
@@ -69,9 +89,16 @@ impl Decoded {
 
 /// The event in `recorded`, as the aggregate's event type `E` today (upcast from the version it
 /// was stored at).
-pub fn decode<E: EventSchema + Clone + 'static>(
+pub fn decode<E: EventSchema + Clone + Send + Sync + 'static>(
     recorded: &RecordedEvent,
 ) -> Result<E, ProjectionError> {
+    let offered = OFFERED.with(|cell| {
+        let offered = cell.try_borrow().ok()?;
+        offered.as_ref()?.value_for::<E>(recorded).cloned()
+    });
+    if let Some(value) = offered {
+        return Ok(value);
+    }
     LAST_DECODED.with(|cell| {
         // Held by a decode further up this thread's stack (an upcaster that decodes through
         // here): this one goes without the memo.
@@ -90,6 +117,38 @@ pub fn decode<E: EventSchema + Clone + 'static>(
         }
         Ok(value)
     })
+}
+
+/// The payload of every stream kind the read models know, decoded as its aggregate's events.
+fn predecode(recorded: &RecordedEvent) -> Option<Predecoded> {
+    match recorded.stream.kind.as_str() {
+        "lead" => decoded_as::<LeadEvent>(recorded),
+        "customer" => decoded_as::<CustomerEvent>(recorded),
+        "opportunity" => decoded_as::<OpportunityEvent>(recorded),
+        "quote" => decoded_as::<QuoteEvent>(recorded),
+        "order" => decoded_as::<OrderEvent>(recorded),
+        "payment" => decoded_as::<PaymentEvent>(recorded),
+        "quota" => decoded_as::<QuotaEvent>(recorded),
+        _ => None,
+    }
+}
+
+/// A payload that does not decode is left to the runner, whose decode reports it.
+fn decoded_as<E: EventSchema + Send + Sync + 'static>(
+    recorded: &RecordedEvent,
+) -> Option<Predecoded> {
+    let value: E = crate::decode_event(recorded).ok()?;
+    Some(Arc::new(Decoded::of(recorded, value)))
+}
+
+/// Makes `predecoded` what this thread's `decode` answers from first, while it matches.
+fn offer(predecoded: &Predecoded) {
+    let Ok(decoded) = Arc::clone(predecoded).downcast::<Decoded>() else { return };
+    OFFERED.with(|cell| {
+        if let Ok(mut offered) = cell.try_borrow_mut() {
+            *offered = Some(decoded);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -182,5 +241,27 @@ mod tests {
         assert_eq!(decode::<QuotaEvent>(&first).unwrap(), quota_set(100));
         assert_eq!(decode::<QuotaEvent>(&second).unwrap(), quota_set(250));
         assert_eq!(decode::<QuotaEvent>(&first).unwrap(), quota_set(100));
+    }
+
+    #[test]
+    fn a_payload_decoded_on_the_reading_thread_is_answered_here_without_decoding_it_again() {
+        let event = recorded(1, &quota_set(100));
+        let predecoded = std::thread::scope(|scope| {
+            scope.spawn(|| (PREDECODING.decode)(&event)).join().expect("the reading thread")
+        });
+        (PREDECODING.offer)(&predecoded.expect("a quota's payload decodes"));
+        assert_eq!(decode::<QuotaEvent>(&event).unwrap(), quota_set(100));
+        assert_eq!(DECODED.get(), 0, "answered from the offer");
+        let other = recorded(2, &quota_set(250));
+        assert_eq!(decode::<QuotaEvent>(&other).unwrap(), quota_set(250));
+        assert_eq!(DECODED.get(), 1, "another payload is decoded here");
+    }
+
+    #[test]
+    fn a_payload_that_does_not_decode_is_left_to_the_runner_to_report() {
+        let mut unknown_version = recorded(1, &quota_set(100));
+        unknown_version.schema_version += 1;
+        assert!((PREDECODING.decode)(&unknown_version).is_none());
+        assert!(decode::<QuotaEvent>(&unknown_version).is_err());
     }
 }

@@ -2,7 +2,9 @@
 //! several runners (a rebuild's two groups) share one read.
 
 use ltc_eventstore::{Position, RecordedEvent};
-use ltc_projections::{Delivery, Feed, HistoryFeed};
+use std::sync::Arc;
+
+use ltc_projections::{Delivery, Feed, HistoryFeed, Predecoded, Predecoding};
 
 use crate::support::World;
 
@@ -105,4 +107,59 @@ fn a_feed_dropped_half_way_does_not_stop_the_others_of_its_split() {
     }
     drop(quitter);
     assert_eq!(drain(&mut stayer), world.events(1));
+}
+
+thread_local! {
+    /// What `record_offer` was handed on this thread, in order.
+    static OFFERED: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Decodes an envelope to its position, but only an even position's.
+fn even_positions(event: &RecordedEvent) -> Option<Predecoded> {
+    (event.position.0 % 2 == 0).then(|| Arc::new(event.position.0) as Predecoded)
+}
+
+fn record_offer(predecoded: &Predecoded) {
+    let position = *predecoded.downcast_ref::<u64>().expect("what even_positions made");
+    OFFERED.with(|offered| offered.borrow_mut().push(position));
+}
+
+#[test]
+fn each_feed_is_offered_on_its_own_thread_what_the_reader_decoded_just_before_its_envelope() {
+    let mut world = World::new();
+    // Pages shared, handed on and moved out, as in a rebuild.
+    world.append_events(3 * HistoryFeed::PAGE_EVENTS as u64 + 5);
+    let head = world.head();
+    let predecoding = Predecoding { decode: even_positions, offer: record_offer };
+    let mut feeds = HistoryFeed::split_with(
+        &world.store,
+        Position::START,
+        Position(head),
+        2,
+        Some(predecoding),
+    )
+    .unwrap();
+    let checked_feeds: Vec<u64> = std::thread::scope(|scope| {
+        let handles: Vec<_> = feeds
+            .iter_mut()
+            .map(|feed| {
+                scope.spawn(move || {
+                    let mut delivered = 0;
+                    loop {
+                        let event = match feed.poll(true).expect("the feed reads") {
+                            Delivery::Event(event) => event,
+                            Delivery::Idle => panic!("a history feed is never idle"),
+                            Delivery::Ended => return delivered,
+                        };
+                        delivered += 1;
+                        let last = OFFERED.with(|offered| offered.borrow().last().copied());
+                        let expected_last = event.position.0 - event.position.0 % 2;
+                        assert_eq!(last.unwrap_or(0), expected_last, "at {}", event.position.0);
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|handle| handle.join().unwrap()).collect()
+    });
+    assert_eq!(checked_feeds, vec![head, head]);
 }
