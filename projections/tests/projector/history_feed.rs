@@ -116,7 +116,7 @@ thread_local! {
 
 /// Decodes an envelope to its position, but only an even position's.
 fn even_positions(event: &RecordedEvent) -> Option<Predecoded> {
-    (event.position.0 % 2 == 0).then(|| Arc::new(event.position.0) as Predecoded)
+    event.position.0.is_multiple_of(2).then(|| Arc::new(event.position.0) as Predecoded)
 }
 
 fn record_offer(predecoded: &Predecoded) {
