@@ -137,6 +137,7 @@ fn bench_rebuild(
                         target: RebuildTarget::Head,
                         scope: RebuildScope::Everything,
                         runner: ProjectorOptions::default(),
+                        predecoding: Some(ltc_projections::models::decode::PREDECODING),
                     },
                     &mut |progress| {
                         black_box(progress);
@@ -253,6 +254,7 @@ fn bench_rebuild_models(
                         target: RebuildTarget::Head,
                         scope: RebuildScope::Everything,
                         runner: ProjectorOptions::for_rebuild(),
+                        predecoding: Some(ltc_projections::models::decode::PREDECODING),
                     },
                     &mut |progress| {
                         black_box(progress);

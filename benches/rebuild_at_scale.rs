@@ -126,6 +126,7 @@ fn rebuild_runs(dir: &Path, runs: u32, only: Option<&str>) -> Result<(), String>
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
             runner: ProjectorOptions::for_rebuild(),
+            predecoding: Some(ltc_projections::models::decode::PREDECODING),
         };
         let started = Instant::now();
         let mut finishing_from = None;

@@ -75,8 +75,8 @@ const CACHE_KIB_LIVE: i64 = 32 * 1024;
 /// memory across batches (`models::batch_rows`), which grow with the log. A page evicted from
 /// the cache is a `pread` the next time an event needs it, but that costs little: at 1M events
 /// a cache of 1 GiB per writer was no faster than 36 MiB (BENCHMARKS.md, "Orders and
-/// receivables kept until they settle"). At 32 MiB a 5M-event rebuild peaked at 197.6–201.8 MB;
-/// 24 MiB leaves room under the budget ("Small costs a rebuild paid per event").
+/// receivables kept until they settle"). At 32 MiB a 5M-event rebuild peaked at 192.6–201.8 MB in
+/// eight runs; 24 MiB leaves room under the budget ("Small costs a rebuild paid per event").
 const CACHE_KIB_REBUILD: i64 = 24 * 1024;
 
 /// Opens a read-write connection to a read-model file (creating it) with the checkpoint table.

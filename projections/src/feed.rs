@@ -280,7 +280,12 @@ fn read_ahead(
         match event {
             Ok(event) => {
                 if let Some(predecoding) = predecoding {
-                    page.decoded.push((predecoding.decode)(&event));
+                    // A decode that panics is left to the runner, which decodes the payload
+                    // again and panics with its own message on its own thread: here it would
+                    // only end the feed, which runners take for the end of the range.
+                    let decode = || (predecoding.decode)(&event);
+                    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode));
+                    page.decoded.push(decoded.ok().flatten());
                 }
                 page.events.push(event);
             }

@@ -24,7 +24,7 @@ use rusqlite::Connection;
 
 use crate::checkpoint::{self, WriteMode};
 use crate::error::ProjectorError;
-use crate::feed::HistoryFeed;
+use crate::feed::{HistoryFeed, Predecoding};
 use crate::projection::Projection;
 use crate::projector::ProjectorOptions;
 use crate::read_models::{Generation, ReadModels};
@@ -58,6 +58,9 @@ pub struct RebuildOptions {
     pub target: RebuildTarget,
     pub scope: RebuildScope,
     pub runner: ProjectorOptions,
+    /// What the reading thread decodes once for every group, when the projections split into
+    /// two: the read models' is `models::decode::PREDECODING`. Only speed depends on it.
+    pub predecoding: Option<Predecoding>,
 }
 
 /// Where a rebuild stands, reported after every batch.
@@ -169,8 +172,8 @@ fn build(
     // would cost as much CPU as a light projection. A rebuilt projection starts from nothing,
     // so every group starts at position 1.
     // With two groups, each payload is decoded once on the reading thread for both, rather
-    // than once on each group's thread (`models::decode`).
-    let predecoding = (groups.len() > 1).then_some(crate::models::decode::PREDECODING);
+    // than once on each group's thread; with one, decoding stays on the group's thread.
+    let predecoding = options.predecoding.filter(|_| groups.len() > 1);
     let feeds =
         HistoryFeed::split_with(store, Position::START, Position(upto), groups.len(), predecoding)
             .map_err(ProjectorError::Thread)?;

@@ -2,17 +2,18 @@
 //! (`stream.kind`, `event_type`) whether it needs the payload at all, and only then decodes.
 //!
 //! A runner applies each event to every projection it holds before the next event, and several
-//! of them decode the same payload: an opportunity's event is decoded by customer360 and reps in
-//! one rebuild group and by forecast, funnel and stalled in the other. Decoding is a tenth of a
+//! of them decode the same payload: an opportunity's event is decoded by forecast, funnel,
+//! stalled and reps, all in one rebuild group. Decoding is a tenth of a
 //! rebuild's CPU (each field parsed again, every time through chrono's generic RFC 3339 parser),
 //! so each thread remembers the last payload it decoded and hands out clones of it while the
 //! same payload is asked for as the same type. The memo is keyed by everything a decoded value
 //! is a function of (the type, the event type, the schema version, the codec and the payload's
 //! bytes), never by position or id, so it can only ever answer with what decoding would give.
 //!
-//! A rebuild's two groups would still each decode the same payloads, so a rebuild's history feed
-//! decodes each payload once on its reading thread ([`PREDECODING`]) and offers it to each
-//! group's thread with its envelope: the same memo entry, made on another thread.
+//! A rebuild's two groups would still both decode the payloads both need (≈ a fifth of what they
+//! decode), so a rebuild's history feed can decode each payload once on its reading thread
+//! ([`PREDECODING`], passed in `RebuildOptions`) and offer it to each group's thread with its
+//! envelope: the same memo entry, made on another thread.
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
@@ -40,7 +41,7 @@ thread_local! {
 }
 
 /// Decodes every domain payload on a rebuild's reading thread, once for all its groups.
-pub(crate) const PREDECODING: Predecoding = Predecoding { decode: predecode, offer };
+pub const PREDECODING: Predecoding = Predecoding { decode: predecode, offer };
 
 /// A decoded payload and what it was decoded from.
 #[derive(Debug)]

@@ -79,15 +79,26 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
-        /// Mostly years 1–9999, the fast path; the rest anywhere chrono can hold a date, signed
+        /// Mostly years 0–9999, the fast path; the rest anywhere chrono can hold a date, signed
         /// years included.
         #[test]
         fn a_day_is_stored_as_chronos_display_writes_it(
-            days in proptest::prop_oneof![3 => 1..3_652_060i32, 1 => -100_000_000..100_000_000i32],
+            days in proptest::prop_oneof![3 => -365..3_652_060i32, 1 => -100_000_000..100_000_000i32],
         ) {
             let Some(day) = NaiveDate::from_num_days_from_ce_opt(days) else { return Ok(()) };
             proptest::prop_assert_eq!(day_text(day), day.to_string());
         }
+    }
+
+    #[test]
+    fn a_day_at_the_edges_of_four_digit_years_is_stored_as_chronos_display_writes_it() {
+        let edges = [(0, 1, 1), (0, 12, 31), (-1, 12, 31), (9999, 12, 31), (10_000, 1, 1)];
+        let days = edges.map(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).expect("a date"));
+        for day in days.into_iter().chain([NaiveDate::MIN, NaiveDate::MAX]) {
+            assert_eq!(day_text(day), day.to_string());
+        }
+        assert_eq!(day_text(days[1]), "0000-12-31");
+        assert_eq!(day_text(days[4]), "+10000-01-01");
     }
 
     #[test]

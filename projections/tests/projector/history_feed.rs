@@ -139,7 +139,7 @@ fn each_feed_is_offered_on_its_own_thread_what_the_reader_decoded_just_before_it
         Some(predecoding),
     )
     .unwrap();
-    let checked_feeds: Vec<u64> = std::thread::scope(|scope| {
+    let delivered_by_feed: Vec<u64> = std::thread::scope(|scope| {
         let handles: Vec<_> = feeds
             .iter_mut()
             .map(|feed| {
@@ -161,5 +161,41 @@ fn each_feed_is_offered_on_its_own_thread_what_the_reader_decoded_just_before_it
             .collect();
         handles.into_iter().map(|handle| handle.join().unwrap()).collect()
     });
-    assert_eq!(checked_feeds, vec![head, head]);
+    assert_eq!(delivered_by_feed, vec![head, head]);
+}
+
+#[test]
+fn a_feed_that_moves_a_page_out_part_way_still_offers_each_envelope_its_own_decoding() {
+    let mut world = World::new();
+    world.append_events(2 * HistoryFeed::PAGE_EVENTS as u64);
+    let head = world.head();
+    let predecoding = Predecoding { decode: even_positions, offer: record_offer };
+    let mut feeds = HistoryFeed::split_with(
+        &world.store,
+        Position::START,
+        Position(head),
+        2,
+        Some(predecoding),
+    )
+    .unwrap();
+    let (mut kept, dropped) = (feeds.remove(0), feeds.remove(0));
+    // Half a page from the shared page, then the other feed goes: `kept` becomes the page's
+    // last holder and moves the rest of it out, from where it stood.
+    let mut positions = Vec::new();
+    let mut poll_and_check = |feed: &mut HistoryFeed| match feed.poll(true).unwrap() {
+        Delivery::Event(event) => {
+            let last = OFFERED.with(|offered| offered.borrow().last().copied());
+            assert_eq!(last.unwrap_or(0), event.position.0 - event.position.0 % 2);
+            positions.push(event.position.0);
+            true
+        }
+        Delivery::Idle => panic!("a history feed is never idle"),
+        Delivery::Ended => false,
+    };
+    for _ in 0..HistoryFeed::PAGE_EVENTS / 2 {
+        assert!(poll_and_check(&mut kept));
+    }
+    drop(dropped);
+    while poll_and_check(&mut kept) {}
+    assert_eq!(positions, (1..=head).collect::<Vec<_>>());
 }

@@ -282,6 +282,7 @@ pub fn rebuild_options(target: ltc_projections::RebuildTarget) -> ltc_projection
         target,
         scope: ltc_projections::RebuildScope::Everything,
         runner: ProjectorOptions { batch_events: 64, ..ProjectorOptions::default() },
+        predecoding: None,
     }
 }
 

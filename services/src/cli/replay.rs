@@ -147,6 +147,7 @@ fn replay_into_staging(
         target,
         scope: RebuildScope::Everything,
         runner: ProjectorOptions::for_rebuild(),
+        predecoding: Some(ltc_projections::models::decode::PREDECODING),
     };
     let bar = ProgressDisplay::new("replaying");
     let rebuilt = rebuild(store, &read_models, chosen, options, &mut |p| bar.update(p));

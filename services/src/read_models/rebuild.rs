@@ -93,6 +93,7 @@ impl EmbeddedReadModels {
             target: request.target,
             scope,
             runner: ProjectorOptions::for_rebuild(),
+            predecoding: Some(ltc_projections::models::decode::PREDECODING),
         };
         let rebuilt =
             rebuild(self.store(), self.read_models(), rebuilt_projections, options, progress)?;
@@ -142,6 +143,7 @@ pub fn rebuild_as_of(
         target: RebuildTarget::RecordedAt(at),
         scope: RebuildScope::Everything,
         runner: ProjectorOptions::for_rebuild(),
+        predecoding: Some(ltc_projections::models::decode::PREDECODING),
     };
     let rebuilt = rebuild(store, &read_models, projections, options, progress)?;
     Ok(AsOfSnapshot { rebuilt, _dir: dir })

@@ -41,6 +41,7 @@ fn rebuild_dump(store: &EventStore, scratch: &Path) -> String {
         target: RebuildTarget::Head,
         scope: RebuildScope::Everything,
         runner: ProjectorOptions::for_rebuild(),
+        predecoding: Some(ltc_projections::models::decode::PREDECODING),
     };
     let rebuilt = rebuild(store, &read_models, projections(), options, &mut |_| {})
         .expect("a rebuild from the store");

@@ -48,6 +48,7 @@ impl Generated {
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
             runner: ProjectorOptions { batch_events: 1_000, ..ProjectorOptions::default() },
+            predecoding: Some(ltc_projections::models::decode::PREDECODING),
         };
         let rebuilt = rebuild(&self.store, &read_models, vec![projection], options, &mut |_| {})
             .expect("the rebuild");

@@ -49,6 +49,7 @@ async fn world() -> World {
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
             runner: ProjectorOptions { batch_events: 500, ..ProjectorOptions::default() },
+            predecoding: Some(ltc_projections::models::decode::PREDECODING),
         },
         &mut |_| {},
     )

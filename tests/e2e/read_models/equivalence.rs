@@ -75,6 +75,7 @@ async fn read_models_built_in_random_batches_with_crashes_and_redelivery_equal_o
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
             runner: ProjectorOptions { batch_events: 1_000, ..ProjectorOptions::default() },
+            predecoding: Some(ltc_projections::models::decode::PREDECODING),
         },
         &mut |_| {},
     )

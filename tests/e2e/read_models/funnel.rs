@@ -42,6 +42,7 @@ pub async fn generated() -> Generated {
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
             runner: ProjectorOptions { batch_events: 500, ..ProjectorOptions::default() },
+            predecoding: Some(ltc_projections::models::decode::PREDECODING),
         },
         &mut |_| {},
     )

@@ -58,6 +58,7 @@ pub(super) fn time_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// `YYYY-MM-DD`, as every read model stores a date (`models::stored::day_text`).
 pub(super) fn date_text(day: NaiveDate) -> String {
-    day.format("%Y-%m-%d").to_string()
+    crate::models::stored::day_text(day)
 }

@@ -27,8 +27,9 @@ use crate::ProjectionError;
 /// customer's busiest page stays as short as the stretch.
 pub(super) const BUCKET_EVENTS: i64 = 1 << 14;
 
-/// Room a new page's text starts with. A rebuild's pages average ≈ 490 bytes at 1M events;
-/// grown from empty, each was reallocated and copied about six times on the way there.
+/// Room a rebuild's new page starts with. A rebuild's pages average ≈ 490 bytes at 1M events;
+/// grown from empty, each was reallocated and copied about six times on the way there. A live
+/// runner's pending pages hold a batch's line or two, so they start empty.
 const PAGE_BYTES_RESERVED: usize = 512;
 
 /// One line of a page, as the caller knows it.
@@ -72,10 +73,12 @@ impl TimelinePages {
                 self.write_ended(tx)?;
             }
         }
-        let text = self
-            .pending
-            .entry((bucket, customer_key))
-            .or_insert_with(|| Vec::with_capacity(PAGE_BYTES_RESERVED));
+        let text = self.pending.entry((bucket, customer_key)).or_insert_with(|| {
+            match self.kept_across_batches {
+                true => Vec::with_capacity(PAGE_BYTES_RESERVED),
+                false => Vec::new(),
+            }
+        });
         if !text.is_empty() {
             text.push(b',');
         }

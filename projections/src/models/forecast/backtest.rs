@@ -174,6 +174,7 @@ fn with_rebuild<T>(
         target,
         scope: RebuildScope::Everything,
         runner: ProjectorOptions::default(),
+        predecoding: Some(crate::models::decode::PREDECODING),
     };
     let rebuilt = rebuild(
         store,

@@ -38,7 +38,7 @@ pub fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projectio
                 ownership.and_then(|o| o.team).map(|team| team.0.to_string()),
                 industry,
                 region,
-                day.to_string(),
+                stored::day_text(day),
                 Period::Month.key(day),
                 Period::Quarter.key(day),
             ])?;

@@ -103,6 +103,7 @@ impl Book {
             target: RebuildTarget::Head,
             scope: RebuildScope::Everything,
             runner: ProjectorOptions { batch_events, ..ProjectorOptions::default() },
+            predecoding: Some(crate::models::decode::PREDECODING),
         };
         let projections: Vec<Box<dyn Projection>> = vec![Box::new(ForecastProjection::default())];
         let rebuilt =
