@@ -124,44 +124,48 @@ fn record_offer(predecoded: &Predecoded) {
     OFFERED.with(|offered| offered.borrow_mut().push(position));
 }
 
+/// Feeds of `head`'s events split in two, whose reading thread decodes even positions.
+fn split_decoding_even_positions(world: &World, head: u64) -> Vec<HistoryFeed> {
+    let predecoding = Predecoding { decode: even_positions, offer: record_offer };
+    HistoryFeed::split_with(&world.store, Position::START, Position(head), 2, Some(predecoding))
+        .unwrap()
+}
+
+/// The position of the next envelope `feed` delivers, after checking that what this thread was
+/// last offered is that envelope's decoding if it has one, else the last even one's; `None` at
+/// the end.
+fn next_position_checking_the_offer(feed: &mut HistoryFeed) -> Option<u64> {
+    let event = match feed.poll(true).expect("the feed reads") {
+        Delivery::Event(event) => event,
+        Delivery::Idle => panic!("a history feed is never idle"),
+        Delivery::Ended => return None,
+    };
+    let position = event.position.0;
+    let last_offered = OFFERED.with(|offered| offered.borrow().last().copied());
+    assert_eq!(last_offered.unwrap_or(0), position - position % 2, "at {position}");
+    Some(position)
+}
+
 #[test]
 fn each_feed_is_offered_on_its_own_thread_what_the_reader_decoded_just_before_its_envelope() {
     let mut world = World::new();
     // Pages shared, handed on and moved out, as in a rebuild.
     world.append_events(3 * HistoryFeed::PAGE_EVENTS as u64 + 5);
     let head = world.head();
-    let predecoding = Predecoding { decode: even_positions, offer: record_offer };
-    let mut feeds = HistoryFeed::split_with(
-        &world.store,
-        Position::START,
-        Position(head),
-        2,
-        Some(predecoding),
-    )
-    .unwrap();
-    let delivered_by_feed: Vec<u64> = std::thread::scope(|scope| {
+    let mut feeds = split_decoding_even_positions(&world, head);
+    let delivered_by_feed: Vec<Vec<u64>> = std::thread::scope(|scope| {
         let handles: Vec<_> = feeds
             .iter_mut()
             .map(|feed| {
                 scope.spawn(move || {
-                    let mut delivered = 0;
-                    loop {
-                        let event = match feed.poll(true).expect("the feed reads") {
-                            Delivery::Event(event) => event,
-                            Delivery::Idle => panic!("a history feed is never idle"),
-                            Delivery::Ended => return delivered,
-                        };
-                        delivered += 1;
-                        let last = OFFERED.with(|offered| offered.borrow().last().copied());
-                        let expected_last = event.position.0 - event.position.0 % 2;
-                        assert_eq!(last.unwrap_or(0), expected_last, "at {}", event.position.0);
-                    }
+                    std::iter::from_fn(|| next_position_checking_the_offer(feed)).collect()
                 })
             })
             .collect();
         handles.into_iter().map(|handle| handle.join().unwrap()).collect()
     });
-    assert_eq!(delivered_by_feed, vec![head, head]);
+    let every_position: Vec<u64> = (1..=head).collect();
+    assert_eq!(delivered_by_feed, vec![every_position.clone(), every_position]);
 }
 
 #[test]
@@ -169,33 +173,14 @@ fn a_feed_that_moves_a_page_out_part_way_still_offers_each_envelope_its_own_deco
     let mut world = World::new();
     world.append_events(2 * HistoryFeed::PAGE_EVENTS as u64);
     let head = world.head();
-    let predecoding = Predecoding { decode: even_positions, offer: record_offer };
-    let mut feeds = HistoryFeed::split_with(
-        &world.store,
-        Position::START,
-        Position(head),
-        2,
-        Some(predecoding),
-    )
-    .unwrap();
+    let mut feeds = split_decoding_even_positions(&world, head);
     let (mut kept, dropped) = (feeds.remove(0), feeds.remove(0));
     // Half a page from the shared page, then the other feed goes: `kept` becomes the page's
     // last holder and moves the rest of it out, from where it stood.
-    let mut positions = Vec::new();
-    let mut poll_and_check = |feed: &mut HistoryFeed| match feed.poll(true).unwrap() {
-        Delivery::Event(event) => {
-            let last = OFFERED.with(|offered| offered.borrow().last().copied());
-            assert_eq!(last.unwrap_or(0), event.position.0 - event.position.0 % 2);
-            positions.push(event.position.0);
-            true
-        }
-        Delivery::Idle => panic!("a history feed is never idle"),
-        Delivery::Ended => false,
-    };
-    for _ in 0..HistoryFeed::PAGE_EVENTS / 2 {
-        assert!(poll_and_check(&mut kept));
-    }
+    let mut positions: Vec<u64> = (0..HistoryFeed::PAGE_EVENTS / 2)
+        .map(|_| next_position_checking_the_offer(&mut kept).expect("an envelope"))
+        .collect();
     drop(dropped);
-    while poll_and_check(&mut kept) {}
+    positions.extend(std::iter::from_fn(|| next_position_checking_the_offer(&mut kept)));
     assert_eq!(positions, (1..=head).collect::<Vec<_>>());
 }
