@@ -9,7 +9,7 @@
 //! went to a random leaf of that B-tree, while one sorted pass per batch walks the leaves in
 //! order.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use ltc_eventstore::RecordedEvent;
 use rusqlite::{Transaction, params};

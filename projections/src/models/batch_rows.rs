@@ -18,7 +18,7 @@
 //! opportunities at once in the 1M-event log), and [`KEPT_ROWS_MAX`] bounds them for a log
 //! whose streams never settle.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::collections::hash_map::Entry;
 
 use rusqlite::Transaction;

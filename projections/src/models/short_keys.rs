@@ -9,7 +9,7 @@
 //! (up to [`KEYS_REMEMBERED_MAX`]), and never past a rolled-back batch, whose keys were rolled
 //! back with it.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::hash::Hash;
 
 use rusqlite::{OptionalExtension, Params, Transaction};

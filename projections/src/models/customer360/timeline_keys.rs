@@ -4,7 +4,7 @@
 //! (`c360_timeline_kinds`) rather than by 36 bytes of UUID text and three words. The view
 //! `c360_timeline` spells both out.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use rusqlite::Transaction;
 use uuid::Uuid;

@@ -7,7 +7,7 @@
 //! the flush writes for every deal at its end, 64 to a statement (`models::append_rows`).
 //! `apply_opportunity.rs` says how each event changes a deal.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 use std::sync::Arc;
 
 use chrono::NaiveDate;
