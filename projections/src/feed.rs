@@ -91,11 +91,12 @@ pub type Predecoded = Arc<dyn Any + Send + Sync>;
 
 /// Work a history feed's reading thread does once per envelope for every runner it feeds.
 ///
-/// Why: a rebuild's two groups decode many of the same payloads (an opportunity's events are
-/// decoded by customer360 in one group and by forecast, funnel, stalled and reps in the other),
-/// and decoding is a tenth of a rebuild's instructions. Decoded once on the reading thread,
-/// which is the least busy of a rebuild's three, neither group decodes them at all
-/// (BENCHMARKS.md, "Small costs a rebuild paid per event").
+/// Why: a rebuild's two groups decode some of the same payloads (an opportunity's events are
+/// decoded by customer360 in one group and by forecast, funnel, stalled and reps in the other;
+/// ≈ a fifth of what the groups decode), and decoding is a tenth of a rebuild's instructions.
+/// Decoded once on the reading thread, the least busy of a rebuild's three, each payload is
+/// decoded once instead of up to twice, and neither group's thread decodes at all (BENCHMARKS.md,
+/// "Small costs a rebuild paid per event").
 #[derive(Debug, Clone, Copy)]
 pub struct Predecoding {
     /// The envelope's payload decoded, if the runners will want it; `None` leaves the decoding
