@@ -130,7 +130,7 @@ pub struct HistoryFeed {
 }
 
 /// Envelopes read, in log order, and with [`Predecoding`] their payloads decoded (else empty).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct PageOfEvents {
     events: Vec<RecordedEvent>,
     decoded: Vec<Option<Predecoded>>,

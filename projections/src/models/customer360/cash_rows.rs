@@ -11,7 +11,7 @@ use ltc_domain::money::Currency;
 use rusqlite::{Row, Transaction, params};
 use uuid::Uuid;
 
-use super::envelope::{date_text, id_text, time_text};
+use super::envelope::{id_text, time_text};
 use crate::ProjectionError;
 use crate::models::batch_rows::{BatchRow, BatchRows};
 use crate::models::stored;
@@ -104,7 +104,7 @@ impl BatchRow for Order {
             self.invoiced_units,
             time_text(self.placed_at),
             self.confirmed_at.map(time_text),
-            self.paid_on.map(date_text),
+            self.paid_on.map(stored::day_text),
         ])?;
         Ok(())
     }
@@ -124,7 +124,7 @@ impl BatchRow for Order {
             self.fulfilled_units,
             self.invoiced_units,
             self.confirmed_at.map(time_text),
-            self.paid_on.map(date_text),
+            self.paid_on.map(stored::day_text),
         ])?;
         Ok(())
     }
@@ -218,8 +218,8 @@ impl BatchRow for Receivable {
             self.outstanding_minor,
             self.credit_minor,
             self.refunded_minor,
-            date_text(self.opened_on),
-            self.settled_on.map(date_text),
+            stored::day_text(self.opened_on),
+            self.settled_on.map(stored::day_text),
         ])?;
         Ok(())
     }
@@ -239,7 +239,7 @@ impl BatchRow for Receivable {
             self.outstanding_minor,
             self.credit_minor,
             self.refunded_minor,
-            self.settled_on.map(date_text),
+            self.settled_on.map(stored::day_text),
         ])?;
         Ok(())
     }

@@ -10,7 +10,7 @@ use rusqlite::{Row, Transaction, params};
 use uuid::Uuid;
 
 use super::codes::{self, quote_status};
-use super::envelope::{date_text, id_text, time_text};
+use super::envelope::{id_text, time_text};
 use crate::ProjectionError;
 use crate::models::batch_rows::{BatchRow, BatchRows};
 use crate::models::stored;
@@ -102,7 +102,7 @@ impl BatchRow for Opportunity {
             self.currency.code(),
             self.probability_bps,
             self.forecast_category,
-            date_text(self.expected_close),
+            stored::day_text(self.expected_close),
             time_text(self.opened_at),
             self.closed_at.map(time_text),
         ])?;
@@ -123,7 +123,7 @@ impl BatchRow for Opportunity {
             self.amount_minor,
             self.probability_bps,
             self.forecast_category,
-            date_text(self.expected_close),
+            stored::day_text(self.expected_close),
             self.closed_at.map(time_text),
         ])?;
         Ok(())
@@ -179,7 +179,7 @@ impl BatchRow for Quote {
             self.status,
             self.total_minor,
             self.currency.code(),
-            date_text(self.valid_until),
+            stored::day_text(self.valid_until),
             time_text(self.created_at),
         ])?;
         Ok(())
@@ -196,7 +196,7 @@ impl BatchRow for Quote {
             self.version,
             self.status,
             self.total_minor,
-            date_text(self.valid_until),
+            stored::day_text(self.valid_until),
         ])?;
         Ok(())
     }

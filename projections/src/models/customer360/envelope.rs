@@ -2,7 +2,7 @@
 //! (the timeline's order), the business time, who acted in words, and the stream id as text.
 //! Also the few text forms the tables store, so every writer spells them alike.
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use ltc_eventstore::RecordedEvent;
 use uuid::Uuid;
 
@@ -56,9 +56,4 @@ pub(super) fn id_text(id: Uuid) -> String {
 
 pub(super) fn time_text(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// `YYYY-MM-DD`, as every read model stores a date (`models::stored::day_text`).
-pub(super) fn date_text(day: NaiveDate) -> String {
-    crate::models::stored::day_text(day)
 }

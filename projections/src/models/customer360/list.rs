@@ -13,8 +13,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::codes::document;
-use super::envelope::date_text;
 use super::parse::{PerCurrency, QueryError, parse_id, parse_money};
+use crate::models::stored;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[derive(JsonSchema)]
@@ -56,7 +56,12 @@ pub fn list_split(
                AND a.on_date <= ?1 AND a.kind IN (?2, ?3, ?4)), 0)) \
          FROM c360_receivables r JOIN c360_instalments i ON i.receivable_id = r.receivable_id \
          WHERE r.opened_on <= ?1 GROUP BY r.customer_id, r.currency",
-        params![date_text(as_of), document::RECEIPT, document::CREDIT_NOTE, document::WRITE_OFF],
+        params![
+            stored::day_text(as_of),
+            document::RECEIPT,
+            document::CREDIT_NOTE,
+            document::WRITE_OFF
+        ],
     )?;
     list_with(state, &open_ar)
 }

@@ -15,9 +15,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::codes::document;
-use super::envelope::date_text;
 use super::parse::{PerCurrency, QueryError, optional, parse_date, parse_id, parse_money};
 use super::query::rows;
+use crate::models::stored;
 
 /// One invoice's receivable at the end of the query's `as_of`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,7 +80,7 @@ pub(super) fn receivables(
     id: &str,
     as_of: NaiveDate,
 ) -> Result<Vec<ReceivableRow>, QueryError> {
-    let day = date_text(as_of);
+    let day = stored::day_text(as_of);
     let mut by_id: BTreeMap<String, ReceivableRow> = BTreeMap::new();
     let mut order = Vec::new();
     let mut statement = conn.prepare_cached(

@@ -12,12 +12,13 @@ use rusqlite::Transaction;
 use super::cash_rows::{CashRows, Order, Receivable};
 use super::codes::document;
 use super::deal_rows::DealRows;
-use super::envelope::{Envelope, date_text, id_text};
+use super::envelope::{Envelope, id_text};
 use super::money_rows::{self, Application, Instalment, MoneyRows};
 use super::timeline::{Owner, TimelineWriter};
 use super::words;
 use crate::ProjectionError;
 use crate::models::decode::decode;
+use crate::models::stored;
 
 pub(super) fn order(
     tx: &Transaction<'_>,
@@ -107,7 +108,7 @@ pub(super) fn payment(
                 let instalment = Instalment {
                     receivable_id: id.to_owned(),
                     instalment_idx,
-                    due_on: date_text(due.due_on),
+                    due_on: stored::day_text(due.due_on),
                     amount_minor: due.amount.amount_minor,
                 };
                 money.instalment(tx, instalment)?;
@@ -151,7 +152,7 @@ pub(super) fn payment(
                     let document = Document {
                         kind: document::RECEIPT,
                         document_id: id_text(receipt_id.0),
-                        on: date_text(*received_on),
+                        on: stored::day_text(*received_on),
                         amount: *amount,
                         credit_minor: credit.amount_minor,
                         note: reference,
@@ -165,7 +166,7 @@ pub(super) fn payment(
                     Some(Document {
                         kind: document::REFUND,
                         document_id: id_text(refund_id.0),
-                        on: date_text(*refunded_on),
+                        on: stored::day_text(*refunded_on),
                         amount: *amount,
                         credit_minor: 0,
                         note: reference,
@@ -184,7 +185,7 @@ pub(super) fn payment(
                     let document = Document {
                         kind: document::CREDIT_NOTE,
                         document_id: id_text(credit_note_id.0),
-                        on: date_text(*issued_on),
+                        on: stored::day_text(*issued_on),
                         amount: *amount,
                         credit_minor: 0,
                         note: reason,
@@ -204,7 +205,7 @@ pub(super) fn payment(
                     let document = Document {
                         kind: document::WRITE_OFF,
                         document_id: id_text(write_off_id.0),
-                        on: date_text(*written_off_on),
+                        on: stored::day_text(*written_off_on),
                         amount: *amount,
                         credit_minor: 0,
                         note: reason,
