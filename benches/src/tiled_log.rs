@@ -172,8 +172,9 @@ impl BaseHistory {
 
     /// Appends `n_copies` copies to `store` (empty, with `clock` as its clock), round by round:
     /// the `r`-th append of every copy before the `r+1`-th of any, `recorded_at` following the
-    /// base history's. One task per copy keeps a copy's appends in order; within a round the
-    /// copies' order is the writer's (group commit takes them as they come).
+    /// base history's. Within a round the copies go to the writer in copy order, all at once
+    /// (group commit takes them together), so the same base history and number of copies always
+    /// make the same log, position for position and hash for hash.
     pub async fn tile(
         self: &Arc<Self>,
         store: &EventStore,
@@ -182,20 +183,47 @@ impl BaseHistory {
     ) -> Result<(), TileError> {
         for round in 0..self.appends.len() {
             clock.set(self.appends[round].recorded_at);
-            let mut tasks = tokio::task::JoinSet::new();
-            for copy in 0..n_copies {
-                let (history, store) = (self.clone(), store.clone());
-                tasks.spawn(async move {
-                    let request = history.copy_of(round, copy);
+            let appends = (0..n_copies).map(|copy| {
+                let request = self.copy_of(round, copy);
+                async move {
                     store.append(request).await.map_err(|error| TileError::Append { copy, error })
-                });
-            }
-            while let Some(joined) = tasks.join_next().await {
-                joined.map_err(|error| TileError::Generate(error.to_string()))??;
-            }
+                }
+            });
+            submitted_in_order(appends).await?;
         }
         Ok(())
     }
+}
+
+/// Runs `appends` together, each first polled after the one before it. An append hands its
+/// request to the store's queue on its first poll (the queue has room for
+/// `ltc_eventstore::limits::WRITE_QUEUE_MAX` requests; a full queue lets senders in first come,
+/// first served), so the writer sees them in the order given. Tasks spawned on a multi-threaded
+/// runtime would race to the queue instead: the log made from the same history would differ from
+/// one run to the next in which copy's event holds which position.
+async fn submitted_in_order<F>(appends: impl Iterator<Item = F>) -> Result<(), TileError>
+where
+    F: std::future::Future<Output = Result<ltc_eventstore::AppendOutcome, TileError>>,
+{
+    let mut pending: Vec<Option<std::pin::Pin<Box<F>>>> =
+        appends.map(|append| Some(Box::pin(append))).collect();
+    std::future::poll_fn(|cx| {
+        let mut all_done = true;
+        for slot in &mut pending {
+            let Some(append) = slot else { continue };
+            match append.as_mut().poll(cx) {
+                std::task::Poll::Ready(outcome) => {
+                    *slot = None;
+                    if let Err(error) = outcome {
+                        return std::task::Poll::Ready(Err(error));
+                    }
+                }
+                std::task::Poll::Pending => all_done = false,
+            }
+        }
+        if all_done { std::task::Poll::Ready(Ok(())) } else { std::task::Poll::Pending }
+    })
+    .await
 }
 
 /// The id that stands for `id` in copy `copy`: copy 0 keeps the base's ids; the others flip the
@@ -335,6 +363,35 @@ mod tests {
             ),
             other => other.clone(),
         }
+    }
+
+    #[test]
+    fn the_same_history_and_copies_always_make_the_same_log() {
+        // Many copies on a runtime with several workers: where appends raced to the writer, the
+        // copies of one round landed in a different order from one make to the next.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(4)
+            .enable_all()
+            .build()
+            .unwrap();
+        let base = Arc::new(
+            runtime.block_on(BaseHistory::generate(Scale::Small, 7, ClientIds::Random)).unwrap(),
+        );
+        let make = || {
+            let dir = tempfile::tempdir().unwrap();
+            let clock = Arc::new(ManualClock::new(DateTime::UNIX_EPOCH));
+            let options = ltc_eventstore::StoreOptions {
+                durability: ltc_eventstore::Durability::Normal,
+                clock: clock.clone(),
+                ..ltc_eventstore::StoreOptions::default()
+            };
+            let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
+            runtime.block_on(base.tile(&store, &clock, 24)).unwrap();
+            store.head()
+        };
+        let (first, second) = (make(), make());
+        assert_eq!(first.position, 24 * base.n_events);
+        assert_eq!(first, second, "two makes of the log end at different heads");
     }
 
     #[test]
