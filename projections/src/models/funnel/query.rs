@@ -191,7 +191,7 @@ pub fn funnel(
     let cohort = format!(
         "WITH cohort AS (SELECT o.opportunity_id, {opportunity_period} AS period, \
            COALESCE({key}, '{NO_VALUE}') AS key, o.currency, o.status, o.amount_minor, \
-           o.cycle_days \
+           o.cycle_days, o.pipeline_key \
          FROM funnel_opportunities o \
          LEFT JOIN funnel_customers c ON c.customer_id = o.customer_id \
          LEFT JOIN funnel_leads l ON l.opportunity_id = o.opportunity_id \
@@ -226,10 +226,14 @@ pub fn funnel(
         target.currencies.push(figures);
     }
 
+    // Each (period, key) lists the stages of its deals' pipelines, in pipeline order, from the
+    // few distinct pipelines the cohort has; then the stages reached and the finished stays are
+    // counted deal by deal, each deal's rows found with one search of its key (`CROSS JOIN` keeps
+    // the cohort the outer loop), rather than one search per stage of its pipeline.
     let sql = format!(
-        "{cohort} SELECT k.period, k.key, s.stage, MIN(s.stage_position), MIN(s.outcome), \
-         SUM(s.reached_on IS NOT NULL) \
-         FROM cohort k JOIN funnel_stages s ON s.opportunity_id = k.opportunity_id \
+        "{cohort} SELECT k.period, k.key, p.stage, MIN(p.stage_position), MIN(p.outcome) \
+         FROM (SELECT DISTINCT period, key, pipeline_key FROM cohort) k \
+         JOIN funnel_pipeline_stages p ON p.pipeline_key = k.pipeline_key \
          GROUP BY 1, 2, 3 ORDER BY 1, 2, 4, 3"
     );
     let mut statement = conn.prepare(&sql)?;
@@ -239,7 +243,7 @@ pub fn funnel(
         target.stages.push(StageFigures {
             stage: record.get(2)?,
             outcome: record.get(4)?,
-            reached: count(record, 5)?,
+            reached: 0,
             to_next_bps: None,
             stays_finished: 0,
             days_in_stage_avg: None,
@@ -247,17 +251,30 @@ pub fn funnel(
     }
 
     let sql = format!(
+        "{cohort} SELECT k.period, k.key, r.stage, COUNT(*) \
+         FROM cohort k CROSS JOIN funnel_stages_reached r ON r.opportunity_id = k.opportunity_id \
+         GROUP BY 1, 2, 3"
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let mut result = statement.query(params![from, to])?;
+    while let Some(record) = result.next()? {
+        let stage: String = record.get(2)?;
+        if let Some(figures) = stage_of(&mut rows, record.get(0)?, record.get(1)?, &stage) {
+            figures.reached = count(record, 3)?;
+        }
+    }
+
+    let sql = format!(
         "{cohort} SELECT k.period, k.key, v.stage, COUNT(*), SUM(v.days_in_stage) \
-         FROM cohort k JOIN funnel_stage_visits v ON v.opportunity_id = k.opportunity_id \
+         FROM cohort k CROSS JOIN funnel_stage_visits v ON v.opportunity_id = k.opportunity_id \
          WHERE v.days_in_stage IS NOT NULL AND v.outcome = 'open' GROUP BY 1, 2, 3"
     );
     let mut statement = conn.prepare(&sql)?;
     let mut result = statement.query(params![from, to])?;
     while let Some(record) = result.next()? {
-        let target = row_of(&mut rows, record.get(0)?, record.get(1)?);
         let stage: String = record.get(2)?;
         let (stays, days) = (count(record, 3)?, record.get(4)?);
-        if let Some(figures) = target.stages.iter_mut().find(|figures| figures.stage == stage) {
+        if let Some(figures) = stage_of(&mut rows, record.get(0)?, record.get(1)?, &stage) {
             figures.stays_finished = stays;
             figures.days_in_stage_avg = average(days, stays);
         }
@@ -328,6 +345,18 @@ fn row_of(
     key: String,
 ) -> &mut FunnelRow {
     rows.entry((period.clone(), key.clone())).or_insert_with(|| FunnelRow::empty(period, key))
+}
+
+/// The figures of `stage` in the row of `period` and `key`, as the stage list made them; `None`
+/// for a stage outside its deals' pipelines, which no figure counts.
+fn stage_of<'a>(
+    rows: &'a mut BTreeMap<(String, String), FunnelRow>,
+    period: String,
+    key: String,
+    stage: &str,
+) -> Option<&'a mut StageFigures> {
+    let row = rows.get_mut(&(period, key))?;
+    row.stages.iter_mut().find(|figures| figures.stage == stage)
 }
 
 /// Each open stage's conversion to the stage after it; the last open stage converts to the won
