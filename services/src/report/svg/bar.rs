@@ -1,7 +1,10 @@
 //! [`bar_chart`]: one vertical bar per label over a value axis from zero, each bar with its
 //! value above it. For counts per stream kind, invoices per aging bucket, and the like.
 
-use super::{LABEL_CHARS_MAX, PALETTE, Scale, Unit, empty, escape, open, short};
+use super::{
+    LABEL_CHARS_MAX, PALETTE, Scale, Unit, VALUE_PX_PER_CHAR, empty, escape, open, short,
+    text_width,
+};
 
 /// Bars drawn at most; more would be too thin to read, so the rest are left out with a note.
 pub const BARS_MAX: usize = 48;
@@ -18,8 +21,12 @@ const RIGHT: i64 = 16;
 const TOP: i64 = 24;
 const PLOT: i64 = 200;
 const BOTTOM: i64 = 40;
+/// Each bar's room, unless its value's text needs more (large amounts of money): then every slot
+/// widens so that no value runs into its neighbour's.
 const SLOT: i64 = 84;
 const GAP: i64 = 14;
+/// Space kept between two values' texts.
+const VALUE_SPACING: i64 = 8;
 const WIDTH_MIN: i64 = 360;
 
 /// A bar chart of `bars` in `unit`, named `title` for screen readers and tooltips.
@@ -29,7 +36,12 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &Unit) -> String {
     }
     let shown = &bars[..bars.len().min(BARS_MAX)];
     let n_shown = i64::try_from(shown.len()).unwrap_or(0);
-    let width = (LEFT + n_shown * SLOT + RIGHT).max(WIDTH_MIN);
+    let widest_value = (shown.iter())
+        .map(|bar| text_width(&unit.format(bar.value), VALUE_PX_PER_CHAR))
+        .max()
+        .unwrap_or(0);
+    let slot = SLOT.max(widest_value + VALUE_SPACING);
+    let width = (LEFT + n_shown * slot + RIGHT).max(WIDTH_MIN);
     let height = TOP + PLOT + BOTTOM;
     let baseline = TOP + PLOT;
     let scale = Scale::for_max(shown.iter().map(|bar| bar.value).max().unwrap_or(0));
@@ -46,8 +58,8 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &Unit) -> String {
         ));
     }
     for (idx, bar) in shown.iter().enumerate() {
-        let slot_x = LEFT + i64::try_from(idx).unwrap_or(0) * SLOT;
-        let center = slot_x + SLOT / 2;
+        let slot_x = LEFT + i64::try_from(idx).unwrap_or(0) * slot;
+        let center = slot_x + slot / 2;
         let bar_height = scale.pixels(bar.value, PLOT);
         let value = escape(&unit.format(bar.value));
         svg.push_str(&format!(
@@ -57,7 +69,7 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &Unit) -> String {
              <text class=\"label\" x=\"{center}\" y=\"{ly}\" text-anchor=\"middle\">{short}</text>\n",
             x = slot_x + GAP,
             y = baseline - bar_height,
-            w = SLOT - 2 * GAP,
+            w = slot - 2 * GAP,
             fill = PALETTE[idx % PALETTE.len()],
             label = escape(&bar.label),
             vy = baseline - bar_height - 6,
@@ -126,6 +138,26 @@ mod tests {
         assert!(svg.contains(">1,234.50 EUR</text>"), "{svg}");
         assert!(svg.contains(">0.99 EUR</text>"), "{svg}");
         assert!(svg.contains(">1,500</text>"), "the axis reaches a round 1,500: {svg}");
+    }
+
+    #[test]
+    fn amounts_too_wide_for_a_bar_widen_every_slot_so_no_value_runs_into_the_next() {
+        let euro = Unit::Money { currency: "EUR".into(), decimals: 2 };
+        let buckets = [bar("not due", 3_238_448_004), bar("1–30", 1_294_981_644), bar(">120", 0)];
+        let svg = bar_chart("Aging", &buckets, &euro);
+        let centres: Vec<i64> = (svg.lines())
+            .filter(|line| line.starts_with("<text class=\"value\""))
+            .map(|line| {
+                line.split("x=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        let widest = text_width("32,384,480.04 EUR", VALUE_PX_PER_CHAR);
+        assert_eq!(centres.len(), 3, "{svg}");
+        for pair in centres.windows(2) {
+            assert!(pair[1] - pair[0] >= widest + VALUE_SPACING, "{pair:?} in {svg}");
+        }
+        let short = bar_chart("Counts", &[bar("a", 542_234), bar("b", 7)], &Unit::Count);
+        assert!(short.contains("x=\"114\" y="), "short values keep the usual slot: {short}");
     }
 
     #[test]

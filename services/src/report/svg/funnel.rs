@@ -1,7 +1,10 @@
 //! [`funnel`]: stages from top to bottom, each a bar centred on one axis and as wide as its
 //! count relative to the widest, with the count and the share of the stage before it.
 
-use super::{LABEL_CHARS_MAX, Unit, empty, escape, open, percent, ratio_bps, short};
+use super::{
+    LABEL_CHARS_MAX, TICK_PX_PER_CHAR, Unit, VALUE_PX_PER_CHAR, empty, escape, open, percent,
+    ratio_bps, short, text_width,
+};
 
 /// Stages drawn at most (a pipeline has a handful).
 pub const FUNNEL_STAGES_MAX: usize = 16;
@@ -13,6 +16,7 @@ pub struct Stage {
     pub value: i64,
 }
 
+/// The narrowest chart; wider when a stage's count and share need the room on its right.
 const WIDTH: i64 = 640;
 const LABEL_WIDTH: i64 = 140;
 const BAR_WIDTH: i64 = 320;
@@ -30,7 +34,9 @@ pub fn funnel(title: &str, stages: &[Stage], unit: &Unit) -> String {
     let shown = &stages[..stages.len().min(FUNNEL_STAGES_MAX)];
     let widest = shown.iter().map(|stage| stage.value).max().unwrap_or(0).max(1);
     let height = TOP * 2 + i64::try_from(shown.len()).unwrap_or(0) * ROW;
-    let mut svg = open(WIDTH, height, title);
+    let values_x = LABEL_WIDTH + BAR_WIDTH + 10;
+    let mut rows = String::new();
+    let mut values_width = 0;
     let mut previous: Option<i64> = None;
     for (idx, stage) in shown.iter().enumerate() {
         let y = TOP + i64::try_from(idx).unwrap_or(0) * ROW;
@@ -41,12 +47,20 @@ pub fn funnel(title: &str, stages: &[Stage], unit: &Unit) -> String {
         let bar_width = if value > 0 { proportional.max(BAR_WIDTH_MIN) } else { 0 };
         let x = LABEL_WIDTH + (BAR_WIDTH - bar_width) / 2;
         let text_y = y + BAR_HEIGHT / 2 + 4;
-        let share = match previous.and_then(|previous| ratio_bps(value, previous)) {
-            Some(bps) => format!("<tspan class=\"tick\"> · {} of previous</tspan>", percent(bps)),
-            None => String::new(),
+        let share = previous
+            .and_then(|previous| ratio_bps(value, previous))
+            .map(|bps| format!(" · {} of previous", percent(bps)))
+            .unwrap_or_default();
+        let formatted = unit.format(stage.value);
+        values_width = values_width
+            .max(text_width(&formatted, VALUE_PX_PER_CHAR) + text_width(&share, TICK_PX_PER_CHAR));
+        let share = if share.is_empty() {
+            share
+        } else {
+            format!("<tspan class=\"tick\">{}</tspan>", escape(&share))
         };
-        let formatted = escape(&unit.format(stage.value));
-        svg.push_str(&format!(
+        let formatted = escape(&formatted);
+        rows.push_str(&format!(
             "<text class=\"label\" x=\"{lx}\" y=\"{text_y}\" text-anchor=\"end\">{short}</text>\n\
              <rect x=\"{x}\" y=\"{y}\" width=\"{bar_width}\" height=\"{BAR_HEIGHT}\" rx=\"3\" \
              fill=\"{fill}\"><title>{label}: {formatted}</title></rect>\n\
@@ -55,10 +69,12 @@ pub fn funnel(title: &str, stages: &[Stage], unit: &Unit) -> String {
             short = short(&stage.label, LABEL_CHARS_MAX),
             fill = super::PALETTE[0],
             label = escape(&stage.label),
-            vx = LABEL_WIDTH + BAR_WIDTH + 10,
+            vx = values_x,
         ));
         previous = Some(value);
     }
+    let mut svg = open(WIDTH.max(values_x + values_width + 8), height, title);
+    svg.push_str(&rows);
     svg.push_str("</svg>\n");
     svg
 }
@@ -77,7 +93,7 @@ mod tests {
     fn stages_narrow_in_proportion_and_say_what_share_of_the_previous_one_they_kept() {
         let stages = [stage("Leads", 200), stage("Qualified", 80), stage("Won", 0)];
         expect![[r##"
-            <svg class="chart" viewBox="0 0 640 136" width="640" height="136" role="img" aria-label="Lead funnel">
+            <svg class="chart" viewBox="0 0 641 136" width="641" height="136" role="img" aria-label="Lead funnel">
             <title>Lead funnel</title>
             <text class="label" x="130" y="27" text-anchor="end">Leads</text>
             <rect x="140" y="8" width="320" height="30" rx="3" fill="#2f6fb0"><title>Leads: 200</title></rect>
@@ -91,6 +107,22 @@ mod tests {
             </svg>
         "##]]
         .assert_eq(&funnel("Lead funnel", &stages, &Unit::Count));
+    }
+
+    #[test]
+    fn a_long_count_and_share_widen_the_chart_rather_than_run_past_its_edge() {
+        let stages = [stage("qualification", 63_888), stage("needs_analysis", 63_074)];
+        let svg = funnel("Deals", &stages, &Unit::Count);
+        let width: i64 =
+            svg.split("width=\"").nth(1).unwrap().split('"').next().unwrap().parse().unwrap();
+        let text = text_width("63,074", VALUE_PX_PER_CHAR)
+            + text_width(" · 98.7 % of previous", TICK_PX_PER_CHAR);
+        assert!(
+            svg.contains(">63,074<tspan class=\"tick\"> · 98.7 % of previous</tspan>"),
+            "{svg}"
+        );
+        assert!(width >= LABEL_WIDTH + BAR_WIDTH + 10 + text, "{width} in {svg}");
+        assert!(width > WIDTH, "{svg}");
     }
 
     #[test]

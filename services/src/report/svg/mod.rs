@@ -32,7 +32,8 @@ pub const PALETTE: [&str; 8] =
 
 /// The charts' styles, embedded once in the page.
 pub const CHART_CSS: &str = "\
-svg.chart { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; font-size: 12px; }
+svg.chart { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; font-size: 12px;
+            max-width: 100%; height: auto; }
 svg.chart .grid { stroke: #e3e6ea; stroke-width: 1; }
 svg.chart .axis { stroke: #8a939b; stroke-width: 1; }
 svg.chart .tick { fill: #5f6b75; font-size: 11px; }
@@ -135,6 +136,20 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// Pixels a value's text (`.value`: 12 px, semi-bold) may take, at most: no font metrics reach
+/// the page's author, so this errs wide (digits and most letters of system fonts at that size
+/// are 6–7.5 px), and a chart sizes its room for text from it rather than let text overlap its
+/// neighbour or run past the edge.
+pub const VALUE_PX_PER_CHAR: i64 = 8;
+
+/// The same for `.tick` text (11 px, regular).
+pub const TICK_PX_PER_CHAR: i64 = 7;
+
+/// Pixels `text` may take at `px_per_char` (see [`VALUE_PX_PER_CHAR`]).
+pub fn text_width(text: &str, px_per_char: i64) -> i64 {
+    i64::try_from(text.chars().count()).unwrap_or(i64::MAX / 16).saturating_mul(px_per_char)
 }
 
 /// A label cut to `max_chars` characters with an ellipsis, escaped.
