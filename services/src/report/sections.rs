@@ -54,7 +54,7 @@ const FAN_RUNS: u32 = 1_000;
 const FAN_SEED: u64 = 42;
 
 /// The timeline lines the report shows of its customer: the latest ones.
-const TIMELINE_SHOWN: usize = 40;
+const TIMELINE_SHOWN: u32 = 40;
 
 /// Every section, in page order.
 pub fn sections(conn: &Connection, log: &LogState) -> Result<Vec<Section>, SectionError> {
@@ -239,15 +239,8 @@ fn query_failed(error: impl std::fmt::Display) -> SectionError {
 /// The customer with the fullest story (the most timeline lines; the first by name on a tie),
 /// the latest of it as a `timeline`, from the customer360 read model.
 fn customer_section(conn: &Connection) -> Result<Section, SectionError> {
-    let mut fullest: Option<(usize, String, Vec<customer360::TimelineEntry>)> = None;
-    for row in customer360::list(conn).map_err(query_failed)? {
-        let lines = customer360::timeline(conn, row.customer_id, customer360::TIMELINE_LIMIT_MAX)
-            .map_err(query_failed)?;
-        if fullest.as_ref().is_none_or(|(most, ..)| lines.len() > *most) {
-            fullest = Some((lines.len(), row.name, lines));
-        }
-    }
-    let Some((_, name, lines)) = fullest else {
+    let fullest = customer360::fullest_timeline(conn).map_err(query_failed)?;
+    let Some(fullest) = fullest else {
         return Ok(Section {
             id: "customer",
             title: "One customer's timeline",
@@ -255,7 +248,8 @@ fn customer_section(conn: &Connection) -> Result<Section, SectionError> {
             body: Body::Html(String::new()),
         });
     };
-    let shown = &lines[lines.len().saturating_sub(TIMELINE_SHOWN)..];
+    let shown =
+        customer360::timeline(conn, fullest.customer_id, TIMELINE_SHOWN).map_err(query_failed)?;
     let entries: Vec<TimelineEntry> = shown
         .iter()
         .map(|line| TimelineEntry {
@@ -268,10 +262,11 @@ fn customer_section(conn: &Connection) -> Result<Section, SectionError> {
         id: "customer",
         title: "One customer's timeline",
         intro: format!(
-            "{name}: the latest {} of {} things that happened to this customer, in order.",
+            "{}: the latest {} of {} things that happened to this customer, in order.",
+            fullest.name,
             entries.len(),
-            lines.len()
+            fullest.lines
         ),
-        body: Body::Html(timeline(&name, &entries)),
+        body: Body::Html(timeline(&fullest.name, &entries)),
     })
 }

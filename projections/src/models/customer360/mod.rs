@@ -54,7 +54,9 @@ pub use query::{
     customer, customer_split,
 };
 pub use render::{render, render_list};
-pub use timeline::{TIMELINE_LIMIT_MAX, TimelineEntry, timeline};
+pub use timeline::{
+    FullestTimeline, TIMELINE_LIMIT_MAX, TimelineEntry, fullest_timeline, timeline,
+};
 
 /// The customer360 projection. It keeps the opportunities, quotes, orders and receivables the
 /// batch in hand has touched until the flush (a rebuild: until they settle or go idle,

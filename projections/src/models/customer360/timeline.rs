@@ -18,7 +18,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::envelope::Envelope;
-use super::parse::{QueryError, unix_time};
+use super::parse::{QueryError, parse_id, unix_time};
 use super::timeline_keys::TimelineKeys;
 use super::timeline_pages::{PageLine, TimelinePages};
 use crate::ProjectionError;
@@ -258,6 +258,35 @@ pub fn timeline(
         });
     }
     Ok(entries)
+}
+
+/// The customer whose timeline has the most lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullestTimeline {
+    pub customer_id: uuid::Uuid,
+    pub name: String,
+    pub lines: u64,
+}
+
+/// The customer with the most timeline lines (the first by name, then id, on a tie; `None`
+/// without customers): the fullest story to show. Counted from each page's lines in SQLite,
+/// without reading any line into a row.
+pub fn fullest_timeline(conn: &Connection) -> Result<Option<FullestTimeline>, QueryError> {
+    let mut statement = conn.prepare_cached(
+        "SELECT c.customer_id, c.name, COALESCE(t.lines, 0) AS lines FROM c360_customers AS c \
+         LEFT JOIN (SELECT k.customer_id, SUM(json_array_length('[' || p.lines || ']')) AS lines \
+                    FROM c360_timeline_pages AS p \
+                    JOIN c360_customer_keys AS k ON k.customer_key = p.customer_key \
+                    GROUP BY p.customer_key) AS t ON t.customer_id = c.customer_id \
+         ORDER BY lines DESC, c.name, c.customer_id LIMIT 1",
+    )?;
+    let mut rows = statement.query([])?;
+    let Some(row) = rows.next()? else { return Ok(None) };
+    Ok(Some(FullestTimeline {
+        customer_id: parse_id("c360_customers.customer_id", &row.get::<_, String>(0)?)?,
+        name: row.get(1)?,
+        lines: u64::try_from(row.get::<_, i64>(2)?).unwrap_or_default(),
+    }))
 }
 
 /// When the customer's latest line happened: the customer's last activity.

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 
 use super::events::*;
 use super::world::World;
-use crate::models::customer360::timeline;
+use crate::models::customer360::{FullestTimeline, fullest_timeline, timeline};
 
 const LEAD: u128 = 0x1ead;
 const WAITING_LEAD: u128 = 0x2ead;
@@ -119,4 +119,31 @@ fn a_customers_lines_come_off_its_own_pages_through_the_view() {
     assert!(searches("SEARCH customer USING COVERING INDEX"), "{plan:?}");
     assert!(searches("SEARCH page USING INDEX sqlite_autoindex_c360_timeline_pages"), "{plan:?}");
     assert!(!searches("SCAN page") && !searches("SCAN customer"), "{plan:?}");
+}
+
+#[test]
+fn the_fullest_timeline_is_the_customer_with_the_most_lines_and_the_first_by_name_on_a_tie() {
+    let mut world = history();
+    for (customer, name) in [(7, "Zeta Works"), (8, "Alpha Works")] {
+        let at = world.now();
+        world.append(id(customer), &customer_created(id(customer), name, at));
+    }
+    let conn = world.project();
+    let park_labs = fullest_timeline(&conn).expect("the count").expect("a customer");
+    assert_eq!(
+        park_labs,
+        FullestTimeline { customer_id: id(CUSTOMER), name: "Park Labs".into(), lines: 4 },
+        "its converted lead's two lines count, the waiting lead's do not"
+    );
+    assert_eq!(park_labs.lines as usize, timeline(&conn, id(CUSTOMER), 100).unwrap().len());
+
+    let mut tied = World::new();
+    for (customer, name) in [(7, "Zeta Works"), (8, "Alpha Works")] {
+        let at = tied.now();
+        tied.append(id(customer), &customer_created(id(customer), name, at));
+    }
+    let alpha = fullest_timeline(&tied.project()).expect("the count").expect("a customer");
+    assert_eq!((alpha.name.as_str(), alpha.lines), ("Alpha Works", 1));
+
+    assert_eq!(fullest_timeline(&World::new().project()).expect("the count"), None);
 }
