@@ -93,7 +93,10 @@ pub fn forecast(
     let cut = cut_of(as_of);
     let mut totals: BTreeMap<String, Figures> = BTreeMap::new();
     let mut reps: BTreeMap<(String, String), (Option<String>, Figures)> = BTreeMap::new();
-    let mut statement = conn.prepare_cached(
+    // Each deal as it stood at the cut: its newest version recorded before it. Without an
+    // as-of date that is the deal's own row, which holds what its newest version recorded
+    // (`apply.rs` records a version with every change of it), so the history is not read.
+    let mut statement = conn.prepare_cached(if as_of.is_some() {
         "WITH latest AS (SELECT *, row_number() OVER \
            (PARTITION BY opportunity_id ORDER BY position DESC) AS newest \
            FROM forecast_deal_history WHERE recorded_at < ?1) \
@@ -103,8 +106,14 @@ pub fn forecast(
          WHERE l.newest = 1 AND \
            ((l.status = ?4 AND l.closed_on BETWEEN ?2 AND ?3) OR \
             (l.status = ?5 AND l.expected_close BETWEEN ?2 AND ?3)) \
-         ORDER BY l.opportunity_id",
-    )?;
+         ORDER BY l.opportunity_id"
+    } else {
+        "SELECT owner, team, currency, amount_minor, probability_bps, forecast_category, status \
+         FROM forecast_deals \
+         WHERE (status = ?4 AND closed_on BETWEEN ?2 AND ?3) OR \
+           (status = ?5 AND expected_close BETWEEN ?2 AND ?3) \
+         ORDER BY opportunity_id"
+    })?;
     let mut rows = statement.query(params![cut, first.to_string(), last.to_string(), WON, OPEN])?;
     while let Some(row) = rows.next()? {
         let (owner, team, currency): (String, Option<String>, String) =

@@ -163,3 +163,19 @@ fn a_period_that_is_not_a_month_or_quarter_is_refused() {
     let error = forecast(&book.project(), "2026-Q5", None).unwrap_err();
     assert!(matches!(error, QueryError::InvalidPeriod(ref key) if key == "2026-Q5"), "{error}");
 }
+
+/// Without an as-of date the forecast reads each deal's own row, which holds its newest
+/// version: the same figures as the history gives as of a day after every event.
+#[test]
+fn the_forecast_now_from_the_deals_rows_equals_the_forecast_as_of_after_the_last_event() {
+    for book in [quarter(), super::backtest::two_months()] {
+        let conn = book.project();
+        for period in ["2026-01", "2026-02", "2026-03", "2026-Q1"] {
+            let now = forecast(&conn, period, None).unwrap();
+            let later = forecast(&conn, period, Some(day(2027, 1, 1))).unwrap();
+            assert_eq!((&now.totals, &now.reps), (&later.totals, &later.reps), "{period}");
+        }
+        let quarter = forecast(&conn, "2026-Q1", None).unwrap();
+        assert!(quarter.totals.iter().any(|row| row.n_won > 0 && row.n_open > 0), "{quarter:?}");
+    }
+}
