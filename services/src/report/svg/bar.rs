@@ -2,8 +2,8 @@
 //! value above it. For counts per stream kind, invoices per aging bucket, and the like.
 
 use super::{
-    LABEL_CHARS_MAX, PALETTE, Scale, Unit, VALUE_PX_PER_CHAR, empty, escape, open, short,
-    text_width,
+    LABEL_CHARS_MAX, PALETTE, Scale, TICK_PX_PER_CHAR, Unit, VALUE_PX_PER_CHAR, empty, escape,
+    open, short, text_width,
 };
 
 /// Bars drawn at most; more would be too thin to read, so the rest are left out with a note.
@@ -16,7 +16,10 @@ pub struct Bar {
     pub value: i64,
 }
 
+/// Room left of the axis for its tick labels, unless the longest needs more.
 const LEFT: i64 = 72;
+/// Space between a tick label's end and the axis.
+const TICK_SPACING: i64 = 6;
 const RIGHT: i64 = 16;
 const TOP: i64 = 24;
 const PLOT: i64 = 200;
@@ -41,24 +44,27 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &Unit) -> String {
         .max()
         .unwrap_or(0);
     let slot = SLOT.max(widest_value + VALUE_SPACING);
-    let width = (LEFT + n_shown * slot + RIGHT).max(WIDTH_MIN);
     let height = TOP + PLOT + BOTTOM;
     let baseline = TOP + PLOT;
     let scale = Scale::for_max(shown.iter().map(|bar| bar.value).max().unwrap_or(0));
+    let widest_tick =
+        scale.ticks().map(|tick| text_width(&unit.tick(tick), TICK_PX_PER_CHAR)).max().unwrap_or(0);
+    let left = LEFT.max(widest_tick + TICK_SPACING * 2);
+    let width = (left + n_shown * slot + RIGHT).max(WIDTH_MIN);
     let mut svg = open(width, height, title);
     for tick in scale.ticks() {
         let y = baseline - scale.pixels(tick, PLOT);
         svg.push_str(&format!(
-            "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\"/>\n\
+            "<line class=\"grid\" x1=\"{left}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\"/>\n\
              <text class=\"tick\" x=\"{x}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>\n",
             x2 = width - RIGHT,
-            x = LEFT - 6,
+            x = left - TICK_SPACING,
             ty = y + 4,
             label = escape(&unit.tick(tick)),
         ));
     }
     for (idx, bar) in shown.iter().enumerate() {
-        let slot_x = LEFT + i64::try_from(idx).unwrap_or(0) * slot;
+        let slot_x = left + i64::try_from(idx).unwrap_or(0) * slot;
         let center = slot_x + slot / 2;
         let bar_height = scale.pixels(bar.value, PLOT);
         let value = escape(&unit.format(bar.value));
@@ -78,12 +84,12 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &Unit) -> String {
         ));
     }
     svg.push_str(&format!(
-        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{baseline}\" x2=\"{x2}\" y2=\"{baseline}\"/>\n",
+        "<line class=\"axis\" x1=\"{left}\" y1=\"{baseline}\" x2=\"{x2}\" y2=\"{baseline}\"/>\n",
         x2 = width - RIGHT
     ));
     if bars.len() > shown.len() {
         svg.push_str(&format!(
-            "<text class=\"note\" x=\"{LEFT}\" y=\"{y}\">{} more not shown</text>\n",
+            "<text class=\"note\" x=\"{left}\" y=\"{y}\">{} more not shown</text>\n",
             bars.len() - shown.len(),
             y = height - 6
         ));
@@ -141,7 +147,7 @@ mod tests {
     }
 
     #[test]
-    fn amounts_too_wide_for_a_bar_widen_every_slot_so_no_value_runs_into_the_next() {
+    fn amounts_too_wide_for_a_bar_or_the_axis_widen_the_chart_so_no_text_overlaps_or_is_cut() {
         let euro = Unit::Money { currency: "EUR".into(), decimals: 2 };
         let buckets = [bar("not due", 3_238_448_004), bar("1–30", 1_294_981_644), bar(">120", 0)];
         let svg = bar_chart("Aging", &buckets, &euro);
@@ -156,6 +162,15 @@ mod tests {
         for pair in centres.windows(2) {
             assert!(pair[1] - pair[0] >= widest + VALUE_SPACING, "{pair:?} in {svg}");
         }
+        let axis_x: i64 = (svg.lines())
+            .find(|line| line.starts_with("<line class=\"axis\""))
+            .and_then(|line| line.split("x1=\"").nth(1))
+            .and_then(|rest| rest.split('"').next())
+            .and_then(|x| x.parse().ok())
+            .unwrap();
+        let widest_tick = text_width("40,000,000", TICK_PX_PER_CHAR);
+        assert!(svg.contains(">40,000,000</text>"), "{svg}");
+        assert!(axis_x >= widest_tick + TICK_SPACING, "the ticks fit left of the axis: {svg}");
         let short = bar_chart("Counts", &[bar("a", 542_234), bar("b", 7)], &Unit::Count);
         assert!(short.contains("x=\"114\" y="), "short values keep the usual slot: {short}");
     }
