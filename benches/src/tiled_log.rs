@@ -377,29 +377,18 @@ mod tests {
         let base = Arc::new(
             runtime.block_on(BaseHistory::generate(Scale::Small, 7, ClientIds::Random)).unwrap(),
         );
-        let make = || {
-            let dir = tempfile::tempdir().unwrap();
-            let clock = Arc::new(ManualClock::new(DateTime::UNIX_EPOCH));
-            let options = ltc_eventstore::StoreOptions {
-                durability: ltc_eventstore::Durability::Normal,
-                clock: clock.clone(),
-                ..ltc_eventstore::StoreOptions::default()
-            };
-            let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
-            runtime.block_on(base.tile(&store, &clock, 24)).unwrap();
-            store.head()
-        };
+        let make = || tiled(&runtime, &base, 24).1.head();
         let (first, second) = (make(), make());
         assert_eq!(first.position, 24 * base.n_events);
         assert_eq!(first, second, "two makes of the log end at different heads");
     }
 
-    #[test]
-    fn each_copy_decodes_as_the_base_event_with_every_id_its_own() {
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-        let base = Arc::new(
-            runtime.block_on(BaseHistory::generate(Scale::Small, 7, ClientIds::Random)).unwrap(),
-        );
+    /// `copies` copies of `base` in a store of their own (kept while the directory lives).
+    fn tiled(
+        runtime: &tokio::runtime::Runtime,
+        base: &Arc<BaseHistory>,
+        copies: u32,
+    ) -> (tempfile::TempDir, EventStore) {
         let dir = tempfile::tempdir().unwrap();
         let clock = Arc::new(ManualClock::new(DateTime::UNIX_EPOCH));
         let options = ltc_eventstore::StoreOptions {
@@ -408,7 +397,17 @@ mod tests {
             ..ltc_eventstore::StoreOptions::default()
         };
         let store = EventStore::open(dir.path().join("events.db"), options).unwrap();
-        runtime.block_on(base.tile(&store, &clock, 3)).unwrap();
+        runtime.block_on(base.tile(&store, &clock, copies)).unwrap();
+        (dir, store)
+    }
+
+    #[test]
+    fn each_copy_decodes_as_the_base_event_with_every_id_its_own() {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        let base = Arc::new(
+            runtime.block_on(BaseHistory::generate(Scale::Small, 7, ClientIds::Random)).unwrap(),
+        );
+        let (_dir, store) = tiled(&runtime, &base, 3);
         assert_eq!(store.head().position, 3 * base.n_events);
 
         let mut streams_of_copy: Vec<BTreeSet<Uuid>> = vec![BTreeSet::new(); 3];
