@@ -188,16 +188,7 @@ pub fn funnel(
         target.leads_converted = count(record, 4)?;
     }
 
-    let cohort = format!(
-        "WITH cohort AS (SELECT o.opportunity_id, {opportunity_period} AS period, \
-           COALESCE({key}, '{NO_VALUE}') AS key, o.currency, o.status, o.amount_minor, \
-           o.cycle_days, o.pipeline_key \
-         FROM funnel_opportunities o \
-         LEFT JOIN funnel_customers c ON c.customer_id = o.customer_id \
-         LEFT JOIN funnel_leads l ON l.opportunity_id = o.opportunity_id \
-         WHERE o.opened_on BETWEEN ?1 AND ?2) ",
-        key = by.of_opportunity()
-    );
+    let cohort = cohort(opportunity_period, by);
     let mut cycle_days: BTreeMap<(String, String), i64> = BTreeMap::new();
     let sql = format!(
         "{cohort} SELECT period, key, currency, COUNT(*), SUM(status = 'won'), \
@@ -250,12 +241,7 @@ pub fn funnel(
         });
     }
 
-    let sql = format!(
-        "{cohort} SELECT k.period, k.key, r.stage, COUNT(*) \
-         FROM cohort k CROSS JOIN funnel_stages_reached r ON r.opportunity_id = k.opportunity_id \
-         GROUP BY 1, 2, 3"
-    );
-    let mut statement = conn.prepare(&sql)?;
+    let mut statement = conn.prepare(&stages_reached(&cohort))?;
     let mut result = statement.query(params![from, to])?;
     while let Some(record) = result.next()? {
         let stage: String = record.get(2)?;
@@ -264,12 +250,7 @@ pub fn funnel(
         }
     }
 
-    let sql = format!(
-        "{cohort} SELECT k.period, k.key, v.stage, COUNT(*), SUM(v.days_in_stage) \
-         FROM cohort k CROSS JOIN funnel_stage_visits v ON v.opportunity_id = k.opportunity_id \
-         WHERE v.days_in_stage IS NOT NULL AND v.outcome = 'open' GROUP BY 1, 2, 3"
-    );
-    let mut statement = conn.prepare(&sql)?;
+    let mut statement = conn.prepare(&stays_finished(&cohort))?;
     let mut result = statement.query(params![from, to])?;
     while let Some(record) = result.next()? {
         let stage: String = record.get(2)?;
@@ -288,6 +269,39 @@ pub fn funnel(
         link_stages(&mut row.stages);
     }
     Ok(rows.into_values().collect())
+}
+
+/// The opportunities opened between `?1` and `?2`, each with its period and its key for `by`:
+/// a `WITH` clause the statements below start with.
+pub(super) fn cohort(opportunity_period: &str, by: Dimension) -> String {
+    format!(
+        "WITH cohort AS (SELECT o.opportunity_id, {opportunity_period} AS period, \
+           COALESCE({key}, '{NO_VALUE}') AS key, o.currency, o.status, o.amount_minor, \
+           o.cycle_days, o.pipeline_key \
+         FROM funnel_opportunities o \
+         LEFT JOIN funnel_customers c ON c.customer_id = o.customer_id \
+         LEFT JOIN funnel_leads l ON l.opportunity_id = o.opportunity_id \
+         WHERE o.opened_on BETWEEN ?1 AND ?2) ",
+        key = by.of_opportunity()
+    )
+}
+
+/// Per period, key and stage: the cohort's deals that reached it.
+pub(super) fn stages_reached(cohort: &str) -> String {
+    format!(
+        "{cohort} SELECT k.period, k.key, r.stage, COUNT(*) \
+         FROM cohort k CROSS JOIN funnel_stages_reached r ON r.opportunity_id = k.opportunity_id \
+         GROUP BY 1, 2, 3"
+    )
+}
+
+/// Per period, key and open stage: the cohort's finished stays in it, and their days.
+pub(super) fn stays_finished(cohort: &str) -> String {
+    format!(
+        "{cohort} SELECT k.period, k.key, v.stage, COUNT(*), SUM(v.days_in_stage) \
+         FROM cohort k CROSS JOIN funnel_stage_visits v ON v.opportunity_id = k.opportunity_id \
+         WHERE v.days_in_stage IS NOT NULL AND v.outcome = 'open' GROUP BY 1, 2, 3"
+    )
 }
 
 impl FunnelRow {
