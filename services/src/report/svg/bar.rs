@@ -2,8 +2,8 @@
 //! value above it. For counts per stream kind, invoices per aging bucket, and the like.
 
 use super::{
-    LABEL_CHARS_MAX, PALETTE, Scale, TICK_PX_PER_CHAR, Unit, VALUE_PX_PER_CHAR, empty, escape,
-    open, short, text_width,
+    LABEL_CHARS_MAX, PALETTE, Scale, TICK_SPACING, Unit, VALUE_PX_PER_CHAR, axis_room, empty,
+    escape, open, short, text_width,
 };
 
 /// Bars drawn at most; more would be too thin to read, so the rest are left out with a note.
@@ -18,8 +18,6 @@ pub struct Bar {
 
 /// Room left of the axis for its tick labels, unless the longest needs more.
 const LEFT: i64 = 72;
-/// Space between a tick label's end and the axis.
-const TICK_SPACING: i64 = 6;
 const RIGHT: i64 = 16;
 const TOP: i64 = 24;
 const PLOT: i64 = 200;
@@ -47,9 +45,7 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &Unit) -> String {
     let height = TOP + PLOT + BOTTOM;
     let baseline = TOP + PLOT;
     let scale = Scale::for_max(shown.iter().map(|bar| bar.value).max().unwrap_or(0));
-    let widest_tick =
-        scale.ticks().map(|tick| text_width(&unit.tick(tick), TICK_PX_PER_CHAR)).max().unwrap_or(0);
-    let left = LEFT.max(widest_tick + TICK_SPACING * 2);
+    let left = axis_room(&scale, unit, LEFT);
     let width = (left + n_shown * slot + RIGHT).max(WIDTH_MIN);
     let mut svg = open(width, height, title);
     for tick in scale.ticks() {
@@ -102,6 +98,7 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &Unit) -> String {
 mod tests {
     use expect_test::expect;
 
+    use super::super::TICK_PX_PER_CHAR;
     use super::*;
 
     fn bar(label: &str, value: i64) -> Bar {

@@ -2,7 +2,7 @@
 //! what actually happened as a solid line with dots. Past periods usually have actuals, future
 //! ones a band; a period may have both (a backtest) or neither.
 
-use super::{LABEL_CHARS_MAX, Scale, Unit, empty, escape, open, short};
+use super::{LABEL_CHARS_MAX, Scale, TICK_SPACING, Unit, axis_room, empty, escape, open, short};
 
 /// Periods drawn at most (four years of months).
 pub const FAN_PERIODS_MAX: usize = 48;
@@ -23,6 +23,7 @@ pub struct FanPoint {
     pub band: Option<Band>,
 }
 
+/// Room left of the axis for its tick labels, unless the longest needs more.
 const LEFT: i64 = 80;
 const RIGHT: i64 = 16;
 const TOP: i64 = 16;
@@ -43,20 +44,21 @@ pub fn fan_chart(title: &str, points: &[FanPoint], unit: &Unit) -> String {
         return empty(WIDTH_MIN, title, "No data yet.");
     };
     let scale = Scale::for_max(max_value);
+    let left = axis_room(&scale, unit, LEFT);
     let n_shown = i64::try_from(shown.len()).unwrap_or(0);
-    let width = (LEFT + n_shown * SLOT + RIGHT).max(WIDTH_MIN);
+    let width = (left + n_shown * SLOT + RIGHT).max(WIDTH_MIN);
     let height = TOP + PLOT + BOTTOM;
     let baseline = TOP + PLOT;
-    let x_of = |idx: usize| LEFT + i64::try_from(idx).unwrap_or(0) * SLOT + SLOT / 2;
+    let x_of = |idx: usize| left + i64::try_from(idx).unwrap_or(0) * SLOT + SLOT / 2;
     let y_of = |value: i64| baseline - scale.pixels(value, PLOT);
     let mut svg = open(width, height, title);
     for tick in scale.ticks() {
         let y = y_of(tick);
         svg.push_str(&format!(
-            "<line class=\"grid\" x1=\"{LEFT}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\"/>\n\
+            "<line class=\"grid\" x1=\"{left}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\"/>\n\
              <text class=\"tick\" x=\"{tx}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>\n",
             x2 = width - RIGHT,
-            tx = LEFT - 6,
+            tx = left - TICK_SPACING,
             ty = y + 4,
             label = escape(&unit.tick(tick)),
         ));
@@ -108,10 +110,10 @@ pub fn fan_chart(title: &str, points: &[FanPoint], unit: &Unit) -> String {
         ));
     }
     svg.push_str(&format!(
-        "<line class=\"axis\" x1=\"{LEFT}\" y1=\"{baseline}\" x2=\"{x2}\" y2=\"{baseline}\"/>\n",
+        "<line class=\"axis\" x1=\"{left}\" y1=\"{baseline}\" x2=\"{x2}\" y2=\"{baseline}\"/>\n",
         x2 = width - RIGHT
     ));
-    svg.push_str(&legend(LEFT, height - 12));
+    svg.push_str(&legend(left, height - 12));
     svg.push_str("</svg>\n");
     svg
 }
@@ -204,6 +206,17 @@ mod tests {
             </svg>
         "#]]
         .assert_eq(&fan_chart("Revenue forecast", &points, &Unit::Count));
+    }
+
+    #[test]
+    fn the_axis_makes_room_for_long_tick_labels() {
+        let euro = Unit::Money { currency: "EUR".into(), decimals: 2 };
+        let points = [point("2026-10", Some(29_000_000_000), None)];
+        let svg = fan_chart("Revenue", &points, &euro);
+        assert!(svg.contains(">300,000,000</text>"), "{svg}");
+        let needed = super::super::text_width("300,000,000", super::super::TICK_PX_PER_CHAR);
+        let axis = format!("<line class=\"axis\" x1=\"{}\"", needed + 2 * TICK_SPACING);
+        assert!(svg.contains(&axis), "{svg}");
     }
 
     #[test]

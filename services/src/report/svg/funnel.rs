@@ -16,7 +16,8 @@ pub struct Stage {
     pub value: i64,
 }
 
-/// The narrowest chart; wider when a stage's count and share need the room on its right.
+/// The narrowest chart. A stage's count and share take the room they need on its right, which
+/// by the estimate's generous measure makes most funnels a little wider.
 const WIDTH: i64 = 640;
 const LABEL_WIDTH: i64 = 140;
 const BAR_WIDTH: i64 = 320;

@@ -147,6 +147,18 @@ pub const VALUE_PX_PER_CHAR: i64 = 8;
 /// The same for `.tick` text (11 px, regular).
 pub const TICK_PX_PER_CHAR: i64 = 7;
 
+/// Space between a tick label and the axis, and before the label.
+pub const TICK_SPACING: i64 = 6;
+
+/// Room left of a value axis for its tick labels: `at_least`, or what the longest needs.
+pub fn axis_room(scale: &Scale, unit: &Unit, at_least: i64) -> i64 {
+    let widest = (scale.ticks())
+        .map(|tick| text_width(&unit.tick(tick), TICK_PX_PER_CHAR))
+        .max()
+        .unwrap_or(0);
+    at_least.max(widest + 2 * TICK_SPACING)
+}
+
 /// Pixels `text` may take at `px_per_char` (see [`VALUE_PX_PER_CHAR`]).
 pub fn text_width(text: &str, px_per_char: i64) -> i64 {
     i64::try_from(text.chars().count()).unwrap_or(i64::MAX / 16).saturating_mul(px_per_char)
