@@ -2,7 +2,7 @@
 //! rounding of the weighted pipeline, quotas, attainment and coverage, currencies kept apart, and
 //! the same figures as of an earlier day.
 
-use ltc_domain::opportunity::OpportunityCommand;
+use ltc_domain::opportunity::{OpportunityCommand, StageKey};
 
 use super::support::{ALICE, BOB, Book, day, eur, usd};
 use crate::models::forecast::{ForecastRow, QueryError, forecast};
@@ -168,14 +168,28 @@ fn a_period_that_is_not_a_month_or_quarter_is_refused() {
 /// version: the same figures as the history gives as of a day after every event.
 #[test]
 fn the_forecast_now_from_the_deals_rows_equals_the_forecast_as_of_after_the_last_event() {
-    for book in [quarter(), super::backtest::two_months()] {
-        let conn = book.project();
-        for period in ["2026-01", "2026-02", "2026-03", "2026-Q1"] {
-            let now = forecast(&conn, period, None).unwrap();
-            let later = forecast(&conn, period, Some(day(2027, 1, 1))).unwrap();
-            assert_eq!((&now.totals, &now.reps), (&later.totals, &later.reps), "{period}");
+    // The quarter's book, then a won deal reopened and lost, an amount and a close date changed.
+    let mut changed = quarter();
+    changed.on(day(2026, 3, 2));
+    changed.deal(4, BOB, OpportunityCommand::Reopen { to: StageKey::new("negotiation") });
+    changed.deal(1, ALICE, OpportunityCommand::ChangeAmount { amount: eur(12_500_000) });
+    let expected_close = day(2026, 3, 25);
+    changed.deal(2, ALICE, OpportunityCommand::ChangeExpectedClose { expected_close });
+    changed.on(day(2026, 3, 9)).lose(4, BOB);
+    for book in [&quarter(), &super::backtest::two_months(), &changed] {
+        // Live in batches of 7, and rebuilt in batches of 2 (deals kept across batches).
+        for conn in [book.project(), book.rebuilt(2)] {
+            for period in ["2026-01", "2026-02", "2026-03", "2026-Q1"] {
+                let now = forecast(&conn, period, None).unwrap();
+                let later = forecast(&conn, period, Some(day(2027, 1, 1))).unwrap();
+                assert_eq!((&now.totals, &now.reps), (&later.totals, &later.reps), "{period}");
+            }
+            let quarter = forecast(&conn, "2026-Q1", None).unwrap();
+            assert!(quarter.totals.iter().any(|row| row.n_open > 0), "{quarter:?}");
         }
-        let quarter = forecast(&conn, "2026-Q1", None).unwrap();
-        assert!(quarter.totals.iter().any(|row| row.n_won > 0 && row.n_open > 0), "{quarter:?}");
     }
+    let changed_now = forecast(&changed.rebuilt(2), "2026-Q1", None).unwrap();
+    let euros = changed_now.totals.iter().find(|row| row.currency == "EUR").unwrap();
+    // Deal 4's win is gone with its reopening and loss; deal 1 commits its new amount.
+    assert_eq!((euros.n_won, euros.closed_won_minor, euros.commit_minor), (0, 0, 12_500_000));
 }
