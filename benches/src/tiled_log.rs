@@ -172,9 +172,9 @@ impl BaseHistory {
 
     /// Appends `n_copies` copies to `store` (empty, with `clock` as its clock), round by round:
     /// the `r`-th append of every copy before the `r+1`-th of any, `recorded_at` following the
-    /// base history's. Within a round the copies go to the writer in copy order, all at once
-    /// (group commit takes them together), so the same base history and number of copies always
-    /// make the same log, position for position and hash for hash.
+    /// base history's. Within a round the copies go to the writer's queue in copy order, without
+    /// waiting for each other (group commit takes them as they arrive), so the same base history
+    /// and number of copies always make the same log, position for position and hash for hash.
     pub async fn tile(
         self: &Arc<Self>,
         store: &EventStore,
