@@ -18,6 +18,8 @@ pub mod forecast;
 pub mod funnel;
 pub mod leads;
 pub mod period;
+#[cfg(test)]
+pub(crate) mod query_plan;
 pub mod reps;
 pub(crate) mod short_keys;
 pub mod stalled;

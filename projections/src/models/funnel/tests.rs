@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use super::testkit::*;
 use super::*;
 use crate::models::period::Period;
+use crate::models::query_plan::query_plan;
 
 /// Projects the funnel over what `given` appended and queries it.
 #[track_caller]
@@ -324,13 +325,7 @@ fn a_cohorts_stage_rows_are_searched_deal_by_deal_not_scanned() {
             (super::query::stays_finished(&cohort), "v"),
         ];
         for (sql, table) in statements {
-            let plan: Vec<String> = conn
-                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-                .unwrap()
-                .query_map(["2026-01-01", "2026-12-31"], |row| row.get::<_, String>(3))
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
+            let plan = query_plan(&conn, &sql, ["2026-01-01", "2026-12-31"]);
             let step = |prefix: String| plan.iter().any(|step| step.starts_with(&prefix));
             assert!(step("SCAN o".into()), "{by:?}, {table}: {plan:?}");
             assert!(

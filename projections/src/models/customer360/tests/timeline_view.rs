@@ -7,6 +7,7 @@ use rusqlite::Connection;
 use super::events::*;
 use super::world::World;
 use crate::models::customer360::{FullestTimeline, fullest_timeline, timeline};
+use crate::models::query_plan::query_plan;
 
 const LEAD: u128 = 0x1ead;
 const WAITING_LEAD: u128 = 0x2ead;
@@ -105,16 +106,12 @@ fn the_view_and_the_timeline_query_show_the_same_lines() {
 fn a_customers_lines_come_off_its_own_pages_through_the_view() {
     let world = history();
     let conn = world.project();
-    let plan: Vec<String> = conn
-        .prepare(
-            "EXPLAIN QUERY PLAN SELECT text FROM c360_timeline WHERE customer_id = ?1 \
-             ORDER BY occurred_at_s DESC, position DESC LIMIT 20",
-        )
-        .expect("the plan")
-        .query_map([id(CUSTOMER).to_string()], |row| row.get::<_, String>(3))
-        .expect("the plan's rows")
-        .map(|row| row.expect("a step"))
-        .collect();
+    let plan = query_plan(
+        &conn,
+        "SELECT text FROM c360_timeline WHERE customer_id = ?1 \
+         ORDER BY occurred_at_s DESC, position DESC LIMIT 20",
+        [id(CUSTOMER).to_string()],
+    );
     let searches = |prefix: &str| plan.iter().any(|step| step.starts_with(prefix));
     assert!(searches("SEARCH customer USING COVERING INDEX"), "{plan:?}");
     assert!(searches("SEARCH page USING INDEX sqlite_autoindex_c360_timeline_pages"), "{plan:?}");
