@@ -48,19 +48,18 @@ pub fn funnel(title: &str, stages: &[Stage], unit: &Unit) -> String {
         let bar_width = if value > 0 { proportional.max(BAR_WIDTH_MIN) } else { 0 };
         let x = LABEL_WIDTH + (BAR_WIDTH - bar_width) / 2;
         let text_y = y + BAR_HEIGHT / 2 + 4;
-        let share = previous
+        let share_text = previous
             .and_then(|previous| ratio_bps(value, previous))
-            .map(|bps| format!(" · {} of previous", percent(bps)))
+            .map(|bps| format!(" · {} of previous", percent(bps)));
+        let value_text = unit.format(stage.value);
+        values_width = values_width.max(
+            text_width(&value_text, VALUE_PX_PER_CHAR)
+                + share_text.as_deref().map_or(0, |text| text_width(text, TICK_PX_PER_CHAR)),
+        );
+        let share = share_text
+            .map(|text| format!("<tspan class=\"tick\">{}</tspan>", escape(&text)))
             .unwrap_or_default();
-        let formatted = unit.format(stage.value);
-        values_width = values_width
-            .max(text_width(&formatted, VALUE_PX_PER_CHAR) + text_width(&share, TICK_PX_PER_CHAR));
-        let share = if share.is_empty() {
-            share
-        } else {
-            format!("<tspan class=\"tick\">{}</tspan>", escape(&share))
-        };
-        let formatted = escape(&formatted);
+        let formatted = escape(&value_text);
         rows.push_str(&format!(
             "<text class=\"label\" x=\"{lx}\" y=\"{text_y}\" text-anchor=\"end\">{short}</text>\n\
              <rect x=\"{x}\" y=\"{y}\" width=\"{bar_width}\" height=\"{BAR_HEIGHT}\" rx=\"3\" \
