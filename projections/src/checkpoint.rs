@@ -73,11 +73,12 @@ const CACHE_KIB_LIVE: i64 = 32 * 1024;
 /// The cache of a rebuild's writer. A rebuild runs two writers (`rebuild.rs`), so this counts
 /// twice against the 200 MB a 5M-event rebuild may take, beside the rows the models keep in
 /// memory across batches (`models::batch_rows`), which grow with the log. A page evicted from
-/// the cache is a `pread` the next time an event needs it, but that costs little: at 1M events
-/// a cache of 1 GiB per writer was no faster than 36 MiB (BENCHMARKS.md, "Orders and
-/// receivables kept until they settle"). At 32 MiB a 5M-event rebuild peaked at 192.6–201.8 MB in
-/// eight runs; 24 MiB leaves room under the budget ("Small costs a rebuild paid per event").
-const CACHE_KIB_REBUILD: i64 = 24 * 1024;
+/// the cache is a `pread` from the kernel's page cache the next time an event needs it, and that
+/// costs nothing measurable: at 5M events a cache of 3 GB per writer, which never evicts, was no
+/// faster than 24 MiB, and 8 MiB was as fast as 24 MiB with 35 MB less peak RSS (147–154 MB
+/// against 181–190 MB; BENCHMARKS.md, "What the 10 s would take"). The kernel's time grows a
+/// little as the cache shrinks (1M events: 2.1 s at 24 MiB, 2.2 s at 8, 2.3 s at 4).
+const CACHE_KIB_REBUILD: i64 = 8 * 1024;
 
 /// Opens a read-write connection to a read-model file (creating it) with the checkpoint table.
 pub(crate) fn open_writer(path: &Path, mode: WriteMode) -> rusqlite::Result<Connection> {
