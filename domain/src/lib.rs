@@ -4,14 +4,12 @@
 //! **Invariant:** nothing here does I/O, reads a clock or draws a random number. Time, the actor
 //! and any prices or rates arrive inside the command and its [`decider::Context`]; the same
 //! history always evolves to the same state.
-//!
-//! Step 2 is under way: money, identifiers, actors and the opportunity exist; lead, customer,
-//! quote, order and payment follow the same shape.
 
 pub mod actor;
 pub mod customer;
 pub mod decider;
 pub mod ids;
+pub mod instant_text;
 pub mod lead;
 pub mod money;
 pub mod opportunity;

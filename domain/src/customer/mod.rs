@@ -85,7 +85,7 @@ pub enum CustomerCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[derive(JsonSchema)]
 pub enum CustomerEvent {
-    Created { customer_id: CustomerId, profile: CustomerProfile, origin: Origin, at: DateTime<Utc> },
+    Created { customer_id: CustomerId, profile: CustomerProfile, origin: Origin, #[serde(deserialize_with = "crate::instant_text::utc")] at: DateTime<Utc> },
     ContactAdded { contact_id: ContactId, contact: Contact },
     ContactUpdated { contact_id: ContactId, contact: Contact },
     TagAdded { tag: String },

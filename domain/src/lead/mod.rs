@@ -269,6 +269,7 @@ pub enum LeadEvent {
         source: Source,
         ownership: Option<Ownership>,
         scoring_model: ScoringModel,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     CapturedAsDuplicate {
@@ -277,25 +278,30 @@ pub enum LeadEvent {
     Scored {
         score: Score,
         inputs: ScoringInputs,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Assigned {
         ownership: Ownership,
         previous: Option<Ownership>,
         rule: Option<String>,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     ActivityLogged {
         kind: ActivityKind,
         summary: String,
         by: UserId,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Qualified {
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Disqualified {
         reason: String,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     /// The process manager creates (or links) the customer, the contact and the opportunity.
@@ -306,15 +312,18 @@ pub enum LeadEvent {
         contact: Contact,
         company: Company,
         ownership: Ownership,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     DuplicateMerged {
         duplicate: LeadId,
         adopted: AdoptedFields,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     MergedInto {
         survivor: LeadId,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
 }

@@ -82,6 +82,7 @@ pub enum OpportunityEvent {
         stage: StageKey,
         probability: Bps,
         forecast_category: ForecastCategory,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     StageMoved {
@@ -89,6 +90,7 @@ pub enum OpportunityEvent {
         to: StageKey,
         probability: Bps,
         forecast_category: ForecastCategory,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     AmountChanged {
@@ -102,28 +104,33 @@ pub enum OpportunityEvent {
     Won {
         stage: StageKey,
         amount: Money,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Lost {
         stage: StageKey,
         reason: String,
         competitor: Option<String>,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Reopened {
         to: StageKey,
         probability: Bps,
         forecast_category: ForecastCategory,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     FollowUpScheduled {
         task_id: TaskId,
         due_on: NaiveDate,
         subject: String,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     FollowUpCompleted {
         task_id: TaskId,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
 }

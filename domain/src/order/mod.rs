@@ -159,14 +159,17 @@ pub enum OrderEvent {
         lines: Vec<PricedLine>,
         total: Money,
         payment_terms: PaymentTerms,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Confirmed {
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Fulfilled {
         fulfilment_id: FulfilmentId,
         lines: Vec<LineQuantity>,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Invoiced {
@@ -175,6 +178,7 @@ pub enum OrderEvent {
         amount: Money,
         /// Adds up to exactly `amount`.
         instalments: Vec<Instalment>,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     LinesCancelled {
@@ -182,6 +186,7 @@ pub enum OrderEvent {
         lines: Vec<LineAmount>,
         amount: Money,
         reason: String,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     /// `received` plus `credited` is exactly what was invoiced; `paid_on` is the latest
@@ -191,6 +196,7 @@ pub enum OrderEvent {
         received: Money,
         credited: Money,
         paid_on: NaiveDate,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
 }

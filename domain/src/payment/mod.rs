@@ -139,6 +139,7 @@ pub enum PaymentEvent {
         customer_id: CustomerId,
         total: Money,
         schedule: Vec<InstalmentDue>,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     /// `allocations` plus `credit` add up to exactly `amount`.
@@ -151,6 +152,7 @@ pub enum PaymentEvent {
         allocations: Vec<Allocation>,
         /// The part beyond what was outstanding, kept as customer credit.
         credit: Money,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     CreditRefunded {
@@ -158,6 +160,7 @@ pub enum PaymentEvent {
         amount: Money,
         reference: String,
         refunded_on: NaiveDate,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     /// `allocations` add up to exactly `amount`.
@@ -167,6 +170,7 @@ pub enum PaymentEvent {
         reason: String,
         issued_on: NaiveDate,
         allocations: Vec<Allocation>,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     /// `allocations` add up to exactly `amount`.
@@ -176,10 +180,11 @@ pub enum PaymentEvent {
         reason: String,
         written_off_on: NaiveDate,
         allocations: Vec<Allocation>,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     /// Nothing is outstanding any more; emitted with the fact that brought it to zero.
-    ReceivableSettled { settled_on: NaiveDate, at: DateTime<Utc> },
+    ReceivableSettled { settled_on: NaiveDate, #[serde(deserialize_with = "crate::instant_text::utc")] at: DateTime<Utc> },
 }
 
 impl PaymentEvent {

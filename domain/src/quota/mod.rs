@@ -76,6 +76,7 @@ pub enum QuotaEvent {
         amount: Money,
         commission_bps: Bps,
         by: UserId,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
 }

@@ -112,6 +112,7 @@ pub enum QuoteEvent {
         catalog_version: String,
         lines: Vec<PricedLine>,
         total: Money,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Revised {
@@ -122,6 +123,7 @@ pub enum QuoteEvent {
         catalog_version: String,
         lines: Vec<PricedLine>,
         total: Money,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     SubmittedForApproval {
@@ -129,23 +131,27 @@ pub enum QuoteEvent {
         by: UserId,
         reasons: Vec<ApprovalReason>,
         policy: ApprovalPolicy,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Approved {
         version: u32,
         by: UserId,
         basis: ApprovalBasis,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     ApprovalRejected {
         version: u32,
         by: UserId,
         reason: String,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Sent {
         version: u32,
         on: NaiveDate,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Accepted {
@@ -153,11 +159,13 @@ pub enum QuoteEvent {
         opportunity_id: OpportunityId,
         total: Money,
         on: NaiveDate,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
     Declined {
         version: u32,
         reason: String,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
         at: DateTime<Utc>,
     },
 }
