@@ -4,6 +4,8 @@
 //! read from the store (the second as far as the store has it) before the feed's next event is
 //! taken.
 
+use std::sync::Arc;
+
 use ltc_eventstore::{EventStore, Position, ReadAll, RecordedEvent};
 
 use crate::error::ProjectorError;
@@ -14,7 +16,7 @@ use crate::projector::BatchOutcome;
 #[derive(Debug, Default)]
 pub(crate) struct Hole {
     /// A delivered event beyond a hole, held until the hole is filled.
-    pub(crate) held: Option<RecordedEvent>,
+    pub(crate) held: Option<Arc<RecordedEvent>>,
     /// The store read filling what is owed.
     pub(crate) refetch: Option<ReadAll>,
     /// The last position the feed has delivered.
@@ -36,7 +38,7 @@ impl Hole {
         next_position: u64,
         store: &EventStore,
         outcome: &mut BatchOutcome,
-    ) -> Result<Option<RecordedEvent>, ProjectorError> {
+    ) -> Result<Option<Arc<RecordedEvent>>, ProjectorError> {
         let owed_through = match &self.held {
             Some(held) if held.position.0 <= next_position => {
                 self.refetch = None;
@@ -55,7 +57,7 @@ impl Hole {
         match refetch.next() {
             Some(Ok(event)) => {
                 outcome.refetched += 1;
-                Ok(Some(event))
+                Ok(Some(Arc::new(event)))
             }
             Some(Err(error)) => Err(error.into()),
             None => {

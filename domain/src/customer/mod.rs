@@ -85,14 +85,39 @@ pub enum CustomerCommand {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[derive(JsonSchema)]
 pub enum CustomerEvent {
-    Created { customer_id: CustomerId, profile: CustomerProfile, origin: Origin, #[serde(deserialize_with = "crate::instant_text::utc")] at: DateTime<Utc> },
-    ContactAdded { contact_id: ContactId, contact: Contact },
-    ContactUpdated { contact_id: ContactId, contact: Contact },
-    TagAdded { tag: String },
-    TagRemoved { tag: String },
-    TierChanged { from: Tier, to: Tier },
-    OwnerChanged { from: Ownership, to: Ownership },
-    CreditLimitChanged { from: Money, to: Money },
+    Created {
+        customer_id: CustomerId,
+        profile: CustomerProfile,
+        origin: Origin,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
+        at: DateTime<Utc>,
+    },
+    ContactAdded {
+        contact_id: ContactId,
+        contact: Contact,
+    },
+    ContactUpdated {
+        contact_id: ContactId,
+        contact: Contact,
+    },
+    TagAdded {
+        tag: String,
+    },
+    TagRemoved {
+        tag: String,
+    },
+    TierChanged {
+        from: Tier,
+        to: Tier,
+    },
+    OwnerChanged {
+        from: Ownership,
+        to: Ownership,
+    },
+    CreditLimitChanged {
+        from: Money,
+        to: Money,
+    },
 }
 
 impl CustomerEvent {

@@ -184,7 +184,11 @@ pub enum PaymentEvent {
         at: DateTime<Utc>,
     },
     /// Nothing is outstanding any more; emitted with the fact that brought it to zero.
-    ReceivableSettled { settled_on: NaiveDate, #[serde(deserialize_with = "crate::instant_text::utc")] at: DateTime<Utc> },
+    ReceivableSettled {
+        settled_on: NaiveDate,
+        #[serde(deserialize_with = "crate::instant_text::utc")]
+        at: DateTime<Utc>,
+    },
 }
 
 impl PaymentEvent {

@@ -13,7 +13,7 @@ fn drain(feed: &mut HistoryFeed) -> Vec<RecordedEvent> {
     let mut events = Vec::new();
     loop {
         match feed.poll(true).expect("the feed reads") {
-            Delivery::Event(event) => events.push(event),
+            Delivery::Event(event) => events.push(Arc::unwrap_or_clone(event)),
             Delivery::Idle => panic!("a history feed is never idle"),
             Delivery::Ended => return events,
         }
@@ -52,7 +52,7 @@ fn every_feed_of_a_split_gets_every_event_of_the_range_in_order() {
 }
 
 #[test]
-fn a_feed_that_lets_go_of_a_page_last_takes_its_envelopes_from_where_it_stood() {
+fn feeds_at_different_places_in_a_page_share_its_envelopes_each_from_where_it_stood() {
     let mut world = World::new();
     world.append_events(3 * HistoryFeed::PAGE_EVENTS as u64);
     let head = world.head();
@@ -63,12 +63,16 @@ fn a_feed_that_lets_go_of_a_page_last_takes_its_envelopes_from_where_it_stood() 
         Delivery::Event(event) => event,
         other => panic!("expected an event, got {other:?}"),
     };
-    // `behind` stops 10 envelopes into the first page; `ahead` copies the whole page out (the
-    // other still holds it), lets go of it and takes the first envelope of the second page.
-    let mut from_behind: Vec<_> = (0..10).map(|_| poll(&mut behind)).collect();
-    let mut from_ahead: Vec<_> =
-        (0..HistoryFeed::PAGE_EVENTS + 1).map(|_| poll(&mut ahead)).collect();
-    // `behind` is now the first page's last holder: it moves the rest out, from the 11th on.
+    // `behind` stops 10 envelopes into the first page; `ahead` reads the whole page and the
+    // first envelope of the second.
+    let from_behind: Vec<_> = (0..10).map(|_| poll(&mut behind)).collect();
+    let from_ahead: Vec<_> = (0..HistoryFeed::PAGE_EVENTS + 1).map(|_| poll(&mut ahead)).collect();
+    for (shared, same) in from_behind.iter().zip(&from_ahead) {
+        assert!(Arc::ptr_eq(shared, same), "one envelope for both feeds, not a copy each");
+    }
+    let mut from_behind: Vec<_> = from_behind.into_iter().map(Arc::unwrap_or_clone).collect();
+    let mut from_ahead: Vec<_> = from_ahead.into_iter().map(Arc::unwrap_or_clone).collect();
+    // `behind` goes on from the 11th envelope of the first page, which `ahead` is done with.
     from_behind.extend(drain_on_a_thread_beside(
         &mut ahead,
         || drain(&mut behind),

@@ -85,7 +85,7 @@ impl ltc_projections::Feed for FeedThatDrops {
         _wait: bool,
     ) -> Result<ltc_projections::Delivery, ltc_projections::FeedError> {
         match self.events.pop_front() {
-            Some(event) => Ok(ltc_projections::Delivery::Event(event)),
+            Some(event) => Ok(ltc_projections::Delivery::Event(std::sync::Arc::new(event))),
             None => Err(ltc_projections::FeedError::Transport("connection lost".into())),
         }
     }

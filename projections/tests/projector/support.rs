@@ -203,7 +203,7 @@ impl ScriptedFeed {
 
 impl Feed for ScriptedFeed {
     fn poll(&mut self, _wait: bool) -> Result<Delivery, FeedError> {
-        Ok(self.events.pop_front().map_or(Delivery::Idle, Delivery::Event))
+        Ok(self.events.pop_front().map_or(Delivery::Idle, |event| Delivery::Event(Arc::new(event))))
     }
 }
 

@@ -13,6 +13,7 @@
 //! fails ends the feed with [`FeedError::Transport`]; the caller starts a new feed at
 //! `Projector::next_position`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, consumer};
@@ -82,7 +83,7 @@ impl Feed for JetStreamFeed {
             }
         };
         match next {
-            Some(Ok(event)) => Ok(Delivery::Event(event)),
+            Some(Ok(event)) => Ok(Delivery::Event(Arc::new(event))),
             Some(Err(error)) => Err(error),
             // The pump only stops after sending an error, unless it was cancelled.
             None => Ok(Delivery::Ended),
