@@ -75,7 +75,7 @@ const CACHE_KIB_LIVE: i64 = 32 * 1024;
 /// memory across batches (`models::batch_rows`), which grow with the log. A page evicted from
 /// the cache is a `pread` from the kernel's page cache the next time an event needs it, and that
 /// costs nothing measurable: at 5M events a cache of 3 GB per writer, which never evicts, was no
-/// faster than 24 MiB, and 8 MiB was as fast as 24 MiB with 35 MB less peak RSS (147–154 MB
+/// faster than 24 MiB, and 8 MiB was as fast as 24 MiB with 35 MB less peak RSS (144.6–154.2 MB
 /// against 181–190 MB; BENCHMARKS.md, "What the 10 s would take"). The kernel's time grows a
 /// little as the cache shrinks (1M events: 2.1 s at 24 MiB, 2.2 s at 8, 2.3 s at 4).
 const CACHE_KIB_REBUILD: i64 = 8 * 1024;

@@ -32,7 +32,7 @@ fn a_feed_delivers_its_range_in_order_then_ends() {
 #[test]
 fn every_feed_of_a_split_gets_every_event_of_the_range_in_order() {
     let mut world = World::new();
-    // Several pages, the last one short, so that pages are shared, handed on and moved out.
+    // Several pages, the last one short, so that pages are shared and handed on.
     world.append_events(5 * HistoryFeed::PAGE_EVENTS as u64 + 17);
     let head = world.head();
     let mut feeds = HistoryFeed::split(&world.store, Position::START, Position(head), 3).unwrap();
@@ -153,7 +153,7 @@ fn next_position_checking_the_offer(feed: &mut HistoryFeed) -> Option<u64> {
 #[test]
 fn each_feed_is_offered_on_its_own_thread_what_the_reader_decoded_just_before_its_envelope() {
     let mut world = World::new();
-    // Pages shared, handed on and moved out, as in a rebuild.
+    // Pages shared and handed on, as in a rebuild.
     world.append_events(3 * HistoryFeed::PAGE_EVENTS as u64 + 5);
     let head = world.head();
     let mut feeds = split_decoding_even_positions(&world, head);
@@ -173,14 +173,14 @@ fn each_feed_is_offered_on_its_own_thread_what_the_reader_decoded_just_before_it
 }
 
 #[test]
-fn a_feed_that_moves_a_page_out_part_way_still_offers_each_envelope_its_own_decoding() {
+fn a_feed_left_alone_part_way_through_a_page_still_offers_each_envelope_its_own_decoding() {
     let mut world = World::new();
     world.append_events(2 * HistoryFeed::PAGE_EVENTS as u64);
     let head = world.head();
     let mut feeds = split_decoding_even_positions(&world, head);
     let (mut kept, dropped) = (feeds.remove(0), feeds.remove(0));
     // Half a page from the shared page, then the other feed goes: `kept` becomes the page's
-    // last holder and moves the rest of it out, from where it stood.
+    // last holder and goes on from where it stood.
     let mut positions: Vec<u64> = (0..HistoryFeed::PAGE_EVENTS / 2)
         .map(|_| next_position_checking_the_offer(&mut kept).expect("an envelope"))
         .collect();
