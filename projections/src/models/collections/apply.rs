@@ -22,7 +22,7 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), P
     let receivable_id: &str = event.stream.id.hyphenated().encode_lower(&mut id_buffer);
     let position = i64::try_from(event.position.0).expect("positions fit in an i64");
     let record = Record { tx, receivable_id, position };
-    match decode::<PaymentEvent>(event)? {
+    match &*decode::<PaymentEvent>(event)? {
         PaymentEvent::ReceivableOpened {
             invoice_reference,
             order_id,
@@ -51,7 +51,7 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), P
                  (receivable_id, instalment_idx, due_on, amount_minor, currency) \
                  VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            for (instalment_idx, due) in (0u32..).zip(&schedule) {
+            for (instalment_idx, due) in (0u32..).zip(schedule) {
                 instalment.execute(params![
                     receivable_id,
                     instalment_idx,
@@ -69,27 +69,33 @@ pub(super) fn apply(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), P
             credit,
             ..
         } => {
-            let on = stored::day_text(received_on);
-            record.document("receipt", receipt_id.0, &on, amount, credit)?;
-            record.applications("receipt", &on, &allocations)?;
+            let on = stored::day_text(*received_on);
+            record.document("receipt", receipt_id.0, &on, *amount, *credit)?;
+            record.applications("receipt", &on, allocations)?;
         }
         PaymentEvent::CreditRefunded { refund_id, amount, refunded_on, .. } => {
             let zero = Money::zero(amount.currency);
-            record.document("refund", refund_id.0, &stored::day_text(refunded_on), amount, zero)?;
+            record.document(
+                "refund",
+                refund_id.0,
+                &stored::day_text(*refunded_on),
+                *amount,
+                zero,
+            )?;
         }
         PaymentEvent::CreditNoteIssued {
             credit_note_id, amount, issued_on, allocations, ..
         } => {
-            let on = stored::day_text(issued_on);
+            let on = stored::day_text(*issued_on);
             let zero = Money::zero(amount.currency);
-            record.document("credit_note", credit_note_id.0, &on, amount, zero)?;
-            record.applications("credit_note", &on, &allocations)?;
+            record.document("credit_note", credit_note_id.0, &on, *amount, zero)?;
+            record.applications("credit_note", &on, allocations)?;
         }
         PaymentEvent::WrittenOff { write_off_id, amount, written_off_on, allocations, .. } => {
-            let on = stored::day_text(written_off_on);
+            let on = stored::day_text(*written_off_on);
             let zero = Money::zero(amount.currency);
-            record.document("write_off", write_off_id.0, &on, amount, zero)?;
-            record.applications("write_off", &on, &allocations)?;
+            record.document("write_off", write_off_id.0, &on, *amount, zero)?;
+            record.applications("write_off", &on, allocations)?;
         }
         // Filtered out by `wants`; nothing to record if it ever arrives.
         PaymentEvent::ReceivableSettled { .. } => {}

@@ -28,9 +28,10 @@ pub(super) fn order(
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
-    let event: OrderEvent = decode(recorded)?;
+    let decoded = decode::<OrderEvent>(recorded)?;
+    let event: &OrderEvent = &decoded;
     let id = envelope.stream_id.as_str();
-    let order = match &event {
+    let order = match event {
         OrderEvent::Placed { quote_id, customer_id, currency, lines, total, at, .. } => {
             let quote_text = id_text(quote_id.0);
             let deal = deals.quotes.peek(tx, quote_id.0, &quote_text, |row| row.deal.clone())?;
@@ -55,7 +56,7 @@ pub(super) fn order(
         }
         _ => {
             let order = cash.orders.existing(tx, recorded.stream.id, id)?;
-            match &event {
+            match event {
                 OrderEvent::Placed { .. } => {}
                 OrderEvent::Confirmed { at } => order.confirmed_at = Some(*at),
                 OrderEvent::Fulfilled { lines, .. } => {
@@ -77,7 +78,7 @@ pub(super) fn order(
             order
         }
     };
-    let text = words::order(&event, &words::deal(order.deal.as_deref()));
+    let text = words::order(event, &words::deal(order.deal.as_deref()));
     let customer_id = id_text(order.customer_id);
     timeline.record(tx, envelope, Owner::Customer(&customer_id), text)
 }
@@ -90,9 +91,10 @@ pub(super) fn payment(
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
-    let event: PaymentEvent = decode(recorded)?;
+    let decoded = decode::<PaymentEvent>(recorded)?;
+    let event: &PaymentEvent = &decoded;
     let id = envelope.stream_id.as_str();
-    let (receivable, document) = match &event {
+    let (receivable, document) = match event {
         PaymentEvent::ReceivableOpened {
             invoice_reference,
             order_id,
@@ -134,7 +136,7 @@ pub(super) fn payment(
         }
         _ => {
             let receivable = cash.receivables.existing(tx, recorded.stream.id, id)?;
-            let document = match &event {
+            let document = match event {
                 PaymentEvent::ReceivableOpened { .. } => None,
                 PaymentEvent::PaymentReceived {
                     receipt_id,
@@ -225,7 +227,7 @@ pub(super) fn payment(
     if let Some(document) = document {
         record_document(tx, money, envelope, &customer_id, &document)?;
     }
-    let text = words::payment(&event, &receivable.invoice_reference);
+    let text = words::payment(event, &receivable.invoice_reference);
     timeline.record(tx, envelope, Owner::Customer(&customer_id), text)
 }
 

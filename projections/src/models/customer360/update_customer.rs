@@ -18,9 +18,10 @@ pub(super) fn customer(
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
-    let event: CustomerEvent = decode(recorded)?;
+    let decoded = decode::<CustomerEvent>(recorded)?;
+    let event: &CustomerEvent = &decoded;
     let customer_id = envelope.stream_id.as_str();
-    match &event {
+    match event {
         CustomerEvent::Created { profile, origin, at, .. } => {
             let (origin, lead_id) = match origin {
                 Origin::Direct => ("direct", None),
@@ -108,7 +109,7 @@ pub(super) fn customer(
             .execute(params![customer_id, to.amount_minor, to.currency.code()])?;
         }
     }
-    timeline.record(tx, envelope, Owner::Customer(customer_id), words::customer(&event))
+    timeline.record(tx, envelope, Owner::Customer(customer_id), words::customer(event))
 }
 
 pub(super) fn lead(
@@ -117,13 +118,14 @@ pub(super) fn lead(
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
-    let event: LeadEvent = decode(recorded)?;
+    let decoded = decode::<LeadEvent>(recorded)?;
+    let event: &LeadEvent = &decoded;
     let lead_id = envelope.stream_id.as_str();
     // Set by conversion and merge, and borrowed by `owner` below.
     let converted_into: String;
     let survivor: String;
     let mut owner = Owner::Lead(lead_id);
-    match &event {
+    match event {
         LeadEvent::Captured { channel, contact, company, at, .. } => {
             tx.prepare_cached(
                 "INSERT INTO c360_leads \
@@ -195,7 +197,7 @@ pub(super) fn lead(
         | LeadEvent::ActivityLogged { .. }
         | LeadEvent::DuplicateMerged { .. } => {}
     }
-    match words::lead(&event) {
+    match words::lead(event) {
         Some(text) => timeline.record(tx, envelope, owner, text),
         None => Ok(()),
     }

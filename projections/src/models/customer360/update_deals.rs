@@ -22,7 +22,8 @@ pub(super) fn opportunity(
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
-    let event: OpportunityEvent = decode(recorded)?;
+    let decoded = decode::<OpportunityEvent>(recorded)?;
+    let event: &OpportunityEvent = &decoded;
     let id = envelope.stream_id.as_str();
     if let OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } =
         &event
@@ -33,10 +34,10 @@ pub(super) fn opportunity(
             .opportunities
             .peek(tx, recorded.stream.id, id, |row| (row.customer_id, row.name.clone()))?;
         let (customer_id, name) = routed(read, id)?;
-        let text = words::opportunity(&event, &words::deal(Some(&name)));
+        let text = words::opportunity(event, &words::deal(Some(&name)));
         return timeline.record(tx, envelope, Owner::Customer(&id_text(customer_id)), text);
     }
-    let opportunity = match &event {
+    let opportunity = match event {
         OpportunityEvent::Opened {
             customer_id,
             name,
@@ -68,7 +69,7 @@ pub(super) fn opportunity(
         }
         _ => {
             let opportunity = rows.opportunities.existing(tx, recorded.stream.id, id)?;
-            match &event {
+            match event {
                 OpportunityEvent::Opened { .. }
                 | OpportunityEvent::FollowUpScheduled { .. }
                 | OpportunityEvent::FollowUpCompleted { .. } => {}
@@ -107,7 +108,7 @@ pub(super) fn opportunity(
             opportunity
         }
     };
-    let text = words::opportunity(&event, &words::deal(Some(&opportunity.name)));
+    let text = words::opportunity(event, &words::deal(Some(&opportunity.name)));
     timeline.record(tx, envelope, Owner::Customer(&id_text(opportunity.customer_id)), text)
 }
 
@@ -118,9 +119,10 @@ pub(super) fn quote(
     recorded: &RecordedEvent,
     envelope: &Envelope<'_>,
 ) -> Result<(), ProjectionError> {
-    let event: QuoteEvent = decode(recorded)?;
+    let decoded = decode::<QuoteEvent>(recorded)?;
+    let event: &QuoteEvent = &decoded;
     let id = envelope.stream_id.as_str();
-    let quote = match &event {
+    let quote = match event {
         QuoteEvent::Created {
             opportunity_id,
             customer_id,
@@ -150,7 +152,7 @@ pub(super) fn quote(
         }
         _ => {
             let quote = rows.quotes.existing(tx, recorded.stream.id, id)?;
-            quote.status = match &event {
+            quote.status = match event {
                 QuoteEvent::Created { .. } => quote.status,
                 QuoteEvent::Revised { version, total, valid_until, .. } => {
                     quote.version = *version;
@@ -168,7 +170,7 @@ pub(super) fn quote(
             quote
         }
     };
-    let text = words::quote(&event, &words::deal(quote.deal.as_deref()));
+    let text = words::quote(event, &words::deal(quote.deal.as_deref()));
     timeline.record(tx, envelope, Owner::Customer(&id_text(quote.customer_id)), text)
 }
 

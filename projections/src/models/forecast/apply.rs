@@ -73,7 +73,7 @@ pub(super) fn opportunity(
         }
         return Ok(());
     }
-    match decode::<OpportunityEvent>(event)? {
+    match &*decode::<OpportunityEvent>(event)? {
         OpportunityEvent::Opened {
             opportunity_id,
             customer_id,
@@ -96,21 +96,21 @@ pub(super) fn opportunity(
             let deal = Deal {
                 opportunity_id: event.stream.id,
                 customer_id: customer_id.0,
-                name,
+                name: name.clone(),
                 owner: ownership.owner.0,
                 team: ownership.team.map(|team| team.0),
                 currency: amount.currency,
                 now: Forecasted {
                     amount_minor: amount.amount_minor,
-                    expected_close,
-                    stage: stage.0,
+                    expected_close: *expected_close,
+                    stage: stage.0.clone(),
                     probability_bps: probability.0,
-                    forecast_category: category_key(forecast_category),
+                    forecast_category: category_key(*forecast_category),
                     status: OPEN,
                     closed_on: None,
                 },
-                opened_at: activity_time(at),
-                last_activity_at: activity_time(at),
+                opened_at: activity_time(*at),
+                last_activity_at: activity_time(*at),
                 versions: Vec::new(),
                 versions_complete: true,
                 is_example: Some(false),
@@ -121,13 +121,13 @@ pub(super) fn opportunity(
         }
         OpportunityEvent::StageMoved { to, probability, forecast_category, at, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
-            enter_open_stage(deal, to.0, probability.0, forecast_category, at);
+            enter_open_stage(deal, to.0.clone(), probability.0, *forecast_category, *at);
             record_version(deal, event);
             Ok(())
         }
         OpportunityEvent::Reopened { to, probability, forecast_category, at } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
-            enter_open_stage(deal, to.0, probability.0, forecast_category, at);
+            enter_open_stage(deal, to.0.clone(), probability.0, *forecast_category, *at);
             record_version(deal, event);
             model::untrain(tx, counts, deal)
         }
@@ -140,19 +140,26 @@ pub(super) fn opportunity(
         }
         OpportunityEvent::ExpectedCloseChanged { to, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
-            deal.now.expected_close = to;
+            deal.now.expected_close = *to;
             deal.last_activity_at = activity_time(event.occurred_at);
             record_version(deal, event);
             Ok(())
         }
         OpportunityEvent::Won { stage, amount, at } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
-            let closing = Closing { stage, at, won_minor: Some(amount.amount_minor) };
+            let closing =
+                Closing { stage: stage.clone(), at: *at, won_minor: Some(amount.amount_minor) };
             close(tx, counts, deal, closing, event)
         }
         OpportunityEvent::Lost { stage, at, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
-            close(tx, counts, deal, Closing { stage, at, won_minor: None }, event)
+            close(
+                tx,
+                counts,
+                deal,
+                Closing { stage: stage.clone(), at: *at, won_minor: None },
+                event,
+            )
         }
         OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } => {
             Ok(())
@@ -162,13 +169,13 @@ pub(super) fn opportunity(
 
 pub(super) fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
     let lead_id = event.stream.id.to_string();
-    match decode::<LeadEvent>(event)? {
+    match &*decode::<LeadEvent>(event)? {
         LeadEvent::Captured { channel, .. } => {
             tx.prepare_cached(
                 "INSERT INTO forecast_lead_channels (lead_id, channel) VALUES (?1, ?2) \
                  ON CONFLICT (lead_id) DO UPDATE SET channel = ?2",
             )?
-            .execute(params![lead_id, channel_key(channel)])?;
+            .execute(params![lead_id, channel_key(*channel)])?;
         }
         LeadEvent::Converted { opportunity_id, .. } => {
             let channel: Option<String> = tx
@@ -191,7 +198,7 @@ pub(super) fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Pr
 }
 
 pub(super) fn customer(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
-    if let CustomerEvent::Created { customer_id, profile, .. } = decode::<CustomerEvent>(event)? {
+    if let CustomerEvent::Created { customer_id, profile, .. } = &*decode::<CustomerEvent>(event)? {
         tx.prepare_cached(
             "INSERT INTO forecast_customers (customer_id, industry, region) VALUES (?1, ?2, ?3)",
         )?
@@ -201,7 +208,8 @@ pub(super) fn customer(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<()
 }
 
 pub(super) fn quota(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
-    let QuotaEvent::Set { rep, team, period, amount, commission_bps, .. } = decode(event)?;
+    let QuotaEvent::Set { rep, team, period, amount, commission_bps, .. } =
+        &*decode::<QuotaEvent>(event)?;
     tx.prepare_cached(
         "INSERT INTO forecast_quota_versions (rep, period, position, recorded_at, team, \
          currency, quota_minor, commission_bps) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

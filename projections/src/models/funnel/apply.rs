@@ -23,7 +23,7 @@ pub fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projectio
             .execute(params![lead_id, status])?;
         Ok(())
     };
-    match decode::<LeadEvent>(event)? {
+    match &*decode::<LeadEvent>(event)? {
         LeadEvent::Captured { channel, industry, region, ownership, at, .. } => {
             let day = at.date_naive();
             tx.prepare_cached(
@@ -33,7 +33,7 @@ pub fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projectio
             )?
             .execute(params![
                 lead_id,
-                channel_name(channel),
+                channel_name(*channel),
                 ownership.map(|o| o.owner.0.to_string()),
                 ownership.and_then(|o| o.team).map(|team| team.0.to_string()),
                 industry,
@@ -89,7 +89,7 @@ pub fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projectio
 }
 
 pub fn customer(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
-    if let CustomerEvent::Created { customer_id, profile, .. } = decode::<CustomerEvent>(event)? {
+    if let CustomerEvent::Created { customer_id, profile, .. } = &*decode::<CustomerEvent>(event)? {
         tx.prepare_cached(
             "INSERT INTO funnel_customers (customer_id, industry, region) VALUES (?1, ?2, ?3)",
         )?
@@ -102,7 +102,7 @@ pub fn quote(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projecti
     let mut buffer = [0u8; 36];
     let quote_id = uuid_text(&event.stream.id, &mut buffer);
     let position = position_of(event);
-    match decode::<QuoteEvent>(event)? {
+    match &*decode::<QuoteEvent>(event)? {
         QuoteEvent::Created { opportunity_id, version, lines, .. } => {
             tx.prepare_cached(
                 "INSERT INTO funnel_quotes (quote_id, opportunity_id, version, product_sku, \
@@ -112,7 +112,7 @@ pub fn quote(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projecti
                 quote_id,
                 opportunity_id.0.to_string(),
                 version,
-                main_product(&lines),
+                main_product(lines),
                 position
             ])?;
         }
@@ -121,7 +121,7 @@ pub fn quote(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), Projecti
                 "UPDATE funnel_quotes SET version = ?2, product_sku = ?3, position = ?4 \
                  WHERE quote_id = ?1",
             )?
-            .execute(params![quote_id, version, main_product(&lines), position])?;
+            .execute(params![quote_id, version, main_product(lines), position])?;
         }
         _ => {}
     }

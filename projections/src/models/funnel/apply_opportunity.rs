@@ -36,7 +36,7 @@ pub fn apply(
     let mut buffer = [0u8; 36];
     let id = uuid_text(&event.stream.id, &mut buffer);
     let visit_no = i64::try_from(event.version).unwrap_or(i64::MAX);
-    match decode::<OpportunityEvent>(event)? {
+    match &*decode::<OpportunityEvent>(event)? {
         OpportunityEvent::Opened {
             customer_id, ownership, amount, pipeline, stage, at, ..
         } => {
@@ -70,15 +70,15 @@ pub fn apply(
                 visits: Vec::new(),
             };
             let deal = deals.create(event.stream.id, deal)?;
-            enter(deal, visit_no, &stage, Reach::OpenStage, at.date_naive());
+            enter(deal, visit_no, stage, Reach::OpenStage, at.date_naive());
         }
         OpportunityEvent::StageMoved { to, at, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
-            enter(deal, visit_no, &to, Reach::OpenStage, at.date_naive());
+            enter(deal, visit_no, to, Reach::OpenStage, at.date_naive());
         }
         OpportunityEvent::Reopened { to, at, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
-            enter(deal, visit_no, &to, Reach::OpenStage, at.date_naive());
+            enter(deal, visit_no, to, Reach::OpenStage, at.date_naive());
             deal.status = OPEN;
             deal.closed_on = None;
             deal.cycle_days = None;
@@ -92,7 +92,7 @@ pub fn apply(
         OpportunityEvent::Won { stage, amount, at } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
             let day = at.date_naive();
-            enter(deal, visit_no, &stage, Reach::Won, day);
+            enter(deal, visit_no, stage, Reach::Won, day);
             deal.status = WON;
             deal.amount_minor = amount.amount_minor;
             deal.closed_on = Some(day);
@@ -102,7 +102,7 @@ pub fn apply(
         OpportunityEvent::Lost { stage, at, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
             let day = at.date_naive();
-            enter(deal, visit_no, &stage, Reach::Lost, day);
+            enter(deal, visit_no, stage, Reach::Lost, day);
             deal.status = LOST;
             deal.closed_on = Some(day);
             deal.cycle_days = None;

@@ -97,7 +97,7 @@ impl Projection for Leads {
         let lead_id = uuid_text(&event.stream.id, &mut buffer);
         let time =
             |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339_opts(SecondsFormat::Secs, true);
-        match decode::<LeadEvent>(event)? {
+        match &*decode::<LeadEvent>(event)? {
             LeadEvent::Captured { channel, ownership, at, .. } => {
                 tx.prepare_cached(
                     "INSERT INTO leads_facts (lead_id, channel, owner_id, team_id, captured_at, \
@@ -106,13 +106,13 @@ impl Projection for Leads {
                 )?
                 .execute(params![
                     lead_id,
-                    channel_name(channel),
+                    channel_name(*channel),
                     ownership.map(|o| o.owner.0.to_string()),
                     ownership.and_then(|o| o.team).map(|team| team.0.to_string()),
-                    time(at),
+                    time(*at),
                     stored::day_text(at.date_naive()),
                     // An owner from the start (a rep met the lead) is an assignment at capture.
-                    ownership.map(|_| time(at)),
+                    ownership.map(|_| time(*at)),
                 ])?;
             }
             LeadEvent::CapturedAsDuplicate { survivor } => {
@@ -135,7 +135,7 @@ impl Projection for Leads {
                     lead_id,
                     ownership.owner.0.to_string(),
                     ownership.team.map(|team| team.0.to_string()),
-                    time(at)
+                    time(*at)
                 ])?;
             }
             LeadEvent::ActivityLogged { at, .. } => {
@@ -143,7 +143,7 @@ impl Projection for Leads {
                     "UPDATE leads_facts SET n_activities = n_activities + 1, \
                      first_activity_at = COALESCE(first_activity_at, ?2) WHERE lead_id = ?1",
                 )?
-                .execute(params![lead_id, time(at)])?;
+                .execute(params![lead_id, time(*at)])?;
             }
             LeadEvent::Qualified { at } => {
                 tx.prepare_cached(

@@ -36,19 +36,21 @@ pub(super) fn apply(
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
     match event.stream.kind.as_str() {
-        "quota" => quota(tx, decode(event)?),
+        "quota" => quota(tx, &*decode::<QuotaEvent>(event)?),
         "lead" => {
-            lead(activities, decode(event)?);
+            lead(activities, &*decode::<LeadEvent>(event)?);
             Ok(())
         }
-        "opportunity" => opportunity(tx, activities, event.stream.id, decode(event)?),
+        "opportunity" => {
+            opportunity(tx, activities, event.stream.id, &*decode::<OpportunityEvent>(event)?)
+        }
         _ => Ok(()),
     }
 }
 
 /// Every revision replaces the one before: the latest counts, and `revisions` says how many
 /// there were.
-fn quota(tx: &Transaction<'_>, event: QuotaEvent) -> Result<(), ProjectionError> {
+fn quota(tx: &Transaction<'_>, event: &QuotaEvent) -> Result<(), ProjectionError> {
     let QuotaEvent::Set { rep, team, period, amount, commission_bps, by, at } = event;
     tx.prepare_cached(
         "INSERT INTO reps_quotas (rep_id, period, team_id, target_minor, currency, \
@@ -69,7 +71,7 @@ fn quota(tx: &Transaction<'_>, event: QuotaEvent) -> Result<(), ProjectionError>
     Ok(())
 }
 
-fn lead(activities: &mut PendingActivities, event: LeadEvent) {
+fn lead(activities: &mut PendingActivities, event: &LeadEvent) {
     let LeadEvent::ActivityLogged { kind, by, at, .. } = event else { return };
     let kind = match kind {
         ActivityKind::Call => "call",
@@ -84,7 +86,7 @@ fn opportunity(
     tx: &Transaction<'_>,
     activities: &mut PendingActivities,
     stream: Uuid,
-    event: OpportunityEvent,
+    event: &OpportunityEvent,
 ) -> Result<(), ProjectionError> {
     let opportunity_id = stream.to_string();
     match event {

@@ -98,19 +98,19 @@ pub(super) fn opportunity(
     let activity = match event.event_type.as_str() {
         "OpportunityExpectedCloseChanged" => "expected close changed".to_owned(),
         "OpportunityFollowUpCompleted" => "follow-up completed".to_owned(),
-        _ => match decode::<OpportunityEvent>(event)? {
+        _ => match &*decode::<OpportunityEvent>(event)? {
             OpportunityEvent::StageMoved { to, at, .. } => {
                 let activity = format!("moved to {to}");
-                enter(tx, appended, key, visit_no, to, "open", at)?;
+                enter(tx, appended, key, visit_no, to.clone(), "open", *at)?;
                 activity
             }
             OpportunityEvent::Reopened { to, at, .. } => {
                 let activity = format!("reopened at {to}");
-                enter(tx, appended, key, visit_no, to, "open", at)?;
+                enter(tx, appended, key, visit_no, to.clone(), "open", *at)?;
                 activity
             }
             OpportunityEvent::Won { stage, amount, at } => {
-                enter(tx, appended, key, visit_no, stage, "won", at)?;
+                enter(tx, appended, key, visit_no, stage.clone(), "won", *at)?;
                 set_amount(tx, key, amount.amount_minor)?;
                 "won".to_owned()
             }
@@ -119,7 +119,7 @@ pub(super) fn opportunity(
                 "amount changed".to_owned()
             }
             OpportunityEvent::Lost { stage, at, .. } => {
-                enter(tx, appended, key, visit_no, stage, "lost", at)?;
+                enter(tx, appended, key, visit_no, stage.clone(), "lost", *at)?;
                 "lost".to_owned()
             }
             // Filtered out by `wants` or named above without a decode.
@@ -139,15 +139,22 @@ fn opened(
     visit_no: i64,
 ) -> Result<(), ProjectionError> {
     let OpportunityEvent::Opened {
-        name, customer_id, ownership, amount, pipeline, stage, at, ..
-    } = decode::<OpportunityEvent>(event)?
+        ref name,
+        customer_id,
+        ownership,
+        amount,
+        ref pipeline,
+        ref stage,
+        at,
+        ..
+    } = *decode::<OpportunityEvent>(event)?
     else {
         return Err(ProjectionError::Unexpected(format!(
             "an OpportunityOpened at position {} decodes as another event",
             event.position.0
         )));
     };
-    let pipeline_key = keys.pipeline(tx, &pipeline)?;
+    let pipeline_key = keys.pipeline(tx, pipeline)?;
     let key: i64 = tx
         .prepare_cached(
             "INSERT INTO stalled_opportunities (opportunity_id, name, customer_id, owner_id, \
@@ -169,7 +176,7 @@ fn opened(
             |row| row.get(0),
         )?;
     keys.opened(event.stream.id, key);
-    enter(tx, appended, key, visit_no, stage, "open", at)?;
+    enter(tx, appended, key, visit_no, stage.clone(), "open", at)?;
     record_activity(tx, appended, event, key, "opened".to_owned())
 }
 
@@ -183,7 +190,7 @@ pub(super) fn quote(
     let quote_id = uuid_text(&event.stream.id, &mut buffer);
     let activity = match event.event_type.as_str() {
         "QuoteCreated" => {
-            if let QuoteEvent::Created { opportunity_id, .. } = decode::<QuoteEvent>(event)? {
+            if let QuoteEvent::Created { opportunity_id, .. } = &*decode::<QuoteEvent>(event)? {
                 let mut deal = [0u8; 36];
                 let deal_text = uuid_text(&opportunity_id.0, &mut deal);
                 if let Some(key) = keys.opportunity(tx, &opportunity_id.0, deal_text)? {
