@@ -26,7 +26,7 @@ pub(super) fn opportunity(
     let event: &OpportunityEvent = &decoded;
     let id = envelope.stream_id.as_str();
     if let OpportunityEvent::FollowUpScheduled { .. } | OpportunityEvent::FollowUpCompleted { .. } =
-        &event
+        event
     {
         // Work on the deal, not a change to it: the row is read, not taken into the batch, so a
         // live batch does not write it back unchanged.
