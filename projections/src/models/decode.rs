@@ -20,7 +20,7 @@
 //! (an opening carries its whole pipeline) for each, and freeing the clones, was ≈ 2.5 % of a
 //! rebuild's instructions.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::ops::Deref;
@@ -53,7 +53,6 @@ pub const PREDECODING: Predecoding = Predecoding { decode: predecode, offer };
 /// A decoded payload and what it was decoded from.
 #[derive(Debug)]
 struct Decoded {
-    type_id: TypeId,
     event_type: String,
     schema_version: u32,
     codec: CodecId,
@@ -64,8 +63,7 @@ struct Decoded {
 impl Decoded {
     /// Whether the value is what decoding `recorded` as `E` gives.
     fn is_for<E: 'static>(&self, recorded: &RecordedEvent) -> bool {
-        self.type_id == TypeId::of::<E>()
-            && self.value.is::<E>()
+        self.value.is::<E>()
             && self.schema_version == recorded.schema_version
             && self.codec == recorded.codec
             && self.event_type == recorded.event_type
@@ -75,7 +73,6 @@ impl Decoded {
     /// `value`, decoded from `recorded`.
     fn of<E: Send + Sync + 'static>(recorded: &RecordedEvent, value: E) -> Decoded {
         Decoded {
-            type_id: TypeId::of::<E>(),
             event_type: recorded.event_type.clone(),
             schema_version: recorded.schema_version,
             codec: recorded.codec,

@@ -101,16 +101,16 @@ pub(super) fn opportunity(
         _ => match &*decode::<OpportunityEvent>(event)? {
             OpportunityEvent::StageMoved { to, at, .. } => {
                 let activity = format!("moved to {to}");
-                enter(tx, appended, key, visit_no, to.clone(), "open", *at)?;
+                enter(tx, appended, key, visit_no, to, "open", *at)?;
                 activity
             }
             OpportunityEvent::Reopened { to, at, .. } => {
                 let activity = format!("reopened at {to}");
-                enter(tx, appended, key, visit_no, to.clone(), "open", *at)?;
+                enter(tx, appended, key, visit_no, to, "open", *at)?;
                 activity
             }
             OpportunityEvent::Won { stage, amount, at } => {
-                enter(tx, appended, key, visit_no, stage.clone(), "won", *at)?;
+                enter(tx, appended, key, visit_no, stage, "won", *at)?;
                 set_amount(tx, key, amount.amount_minor)?;
                 "won".to_owned()
             }
@@ -119,7 +119,7 @@ pub(super) fn opportunity(
                 "amount changed".to_owned()
             }
             OpportunityEvent::Lost { stage, at, .. } => {
-                enter(tx, appended, key, visit_no, stage.clone(), "lost", *at)?;
+                enter(tx, appended, key, visit_no, stage, "lost", *at)?;
                 "lost".to_owned()
             }
             // Filtered out by `wants` or named above without a decode.
@@ -176,7 +176,7 @@ fn opened(
             |row| row.get(0),
         )?;
     keys.opened(event.stream.id, key);
-    enter(tx, appended, key, visit_no, stage.clone(), "open", at)?;
+    enter(tx, appended, key, visit_no, stage, "open", at)?;
     record_activity(tx, appended, event, key, "opened".to_owned())
 }
 
@@ -227,12 +227,13 @@ fn enter(
     appended: &mut Appended,
     key: i64,
     visit_no: i64,
-    stage: StageKey,
+    stage: &StageKey,
     outcome: &'static str,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), ProjectionError> {
     let entered_on = stored::day_text(at.date_naive());
-    let visit = Visit { opportunity_key: key, visit_no, stage: stage.0, outcome, entered_on };
+    let visit =
+        Visit { opportunity_key: key, visit_no, stage: stage.0.clone(), outcome, entered_on };
     appended.visits.push(tx, visit)
 }
 
