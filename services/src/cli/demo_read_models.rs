@@ -20,7 +20,9 @@ const SIMULATION_SEED: u64 = 42;
 
 pub(super) fn print(conn: &Connection, last_day: NaiveDate, customer: Uuid) -> anyhow::Result<()> {
     println!();
-    println!("From the read models (`ltc query …` answers the same):");
+    // The history's last day, named: `ltc query` without a date answers for today, which is
+    // this day only while the machine's clock has not passed the generated history.
+    println!("From the read models (`ltc query … --as-of {last_day}` answers the same):");
     print_funnel(conn)?;
     print_forecast(conn, last_day)?;
     print_receivables(conn, last_day)?;

@@ -20,9 +20,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
+use ltc_eventstore::{Clock, SystemClock};
 use ltc_projections::Projection;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -119,7 +121,7 @@ fn answer_from_data<Q: Query>(
         return answer_beside_serve(common, &data, query);
     }
     let models = open_read_models(&data)?;
-    let sources = Embedded { models: &models };
+    let sources = Embedded { models: &models, clock: &SystemClock };
     let plan = Plan::new(Q::BUSINESS_TIME, common.dates()).settled(sources.last_recorded_at()?);
     // The read models in service answer only once current; a plan of rebuilds alone skips it.
     if plan.facts.is_none() {
@@ -141,7 +143,7 @@ fn answer_beside_serve<Q: Query>(
     query: &Q,
 ) -> anyhow::Result<QueryAnswered<Q::Answer>> {
     let store = super::open_store::open_existing(data)?;
-    let source = QuerySource::new(data, store);
+    let source = QuerySource::new(data, store, Arc::new(SystemClock));
     let answered =
         source.answer_at(query, common.dates()).with_context(|| describe_failure(common))?;
     eprintln!(
@@ -220,6 +222,7 @@ fn describe_failure(common: &CommonArgs) -> String {
 /// progress bar.
 struct Embedded<'a> {
     models: &'a EmbeddedReadModels,
+    clock: &'a dyn Clock,
 }
 
 impl ReadModelSources for Embedded<'_> {
@@ -243,6 +246,10 @@ impl ReadModelSources for Embedded<'_> {
 
     fn last_recorded_at(&self) -> Result<Option<DateTime<Utc>>, QueryError> {
         last_recorded_at(self.models.store())
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.clock.now().date_naive()
     }
 }
 

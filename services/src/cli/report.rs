@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use ltc_eventstore::{Clock, SystemClock};
 use ltc_projections::EventCounts;
 
 use super::DataArgs;
@@ -33,7 +34,8 @@ pub(super) fn run(args: &ReportArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .find(|row| row.projection == EventCounts::NAME)
         .and_then(|row| row.as_of);
-    let log = LogState { position: caught_up.position, recorded_at };
+    let today = SystemClock.now().date_naive();
+    let log = LogState { position: caught_up.position, recorded_at, today };
     let html = build(&models.reader()?, &log).context("reading the read models")?;
     std::fs::write(&args.out, &html).with_context(|| format!("writing {}", args.out.display()))?;
     println!(

@@ -147,7 +147,7 @@ async fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     }
     let mut queries = None;
     if roles.contains(&Role::Query) {
-        let source = QuerySource::new(&data, store.clone());
+        let source = QuerySource::new(&data, store.clone(), Arc::new(SystemClock));
         let started = QueryService::start(client.clone(), source, QueryServiceOptions::default());
         queries = Some(started.await.context("starting the query service")?);
     }

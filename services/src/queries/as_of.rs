@@ -117,6 +117,22 @@ pub trait ReadModelSources {
 
     /// The recorded time of the log's last event; `None` for an empty log.
     fn last_recorded_at(&self) -> Result<Option<DateTime<Utc>>, QueryError>;
+
+    /// Today by the source's clock (UTC).
+    fn today(&self) -> NaiveDate;
+}
+
+/// The business date a question without one is answered for: today, or the log's last recorded
+/// day when that is later. A log recorded ahead of this machine's clock (a generated history,
+/// or one copied from a machine whose clock is ahead) has its own today, since it knows of
+/// events on that day: answering for the machine's day would age its receivables to a date
+/// before its own invoices and contradict its own timeline. Every answer without a date, in the
+/// CLI, on NATS, in `ltc demo` and `ltc report`, stands on this day.
+pub fn default_business_date(
+    today: NaiveDate,
+    last_recorded_at: Option<DateTime<Utc>>,
+) -> NaiveDate {
+    last_recorded_at.map_or(today, |last| today.max(last.date_naive()))
 }
 
 /// Answers `request` for `dates`: plans where to read, rebuilds what the plan needs, and reads
@@ -126,7 +142,11 @@ pub fn answer_planned<Q: Query>(
     request: &Q,
     dates: Dates,
 ) -> Result<Answered<Q::Answer>, QueryError> {
-    let plan = Plan::new(Q::BUSINESS_TIME, dates).settled(sources.last_recorded_at()?);
+    let last_recorded_at = sources.last_recorded_at()?;
+    let plan = Plan::new(Q::BUSINESS_TIME, dates).settled(last_recorded_at);
+    let business_date = plan
+        .business_date
+        .unwrap_or_else(|| default_business_date(sources.today(), last_recorded_at));
     let state = match plan.state {
         Some(at) if plan.state != plan.facts => {
             Some(sources.recorded_by(request.projections(), at)?)
@@ -135,7 +155,7 @@ pub fn answer_planned<Q: Query>(
     };
     let read = |facts: &Connection| {
         let state = state.as_ref().map(AsOfSnapshot::reader).transpose()?;
-        answer_in_transaction(facts, state.as_ref(), request, plan.business_date)
+        answer_in_transaction(facts, state.as_ref(), request, Some(business_date))
     };
     match plan.facts {
         Some(at) => read(&sources.recorded_by(request.projections(), at)?.reader()?),
@@ -159,6 +179,16 @@ mod tests {
         recorded: Option<NaiveDate>,
     ) -> Plan {
         Plan::new(business_time, Dates { as_of, recorded_as_of: recorded })
+    }
+
+    #[test]
+    fn without_a_date_the_answer_stands_on_today_or_the_logs_last_day_whichever_is_later() {
+        let recorded =
+            |month, day| Some(Utc.with_ymd_and_hms(2026, month, day, 23, 30, 0).unwrap());
+        assert_eq!(default_business_date(day(6, 1), recorded(3, 31)), day(6, 1));
+        assert_eq!(default_business_date(day(3, 1), recorded(3, 31)), day(3, 31));
+        assert_eq!(default_business_date(day(3, 31), recorded(3, 31)), day(3, 31));
+        assert_eq!(default_business_date(day(3, 1), None), day(3, 1), "an empty log");
     }
 
     #[test]

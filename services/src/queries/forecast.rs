@@ -72,10 +72,15 @@ impl Query for ForecastRequest {
     fn query(
         &self,
         conn: &Connection,
-        _as_of: Option<NaiveDate>,
+        as_of: Option<NaiveDate>,
     ) -> Result<Self::Answer, QueryError> {
+        // `conn` already stands at the business date (a rebuild up to it, or the read models in
+        // service for today), so the model reads its deals as they are and is only told the
+        // date the answer stands on.
+        let mut forecast = forecast::forecast(conn, &self.period, None)?;
+        forecast.as_of = as_of;
         Ok(ForecastAnswer {
-            forecast: forecast::forecast(conn, &self.period, None)?,
+            forecast,
             simulation: forecast::simulate(conn, &self.period, self.runs, self.seed)?,
         })
     }

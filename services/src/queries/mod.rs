@@ -41,7 +41,9 @@ use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-pub use as_of::{BusinessTime, Dates, Plan, ReadModelSources, answer_planned};
+pub use as_of::{
+    BusinessTime, Dates, Plan, ReadModelSources, answer_planned, default_business_date,
+};
 pub use audit::{AUDIT_EVENTS_MAX, AuditAnswer, AuditEvent, AuditRequest, audit};
 pub use audit_trail::{
     AuditTrail, Cause, TRAIL_EVENTS_MAX, TrailEvent, TrailScope, TrailStream, audit_trail,

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ltc_eventstore::{EventStore, Position};
+use ltc_eventstore::{Clock, EventStore, Position};
 use ltc_projections::Projection;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
@@ -54,6 +54,8 @@ pub struct QuerySource {
 struct Shared {
     data: DataDir,
     store: EventStore,
+    /// Says what day it is when a question names none ([`super::default_business_date`]).
+    clock: Arc<dyn Clock>,
     pool: Mutex<Pool>,
     /// As-of rebuilds replay the log: one at a time, so a burst of them cannot take every core.
     as_of_rebuild: Mutex<()>,
@@ -67,12 +69,14 @@ struct Pool {
 }
 
 impl QuerySource {
-    /// The read models under `data` and the event store `store` (of the same directory).
-    pub fn new(data: &DataDir, store: EventStore) -> QuerySource {
+    /// The read models under `data` and the event store `store` (of the same directory);
+    /// `clock` says what day "today" is.
+    pub fn new(data: &DataDir, store: EventStore, clock: Arc<dyn Clock>) -> QuerySource {
         QuerySource {
             shared: Arc::new(Shared {
                 data: data.clone(),
                 store,
+                clock,
                 pool: Mutex::new(Pool::default()),
                 as_of_rebuild: Mutex::new(()),
             }),
@@ -168,6 +172,10 @@ impl ReadModelSources for QuerySource {
 
     fn last_recorded_at(&self) -> Result<Option<DateTime<Utc>>, QueryError> {
         last_recorded_at(&self.shared.store)
+    }
+
+    fn today(&self) -> NaiveDate {
+        self.shared.clock.now().date_naive()
     }
 }
 

@@ -10,7 +10,7 @@
 //! }
 //! ```
 
-use chrono::{DateTime, Datelike, Months, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, Months, NaiveDate, SecondsFormat, Utc};
 use rusqlite::Connection;
 
 use ltc_projections::models::funnel::{self, DateRange, Dimension, FunnelRow};
@@ -22,6 +22,7 @@ use super::svg::{
     Band, Bar, FanPoint, Stage, TimelineEntry, Unit, bar_chart, escape, fan_chart,
     funnel as funnel_chart, timeline,
 };
+use crate::queries::default_business_date;
 use crate::read_models::{EventCountsRow, query_event_counts, thousands};
 
 /// The state of the log the read models show: what the page says it reports on.
@@ -30,9 +31,17 @@ pub struct LogState {
     pub position: u64,
     /// The last applied event's `recorded_at`; `None` for an empty log.
     pub recorded_at: Option<DateTime<Utc>>,
+    /// Today by the caller's clock.
+    pub today: NaiveDate,
 }
 
 impl LogState {
+    /// The day the page's dated figures (aging, the fan's months) stand on: the one `ltc query`
+    /// answers for when asked without a date.
+    fn business_date(&self) -> NaiveDate {
+        default_business_date(self.today, self.recorded_at)
+    }
+
     pub fn describe(&self) -> String {
         match self.recorded_at {
             Some(at) => format!(
@@ -148,11 +157,11 @@ fn funnel_section(conn: &Connection) -> Result<Section, SectionError> {
     })
 }
 
-/// Each month's revenue around the last recorded day: what closed won, and the P10–P90 band
-/// of what the open deals may still bring (the forecast read model's Monte-Carlo simulation), as
-/// a `fan_chart`, in the first currency that has any.
+/// Each month's revenue around the page's business date ([`LogState::business_date`]): what
+/// closed won, and the P10–P90 band of what the open deals may still bring (the forecast read
+/// model's Monte-Carlo simulation), as a `fan_chart`, in the first currency that has any.
 fn forecast_section(conn: &Connection, log: &LogState) -> Result<Section, SectionError> {
-    let last = log.recorded_at.map_or_else(|| Utc::now().date_naive(), |at| at.date_naive());
+    let last = log.business_date();
     let first_month = last.with_day(1).unwrap_or(last) - Months::new(FAN_MONTHS_BACK);
     let mut currency: Option<String> = None;
     let mut points = Vec::new();
@@ -191,10 +200,10 @@ fn forecast_section(conn: &Connection, log: &LogState) -> Result<Section, Sectio
     })
 }
 
-/// Outstanding receivables per aging bucket as of the last recorded day, one `bar_chart` in
+/// Outstanding receivables per aging bucket as of the page's business date, one `bar_chart` in
 /// money per currency, from the collections read model.
 fn aging_section(conn: &Connection, log: &LogState) -> Result<Section, SectionError> {
-    let as_of = log.recorded_at.map_or_else(|| Utc::now().date_naive(), |at| at.date_naive());
+    let as_of = log.business_date();
     let rows = collections::aging(conn, as_of).map_err(query_failed)?;
     let mut html = String::new();
     for row in &rows {

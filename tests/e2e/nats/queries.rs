@@ -13,14 +13,14 @@ use std::time::Duration;
 
 use async_nats::{Client, HeaderMap};
 use chrono::{NaiveDate, TimeZone};
-use ltc_eventstore::{EventStore, ManualClock, StoreOptions};
+use ltc_eventstore::{Clock, EventStore, ManualClock, StoreOptions};
 use ltc_services::data_dir::DataDir;
 use ltc_services::generator::{Scale, generate};
 use ltc_services::nats::queries::{QueryService, QueryServiceOptions};
 use ltc_services::queries::{
     ArAgingRequest, CollectionsRequest, Customer360Request, CustomersRequest, DsoRequest,
     EventsRequest, ForecastRequest, FunnelRequest, LeadsRequest, Plan, Query, QuerySource,
-    RepsRequest, StalledRequest, WinProbabilitiesRequest,
+    RepsRequest, StalledRequest, WinProbabilitiesRequest, default_business_date, last_recorded_at,
 };
 use ltc_services::read_models::{EmbeddedReadModels, LagRow, RebuildRequest};
 use ltc_tests::nats_server::NatsServer;
@@ -35,6 +35,8 @@ const AS_OF: &str = "2026-03-20";
 struct World {
     dir: tempfile::TempDir,
     store: EventStore,
+    /// The generator's clock, left at the end of the history: the service's today.
+    clock: Arc<ManualClock>,
     server: NatsServer,
     client: Client,
     service: Option<QueryService>,
@@ -48,7 +50,7 @@ impl World {
         let clock = Arc::new(ManualClock::new(start));
         let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
         let store = EventStore::open(data.event_store(), options).expect("the store opens");
-        generate(&store, clock, SEED, Scale::Small).await.expect("a history");
+        generate(&store, clock.clone(), SEED, Scale::Small).await.expect("a history");
         let models = EmbeddedReadModels::open(&data, store.clone()).expect("the read models open");
         models.catch_up(&mut |_| {}).expect("the read models catch up");
         // Dropped here: the service must work without the directory's lock, as beside a
@@ -56,8 +58,8 @@ impl World {
         drop(models);
         let server = NatsServer::start();
         let client = async_nats::connect(server.url()).await.expect("connect");
-        let service = start_service(&server, &data, &store).await;
-        World { dir, store, server, client, service: Some(service) }
+        let service = start_service(&server, &data, &store, clock.clone()).await;
+        World { dir, store, clock, server, client, service: Some(service) }
     }
 
     fn data(&self) -> DataDir {
@@ -74,6 +76,10 @@ impl World {
     fn expected<Q: Query>(&self, request: &Q) -> Value {
         let models = self.models();
         let plan = Plan::new(Q::BUSINESS_TIME, request.dates().expect("valid dates"));
+        let last = last_recorded_at(&self.store).expect("the log's last event");
+        let business_date = plan
+            .business_date
+            .unwrap_or_else(|| default_business_date(self.clock.now().date_naive(), last));
         let rebuilt = |at| models.as_of(request.projections(), at, &mut |_| {}).expect("rebuilt");
         let facts = plan.facts.map(rebuilt);
         let facts = match &facts {
@@ -84,9 +90,9 @@ impl World {
         let answer = match plan.state.filter(|_| plan.state != plan.facts).map(rebuilt) {
             Some(state) => {
                 let state = state.reader().expect("a reader");
-                request.query_split(&state, &facts, plan.business_date)
+                request.query_split(&state, &facts, Some(business_date))
             }
-            None => request.query(&facts, plan.business_date),
+            None => request.query(&facts, Some(business_date)),
         };
         serde_json::to_value(answer.expect("answers")).expect("serialises")
     }
@@ -107,9 +113,14 @@ impl World {
     }
 }
 
-async fn start_service(server: &NatsServer, data: &DataDir, store: &EventStore) -> QueryService {
+async fn start_service(
+    server: &NatsServer,
+    data: &DataDir,
+    store: &EventStore,
+    clock: Arc<ManualClock>,
+) -> QueryService {
     let client = async_nats::connect(server.url()).await.expect("connect");
-    let source = QuerySource::new(data, store.clone());
+    let source = QuerySource::new(data, store.clone(), clock);
     QueryService::start(client, source, QueryServiceOptions::default())
         .await
         .expect("the query service starts")
@@ -282,6 +293,24 @@ async fn an_empty_body_asks_with_every_option_at_its_default() {
     let empty = ask_raw(&world.client, "funnel", Vec::new()).await.ok();
     let defaults = world.ask("funnel", json!({"by": "region", "period": "quarter"})).await.ok();
     assert_eq!(empty, defaults);
+}
+
+#[tokio::test]
+async fn a_question_without_a_date_stands_on_today_or_on_the_logs_last_day_when_that_is_later() {
+    let world = World::new().await;
+    let last = last_recorded_at(&world.store).expect("the log's end").expect("a history");
+    let last_day = last.date_naive().to_string();
+    // The service's clock behind the history (a generated or copied log): the log knows of
+    // later days, so its receivables are aged as of its own last one.
+    world.clock.set(chrono::Utc.with_ymd_and_hms(2026, 1, 10, 12, 0, 0).unwrap());
+    let behind = world.ask("ar-aging", json!({})).await.ok();
+    assert_eq!(behind["result"]["as_of"], json!(last_day));
+    let stalled = world.ask("stalled", json!({})).await.ok();
+    assert_eq!(stalled["result"]["as_of"], json!(last_day));
+    // The clock past the history: today, as for any live system.
+    world.clock.set(chrono::Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap());
+    let ahead = world.ask("ar-aging", json!({})).await.ok();
+    assert_eq!(ahead["result"]["as_of"], json!("2026-12-01"));
 }
 
 #[tokio::test]

@@ -132,11 +132,11 @@ async fn every_answer_over_a_generated_history_validates_against_its_committed_r
     let clock = Arc::new(ManualClock::new(start));
     let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
     let store = EventStore::open(data.event_store(), options).expect("the store opens");
-    generate(&store, clock, 42, Scale::Small).await.expect("a history");
+    generate(&store, clock.clone(), 42, Scale::Small).await.expect("a history");
     let models = EmbeddedReadModels::open(&data, store.clone()).expect("the read models open");
     models.catch_up(&mut |_| {}).expect("caught up");
     drop(models);
-    let source = QuerySource::new(&data, store.clone());
+    let source = QuerySource::new(&data, store.clone(), clock);
     let customers =
         source.answer(&CustomersRequest { as_of: None, recorded_as_of: None }).expect("customers");
     let customer_id = customers.result[0].customer_id;

@@ -38,7 +38,8 @@ async fn srv_info_lists_every_endpoint_with_its_subject_and_queue_group() {
 #[tokio::test]
 async fn two_instances_in_the_queue_group_both_serve() {
     let world = World::new().await;
-    let second = start_service(&world.server, &world.data(), &world.store).await;
+    let second =
+        start_service(&world.server, &world.data(), &world.store, world.clock.clone()).await;
     let n_requests = 200;
     for _ in 0..n_requests {
         world.ask("events", json!({})).await.ok();
