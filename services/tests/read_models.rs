@@ -214,6 +214,19 @@ fn a_query_as_of_a_day_counts_the_events_recorded_by_its_end_and_leaves_the_live
 }
 
 #[test]
+fn a_date_on_the_command_line_is_read_as_strictly_as_on_the_wire() {
+    let dir = tempfile::tempdir().unwrap();
+    for date in ["2026-1-5", "2026-02-30", "05/01/2026", "2026-01-05T00:00:00Z"] {
+        for flag in ["--as-of", "--recorded-as-of"] {
+            let data = dir.path().to_str().unwrap();
+            let output = ltc(&["query", "ar-aging", flag, date, "--data", data]);
+            assert_eq!(output.status.code(), Some(2), "{flag} {date}: {}", text(&output));
+            assert!(text(&output).contains("YYYY-MM-DD"), "{flag} {date}: {}", text(&output));
+        }
+    }
+}
+
+#[test]
 fn read_model_commands_on_a_directory_without_a_store_say_so_and_create_nothing() {
     let dir = tempfile::tempdir().unwrap();
     for args in [&["query", "events"][..], &["lag"], &["rebuild"], &["report", "--out", "r.html"]] {

@@ -60,12 +60,12 @@ pub(super) struct CommonArgs {
     /// payment received by then counts even if recorded later. Aging, DSO, collections, stalled
     /// deals and a customer's money compute it from dated facts; other models are rebuilt from
     /// the log recorded by then (their facts cannot be back-dated).
-    #[arg(long, value_name = "DATE", global = true)]
+    #[arg(long, value_name = "DATE", global = true, value_parser = strict_date)]
     as_of: Option<NaiveDate>,
     /// Recorded time: what the read models showed at the end of this day, UTC (YYYY-MM-DD),
     /// rebuilt from the events recorded by then; later corrections do not appear. With --as-of,
     /// what was true on that date as known on this one.
-    #[arg(long, value_name = "DATE", global = true)]
+    #[arg(long, value_name = "DATE", global = true, value_parser = strict_date)]
     recorded_as_of: Option<NaiveDate>,
     /// Answer from the read models `ltc replay` wrote into DIR, as they stand (no catch-up, no
     /// event store needed). Takes --as-of only for models that answer it from dated facts.
@@ -205,6 +205,12 @@ fn replay_day(conn: &Connection) -> anyhow::Result<Option<NaiveDate>> {
     let until_us: Option<i64> =
         conn.query_row("SELECT until_us FROM replay", [], |row| row.get(0))?;
     Ok(until_us.and_then(DateTime::from_timestamp_micros).map(|at| at.date_naive()))
+}
+
+/// A date on the command line is read as the wire reads one (`YYYY-MM-DD` exactly), so `ltc
+/// query` and `ltc.qry.*` accept and refuse the same texts.
+fn strict_date(text: &str) -> Result<NaiveDate, String> {
+    crate::queries::parse_date("date", text).map_err(|error| error.to_string())
 }
 
 fn describe_failure(common: &CommonArgs) -> String {
