@@ -13,7 +13,8 @@
 //! - **commission**: actual × the quota's `commission_bps`, rounded half away from zero to the
 //!   minor unit (the domain's `Money::times_bps`), in the quota's currency only: wins in another
 //!   currency earn none here, as there is no rate to convert them.
-//! - **attainment**: actual ÷ target in basis points, rounded down; none for a zero target.
+//! - **attainment**: actual ÷ target in basis points, rounded half up, as the forecast model rounds
+//!   the attainment of the same quota; none for a zero target.
 //! - **activities**: `LeadActivityLogged` events by the rep (`by`), on their UTC day;
 //!   **follow-ups completed**: `OpportunityFollowUpCompleted` on the rep's opportunities.
 //!

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::QueryError;
 use crate::models::collections::table::{Table, money, percent};
+use crate::models::funnel::shared::divide_rounded;
 use crate::models::period::Period;
 
 /// One rep's period: their work, and per currency their target and wins.
@@ -191,13 +192,8 @@ fn rep_money(
         ),
         None => None,
     };
-    let attainment_bps = quota
-        .map(|(target_minor, _)| target_minor)
-        .filter(|target_minor| *target_minor > 0)
-        .map(|target_minor| {
-            let attainment = i128::from(won_minor) * 10_000 / i128::from(target_minor);
-            i64::try_from(attainment).unwrap_or(i64::MAX)
-        });
+    let attainment_bps =
+        quota.and_then(|(target_minor, _)| attainment_bps(won_minor, target_minor));
     Ok(RepMoney {
         currency,
         target_minor: quota.map(|(target_minor, _)| target_minor),
@@ -207,4 +203,14 @@ fn rep_money(
         attainment_bps,
         commission_minor,
     })
+}
+
+/// Won ÷ target in basis points, rounded half up as the forecast model rounds the attainment of
+/// the same quota, so the two never show the same rep a hundredth of a per cent apart; none for
+/// a target that is not positive.
+pub(super) fn attainment_bps(won_minor: i64, target_minor: i64) -> Option<i64> {
+    if target_minor <= 0 {
+        return None;
+    }
+    divide_rounded(i128::from(won_minor) * 10_000, i128::from(target_minor))
 }

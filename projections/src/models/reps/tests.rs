@@ -185,7 +185,7 @@ fn a_quarter_shows_the_latest_target_the_wins_that_stand_and_commission_rounded_
     assert_eq!(eur_line.currency, "EUR");
     assert_eq!((eur_line.target_minor, eur_line.commission_bps), (Some(200_000), Some(1_250)));
     assert_eq!((eur_line.won_deals, eur_line.won_minor), (1, 60_004));
-    // 600.04 × 12.5 % = 75.005, rounded half up to 75.01; 600.04 ÷ 2,000 = 30.002 %, down.
+    // 600.04 × 12.5 % = 75.005, rounded half up to 75.01; 600.04 ÷ 2,000 = 30.002 %.
     assert_eq!(eur_line.commission_minor, Some(7_501));
     assert_eq!(eur_line.attainment_bps, Some(3_000));
     // The USD win has no quota in its currency, so no target and no commission.
@@ -237,4 +237,14 @@ fn a_malformed_period_is_refused() {
     let conn = world.project(Box::new(Reps::default()));
     assert!(matches!(rep_performance(&conn, "2026-Q5"), Err(QueryError::InvalidPeriod(_))));
     assert!(rep_performance(&conn, "2026-Q1").unwrap().is_empty());
+}
+
+#[test]
+fn attainment_is_rounded_half_up_to_a_basis_point_and_absent_without_a_positive_target() {
+    use super::query::attainment_bps;
+    assert_eq!(attainment_bps(2, 3), Some(6_667), "66.666… % shows as 66.67 %");
+    assert_eq!(attainment_bps(1, 3), Some(3_333));
+    assert_eq!(attainment_bps(97_965_005, 20_000_000), Some(48_983), "489.825 % up to 489.83 %");
+    assert_eq!(attainment_bps(0, 5), Some(0));
+    assert_eq!(attainment_bps(5, 0), None);
 }
