@@ -24,7 +24,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::QueryError;
-use super::table::{Table, money};
+use super::table::Table;
+use crate::models::amount_text::amount_text;
 
 /// What was owed at the end of a day, by how long it had been past due, in one currency: for
 /// all customers (`customer_id` is `None`) or for one.
@@ -89,7 +90,7 @@ pub fn render_aging(as_of: NaiveDate, rows: &[AgingRow]) -> String {
                 row.overdue_minor,
                 row.outstanding_minor,
             ]
-            .map(money),
+            .map(amount_text),
         );
         table.push(cells);
     }

@@ -20,7 +20,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::QueryError;
-use super::table::{Table, money};
+use super::table::Table;
+use crate::models::amount_text::amount_text;
 
 /// The longest DSO window: ten years of days.
 pub const DSO_DAYS_MAX: u32 = 3_650;
@@ -84,8 +85,8 @@ pub fn render_dso(rows: &[DsoRow]) -> String {
             row.currency.clone(),
             row.as_of.to_string(),
             format!("{} d", row.days),
-            money(row.outstanding_minor),
-            money(row.invoiced_minor),
+            amount_text(row.outstanding_minor),
+            amount_text(row.invoiced_minor),
             row.dso_days.map_or_else(|| "n/a".to_owned(), |days| format!("{days} d")),
         ]);
     }

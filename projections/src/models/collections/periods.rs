@@ -15,7 +15,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::QueryError;
-use super::table::{Table, money};
+use super::table::Table;
+use crate::models::amount_text::amount_text;
 use crate::models::period::Period;
 
 /// The most periods one query walks through, from the first dated fact to the last: a century
@@ -144,7 +145,7 @@ pub fn render_collections(rows: &[CollectionsRow]) -> String {
                 row.outstanding_minor,
                 row.credit_balance_minor,
             ]
-            .map(money),
+            .map(amount_text),
         );
         table.push(cells);
     }

@@ -67,14 +67,6 @@ impl Table {
     }
 }
 
-/// An amount in minor units shown in major units with two decimals (`-1234.05`), as the domain's
-/// `Money` prints; the currency stands in its own column.
-pub(crate) fn money(amount_minor: i64) -> String {
-    let sign = if amount_minor < 0 { "-" } else { "" };
-    let abs = amount_minor.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
-
 /// Basis points as a percentage with two decimals (`87.50%`).
 pub(crate) fn percent(bps: i64) -> String {
     let sign = if bps < 0 { "-" } else { "" };
@@ -85,15 +77,16 @@ pub(crate) fn percent(bps: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::models::amount_text::amount_text;
 
     #[test]
     fn labels_align_left_figures_right_and_amounts_show_two_decimals() {
         let mut table = Table::new(&["currency", "amount"], 1);
-        table.push(vec!["EUR".into(), money(123_456)]);
-        table.push(vec!["USD".into(), money(-5)]);
+        table.push(vec!["EUR".into(), amount_text(123_456)]);
+        table.push(vec!["USD".into(), amount_text(-5)]);
         assert_eq!(
             table.render(),
-            "currency   amount\n--------  -------\nEUR       1234.56\nUSD         -0.05\n"
+            "currency    amount\n--------  --------\nEUR       1,234.56\nUSD          -0.05\n"
         );
         assert_eq!(percent(8_750), "87.50%");
         assert_eq!(Table::new(&["x"], 1).render(), "(no rows)\n");

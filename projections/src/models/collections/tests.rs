@@ -212,8 +212,8 @@ fn collections_per_month_carry_balances_through_quiet_months() {
     expect![[r#"
         period   currency  invoiced  collected  refunded  credited  written off  outstanding  credit
         -------  --------  --------  ---------  --------  --------  -----------  -----------  ------
-        2026-01  EUR        1000.00       0.00      0.00      0.00         0.00      1000.00    0.00
-        2026-02  EUR         500.00     300.00      0.00     50.00         0.00      1150.00    0.00
+        2026-01  EUR       1,000.00       0.00      0.00      0.00         0.00     1,000.00    0.00
+        2026-02  EUR         500.00     300.00      0.00     50.00         0.00     1,150.00    0.00
         2026-03  EUR           0.00     800.00    100.00      0.00         0.00       500.00   50.00
         2026-03  USD         700.00       0.00      0.00      0.00         0.00       700.00    0.00
         2026-04  EUR           0.00       0.00      0.00      0.00         0.00       500.00   50.00
@@ -248,7 +248,7 @@ fn collections_per_quarter_and_customer_sum_the_months() {
     expect![[r#"
         period   customer  currency  invoiced  collected  refunded  credited  written off  outstanding  credit
         -------  --------  --------  --------  ---------  --------  --------  -----------  -----------  ------
-        2026-Q1  anna      EUR        1000.00    1100.00    100.00     50.00         0.00         0.00   50.00
+        2026-Q1  anna      EUR       1,000.00   1,100.00    100.00     50.00         0.00         0.00   50.00
         2026-Q1  bert      EUR         500.00       0.00      0.00      0.00         0.00       500.00    0.00
         2026-Q1  bert      USD         700.00       0.00      0.00      0.00         0.00       700.00    0.00
         2026-Q2  anna      EUR           0.00       0.00      0.00      0.00         0.00         0.00   50.00

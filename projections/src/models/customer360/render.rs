@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::list::CustomerListRow;
 use super::query::Customer360;
 use super::timeline::TimelineEntry;
+use crate::models::amount_text::amount_text;
 
 /// The customer, then `timeline` (as [`super::timeline`] returned it) under it.
 pub fn render(customer: &Customer360, timeline: &[TimelineEntry]) -> String {
@@ -40,7 +41,7 @@ pub fn render(customer: &Customer360, timeline: &[TimelineEntry]) -> String {
         profile.industry,
         profile.region,
         short(profile.owner_id),
-        profile.credit_limit,
+        money_text(&profile.credit_limit),
         time(profile.created_at),
         amounts(&figures.lifetime_value),
         amounts(&figures.open_pipeline),
@@ -79,7 +80,7 @@ pub fn render(customer: &Customer360, timeline: &[TimelineEntry]) -> String {
             .map(|o| {
                 let close = o.closed_at.map_or(o.expected_close.to_string(), day);
                 let (name, status, stage) = (o.name.clone(), o.status.clone(), o.stage.clone());
-                vec![name, status, stage, o.amount.to_string(), percent(o.probability_bps), close]
+                vec![name, status, stage, money_text(&o.amount), percent(o.probability_bps), close]
             })
             .collect(),
     );
@@ -94,7 +95,7 @@ pub fn render(customer: &Customer360, timeline: &[TimelineEntry]) -> String {
             .map(|q| {
                 let (deal, status) = (or_none(&q.deal), q.status.clone());
                 let version = format!("v{}", q.version);
-                vec![deal, version, status, q.total.to_string(), q.valid_until.to_string()]
+                vec![deal, version, status, money_text(&q.total), q.valid_until.to_string()]
             })
             .collect(),
     );
@@ -110,7 +111,7 @@ pub fn render(customer: &Customer360, timeline: &[TimelineEntry]) -> String {
                 let paid_on = o.paid_on.map_or("-".to_owned(), |on| on.to_string());
                 let (fulfilled, invoiced) = (percent(o.fulfilled_bps), percent(o.invoiced_bps));
                 let status = format!("{:?}", o.status);
-                vec![or_none(&o.deal), status, o.total.to_string(), fulfilled, invoiced, paid_on]
+                vec![or_none(&o.deal), status, money_text(&o.total), fulfilled, invoiced, paid_on]
             })
             .collect(),
     );
@@ -131,10 +132,10 @@ pub fn render(customer: &Customer360, timeline: &[TimelineEntry]) -> String {
                 vec![
                     r.invoice_reference.chars().take(12).collect(),
                     r.opened_on.to_string(),
-                    r.total.to_string(),
-                    r.paid.to_string(),
-                    r.outstanding.to_string(),
-                    r.overdue.to_string(),
+                    money_text(&r.total),
+                    money_text(&r.paid),
+                    money_text(&r.outstanding),
+                    money_text(&r.overdue),
                     next_due,
                 ]
             })
@@ -154,7 +155,7 @@ pub fn render(customer: &Customer360, timeline: &[TimelineEntry]) -> String {
                     c.on.to_string(),
                     c.kind.clone(),
                     invoice,
-                    c.amount.to_string(),
+                    money_text(&c.amount),
                     c.note.clone(),
                 ]
             })
@@ -241,7 +242,12 @@ fn amounts(amounts: &[Money]) -> String {
     if amounts.is_empty() {
         return "none".to_owned();
     }
-    amounts.iter().map(Money::to_string).collect::<Vec<_>>().join(", ")
+    amounts.iter().map(money_text).collect::<Vec<_>>().join(", ")
+}
+
+/// An amount as every text table prints it, with its currency: `1,234.56 EUR`.
+fn money_text(money: &Money) -> String {
+    format!("{} {}", amount_text(money.amount_minor), money.currency)
 }
 
 fn percent(bps: u32) -> String {

@@ -10,6 +10,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::models::amount_text::amount_text;
+
 /// Why a read-model query failed.
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -97,13 +99,9 @@ pub fn format_bps(bps: Option<u32>) -> String {
     bps.map_or_else(|| "-".to_owned(), |bps| format!("{}.{:02}%", bps / 100, bps % 100))
 }
 
-/// Minor units with two decimals (`123456` as `1234.56`), as `Money`'s own display does; a
-/// currency with another minor unit is still exact in the `_minor` columns and the JSON.
+/// An amount as every text table prints it ([`amount_text`]); nothing as `-`.
 pub fn format_minor(amount_minor: Option<i64>) -> String {
-    let Some(amount_minor) = amount_minor else { return "-".to_owned() };
-    let sign = if amount_minor < 0 { "-" } else { "" };
-    let abs = amount_minor.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+    amount_minor.map_or_else(|| "-".to_owned(), amount_text)
 }
 
 /// A count or a whole number of days; nothing as `-`.
@@ -187,7 +185,7 @@ mod tests {
     #[test]
     fn figures_print_with_two_decimals_and_nothing_prints_as_a_dash() {
         assert_eq!(format_bps(Some(6_250)), "62.50%");
-        assert_eq!(format_minor(Some(-123_405)), "-1234.05");
+        assert_eq!(format_minor(Some(-123_405)), "-1,234.05");
         assert_eq!(format_minor(None), "-");
         assert_eq!(format_number(Some(12)), "12");
     }

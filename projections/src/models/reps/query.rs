@@ -9,7 +9,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::QueryError;
-use crate::models::collections::table::{Table, money, percent};
+use crate::models::amount_text::amount_text;
+use crate::models::collections::table::{Table, percent};
 use crate::models::funnel::shared::divide_rounded;
 use crate::models::period::Period;
 
@@ -150,11 +151,11 @@ pub fn render(period_key: &str, rows: &[RepRow]) -> String {
             match money_line {
                 Some(line) => cells.extend([
                     line.currency.clone(),
-                    optional(line.target_minor, money),
-                    money(line.won_minor),
+                    optional(line.target_minor, amount_text),
+                    amount_text(line.won_minor),
                     optional(line.attainment_bps, percent),
                     line.won_deals.to_string(),
-                    optional(line.commission_minor, money),
+                    optional(line.commission_minor, amount_text),
                 ]),
                 None => cells.extend(["-", "-", "-", "-", "0", "-"].map(str::to_owned)),
             }

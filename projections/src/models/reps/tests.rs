@@ -223,11 +223,11 @@ fn the_quarter_renders_one_line_per_rep_and_currency() {
     }
     expect![[r#"
         Rep performance 2026-Q1
-        rep    team  currency   target     won  attained  deals  commission  calls  emails  meetings  notes  follow-ups
-        -----  ----  --------  -------  ------  --------  -----  ----------  -----  ------  --------  -----  ----------
-        bob    -     EUR             -  300.00         -      1           -      0       0         0      1           0
-        alice  east  EUR       2000.00  600.04    30.00%      1       75.01      1       1         0      0           1
-                     USD             -  100.00         -      1           -
+        rep    team  currency    target     won  attained  deals  commission  calls  emails  meetings  notes  follow-ups
+        -----  ----  --------  --------  ------  --------  -----  ----------  -----  ------  --------  -----  ----------
+        bob    -     EUR              -  300.00         -      1           -      0       0         0      1           0
+        alice  east  EUR       2,000.00  600.04    30.00%      1       75.01      1       1         0      0           1
+                     USD              -  100.00         -      1           -
     "#]].assert_eq(&render("2026-Q1", &rows));
 }
 

@@ -72,13 +72,13 @@ fn a_small_history_renders_as_this_text() {
     let lines = timeline(&conn, id(1), 100).expect("the timeline");
     expect![[r#"
         Customer Acme (00000001)  as of 2026-03-31
-        key tier · software · north region · owner 000000e9 · credit limit 50000.00 EUR
+        key tier · software · north region · owner 000000e9 · credit limit 50,000.00 EUR
         direct · created 2026-01-05 09:00 · tags: none
 
-        lifetime value  1000.00 EUR
+        lifetime value  1,000.00 EUR
         open pipeline   none
-        open AR         1000.00 EUR
-        overdue         1000.00 EUR
+        open AR         1,000.00 EUR
+        overdue         1,000.00 EUR
         credit balance  none
         last activity   2026-02-20 09:00
 
@@ -87,20 +87,20 @@ fn a_small_history_renders_as_this_text() {
         Leads (0)
 
         Opportunities (1)
-          NAME       STATUS STAGE           AMOUNT     PROB CLOSE
-          Acme seats won    closed_won 2000.00 EUR 100.00 % 2026-01-19
+          NAME       STATUS STAGE            AMOUNT     PROB CLOSE
+          Acme seats won    closed_won 2,000.00 EUR 100.00 % 2026-01-19
 
         Quotes (1)
-          DEAL       VERSION STATUS         TOTAL VALID UNTIL
-          Acme seats      v1 accepted 2000.00 EUR 2026-02-28
+          DEAL       VERSION STATUS          TOTAL VALID UNTIL
+          Acme seats      v1 accepted 2,000.00 EUR 2026-02-28
 
         Orders (1)
-          DEAL       STATUS          TOTAL FULFILLED INVOICED PAID ON
-          Acme seats ToDeliver 2000.00 EUR    0.00 % 100.00 % -
+          DEAL       STATUS           TOTAL FULFILLED INVOICED PAID ON
+          Acme seats ToDeliver 2,000.00 EUR    0.00 % 100.00 % -
 
         Invoices and receivables (1)
-          INVOICE OPENED           TOTAL        PAID OUTSTANDING     OVERDUE NEXT DUE
-          INV-5   2026-01-26 2000.00 EUR 1000.00 EUR 1000.00 EUR 1000.00 EUR 2026-03-27
+          INVOICE OPENED            TOTAL         PAID  OUTSTANDING      OVERDUE NEXT DUE
+          INV-5   2026-01-26 2,000.00 EUR 1,000.00 EUR 1,000.00 EUR 1,000.00 EUR 2026-03-27
 
         Credits (0)
 
@@ -124,8 +124,8 @@ fn the_customer_list_renders_as_this_table() {
     let world = small_history();
     let rows = list(&world.project()).expect("the list");
     expect![[r#"
-          ID       NAME TIER OWNER    OPEN PIPELINE     OPEN AR
-          00000001 Acme key  000000e9          none 1000.00 EUR
+        ID       NAME TIER OWNER    OPEN PIPELINE      OPEN AR
+        00000001 Acme key  000000e9          none 1,000.00 EUR
     "#]]
     .assert_eq(&render_list(&rows));
 }
