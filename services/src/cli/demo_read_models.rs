@@ -52,8 +52,9 @@ fn print_funnel(conn: &Connection) -> anyhow::Result<()> {
 
 fn print_forecast(conn: &Connection, last_day: NaiveDate) -> anyhow::Result<()> {
     let quarter = Period::Quarter.key(last_day);
-    let figures = forecast::forecast(conn, &quarter, None)?;
-    let simulation = forecast::simulate(conn, &quarter, SIMULATION_RUNS, SIMULATION_SEED)?;
+    let figures = forecast::forecast_made_on(conn, &quarter, last_day)?;
+    let simulation =
+        forecast::simulate_made_on(conn, &quarter, SIMULATION_RUNS, SIMULATION_SEED, last_day)?;
     for row in &figures.totals {
         let band = simulation.rows.iter().find(|band| band.currency == row.currency);
         println!(

@@ -75,14 +75,20 @@ impl Query for ForecastRequest {
         as_of: Option<NaiveDate>,
     ) -> Result<Self::Answer, QueryError> {
         // `conn` already stands at the business date (a rebuild up to it, or the read models in
-        // service for today), so the model reads its deals as they are and is only told the
-        // date the answer stands on.
-        let mut forecast = forecast::forecast(conn, &self.period, None)?;
+        // service for today), so the model reads its deals as they are, made on that day: an
+        // open deal past its expected close counts on it, never in a period that is over.
+        let (mut forecast, simulation) = match as_of {
+            Some(day) => (
+                forecast::forecast_made_on(conn, &self.period, day)?,
+                forecast::simulate_made_on(conn, &self.period, self.runs, self.seed, day)?,
+            ),
+            None => (
+                forecast::forecast(conn, &self.period, None)?,
+                forecast::simulate(conn, &self.period, self.runs, self.seed)?,
+            ),
+        };
         forecast.as_of = as_of;
-        Ok(ForecastAnswer {
-            forecast,
-            simulation: forecast::simulate(conn, &self.period, self.runs, self.seed)?,
-        })
+        Ok(ForecastAnswer { forecast, simulation })
     }
 
     fn render(&self, answer: &Self::Answer) -> String {

@@ -168,9 +168,11 @@ fn forecast_section(conn: &Connection, log: &LogState) -> Result<Section, Sectio
     for offset in 0..FAN_MONTHS_BACK + 1 + FAN_MONTHS_AHEAD {
         let month = first_month + Months::new(offset);
         let key = Period::Month.key(month);
-        let figures = forecast::forecast(conn, &key, None).map_err(query_failed)?;
-        let simulation =
-            forecast::simulate(conn, &key, FAN_RUNS, FAN_SEED).map_err(query_failed)?;
+        // Made on the page's day, so a month that is over holds no open deal.
+        let day = log.business_date();
+        let figures = forecast::forecast_made_on(conn, &key, day).map_err(query_failed)?;
+        let simulation = forecast::simulate_made_on(conn, &key, FAN_RUNS, FAN_SEED, day)
+            .map_err(query_failed)?;
         let currency = currency.get_or_insert_with(|| {
             figures.totals.first().map_or_else(|| "EUR".to_owned(), |row| row.currency.clone())
         });

@@ -15,7 +15,8 @@ use ltc_domain::opportunity::{
 use ltc_domain::quota::QuotaEvent;
 use ltc_eventstore::{EventStore, ManualClock, Position, RecordedEvent, StoreOptions, codec};
 use ltc_projections::models::forecast::{
-    BacktestRequest, ForecastProjection, ForecastRow, backtest, forecast, win_probabilities,
+    BacktestRequest, ForecastProjection, ForecastRow, backtest, forecast, forecast_made_on,
+    win_probabilities,
 };
 use ltc_projections::models::period::Period;
 use ltc_projections::{HistoryFeed, Projector, ProjectorOptions, ReadModels};
@@ -75,8 +76,9 @@ fn deals_before(events: &[RecordedEvent], cut: DateTime<Utc>) -> Vec<Opportunity
         .collect()
 }
 
-/// The period's totals per currency, worked out from the deciders' states.
-fn truth(deals: &[Opportunity], period: &str) -> Vec<ForecastRow> {
+/// The period's totals per currency, worked out from the deciders' states, for a forecast made on
+/// `day`: an open deal whose expected close has passed by then closes on `day` at the earliest.
+fn truth(deals: &[Opportunity], period: &str, day: NaiveDate) -> Vec<ForecastRow> {
     let (_, first, last) = Period::bounds(period).unwrap();
     let within = |day: NaiveDate| first <= day && day <= last;
     let mut rows: BTreeMap<String, ForecastRow> = BTreeMap::new();
@@ -92,7 +94,7 @@ fn truth(deals: &[Opportunity], period: &str) -> Vec<ForecastRow> {
                 row.closed_won_minor += deal.amount.amount_minor;
                 row.n_won += 1;
             }
-            Status::Open if within(deal.expected_close) => {
+            Status::Open if within(deal.expected_close.max(day)) => {
                 let category =
                     deal.pipeline.stage(&current.stage).map(|stage| stage.forecast_category);
                 match category {
@@ -164,9 +166,9 @@ fn check_rows(
     }
 }
 
-/// Every month and quarter from the first event to the latest expected close.
-fn periods(deals: &[Opportunity]) -> Vec<String> {
-    let last = deals.iter().map(|deal| deal.expected_close).max().expect("some deals");
+/// Every month and quarter from the first event to the latest expected close or `through`.
+fn periods(deals: &[Opportunity], through: NaiveDate) -> Vec<String> {
+    let last = deals.iter().map(|deal| deal.expected_close).max().expect("some deals").max(through);
     let mut keys = Vec::new();
     let mut month = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     while month <= last {
@@ -191,10 +193,17 @@ fn every_periods_figures_equal_what_the_deciders_make_of_the_log() {
     let deals = deals_before(&history.events, DateTime::<Utc>::MAX_UTC);
     let n_won = deals.iter().filter(|deal| deal.status == Status::Won).count();
     assert!(deals.len() > 10 && n_won > 2, "a history worth checking: {} deals", deals.len());
-    for period in periods(&deals) {
-        let forecast = forecast(&conn, &period, None).unwrap();
-        let quotas = quotas_before(&history.events, DateTime::<Utc>::MAX_UTC, &period);
-        check_rows(&forecast.totals, truth(&deals, &period), &quotas, &period);
+    // Made on the log's last day, and on a day past it, where every overdue deal moves.
+    let last_day = history.events.iter().map(|event| event.occurred_at).max().unwrap().date_naive();
+    for day in [last_day, last_day + TimeDelta::days(40)] {
+        for period in periods(&deals, day) {
+            let forecast = forecast_made_on(&conn, &period, day).unwrap();
+            let quotas = quotas_before(&history.events, DateTime::<Utc>::MAX_UTC, &period);
+            check_rows(&forecast.totals, truth(&deals, &period, day), &quotas, &period);
+        }
+    }
+    for period in periods(&deals, last_day) {
+        let forecast = forecast_made_on(&conn, &period, last_day).unwrap();
         let rep_won: i64 = forecast.reps.iter().map(|rep| rep.figures.closed_won_minor).sum();
         let total_won: i64 = forecast.totals.iter().map(|row| row.closed_won_minor).sum();
         assert_eq!(rep_won, total_won, "the reps' wins add up to the book's in {period}");
@@ -209,11 +218,11 @@ fn as_of_past_days_the_figures_equal_the_deciders_over_the_log_recorded_by_then(
     let first = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
     for as_of in (0..7).map(|week| first + TimeDelta::days(14 * week)) {
         let deals = deals_before(&history.events, end_of(as_of));
-        for period in periods(&all) {
+        for period in periods(&all, as_of) {
             let forecast = forecast(&conn, &period, Some(as_of)).unwrap();
             let quotas = quotas_before(&history.events, end_of(as_of), &period);
             let what = format!("{period} as of {as_of}");
-            check_rows(&forecast.totals, truth(&deals, &period), &quotas, &what);
+            check_rows(&forecast.totals, truth(&deals, &period, as_of), &quotas, &what);
         }
     }
 }
@@ -249,7 +258,7 @@ fn the_backtest_knows_by_each_day_only_what_was_closed_by_then_and_compares_with
         let then = deals_before(&history.events, end_of(point.as_of));
         let closed = then.iter().filter(|deal| deal.status != Status::Open).count() as u64;
         assert_eq!(point.n_examples, closed, "examples as of {}", point.as_of);
-        let actual: i64 = truth(&all, &point.period)
+        let actual: i64 = truth(&all, &point.period, point.as_of)
             .iter()
             .filter(|row| row.currency == point.currency)
             .map(|row| row.closed_won_minor)
@@ -262,7 +271,7 @@ fn the_backtest_knows_by_each_day_only_what_was_closed_by_then_and_compares_with
         .filter(|day| {
             let period = Period::Month.key(*day);
             let then = deals_before(&history.events, end_of(*day));
-            !truth(&then, &period).is_empty() || !truth(&all, &period).is_empty()
+            !truth(&then, &period, *day).is_empty() || !truth(&all, &period, *day).is_empty()
         })
         .collect();
     let mut dates: Vec<NaiveDate> = result.points.iter().map(|point| point.as_of).collect();

@@ -4,8 +4,10 @@
 //! written at the batch's flush, or in a rebuild once it closes or goes idle) and, when it changes a figure the forecast sums (amount, close
 //! date, stage, probability, category, status), appends a version, stamped with the event's
 //! recorded time, which the deal holds until its row is written (`forecast_deal_history`).
-//! Closing a deal adds it to the win model's training counts; reopening takes it out again
-//! (`model.rs`, summed per batch in `counts.rs`).
+//! A quote accepted decides its deal (`decision.rs`). Closing a deal decides it too if nothing
+//! did before, and adds it to the win model's training counts, as it stood at its decision;
+//! reopening takes it out again and makes it undecided (`model.rs`, summed per batch in
+//! `counts.rs`).
 
 use chrono::{DateTime, SubsecRound, Utc};
 use ltc_domain::customer::CustomerEvent;
@@ -13,6 +15,7 @@ use ltc_domain::lead::LeadEvent;
 use ltc_domain::money::Currency;
 use ltc_domain::opportunity::{ForecastCategory, OpportunityEvent, StageKey};
 use ltc_domain::quota::QuotaEvent;
+use ltc_domain::quote::QuoteEvent;
 use ltc_eventstore::RecordedEvent;
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
@@ -20,6 +23,7 @@ use uuid::Uuid;
 use super::Pending;
 use super::counts::PendingCounts;
 use super::deals::{Forecasted, Version};
+use super::decision::Decision;
 use super::model::{self, Outcome};
 use super::schema::timestamp;
 use crate::ProjectionError;
@@ -44,6 +48,8 @@ pub(super) struct Deal {
     pub now: Forecasted,
     pub opened_at: DateTime<Utc>,
     pub last_activity_at: DateTime<Utc>,
+    /// When its outcome became known in sales terms (`decision.rs`); `None` while undecided.
+    pub decision: Option<Decision>,
     /// Versions appended since the deal's row was last written; written with it (`deals.rs`),
     /// so a deal's versions land together rather than one random page per event.
     pub versions: Vec<Version>,
@@ -62,7 +68,7 @@ pub(super) fn opportunity(
 ) -> Result<(), ProjectionError> {
     let mut id_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let id: &str = event.stream.id.hyphenated().encode_lower(&mut id_text);
-    let Pending { deals, counts } = pending;
+    let Pending { deals, counts, .. } = pending;
     if event.event_type.starts_with("OpportunityFollowUp") {
         // Work on the deal, not a change of what it is worth: no new version. Nothing in the
         // payload is needed (the envelope's business time is the task's), so it is not decoded:
@@ -111,6 +117,7 @@ pub(super) fn opportunity(
                 },
                 opened_at: activity_time(*at),
                 last_activity_at: activity_time(*at),
+                decision: None,
                 versions: Vec::new(),
                 versions_complete: true,
                 is_example: Some(false),
@@ -128,6 +135,7 @@ pub(super) fn opportunity(
         OpportunityEvent::Reopened { to, probability, forecast_category, at } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
             enter_open_stage(deal, to.0.clone(), probability.0, *forecast_category, *at);
+            deal.decision = None;
             record_version(deal, event);
             model::untrain(tx, counts, deal)
         }
@@ -165,6 +173,26 @@ pub(super) fn opportunity(
             Ok(())
         }
     }
+}
+
+/// A quote accepted decides its deal if the deal is open and nothing decided it before. (A
+/// quote of an opportunity this log never opened decides nothing.)
+pub(super) fn quote(
+    tx: &Transaction<'_>,
+    pending: &mut Pending,
+    event: &RecordedEvent,
+) -> Result<(), ProjectionError> {
+    let QuoteEvent::Accepted { opportunity_id, at, .. } = &*decode::<QuoteEvent>(event)? else {
+        return Ok(());
+    };
+    let id = opportunity_id.0.to_string();
+    if let Some(deal) = pending.deals.get_mut(tx, opportunity_id.0, &id)?
+        && deal.now.status == OPEN
+        && deal.decision.is_none()
+    {
+        deal.decision = Some(Decision::new(position(event), *at, deal.last_activity_at));
+    }
+    Ok(())
 }
 
 pub(super) fn lead(tx: &Transaction<'_>, event: &RecordedEvent) -> Result<(), ProjectionError> {
@@ -279,7 +307,8 @@ struct Closing {
 }
 
 /// A deal is won or lost: its row takes the pipeline's closing category and probability (which
-/// the events leave out), and the model learns from it.
+/// the events leave out), it is decided now unless something decided it before, and the model
+/// learns from it as it stood at its decision.
 fn close(
     tx: &Transaction<'_>,
     counts: &mut PendingCounts,
@@ -287,7 +316,9 @@ fn close(
     closing: Closing,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
-    let previous_activity = deal.last_activity_at;
+    let decision = *deal
+        .decision
+        .get_or_insert_with(|| Decision::new(position(event), closing.at, deal.last_activity_at));
     let outcome = match closing.won_minor {
         Some(won_minor) => {
             deal.now.amount_minor = won_minor;
@@ -307,7 +338,7 @@ fn close(
     deal.now.closed_on = Some(closing.at.date_naive());
     deal.last_activity_at = activity_time(closing.at);
     record_version(deal, event);
-    model::train(tx, counts, deal, outcome, previous_activity, closing.at)
+    model::train(tx, counts, deal, outcome, decision)
 }
 
 /// Appends the deal as it now stands to its versions, stamped with `event`: kept with the deal

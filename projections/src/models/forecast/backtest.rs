@@ -6,6 +6,11 @@
 //! [`super::simulate`]). Each is compared with what actually closed in the period according to
 //! the whole log, and the absolute percentage errors are averaged per period (MAPE).
 //!
+//! Only a period the log has got past the end of is scored. Until then what closed in it is
+//! what closed so far (an as-of day in the log's last quarter compared its forecast of the whole
+//! quarter with four days of wins, a 974 % "error"), so such a point is shown, marked not over,
+//! with no error, and left out of its period's MAPE.
+//!
 //! Scratch generations are removed as soon as they are read; the generation in service is never
 //! touched, so a backtest can run beside the live projector.
 
@@ -17,9 +22,10 @@ use rusqlite::Connection;
 use serde::Serialize;
 
 use super::ForecastProjection;
+use super::clock::latest_at;
 use super::model::win_probabilities;
-use super::query::{QueryError, forecast};
-use super::simulate::simulate;
+use super::query::{QueryError, forecast, forecast_made_on};
+use super::simulate::simulate_made_on;
 use crate::models::period::Period;
 use crate::{
     ProjectorError, ProjectorOptions, ReadModels, RebuildOptions, RebuildScope, RebuildTarget,
@@ -48,17 +54,21 @@ pub struct BacktestPoint {
     pub currency: String,
     /// Closed deals the model had learned from by then.
     pub n_examples: u64,
-    /// What closed won in the period, by the whole log.
+    /// What closed won in the period, by the whole log: so far, if the period is not over.
     pub actual_minor: i64,
+    /// Whether the log reaches past the period's last day, so that `actual_minor` is final and
+    /// the point is scored.
+    pub period_over: bool,
     pub stage_weighted_minor: i64,
     pub p10_minor: i64,
     pub p50_minor: i64,
     pub p90_minor: i64,
-    /// |forecast − actual| ÷ actual in bps; `None` when nothing was won (no percentage exists).
+    /// |forecast − actual| ÷ actual in bps; `None` when nothing was won (no percentage exists)
+    /// or the period is not over.
     pub stage_weighted_error_bps: Option<u64>,
     pub learned_error_bps: Option<u64>,
-    /// Whether the actual fell within P10..=P90.
-    pub in_band: bool,
+    /// Whether the actual fell within P10..=P90; `None` when the period is not over.
+    pub in_band: Option<bool>,
 }
 
 /// The errors of one period and currency, over its as-of dates.
@@ -67,8 +77,11 @@ pub struct BacktestPeriod {
     pub period: String,
     pub currency: String,
     pub n_dates: u32,
+    /// The dates scored: all of them once the period is over, none before.
+    pub n_scored: u32,
     pub stage_weighted_mape_bps: Option<u64>,
     pub learned_mape_bps: Option<u64>,
+    /// Of the scored dates.
     pub n_in_band: u32,
 }
 
@@ -76,6 +89,9 @@ pub struct BacktestPeriod {
 pub struct Backtest {
     pub runs: u32,
     pub seed: u64,
+    /// The day of the whole log's latest business time (the forecast's clock, `clock.rs`): a
+    /// period is over once the log reaches past its last day.
+    pub log_ends_on: Option<NaiveDate>,
     pub points: Vec<BacktestPoint>,
     pub periods: Vec<BacktestPeriod>,
 }
@@ -103,23 +119,25 @@ pub fn backtest(
         return Err(QueryError::InvalidRequest(message).into());
     }
     let periods: BTreeSet<String> = dates.iter().map(|day| request.period.key(*day)).collect();
-    // What actually closed: the whole log, read once.
-    let actuals = with_rebuild(store, read_models, RebuildTarget::Head, |conn| {
+    // What actually closed, and how far the log goes: the whole log, read once.
+    let (actuals, log_ends_on) = with_rebuild(store, read_models, RebuildTarget::Head, |conn| {
         let mut actuals = BTreeMap::new();
         for period in &periods {
             for row in forecast(conn, period, None)?.totals {
                 actuals.insert((period.clone(), row.currency), row.closed_won_minor);
             }
         }
-        Ok(actuals)
+        Ok((actuals, latest_at(conn)?.map(|at| at.date_naive())))
     })?;
     let mut points = Vec::new();
     for as_of in dates {
         let period = request.period.key(as_of);
+        let period_over = is_over(&period, log_ends_on)?;
         let target = RebuildTarget::RecordedAt(end_of(as_of));
+        // Made on the as-of day itself: a day with no event leaves the rebuilt clock behind it.
         let mut forecasts = with_rebuild(store, read_models, target, |conn| {
-            let stage_weighted = forecast(conn, &period, None)?;
-            let simulated = simulate(conn, &period, request.runs, request.seed)?;
+            let stage_weighted = forecast_made_on(conn, &period, as_of)?;
+            let simulated = simulate_made_on(conn, &period, request.runs, request.seed, as_of)?;
             let model = win_probabilities(conn)?;
             Ok((stage_weighted, simulated, model.n_won_examples + model.n_lost_examples))
         })?;
@@ -136,24 +154,34 @@ pub fn backtest(
             let percentiles = simulated.rows.iter().find(|row| row.currency == currency);
             let (p10_minor, p50_minor, p90_minor) =
                 percentiles.map_or((0, 0, 0), |row| (row.p10_minor, row.p50_minor, row.p90_minor));
+            let scored = |error: Option<u64>| error.filter(|_| period_over);
             points.push(BacktestPoint {
                 as_of,
                 period: period.clone(),
                 currency,
                 n_examples: *n_examples,
                 actual_minor,
+                period_over,
                 stage_weighted_minor,
                 p10_minor,
                 p50_minor,
                 p90_minor,
-                stage_weighted_error_bps: error_bps(stage_weighted_minor, actual_minor),
-                learned_error_bps: error_bps(p50_minor, actual_minor),
-                in_band: (p10_minor..=p90_minor).contains(&actual_minor),
+                stage_weighted_error_bps: scored(error_bps(stage_weighted_minor, actual_minor)),
+                learned_error_bps: scored(error_bps(p50_minor, actual_minor)),
+                in_band: period_over.then(|| (p10_minor..=p90_minor).contains(&actual_minor)),
             });
         }
     }
     let periods = summarise(&points);
-    Ok(Backtest { runs: request.runs, seed: request.seed, points, periods })
+    Ok(Backtest { runs: request.runs, seed: request.seed, log_ends_on, points, periods })
+}
+
+/// Whether a log whose latest business day is `log_ends_on` has got past `period_key`'s last
+/// day. A log that ends on that day may still be recording it, so the period is not over yet.
+fn is_over(period_key: &str, log_ends_on: Option<NaiveDate>) -> Result<bool, QueryError> {
+    let (_, _, last) =
+        Period::bounds(period_key).ok_or_else(|| QueryError::InvalidPeriod(period_key.into()))?;
+    Ok(log_ends_on.is_some_and(|log_end| last < log_end))
 }
 
 /// The last instant of `day` (UTC) the store can record.
@@ -219,13 +247,15 @@ fn summarise(points: &[BacktestPoint]) -> Vec<BacktestPeriod> {
             let errors = |pick: fn(&BacktestPoint) -> Option<u64>| {
                 mean(&points.iter().filter_map(|point| pick(point)).collect::<Vec<_>>())
             };
+            // Points of a period not over carry no error and no band, so they add nothing.
             BacktestPeriod {
                 period: period.to_owned(),
                 currency: currency.to_owned(),
                 n_dates: points.len() as u32,
+                n_scored: points.iter().filter(|point| point.period_over).count() as u32,
                 stage_weighted_mape_bps: errors(|point| point.stage_weighted_error_bps),
                 learned_mape_bps: errors(|point| point.learned_error_bps),
-                n_in_band: points.iter().filter(|point| point.in_band).count() as u32,
+                n_in_band: points.iter().filter(|point| point.in_band == Some(true)).count() as u32,
             }
         })
         .collect()
@@ -241,6 +271,16 @@ mod tests {
         assert_eq!(error_bps(130, 100), Some(3_000));
         assert_eq!(error_bps(0, 3), Some(10_000));
         assert_eq!(error_bps(50, 0), None);
+    }
+
+    #[test]
+    fn a_period_is_over_once_the_log_reaches_a_day_after_its_last() {
+        let day = |month, day| NaiveDate::from_ymd_opt(2026, month, day);
+        assert!(is_over("2026-Q4", NaiveDate::from_ymd_opt(2027, 1, 1)).unwrap());
+        assert!(!is_over("2026-Q4", day(12, 31)).unwrap(), "the last day may go on");
+        assert!(!is_over("2026-Q4", day(10, 2)).unwrap());
+        assert!(is_over("2026-02", day(3, 2)).unwrap());
+        assert!(!is_over("2026-02", None).unwrap(), "an empty log reaches no day");
     }
 
     #[test]

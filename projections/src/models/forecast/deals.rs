@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Row, Statement, Transaction, params};
 
 use super::apply::{CATEGORIES, Deal, LOST, OPEN, WON};
+use super::decision::Decision;
 use super::schema::timestamp;
 use crate::ProjectionError;
 use crate::models::append_rows::{AppendRow, AppendRows};
@@ -50,6 +51,7 @@ impl BatchRow for Deal {
                 },
                 opened_at: stored::time(&text(12)?)?,
                 last_activity_at: stored::time(&text(13)?)?,
+                decision: decision(row.get(14)?, row.get(15)?, row.get(16)?)?,
                 versions: Vec::new(),
                 versions_complete: false,
                 is_example: None,
@@ -58,7 +60,8 @@ impl BatchRow for Deal {
         stored::row(
             tx,
             "SELECT customer_id, name, owner, team, currency, amount_minor, expected_close, stage, \
-             probability_bps, forecast_category, status, closed_on, opened_at, last_activity_at \
+             probability_bps, forecast_category, status, closed_on, opened_at, last_activity_at, \
+             decided_position, decided_at, idle_days_at_decision \
              FROM forecast_deals WHERE opportunity_id = ?1",
             id,
             read,
@@ -74,8 +77,10 @@ impl BatchRow for Deal {
         tx.prepare_cached(
             "INSERT INTO forecast_deals (opportunity_id, customer_id, name, owner, team, currency, \
              amount_minor, expected_close, stage, probability_bps, forecast_category, status, \
-             closed_on, opened_at, last_activity_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             closed_on, opened_at, last_activity_at, decided_position, decided_at, \
+             idle_days_at_decision) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, \
+             ?18)",
         )?
         .execute(params![
             deal.opportunity_id.to_string(),
@@ -93,6 +98,9 @@ impl BatchRow for Deal {
             deal.now.closed_on.map(stored::day_text),
             timestamp(deal.opened_at),
             timestamp(deal.last_activity_at),
+            deal.decision.map(|decision| decision.position),
+            deal.decision.map(|decision| timestamp(decision.at)),
+            deal.decision.map(|decision| decision.idle_days),
         ])?;
         deal.write_versions(tx, history)
     }
@@ -107,7 +115,8 @@ impl BatchRow for Deal {
         tx.prepare_cached(
             "UPDATE forecast_deals SET amount_minor = ?2, expected_close = ?3, stage = ?4, \
              probability_bps = ?5, forecast_category = ?6, status = ?7, closed_on = ?8, \
-             last_activity_at = ?9 WHERE opportunity_id = ?1",
+             last_activity_at = ?9, decided_position = ?10, decided_at = ?11, \
+             idle_days_at_decision = ?12 WHERE opportunity_id = ?1",
         )?
         .execute(params![
             deal.opportunity_id.to_string(),
@@ -119,6 +128,9 @@ impl BatchRow for Deal {
             deal.now.status,
             deal.now.closed_on.map(stored::day_text),
             timestamp(deal.last_activity_at),
+            deal.decision.map(|decision| decision.position),
+            deal.decision.map(|decision| timestamp(decision.at)),
+            deal.decision.map(|decision| decision.idle_days),
         ])?;
         deal.write_versions(tx, history)
     }
@@ -179,6 +191,21 @@ impl Deal {
             history.push(tx, row)?;
         }
         Ok(())
+    }
+}
+
+/// A deal's decision from its three columns, written together: all set or none.
+fn decision(
+    position: Option<i64>,
+    at: Option<String>,
+    idle_days: Option<i64>,
+) -> Result<Option<Decision>, ProjectionError> {
+    match (position, at, idle_days) {
+        (None, None, None) => Ok(None),
+        (Some(position), Some(at), Some(idle_days)) => {
+            Ok(Some(Decision { position, at: stored::time(&at)?, idle_days }))
+        }
+        partial => Err(ProjectionError::Unexpected(format!("a deal decided in part: {partial:?}"))),
     }
 }
 

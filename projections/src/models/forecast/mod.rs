@@ -9,6 +9,12 @@
 //!   rebuild keeps until they close; the win model's count changes).
 //! - `model.rs`: the naive-Bayes win model: its counts are tables kept by `apply` and the flush
 //!   (so they rebuild like everything else); probabilities are computed from them at query time.
+//!   `decision.rs`: when a deal's outcome became known in sales terms (a quote accepted, else
+//!   its close), the moment each training example describes the deal at, so nothing about how a
+//!   close was recorded leaks into the model.
+//! - `clock.rs`: the read model's "now", the latest business time it has seen, and why an open
+//!   deal whose expected close has passed counts on the forecast's day, never in a period that
+//!   is over.
 //! - `query.rs`: [`forecast`], the period's figures as of a date. `simulate.rs`: [`simulate`].
 //!   `backtest.rs`: [`backtest`]. `render.rs`: each as a text table.
 //!
@@ -20,13 +26,16 @@
 //! a scratch generation: the model then knows only the deals closed by that date, and nothing
 //! recorded later can leak into the forecast.
 //!
-//! A deal's close date is the day it was won or lost, and its expected close while it is open.
+//! A deal's close date is the day it was won or lost; while it is open, its expected close, or
+//! the forecast's day once that has passed (`clock.rs`).
 //! Money is integer minor units, kept per currency and never summed across currencies.
 
 mod apply;
 mod backtest;
+mod clock;
 mod counts;
 mod deals;
+mod decision;
 mod model;
 mod query;
 mod render;
@@ -39,6 +48,7 @@ use ltc_eventstore::RecordedEvent;
 use rusqlite::Transaction;
 
 use crate::projection::{Projection, ProjectionError};
+use clock::PendingClock;
 use counts::PendingCounts;
 use deals::PendingDeals;
 
@@ -47,9 +57,9 @@ pub use backtest::{
     backtest,
 };
 pub use model::{WinProbabilities, WinProbability, win_probabilities};
-pub use query::{Forecast, ForecastRow, QueryError, RepForecastRow, forecast};
+pub use query::{Forecast, ForecastRow, QueryError, RepForecastRow, forecast, forecast_made_on};
 pub use render::{render_backtest, render_forecast, render_simulation, render_win_probabilities};
-pub use simulate::{Percentiles, SIMULATION_RUNS_MAX, Simulation, simulate};
+pub use simulate::{Percentiles, SIMULATION_RUNS_MAX, Simulation, simulate, simulate_made_on};
 
 /// The forecast read model's projection. Between a live runner's batches it keeps nothing in
 /// memory: every fact is in its tables. Within a batch it holds the deals the batch touched and
@@ -60,12 +70,13 @@ pub struct ForecastProjection {
     pending: Pending,
 }
 
-/// What the batch in hand has changed and the flush writes: its deals' rows (`deals.rs`) and
-/// the win model's counts (`counts.rs`).
+/// What the batch in hand has changed and the flush writes: its deals' rows (`deals.rs`), the
+/// win model's counts (`counts.rs`) and the clock (`clock.rs`).
 #[derive(Debug, Default)]
 struct Pending {
     deals: PendingDeals,
     counts: PendingCounts,
+    clock: PendingClock,
 }
 
 impl ForecastProjection {
@@ -77,9 +88,11 @@ impl Projection for ForecastProjection {
         ForecastProjection::NAME
     }
 
-    /// 2: a deal's versions leave out what only `forecast_deals` needs (`schema.rs`).
+    /// 2: a deal's versions leave out what only `forecast_deals` needs (`schema.rs`). 3: the
+    /// model's examples are cut at each deal's decision, no longer at its close (`decision.rs`),
+    /// so the counts mean something else; the clock is kept (`clock.rs`).
     fn schema_version(&self) -> u32 {
-        2
+        3
     }
 
     fn tables(&self) -> &'static [&'static str] {
@@ -104,6 +117,7 @@ impl Projection for ForecastProjection {
             "lead" => matches!(event.event_type.as_str(), "LeadCaptured" | "LeadConverted"),
             "customer" => event.event_type == "CustomerCreated",
             "quota" => event.event_type == "QuotaSet",
+            "quote" => event.event_type == "QuoteAccepted",
             _ => false,
         }
     }
@@ -113,23 +127,27 @@ impl Projection for ForecastProjection {
         tx: &Transaction<'_>,
         event: &RecordedEvent,
     ) -> Result<(), ProjectionError> {
+        self.pending.clock.observe(event.occurred_at);
         match event.stream.kind.as_str() {
             "opportunity" => apply::opportunity(tx, &mut self.pending, event),
             "lead" => apply::lead(tx, event),
             "customer" => apply::customer(tx, event),
             "quota" => apply::quota(tx, event),
+            "quote" => apply::quote(tx, &mut self.pending, event),
             _ => Ok(()),
         }
     }
 
     fn flush(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         self.pending.deals.flush(tx)?;
-        self.pending.counts.flush(tx)
+        self.pending.counts.flush(tx)?;
+        self.pending.clock.flush(tx)
     }
 
     fn discard(&mut self) {
         self.pending.deals.discard();
         self.pending.counts.discard();
+        self.pending.clock.discard();
     }
 
     /// A rebuild keeps each open deal until it closes (`models::batch_rows`).
@@ -139,6 +157,7 @@ impl Projection for ForecastProjection {
 
     fn finish(&mut self, tx: &Transaction<'_>) -> Result<(), ProjectionError> {
         self.pending.deals.finish(tx)?;
-        self.pending.counts.flush(tx)
+        self.pending.counts.flush(tx)?;
+        self.pending.clock.flush(tx)
     }
 }

@@ -10,20 +10,29 @@
 //! query time, with Laplace smoothing; they are floats, which is fine for a probability and never
 //! done for money.
 //!
-//! The stage is counted as Odoo counts it: a closed deal counts for every open stage it reached,
-//! so "won given stage s" means "won given it got as far as s", which is what an open deal now in
-//! stage s is. The other features take one value each. Recency is the days between the deal's
-//! last activity and the moment it closed (training) or the model's latest activity (scoring).
+//! An example is the closed deal as it stood just before its decision, the moment its outcome
+//! became known in sales terms: a quote for it accepted, else its close (`decision.rs`). A won
+//! deal's close is recorded when its order is paid, weeks after anyone last worked it, so
+//! features read at the close would teach the model that deals nobody touches get won.
+//!
+//! The stage is counted as Odoo counts it: a closed deal counts for every open stage it reached
+//! before its decision, so "won given stage s" means "won given it got as far as s", which is
+//! what an open deal now in stage s is. The other features take one value each. Recency is the
+//! whole days a deal had gone without activity: at its decision (training, and an open deal
+//! already decided, whose order is not yet paid), or at the clock's time (an undecided open
+//! deal, `clock.rs`).
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::apply::{Deal, OPEN};
+use super::clock::{day_key, latest_at};
 use super::counts::PendingCounts;
+use super::decision::Decision;
 use super::query::{QueryError, parse_day, parse_time};
 use crate::ProjectionError;
 
@@ -46,7 +55,8 @@ pub const UNKNOWN: &str = "unknown";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[derive(JsonSchema)]
 pub struct Features {
-    /// Every open stage the deal reached (training) or its current stage (scoring).
+    /// Every open stage the deal reached before its decision (training), or its current stage,
+    /// the stage at its decision once decided (scoring).
     pub stages: Vec<String>,
     pub channel: String,
     pub industry: String,
@@ -88,7 +98,8 @@ pub struct WinProbability {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[derive(JsonSchema)]
 pub struct WinProbabilities {
-    /// The day of the latest deal activity the model has seen: recency is measured to it.
+    /// The day of the read model's clock (the latest business time it has seen): an undecided
+    /// deal's recency is measured to it.
     pub as_of: Option<NaiveDate>,
     pub n_won_examples: u64,
     pub n_lost_examples: u64,
@@ -100,43 +111,63 @@ pub fn win_probabilities(conn: &Connection) -> Result<WinProbabilities, QueryErr
     score_open_deals(conn, None)
 }
 
-/// The open deals expected to close within `window` (all when `None`), scored.
+/// The open deals a forecast puts in a period: those whose close date falls from `first` to
+/// `last` in a forecast made on `day` (`clock.rs`).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Window {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+    pub day: Option<NaiveDate>,
+}
+
+/// The open deals in `window` (all when `None`), scored.
 pub(super) fn score_open_deals(
     conn: &Connection,
-    window: Option<(NaiveDate, NaiveDate)>,
+    window: Option<Window>,
 ) -> Result<WinProbabilities, QueryError> {
     let model = Model::load(conn)?;
-    let now: Option<String> =
-        conn.query_row("SELECT max(last_activity_at) FROM forecast_deals", [], |row| row.get(0))?;
-    let now = now.as_deref().map(parse_time).transpose()?;
-    let (first, last) = window.map_or_else(
-        || (String::new(), "9999-12-31".to_owned()),
-        |(first, last)| (first.to_string(), last.to_string()),
+    let now = latest_at(conn)?;
+    let (first, last, day) = window.map_or_else(
+        || (String::new(), "9999-12-31".to_owned(), String::new()),
+        |window| (window.first.to_string(), window.last.to_string(), day_key(window.day)),
     );
+    // A decided deal is scored at its stage and amount just before its decision, as its
+    // example will be (the newest version before it), and with its idle days then.
     let mut statement = conn.prepare(
         "SELECT d.opportunity_id, d.name, d.owner, d.currency, d.amount_minor, \
          d.expected_close, d.stage, d.probability_bps, d.last_activity_at, \
-         coalesce(c.channel, ?3), coalesce(u.industry, ?4), coalesce(u.region, ?4) \
+         coalesce(c.channel, ?3), coalesce(u.industry, ?4), coalesce(u.region, ?4), \
+         d.idle_days_at_decision, coalesce(h.stage, d.stage), \
+         coalesce(h.amount_minor, d.amount_minor) \
          FROM forecast_deals d \
          LEFT JOIN forecast_deal_channels c ON c.opportunity_id = d.opportunity_id \
          LEFT JOIN forecast_customers u ON u.customer_id = d.customer_id \
-         WHERE d.status = ?5 AND d.expected_close BETWEEN ?1 AND ?2 \
+         LEFT JOIN forecast_deal_history h ON h.opportunity_id = d.opportunity_id \
+           AND h.position = (SELECT max(position) FROM forecast_deal_history \
+             WHERE opportunity_id = d.opportunity_id AND position < d.decided_position) \
+         WHERE d.status = ?5 AND max(d.expected_close, ?6) BETWEEN ?1 AND ?2 \
          ORDER BY d.expected_close, d.opportunity_id",
     )?;
-    let mut rows = statement.query(params![first, last, NO_CHANNEL, UNKNOWN, OPEN])?;
+    let mut rows = statement.query(params![first, last, NO_CHANNEL, UNKNOWN, OPEN, day])?;
     let mut deals = Vec::new();
     while let Some(row) = rows.next()? {
         let currency: String = row.get(3)?;
         let amount_minor: i64 = row.get(4)?;
         let stage: String = row.get(6)?;
-        let last_activity = parse_time(&row.get::<_, String>(8)?)?;
+        let idle_days = match row.get::<_, Option<i64>>(12)? {
+            Some(idle_days_at_decision) => idle_days_at_decision,
+            None => {
+                let last_activity = parse_time(&row.get::<_, String>(8)?)?;
+                now.map_or(0, |now| (now - last_activity).num_days().max(0))
+            }
+        };
         let features = Features {
-            stages: vec![stage.clone()],
+            stages: vec![row.get(13)?],
             channel: row.get(9)?,
             industry: row.get(10)?,
             region: row.get(11)?,
-            amount_band: amount_band(&currency, amount_minor),
-            recency: recency_band(last_activity, now.unwrap_or(last_activity)),
+            amount_band: amount_band(&currency, row.get(14)?),
+            recency: recency_band(idle_days),
         };
         deals.push(WinProbability {
             opportunity_id: row.get(0)?,
@@ -159,20 +190,18 @@ pub(super) fn score_open_deals(
     })
 }
 
-/// Adds a deal that has just closed to the counts. `previous_activity` is its last activity
-/// before the closing event at `at`.
+/// Adds a deal that has just closed to the counts, as it stood just before `decision`.
 pub(super) fn train(
     tx: &Transaction<'_>,
     counts: &mut PendingCounts,
     deal: &mut Deal,
     outcome: Outcome,
-    previous_activity: DateTime<Utc>,
-    at: DateTime<Utc>,
+    decision: Decision,
 ) -> Result<(), ProjectionError> {
     // A deal is one example at most; the domain reopens a deal before it can close it again.
     untrain(tx, counts, deal)?;
     deal.is_example = Some(true);
-    let stages = reached_open_stages(tx, deal)?;
+    let undecided = as_it_stood(tx, deal, decision.position)?;
     let (channel, industry, region) = tx
         .prepare_cached(
             "SELECT coalesce((SELECT channel FROM forecast_deal_channels \
@@ -190,12 +219,12 @@ pub(super) fn train(
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )?;
     let features = Features {
-        stages,
+        stages: undecided.stages,
         channel,
         industry,
         region,
-        amount_band: amount_band(deal.currency.code(), deal.now.amount_minor),
-        recency: recency_band(previous_activity, at),
+        amount_band: amount_band(deal.currency.code(), undecided.amount_minor),
+        recency: recency_band(decision.idle_days),
     };
     let outcome = match outcome {
         Outcome::Won => "won",
@@ -221,23 +250,58 @@ pub(super) fn train(
     Ok(())
 }
 
-/// Every open stage the deal reached, sorted: those of the versions it holds, and, unless it
-/// holds them all, those of the versions the table holds.
-fn reached_open_stages(tx: &Transaction<'_>, deal: &Deal) -> Result<Vec<String>, ProjectionError> {
-    let held = deal.versions.iter().map(|version| &version.forecasted);
+/// A deal as it stood just before the event at a log position: what its example is made of.
+struct AsItStood {
+    /// Every open stage it had reached, sorted.
+    stages: Vec<String>,
+    amount_minor: i64,
+}
+
+/// The deal as its versions before `position` leave it: those it holds, and, unless it holds
+/// them all, those the table holds (all older than the ones it holds).
+fn as_it_stood(
+    tx: &Transaction<'_>,
+    deal: &Deal,
+    position: i64,
+) -> Result<AsItStood, ProjectionError> {
+    let held: Vec<_> = deal
+        .versions
+        .iter()
+        .filter(|version| version.position < position)
+        .map(|version| &version.forecasted)
+        .collect();
     let mut stages: BTreeSet<String> =
-        held.filter(|now| now.status == OPEN).map(|now| now.stage.clone()).collect();
+        held.iter().filter(|then| then.status == OPEN).map(|then| then.stage.clone()).collect();
+    let mut amount_minor = held.last().map(|then| then.amount_minor);
     if !deal.versions_complete {
+        let opportunity_id = deal.opportunity_id.to_string();
         let mut written = tx.prepare_cached(
             "SELECT DISTINCT stage FROM forecast_deal_history \
-             WHERE opportunity_id = ?1 AND status = ?2",
+             WHERE opportunity_id = ?1 AND status = ?2 AND position < ?3",
         )?;
-        let mut rows = written.query(params![deal.opportunity_id.to_string(), OPEN])?;
+        let mut rows = written.query(params![opportunity_id, OPEN, position])?;
         while let Some(row) = rows.next()? {
             stages.insert(row.get::<_, String>(0)?);
         }
+        if amount_minor.is_none() {
+            amount_minor = tx
+                .prepare_cached(
+                    "SELECT amount_minor FROM forecast_deal_history \
+                     WHERE opportunity_id = ?1 AND position < ?2 \
+                     ORDER BY position DESC LIMIT 1",
+                )?
+                .query_row(params![opportunity_id, position], |row| row.get(0))
+                .optional()?;
+        }
     }
-    Ok(stages.into_iter().collect())
+    // Its opening made a version, and a deal is decided by a later event.
+    let amount_minor = amount_minor.ok_or_else(|| {
+        ProjectionError::Unexpected(format!(
+            "deal {} has no version before position {position}",
+            deal.opportunity_id
+        ))
+    })?;
+    Ok(AsItStood { stages: stages.into_iter().collect(), amount_minor })
 }
 
 /// Takes a reopened deal's example back out of the counts (`train` asks first too). A deal
@@ -311,9 +375,9 @@ pub fn amount_band(currency: &str, amount_minor: i64) -> String {
     format!("{currency} {band}")
 }
 
-/// Days from the last activity to `now`, in four bands.
-pub fn recency_band(last_activity: DateTime<Utc>, now: DateTime<Utc>) -> String {
-    let band = match (now - last_activity).num_days() {
+/// Whole days without activity, in four bands.
+pub fn recency_band(idle_days: i64) -> String {
+    let band = match idle_days {
         ..=7 => "0-7d",
         8..=30 => "8-30d",
         31..=90 => "31-90d",

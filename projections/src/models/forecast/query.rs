@@ -2,7 +2,9 @@
 //! rep, with quotas, attainment and coverage.
 //!
 //! Figures, each over the deals whose close date falls in the period (non-cumulative: a deal
-//! counts in one bucket of the first four):
+//! counts in one bucket of the first four). An open deal's close date is its expected close, or
+//! the forecast's day once that has passed (`clock.rs`): a period that ended before the day the
+//! forecast is made on holds no open deal.
 //! - closed won: won deals, at the amount they were won for;
 //! - commit / best case: open deals in that forecast category;
 //! - pipeline: every open deal not omitted from the forecast (so commit and best case too);
@@ -20,6 +22,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::apply::{OPEN, WON};
+use super::clock::{day_key, forecast_day};
 use crate::models::period::Period;
 
 /// Why a forecast query could not answer.
@@ -82,15 +85,37 @@ pub struct RepForecastRow {
 }
 
 /// The forecast of `period_key` (`2026-Q4`, `2026-10`) as the log stood at the end of `as_of`
-/// (UTC), or as the read model stands now when `None`.
+/// (UTC), made on that day; or, when `None`, as the read model stands, made on its clock's day.
 pub fn forecast(
     conn: &Connection,
     period_key: &str,
     as_of: Option<NaiveDate>,
 ) -> Result<Forecast, QueryError> {
+    forecast_on(conn, period_key, as_of, forecast_day(conn, as_of)?)
+}
+
+/// [`forecast`] of the read model as it stands, made on `day`: an open deal whose expected
+/// close is before `day` counts on `day`. For a caller whose answer stands on a day of its own
+/// (a backtest's as-of day, which a read model rebuilt up to it may not have reached if nothing
+/// happened on it; a service's business date), so its periods and the forecast's agree.
+pub fn forecast_made_on(
+    conn: &Connection,
+    period_key: &str,
+    day: NaiveDate,
+) -> Result<Forecast, QueryError> {
+    forecast_on(conn, period_key, None, Some(day))
+}
+
+fn forecast_on(
+    conn: &Connection,
+    period_key: &str,
+    as_of: Option<NaiveDate>,
+    day: Option<NaiveDate>,
+) -> Result<Forecast, QueryError> {
     let (_, first, last) =
         Period::bounds(period_key).ok_or_else(|| QueryError::InvalidPeriod(period_key.into()))?;
     let cut = cut_of(as_of);
+    let day = day_key(day);
     let mut totals: BTreeMap<String, Figures> = BTreeMap::new();
     let mut reps: BTreeMap<(String, String), (Option<String>, Figures)> = BTreeMap::new();
     // Each deal as it stood at the cut: its newest version recorded before it. Without an
@@ -105,16 +130,17 @@ pub fn forecast(
          FROM latest l JOIN forecast_deals d ON d.opportunity_id = l.opportunity_id \
          WHERE l.newest = 1 AND \
            ((l.status = ?4 AND l.closed_on BETWEEN ?2 AND ?3) OR \
-            (l.status = ?5 AND l.expected_close BETWEEN ?2 AND ?3)) \
+            (l.status = ?5 AND max(l.expected_close, ?6) BETWEEN ?2 AND ?3)) \
          ORDER BY l.opportunity_id"
     } else {
         "SELECT owner, team, currency, amount_minor, probability_bps, forecast_category, status \
          FROM forecast_deals \
          WHERE (status = ?4 AND closed_on BETWEEN ?2 AND ?3) OR \
-           (status = ?5 AND expected_close BETWEEN ?2 AND ?3) \
+           (status = ?5 AND max(expected_close, ?6) BETWEEN ?2 AND ?3) \
          ORDER BY opportunity_id"
     })?;
-    let mut rows = statement.query(params![cut, first.to_string(), last.to_string(), WON, OPEN])?;
+    let params = params![cut, first.to_string(), last.to_string(), WON, OPEN, day];
+    let mut rows = statement.query(params)?;
     while let Some(row) = rows.next()? {
         let (owner, team, currency): (String, Option<String>, String) =
             (row.get(0)?, row.get(1)?, row.get(2)?);

@@ -100,7 +100,8 @@ pub fn render_simulation(simulation: &Simulation) -> String {
     text
 }
 
-/// A backtest: each as-of date's forecasts and errors, then the MAPE per period.
+/// A backtest: each as-of date's forecasts and errors, which periods are not over (and so not
+/// scored), then the MAPE per period over the scored dates.
 pub fn render_backtest(backtest: &Backtest) -> String {
     let mut text = format!("Backtest ({} runs per date, seed {})\n", backtest.runs, backtest.seed);
     let headers = [
@@ -133,13 +134,33 @@ pub fn render_backtest(backtest: &Backtest) -> String {
                 money(point.p50_minor),
                 money(point.p90_minor),
                 optional_percent(point.learned_error_bps),
-                if point.in_band { "yes" } else { "no" }.to_owned(),
+                match point.in_band {
+                    Some(true) => "yes",
+                    Some(false) => "no",
+                    None => "-",
+                }
+                .to_owned(),
             ]
         })
         .collect();
     text.push_str(&table(&headers, 3, rows));
-    text.push_str("MAPE per period\n");
-    let headers = ["period", "currency", "dates", "stage-weighted", "learned P50", "in band"];
+    let mut not_over: Vec<&str> = backtest
+        .points
+        .iter()
+        .filter(|point| !point.period_over)
+        .map(|point| point.period.as_str())
+        .collect();
+    not_over.dedup();
+    if !not_over.is_empty() {
+        let log_end = backtest.log_ends_on.map_or_else(|| "-".to_owned(), |day| day.to_string());
+        text.push_str(&format!(
+            "Not over by the log's last day, {log_end}, so not scored (actual so far): {}\n",
+            not_over.join(", ")
+        ));
+    }
+    text.push_str("MAPE per period, over the scored dates\n");
+    let headers =
+        ["period", "currency", "dates", "scored", "stage-weighted", "learned P50", "in band"];
     let rows = backtest
         .periods
         .iter()
@@ -148,9 +169,10 @@ pub fn render_backtest(backtest: &Backtest) -> String {
                 period.period.clone(),
                 period.currency.clone(),
                 period.n_dates.to_string(),
+                period.n_scored.to_string(),
                 optional_percent(period.stage_weighted_mape_bps),
                 optional_percent(period.learned_mape_bps),
-                format!("{}/{}", period.n_in_band, period.n_dates),
+                format!("{}/{}", period.n_in_band, period.n_scored),
             ]
         })
         .collect();

@@ -10,6 +10,10 @@
 //! `forecast_deals`, where schema version 1 repeated ≈ 75 bytes of them in every version; the
 //! view `forecast_deal_versions` gives version 1's columns. An event that could change them would
 //! have to bring them back into the history.
+//!
+//! Schema version 3 added a deal's decision (`decided_position`, `decided_at`,
+//! `idle_days_at_decision`: `decision.rs`), which the win model's examples are now cut at, and
+//! the clock (`clock.rs`).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
@@ -23,6 +27,7 @@ pub const TABLES: &[&str] = &[
     "forecast_quota_versions",
     "forecast_model_examples",
     "forecast_model_counts",
+    "forecast_clock",
     "forecast_deal_versions",
 ];
 
@@ -42,7 +47,10 @@ CREATE TABLE forecast_deals (
     status            TEXT    NOT NULL,
     closed_on         TEXT,
     opened_at         TEXT    NOT NULL,
-    last_activity_at  TEXT    NOT NULL
+    last_activity_at  TEXT    NOT NULL,
+    decided_position      INTEGER,
+    decided_at            TEXT,
+    idle_days_at_decision INTEGER
 ) WITHOUT ROWID;
 CREATE TABLE forecast_deal_history (
     opportunity_id    TEXT    NOT NULL,
@@ -99,6 +107,10 @@ CREATE TABLE forecast_model_counts (
     n_lost  INTEGER NOT NULL,
     PRIMARY KEY (feature, value)
 ) WITHOUT ROWID;
+CREATE TABLE forecast_clock (
+    clock     INTEGER PRIMARY KEY CHECK (clock = 0),
+    latest_at TEXT    NOT NULL
+);
 CREATE VIEW forecast_deal_versions AS
     SELECT h.opportunity_id, h.position, h.recorded_at, d.owner, d.team, d.currency,
            h.amount_minor, h.expected_close, h.stage, h.probability_bps, h.forecast_category,

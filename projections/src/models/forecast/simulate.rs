@@ -1,6 +1,8 @@
 //! [`simulate`]: a Monte-Carlo distribution of a period's revenue. Each run starts from what is
-//! already won in the period and lets every open deal expected to close in it be won with its
-//! learned probability, at its full amount; the runs' revenues, sorted, give P10, P50 and P90.
+//! already won in the period and lets every open deal whose close date falls in it be won with
+//! its learned probability, at its full amount; the runs' revenues, sorted, give P10, P50 and
+//! P90. An open deal's close date is its expected close, or the day the simulation is made on
+//! once that has passed (`clock.rs`): a period that is over holds only what was won in it.
 //!
 //! The caller supplies the seed, so the same read model and seed give the same percentiles.
 //! Draws are integers against basis points and sums are integer minor units: no float touches
@@ -8,6 +10,7 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rusqlite::{Connection, params};
@@ -15,7 +18,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::apply::WON;
-use super::model::score_open_deals;
+use super::clock::forecast_day;
+use super::model::{Window, score_open_deals};
 use super::query::{QueryError, weighted_minor};
 use crate::models::period::Period;
 
@@ -48,13 +52,35 @@ pub struct Percentiles {
     pub p90_minor: i64,
 }
 
-/// `runs` simulated outcomes of `period_key` from the read model as it stands, drawn from a
-/// generator seeded with `seed`.
+/// `runs` simulated outcomes of `period_key` from the read model as it stands, made on its
+/// clock's day, drawn from a generator seeded with `seed`.
 pub fn simulate(
     conn: &Connection,
     period_key: &str,
     runs: u32,
     seed: u64,
+) -> Result<Simulation, QueryError> {
+    simulate_on(conn, period_key, runs, seed, forecast_day(conn, None)?)
+}
+
+/// [`simulate`], made on `day`: an open deal whose expected close is before `day` may close on
+/// `day` (see [`super::forecast_made_on`] for who needs it).
+pub fn simulate_made_on(
+    conn: &Connection,
+    period_key: &str,
+    runs: u32,
+    seed: u64,
+    day: NaiveDate,
+) -> Result<Simulation, QueryError> {
+    simulate_on(conn, period_key, runs, seed, Some(day))
+}
+
+fn simulate_on(
+    conn: &Connection,
+    period_key: &str,
+    runs: u32,
+    seed: u64,
+    day: Option<NaiveDate>,
 ) -> Result<Simulation, QueryError> {
     if !(1..=SIMULATION_RUNS_MAX).contains(&runs) {
         return Err(QueryError::InvalidRequest(format!(
@@ -72,7 +98,8 @@ pub fn simulate(
     while let Some(row) = rows.next()? {
         books.entry(row.get(0)?).or_default().closed_won_minor = row.get(1)?;
     }
-    for deal in score_open_deals(conn, Some((first, last)))?.deals {
+    let window = Window { first, last, day };
+    for deal in score_open_deals(conn, Some(window))?.deals {
         books
             .entry(deal.currency)
             .or_default()

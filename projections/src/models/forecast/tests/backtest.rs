@@ -9,7 +9,8 @@ use crate::models::period::Period;
 use super::support::{ALICE, BOB, Book, day, eur};
 
 /// January and February: deal 1 won and deal 2 lost on Jan 15; deal 3 won on Feb 10; deal 5
-/// opened on Feb 12 and won on Feb 20; deal 4 still open in proposal.
+/// opened on Feb 12 and won on Feb 20; deal 4 still open in proposal. Deal 6 opens on March 2,
+/// so the log has got past February: both months are over and scored.
 pub(super) fn two_months() -> Book {
     let mut book = Book::new();
     book.on(day(2026, 1, 5));
@@ -25,6 +26,7 @@ pub(super) fn two_months() -> Book {
     book.on(day(2026, 2, 10)).win(3, ALICE);
     book.on(day(2026, 2, 12)).open(5, 1, BOB, eur(2_000_000), day(2026, 2, 25));
     book.on(day(2026, 2, 20)).win(5, BOB);
+    book.on(day(2026, 3, 2)).open(6, 1, ALICE, eur(600_000), day(2026, 4, 30));
     book
 }
 
@@ -95,7 +97,7 @@ fn errors_are_relative_to_what_closed_in_the_whole_log_and_averaged_per_period()
         let mean = (2 * errors.iter().sum::<u64>() + 2) / 4;
         assert_eq!(summary.stage_weighted_mape_bps, Some(mean), "{period}");
         assert_eq!(summary.n_dates, 2);
-        let in_band = points.iter().filter(|point| point.in_band).count() as u32;
+        let in_band = points.iter().filter(|point| point.in_band == Some(true)).count() as u32;
         assert_eq!(summary.n_in_band, in_band);
     }
 }
@@ -125,4 +127,45 @@ fn a_backtest_needs_at_least_one_date_and_at_most_the_maximum() {
     let mut many = request();
     many.as_of = (0..61).map(|n| day(2026, 1, 1) + chrono::TimeDelta::days(n)).collect();
     assert!(backtest(&book.store, &book.read_models, &many).is_err());
+}
+
+#[test]
+fn a_period_the_log_has_not_got_past_is_shown_but_not_scored() {
+    // The log's last day is Mar 2: February is over, March is not (nor would a log that ended
+    // on Mar 31 be past it yet).
+    let book = two_months();
+    let mut into_march = request();
+    into_march.as_of = vec![day(2026, 2, 15), day(2026, 3, 2)];
+    let result = backtest(&book.store, &book.read_models, &into_march).unwrap();
+    assert_eq!(result.log_ends_on, Some(day(2026, 3, 2)));
+    let february = &result.points[0];
+    assert!(february.period_over);
+    assert_eq!((february.learned_error_bps, february.in_band), (Some(0), Some(true)));
+    let march = &result.points[1];
+    assert_eq!((march.period.as_str(), march.period_over), ("2026-03", false));
+    assert_eq!(march.actual_minor, 0, "nothing closed in March so far");
+    let unscored = (march.stage_weighted_error_bps, march.learned_error_bps, march.in_band);
+    assert_eq!(unscored, (None, None, None));
+    let summaries: Vec<(&str, u32, u32, bool, u32)> = result
+        .periods
+        .iter()
+        .map(|period| {
+            let has_mape = period.stage_weighted_mape_bps.is_some();
+            (period.period.as_str(), period.n_dates, period.n_scored, has_mape, period.n_in_band)
+        })
+        .collect();
+    assert_eq!(summaries, vec![("2026-02", 1, 1, true, 1), ("2026-03", 1, 0, false, 0)]);
+}
+
+#[test]
+fn each_date_forecasts_on_its_own_day_even_when_nothing_happened_on_it() {
+    // Nothing happened between Feb 20 and Mar 2, so the log as of Mar 1 ends on Feb 20. Deal 4,
+    // expected Feb 28, is still open on Mar 1: it can close in March, no longer in February.
+    let book = two_months();
+    let mut quiet_day = request();
+    quiet_day.as_of = vec![day(2026, 3, 1)];
+    let result = backtest(&book.store, &book.read_models, &quiet_day).unwrap();
+    let march = &result.points[0];
+    // Deal 4 in proposal at 50 %; deal 6 opens a day later.
+    assert_eq!((march.period.as_str(), march.stage_weighted_minor), ("2026-03", 400_000));
 }

@@ -5,7 +5,7 @@
 use ltc_domain::opportunity::{OpportunityCommand, StageKey};
 
 use super::support::{ALICE, BOB, Book, day, eur, usd};
-use crate::models::forecast::{ForecastRow, QueryError, forecast};
+use crate::models::forecast::{ForecastRow, QueryError, forecast, win_probabilities};
 
 /// Seven deals and two quotas over the first quarter of 2026 (see each line).
 pub(super) fn quarter() -> Book {
@@ -165,9 +165,10 @@ fn a_period_that_is_not_a_month_or_quarter_is_refused() {
 }
 
 /// Without an as-of date the forecast reads each deal's own row, which holds its newest
-/// version: the same figures as the history gives as of a day after every event.
+/// version, and is made on the clock's day: the same figures as the history gives as of that
+/// day, the end of which is after every event.
 #[test]
-fn the_forecast_now_from_the_deals_rows_equals_the_forecast_as_of_after_the_last_event() {
+fn the_forecast_now_from_the_deals_rows_equals_the_forecast_as_of_the_clocks_day() {
     // The quarter's book, then a won deal reopened and lost, an amount and a close date changed.
     let mut changed = quarter();
     changed.on(day(2026, 3, 2));
@@ -179,10 +180,11 @@ fn the_forecast_now_from_the_deals_rows_equals_the_forecast_as_of_after_the_last
     for book in [&quarter(), &super::backtest::two_months(), &changed] {
         // Live in batches of 7, and rebuilt in batches of 2 (deals kept across batches).
         for conn in [book.project(), book.rebuilt(2)] {
+            let clock_day = win_probabilities(&conn).unwrap().as_of;
             for period in ["2026-01", "2026-02", "2026-03", "2026-Q1"] {
                 let now = forecast(&conn, period, None).unwrap();
-                let later = forecast(&conn, period, Some(day(2027, 1, 1))).unwrap();
-                assert_eq!((&now.totals, &now.reps), (&later.totals, &later.reps), "{period}");
+                let then = forecast(&conn, period, clock_day).unwrap();
+                assert_eq!((&now.totals, &now.reps), (&then.totals, &then.reps), "{period}");
             }
             let quarter = forecast(&conn, "2026-Q1", None).unwrap();
             assert!(quarter.totals.iter().any(|row| row.n_open > 0), "{quarter:?}");

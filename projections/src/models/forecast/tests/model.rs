@@ -32,7 +32,7 @@ pub(super) fn two_closed_two_open() -> Book {
 }
 
 /// Every count row, `feature value won lost`, in key order.
-fn counts(conn: &Connection) -> Vec<String> {
+pub(super) fn counts(conn: &Connection) -> Vec<String> {
     let mut statement = conn
         .prepare(
             "SELECT feature || ' ' || value || ' ' || n_won || ' ' || n_lost \
@@ -165,7 +165,7 @@ fn a_rebuild_holding_deals_in_memory_writes_what_live_batches_reading_them_back_
 }
 
 /// Every row of `table`, each as its columns joined by `|`, in key order.
-fn every_row(conn: &Connection, table: &str) -> Vec<String> {
+pub(super) fn every_row(conn: &Connection, table: &str) -> Vec<String> {
     let mut statement = conn.prepare(&format!("SELECT * FROM {table}")).unwrap();
     let columns = statement.column_count();
     let rows = statement.query_map([], |row| {

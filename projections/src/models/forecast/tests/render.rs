@@ -72,7 +72,10 @@ fn a_simulation_renders_its_percentiles() {
 #[test]
 fn a_backtest_renders_each_date_and_the_mape_per_period() {
     let book = two_months();
-    let result = backtest(&book.store, &book.read_models, &request()).unwrap();
+    // And Mar 2, the log's last day: March is not over.
+    let mut request = request();
+    request.as_of.push(super::support::day(2026, 3, 2));
+    let result = backtest(&book.store, &book.read_models, &request).unwrap();
     expect![[r#"
         Backtest (500 runs per date, seed 11)
         as of       period   currency  examples     actual  stage-weighted    error        P10        P50        P90    error  in band
@@ -80,9 +83,12 @@ fn a_backtest_renders_each_date_and_the_mape_per_period() {
         2026-01-20  2026-01  EUR              2  10,000.00       10,000.00   0.00 %  10,000.00  10,000.00  10,000.00   0.00 %      yes
         2026-02-01  2026-02  EUR              2  50,000.00        7,000.00  86.00 %       0.00  30,000.00  38,000.00  40.00 %       no
         2026-02-15  2026-02  EUR              3  50,000.00       36,000.00  28.00 %  50,000.00  50,000.00  58,000.00   0.00 %      yes
-        MAPE per period
-        period   currency  dates  stage-weighted  learned P50  in band
-        2026-01  EUR           2         42.50 %      25.00 %      2/2
-        2026-02  EUR           2         57.00 %      20.00 %      1/2
+        2026-03-02  2026-03  EUR              4       0.00        4,000.00        -       0.00       0.00   8,000.00        -        -
+        Not over by the log's last day, 2026-03-02, so not scored (actual so far): 2026-03
+        MAPE per period, over the scored dates
+        period   currency  dates  scored  stage-weighted  learned P50  in band
+        2026-01  EUR           2       2         42.50 %      25.00 %      2/2
+        2026-02  EUR           2       2         57.00 %      20.00 %      1/2
+        2026-03  EUR           1       0               -            -      0/0
     "#]].assert_eq(&render_backtest(&result));
 }

@@ -8,12 +8,13 @@ use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use ltc_domain::actor::{Actor, Ownership, Role};
 use ltc_domain::customer::{CustomerCommand, CustomerDecider, CustomerProfile, Origin, Tier};
 use ltc_domain::decider::{Context, Decider};
-use ltc_domain::ids::{ContactId, CustomerId, LeadId, OpportunityId, TeamId, UserId};
+use ltc_domain::ids::{ContactId, CustomerId, LeadId, OpportunityId, QuoteId, TeamId, UserId};
 use ltc_domain::lead::scoring::ScoringModel;
 use ltc_domain::lead::{Channel, Company, Contact, ConvertTo, LeadEvent, Source};
 use ltc_domain::money::{Bps, Currency, Money};
 use ltc_domain::opportunity::{OpportunityCommand, OpportunityDecider, Pipeline, StageKey};
 use ltc_domain::quota::{QuotaCommand, QuotaDecider, QuotaPeriod};
+use ltc_domain::quote::QuoteEvent;
 use ltc_eventstore::{
     AppendRequest, Durability, EventId, EventStore, ExpectedVersion, ManualClock, Metadata,
     NewEvent, StoreOptions, StreamId, codec,
@@ -220,6 +221,21 @@ impl Book {
         for event in [captured, converted] {
             self.append("lead", lead_id.0, event.event_type(), &event);
         }
+    }
+
+    /// The customer accepts a quote for deal `deal` at `total`. Written as the event directly:
+    /// the quote's own rules (pricing, approval, sending) are not what these tests are about.
+    pub fn quote_accepted(&mut self, deal: u128, total: Money) {
+        let quote_id = QuoteId(Uuid::from_u128(0x9007_0000 + deal));
+        let now = self.clock.now_utc();
+        let accepted = QuoteEvent::Accepted {
+            version: 1,
+            opportunity_id: deal_id(deal),
+            total,
+            on: now.date_naive(),
+            at: now,
+        };
+        self.append("quote", quote_id.0, accepted.event_type(), &accepted);
     }
 
     /// Sets `rep`'s quota for `period`, as an admin.
