@@ -23,7 +23,7 @@ use uuid::Uuid;
 use super::Pending;
 use super::counts::PendingCounts;
 use super::deals::{Forecasted, Version};
-use super::decision::Decision;
+use super::decision::{DecidedBy, Decision};
 use super::model::{self, Outcome};
 use super::schema::timestamp;
 use crate::ProjectionError;
@@ -316,6 +316,8 @@ fn close(
     closing: Closing,
     event: &RecordedEvent,
 ) -> Result<(), ProjectionError> {
+    let decided_by =
+        if deal.decision.is_some() { DecidedBy::QuoteAccepted } else { DecidedBy::Close };
     let decision = *deal
         .decision
         .get_or_insert_with(|| Decision::new(position(event), closing.at, deal.last_activity_at));
@@ -338,7 +340,7 @@ fn close(
     deal.now.closed_on = Some(closing.at.date_naive());
     deal.last_activity_at = activity_time(closing.at);
     record_version(deal, event);
-    model::train(tx, counts, deal, outcome, decision)
+    model::train(tx, counts, deal, outcome, decision, decided_by)
 }
 
 /// Appends the deal as it now stands to its versions, stamped with `event`: kept with the deal

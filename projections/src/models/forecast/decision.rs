@@ -17,8 +17,31 @@
 //! decision says nothing about how the customer decided. Reopening a deal makes it undecided
 //! again. The rule looks only at what decided the deal, never at the outcome, so it cannot
 //! carry the outcome into the features.
+//!
+//! A deal already decided by an accepted quote is not scored by the features, though: the
+//! customer has said yes, and what is left is whether the order gets paid, which the features
+//! say nothing about. Its probability is how often the closed deals decided the same way were
+//! won ([`DecidedBy`], `model.rs`), learned from the same examples with the same smoothing.
 
 use chrono::{DateTime, Utc};
+
+/// What decided a deal, as its example records it (`forecast_model_examples.decided_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DecidedBy {
+    /// A quote for it was accepted; the win is recorded when the order is paid.
+    QuoteAccepted,
+    /// Its close, with no accepted quote before it.
+    Close,
+}
+
+impl DecidedBy {
+    pub(super) const fn as_str(self) -> &'static str {
+        match self {
+            DecidedBy::QuoteAccepted => "quote_accepted",
+            DecidedBy::Close => "close",
+        }
+    }
+}
 
 /// The moment a deal was decided.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

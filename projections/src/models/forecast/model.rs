@@ -32,7 +32,7 @@ use serde::Serialize;
 use super::apply::{Deal, OPEN};
 use super::clock::{day_key, latest_at};
 use super::counts::PendingCounts;
-use super::decision::Decision;
+use super::decision::{DecidedBy, Decision};
 use super::query::{QueryError, parse_day, parse_time};
 use crate::ProjectionError;
 
@@ -46,6 +46,9 @@ pub(super) enum Outcome {
 /// The feature under which the class totals are counted, with value [`CLASS_VALUE`].
 const CLASS_FEATURE: &str = "outcome";
 const CLASS_VALUE: &str = "all";
+/// The counts of examples per way they were decided (`decision.rs`): not a feature the naive
+/// Bayes product reads, but the rate a deal already decided by an accepted quote is scored at.
+const DECIDED_BY_FEATURE: &str = "decided_by";
 /// The channel of a deal that did not come from a lead.
 pub const NO_CHANNEL: &str = "direct";
 /// The industry and region of a deal whose customer the model has not seen.
@@ -91,6 +94,9 @@ pub struct WinProbability {
     pub stage: String,
     pub stage_probability_bps: u32,
     pub win_probability_bps: u32,
+    /// A quote for it was accepted and its order is not yet paid: its win probability is how
+    /// often the closed deals decided by an accepted quote were won, not the features' estimate.
+    pub quote_accepted: bool,
     pub features: Features,
 }
 
@@ -154,7 +160,10 @@ pub(super) fn score_open_deals(
         let currency: String = row.get(3)?;
         let amount_minor: i64 = row.get(4)?;
         let stage: String = row.get(6)?;
-        let idle_days = match row.get::<_, Option<i64>>(12)? {
+        // Open and decided: only an accepted quote decides a deal and leaves it open.
+        let idle_days_at_decision = row.get::<_, Option<i64>>(12)?;
+        let quote_accepted = idle_days_at_decision.is_some();
+        let idle_days = match idle_days_at_decision {
             Some(idle_days_at_decision) => idle_days_at_decision,
             None => {
                 let last_activity = parse_time(&row.get::<_, String>(8)?)?;
@@ -178,7 +187,12 @@ pub(super) fn score_open_deals(
             expected_close: parse_day(&row.get::<_, String>(5)?)?,
             stage,
             stage_probability_bps: row.get(7)?,
-            win_probability_bps: to_bps(model.p_won(&features)),
+            win_probability_bps: to_bps(if quote_accepted {
+                model.p_won_once(DecidedBy::QuoteAccepted)
+            } else {
+                model.p_won(&features)
+            }),
+            quote_accepted,
             features,
         });
     }
@@ -197,6 +211,7 @@ pub(super) fn train(
     deal: &mut Deal,
     outcome: Outcome,
     decision: Decision,
+    decided_by: DecidedBy,
 ) -> Result<(), ProjectionError> {
     // A deal is one example at most; the domain reopens a deal before it can close it again.
     untrain(tx, counts, deal)?;
@@ -234,7 +249,8 @@ pub(super) fn train(
         .map_err(|error| ProjectionError::Unexpected(format!("stages as JSON: {error}")))?;
     tx.prepare_cached(
         "INSERT INTO forecast_model_examples (opportunity_id, outcome, stages, channel, \
-         industry, region, amount_band, recency) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+         industry, region, amount_band, recency, decided_by) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         deal.opportunity_id.to_string(),
@@ -245,8 +261,9 @@ pub(super) fn train(
         features.region,
         features.amount_band,
         features.recency,
+        decided_by.as_str(),
     ])?;
-    count(counts, &features, outcome, 1);
+    count(counts, &features, decided_by.as_str(), outcome, 1);
     Ok(())
 }
 
@@ -320,8 +337,8 @@ pub(super) fn untrain(
     let opportunity_id = opportunity_id.as_str();
     let example = tx
         .prepare_cached(
-            "SELECT outcome, stages, channel, industry, region, amount_band, recency \
-             FROM forecast_model_examples WHERE opportunity_id = ?1",
+            "SELECT outcome, stages, channel, industry, region, amount_band, recency, \
+             decided_by FROM forecast_model_examples WHERE opportunity_id = ?1",
         )?
         .query_row([opportunity_id], |row| {
             let outcome: String = row.get(0)?;
@@ -334,27 +351,36 @@ pub(super) fn untrain(
                 amount_band: row.get(5)?,
                 recency: row.get(6)?,
             };
-            Ok((outcome, stages, features))
+            let decided_by: String = row.get(7)?;
+            Ok((outcome, stages, features, decided_by))
         })
         .optional()?;
-    let Some((outcome, stages, mut features)) = example else { return Ok(()) };
+    let Some((outcome, stages, mut features, decided_by)) = example else { return Ok(()) };
     features.stages = serde_json::from_str(&stages)
         .map_err(|error| ProjectionError::Unexpected(format!("stages {stages:?}: {error}")))?;
-    count(counts, &features, &outcome, -1);
+    count(counts, &features, &decided_by, &outcome, -1);
     tx.prepare_cached("DELETE FROM forecast_model_examples WHERE opportunity_id = ?1")?
         .execute([opportunity_id])?;
     Ok(())
 }
 
 /// Adds `step` (1 or -1) to the batch's changes to the count of each feature value of one
-/// example with `outcome`.
-fn count(counts: &mut PendingCounts, features: &Features, outcome: &str, step: i64) {
+/// example with `outcome`, and to the count of examples decided the way it was
+/// ([`DECIDED_BY_FEATURE`]).
+fn count(
+    counts: &mut PendingCounts,
+    features: &Features,
+    decided_by: &str,
+    outcome: &str,
+    step: i64,
+) {
     let step = match outcome {
         "won" => (step, 0),
         "lost" => (0, step),
         _ => (0, 0),
     };
     counts.add(CLASS_FEATURE, CLASS_VALUE, step);
+    counts.add(DECIDED_BY_FEATURE, decided_by, step);
     for stage in &features.stages {
         counts.add("stage", stage, step);
     }
@@ -444,6 +470,13 @@ impl Model {
             odds_lost *= (lost + 1.0) / (n_lost + n_values);
         }
         odds_won / (odds_won + odds_lost)
+    }
+
+    /// P(won | decided by `by`): how often the closed deals decided that way were won, with the
+    /// same smoothing (one won and one lost added), so a first accepted quote scores 50 %.
+    pub(super) fn p_won_once(&self, by: DecidedBy) -> f64 {
+        let (won, lost) = self.count(DECIDED_BY_FEATURE, by.as_str());
+        (won + 1.0) / (won + lost + 2.0)
     }
 
     fn count(&self, feature: &str, value: &str) -> (f64, f64) {

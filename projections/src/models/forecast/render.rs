@@ -7,6 +7,7 @@ use super::backtest::Backtest;
 use super::model::WinProbabilities;
 use super::query::{Forecast, ForecastRow};
 use super::simulate::Simulation;
+use crate::models::amount_text::amount_text;
 
 /// A forecast: the book per currency, then each rep.
 pub fn render_forecast(forecast: &Forecast) -> String {
@@ -47,6 +48,7 @@ pub fn render_win_probabilities(scored: &WinProbabilities) -> String {
         "amount",
         "stage p",
         "learned p",
+        "accepted",
         "channel",
         "industry",
         "region",
@@ -60,9 +62,10 @@ pub fn render_win_probabilities(scored: &WinProbabilities) -> String {
                 short(&deal.opportunity_id),
                 deal.expected_close.to_string(),
                 deal.stage.clone(),
-                format!("{} {}", money(deal.amount_minor), deal.currency),
+                format!("{} {}", amount_text(deal.amount_minor), deal.currency),
                 percent(u64::from(deal.stage_probability_bps)),
                 percent(u64::from(deal.win_probability_bps)),
+                if deal.quote_accepted { "yes" } else { "-" }.to_owned(),
                 deal.features.channel.clone(),
                 deal.features.industry.clone(),
                 deal.features.region.clone(),
@@ -87,12 +90,12 @@ pub fn render_simulation(simulation: &Simulation) -> String {
         .map(|row| {
             vec![
                 row.currency.clone(),
-                money(row.closed_won_minor),
+                amount_text(row.closed_won_minor),
                 row.n_open.to_string(),
-                money(row.expected_minor),
-                money(row.p10_minor),
-                money(row.p50_minor),
-                money(row.p90_minor),
+                amount_text(row.expected_minor),
+                amount_text(row.p10_minor),
+                amount_text(row.p50_minor),
+                amount_text(row.p90_minor),
             ]
         })
         .collect();
@@ -127,12 +130,12 @@ pub fn render_backtest(backtest: &Backtest) -> String {
                 point.period.clone(),
                 point.currency.clone(),
                 point.n_examples.to_string(),
-                money(point.actual_minor),
-                money(point.stage_weighted_minor),
+                amount_text(point.actual_minor),
+                amount_text(point.stage_weighted_minor),
                 optional_percent(point.stage_weighted_error_bps),
-                money(point.p10_minor),
-                money(point.p50_minor),
-                money(point.p90_minor),
+                amount_text(point.p10_minor),
+                amount_text(point.p50_minor),
+                amount_text(point.p90_minor),
                 optional_percent(point.learned_error_bps),
                 match point.in_band {
                     Some(true) => "yes",
@@ -198,32 +201,17 @@ const FIGURE_HEADERS: [&str; 11] = [
 fn figures(currency: String, row: &ForecastRow) -> Vec<String> {
     vec![
         currency,
-        money(row.closed_won_minor),
-        money(row.commit_minor),
-        money(row.best_case_minor),
-        money(row.pipeline_minor),
-        money(row.weighted_pipeline_minor),
+        amount_text(row.closed_won_minor),
+        amount_text(row.commit_minor),
+        amount_text(row.best_case_minor),
+        amount_text(row.pipeline_minor),
+        amount_text(row.weighted_pipeline_minor),
         row.n_won.to_string(),
         row.n_open.to_string(),
-        row.quota_minor.map_or_else(|| "-".to_owned(), money),
+        row.quota_minor.map_or_else(|| "-".to_owned(), amount_text),
         optional_percent(row.attainment_bps),
         optional_percent(row.coverage_bps),
     ]
-}
-
-/// Minor units as major units with two decimals and grouped thousands: `-12,345.06`.
-fn money(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    let digits = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (idx, digit) in digits.chars().enumerate() {
-        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("{sign}{grouped}.{:02}", abs % 100)
 }
 
 fn percent(bps: u64) -> String {
@@ -270,17 +258,4 @@ fn table(headers: &[&str], n_text: usize, rows: Vec<Vec<String>>) -> String {
         text.push_str(&line(row));
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn money_shows_major_units_with_grouped_thousands_and_exact_cents() {
-        assert_eq!(money(0), "0.00");
-        assert_eq!(money(5), "0.05");
-        assert_eq!(money(123_456_789), "1,234,567.89");
-        assert_eq!(money(-100_000), "-1,000.00");
-    }
 }

@@ -98,7 +98,8 @@ CREATE TABLE forecast_model_examples (
     industry       TEXT NOT NULL,
     region         TEXT NOT NULL,
     amount_band    TEXT NOT NULL,
-    recency        TEXT NOT NULL
+    recency        TEXT NOT NULL,
+    decided_by     TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE forecast_model_counts (
     feature TEXT    NOT NULL,

@@ -92,7 +92,7 @@ fn an_example_is_the_deal_as_it_stood_just_before_its_quote_was_accepted() {
     // Not negotiation, reached after the customer said yes; the amount and idle days of then.
     assert_eq!(
         example(&book.project(), 1),
-        "won|[\"proposal\",\"qualification\"]|direct|software|north|EUR <10k|0-7d"
+        "won|[\"proposal\",\"qualification\"]|direct|software|north|EUR <10k|0-7d|quote_accepted"
     );
 }
 
@@ -112,6 +112,25 @@ fn an_open_deal_awaiting_payment_is_scored_as_it_stood_when_its_quote_was_accept
 }
 
 #[test]
+fn an_open_deal_awaiting_payment_wins_as_often_as_the_deals_an_accepted_quote_decided_did() {
+    let mut book = paid_long_after();
+    // Deal 9 has its quote accepted and is not paid yet: the customer has said yes.
+    book.on(day(2026, 3, 25)).open(9, 1, ALICE, eur(500_000), day(2026, 4, 30));
+    book.on(day(2026, 3, 26)).quote_accepted(9, eur(500_000));
+    let conn = book.project();
+    let accepted = scored(&conn, 9);
+    assert!(accepted.quote_accepted);
+    // Deals 1–3 were decided by an accepted quote and all three won: (3 + 1) ÷ (3 + 2).
+    assert_eq!(accepted.win_probability_bps, 8_000);
+    // Deal 8, undecided, is scored by its features, where the three losses count as much.
+    let undecided = scored(&conn, 8);
+    assert_eq!((undecided.quote_accepted, undecided.win_probability_bps), (false, 5_000));
+    let by_decision: Vec<String> =
+        counts(&conn).into_iter().filter(|row| row.starts_with("decided_by")).collect();
+    assert_eq!(by_decision, ["decided_by close 0 3", "decided_by quote_accepted 3 0"]);
+}
+
+#[test]
 fn reopening_a_decided_deal_makes_it_undecided_until_its_next_close() {
     let mut book = accepted_then_changed();
     book.on(day(2026, 3, 20)).win(1, ALICE);
@@ -123,7 +142,7 @@ fn reopening_a_decided_deal_makes_it_undecided_until_its_next_close() {
     assert_eq!(
         example(&book.project(), 1),
         "lost|[\"negotiation\",\"proposal\",\"qualification\"]|direct|software|north|\
-         EUR 10k-50k|8-30d"
+         EUR 10k-50k|8-30d|close"
     );
 }
 
@@ -148,5 +167,5 @@ fn decisions_and_examples_are_the_same_whatever_the_batches_and_in_a_rebuild() {
     // Decided by the acceptance two days after the reopening, not by the loss 19 days after.
     let conn = book.rebuilt(2);
     assert!(example(&conn, 1).starts_with("lost|"), "{}", example(&conn, 1));
-    assert!(example(&conn, 1).ends_with("|0-7d"), "{}", example(&conn, 1));
+    assert!(example(&conn, 1).ends_with("|0-7d|quote_accepted"), "{}", example(&conn, 1));
 }

@@ -50,6 +50,7 @@ fn a_closed_deal_counts_once_per_feature_and_for_every_stage_it_reached() {
         "amount_band EUR <10k 0 1",
         "channel direct 0 1",
         "channel referral 1 0",
+        "decided_by close 1 1",
         "industry retail 0 1",
         "industry software 1 0",
         "outcome all 1 1",

@@ -51,9 +51,9 @@ fn win_probabilities_render_beside_the_stage_probabilities() {
     let scored = win_probabilities(&book.project()).unwrap();
     expect![[r#"
         Win probabilities as of 2026-01-30, learned from 1 won and 1 lost deals
-        opportunity  close       stage                 amount  stage p  learned p   channel  industry  region  recency
-        dea10003     2026-03-10  negotiation    30,000.00 EUR  80.00 %    98.46 %  referral  software   north     0-7d
-        dea10004     2026-03-20  qualification   4,000.00 EUR  10.00 %     3.03 %    direct    retail   south    8-30d
+        opportunity  close       stage                 amount  stage p  learned p  accepted   channel  industry  region  recency
+        dea10003     2026-03-10  negotiation    30,000.00 EUR  80.00 %    98.46 %         -  referral  software   north     0-7d
+        dea10004     2026-03-20  qualification   4,000.00 EUR  10.00 %     3.03 %         -    direct    retail   south    8-30d
     "#]].assert_eq(&render_win_probabilities(&scored));
 }
 
