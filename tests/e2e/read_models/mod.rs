@@ -2,6 +2,7 @@
 
 mod collections;
 mod customer360;
+mod documented;
 pub(crate) mod equivalence;
 mod forecast;
 mod funnel;
