@@ -1,4 +1,5 @@
-//! How every read model's text tables print an amount: major units, two decimals, thousands
+//! How every read model's text tables (and `ltc`'s own, and `ltc report`'s charts) group digits,
+//! and how they print an amount: major units, two decimals, thousands
 //! grouped (`-12,345.06`), exactly from the minor units, so `ltc query forecast` and `ltc query
 //! ar-aging` print the same figure alike. The `_minor` columns and the JSON stay the exact
 //! integers; a currency with another minor unit is still exact there.
@@ -7,7 +8,12 @@
 pub fn amount_text(amount_minor: i64) -> String {
     let sign = if amount_minor < 0 { "-" } else { "" };
     let abs = amount_minor.unsigned_abs();
-    let digits = (abs / 100).to_string();
+    format!("{sign}{}.{:02}", thousands(abs / 100), abs % 100)
+}
+
+/// `1234567` as `1,234,567`: counts and major units a person reads at a glance.
+pub fn thousands(value: u64) -> String {
+    let digits = value.to_string();
     let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
     for (idx, digit) in digits.chars().enumerate() {
         if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
@@ -15,7 +21,7 @@ pub fn amount_text(amount_minor: i64) -> String {
         }
         grouped.push(digit);
     }
-    format!("{sign}{grouped}.{:02}", abs % 100)
+    grouped
 }
 
 #[cfg(test)]

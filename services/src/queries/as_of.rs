@@ -127,7 +127,8 @@ pub trait ReadModelSources {
 /// or one copied from a machine whose clock is ahead) has its own today, since it knows of
 /// events on that day: answering for the machine's day would age its receivables to a date
 /// before its own invoices and contradict its own timeline. Every answer without a date, in the
-/// CLI, on NATS, in `ltc demo` and `ltc report`, stands on this day.
+/// CLI and on NATS, and `ltc report`'s page stand on this day. (`ltc demo` prints the history's
+/// last day and names it, so its figures stay those of the story it generated.)
 pub fn default_business_date(
     today: NaiveDate,
     last_recorded_at: Option<DateTime<Utc>>,

@@ -155,7 +155,8 @@ fn as_of_schema(_: &mut SchemaGenerator) -> Schema {
         "format": "date",
         "description": "Business time: what was true at the end of this day, UTC (YYYY-MM-DD), \
                         as known now (or at recorded_as_of); a receipt recorded later but \
-                        received by then counts. Absent: today, or recorded_as_of's day. \
+                        received by then counts. Absent: recorded_as_of's day, else today (the \
+                        service's day, or the log's last recorded day when that is later). \
                         docs/read-models.md says how each model answers it.",
     })
 }

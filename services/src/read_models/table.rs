@@ -1,6 +1,8 @@
 //! [`TextTable`]: the aligned text tables `ltc` prints by default (JSON is for machines).
 //! Columns are padded to their widest cell; numeric columns align right so digits line up.
 
+pub use ltc_projections::models::amount_text::thousands;
+
 /// A column's alignment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Align {
@@ -64,19 +66,6 @@ impl TextTable {
         }
         out
     }
-}
-
-/// `1234567` as `1,234,567`: counts a person reads at a glance.
-pub fn thousands(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (idx, digit) in digits.chars().enumerate() {
-        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! "Every table is documented so a BI tool can open the file and use it directly": every table,
 //! view and column a read-model file holds is named in the read-model docs, each model's in its
-//! own page, so a column added without a word for BI users fails here.
+//! own page, and each column in its own table's section (under a heading that names the table,
+//! else in the sections that mention it), so a column added without a word for BI users fails
+//! here even when another table's section happens to use its name.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -56,6 +58,34 @@ fn schema(conn: &Connection) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// The text that documents `table` on `page`: the sections whose heading names it, else every
+/// section that mentions it (a table defined in a sentence, with its columns in parentheses).
+fn sections_of(page: &str, table: &str) -> String {
+    let mut sections: Vec<(String, String)> = Vec::new();
+    for line in page.lines() {
+        if line.starts_with('#') || sections.is_empty() {
+            sections.push((line.to_owned(), String::new()));
+        }
+        let body = &mut sections.last_mut().expect("a section").1;
+        body.push_str(line);
+        body.push('\n');
+    }
+    let headed: Vec<&str> = sections
+        .iter()
+        .filter(|(heading, _)| names(heading, table))
+        .map(|(_, body)| body.as_str())
+        .collect();
+    if headed.is_empty() {
+        sections
+            .iter()
+            .filter(|(_, body)| names(body, table))
+            .map(|(_, body)| body.as_str())
+            .collect()
+    } else {
+        headed.concat()
+    }
+}
+
 /// Whether `page` has `word` as a whole name (in a column list, a table's header, a sentence),
 /// not only inside a longer one (`on` in `opened_on`).
 fn names(page: &str, word: &str) -> bool {
@@ -81,9 +111,11 @@ fn every_table_view_and_column_of_the_read_models_is_named_in_its_docs_page() {
         let page = page_of(table);
         if !names(&page, table) {
             undocumented.push(table.clone());
+            continue;
         }
+        let section = sections_of(&page, table);
         for column in columns {
-            if !names(&page, column) {
+            if !names(&section, column) {
                 undocumented.push(format!("{table}.{column}"));
             }
         }
