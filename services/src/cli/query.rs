@@ -176,10 +176,13 @@ fn answer_from_replay<Q: Query>(
         path.display()
     );
     let conn = open_reader(&path).with_context(|| format!("opening {}", path.display()))?;
-    // A replay is the read models as they stood at its cut-off: that day is their "today".
+    // A replay is the read models as they stood at its cut-off: that day is their "today". A
+    // replay of an empty log, or read models copied from elsewhere, have none: today, then.
     let business_date = match plan.business_date {
-        Some(date) => Some(date),
-        None => replay_day(&conn).with_context(|| format!("reading {}", path.display()))?,
+        Some(date) => date,
+        None => replay_day(&conn)
+            .with_context(|| format!("reading {}", path.display()))?
+            .unwrap_or_else(|| SystemClock.now().date_naive()),
     };
     let answered = answer_in_transaction(&conn, None, query, business_date);
     answered.map_err(|error| match error {

@@ -57,7 +57,7 @@ pub struct Dates {
 /// read models in service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Plan {
-    /// The date the query computes for; `None`: today.
+    /// The date the query computes for; `None`: today ([`default_business_date`]).
     pub business_date: Option<NaiveDate>,
     /// The state the answer's dated facts (or all of it) come from.
     pub facts: Option<DateTime<Utc>>,
@@ -156,7 +156,7 @@ pub fn answer_planned<Q: Query>(
     };
     let read = |facts: &Connection| {
         let state = state.as_ref().map(AsOfSnapshot::reader).transpose()?;
-        answer_in_transaction(facts, state.as_ref(), request, Some(business_date))
+        answer_in_transaction(facts, state.as_ref(), request, business_date)
     };
     match plan.facts {
         Some(at) => read(&sources.recorded_by(request.projections(), at)?.reader()?),

@@ -9,8 +9,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    BusinessTime, Dated, Query, QueryError, as_of_schema, date_or_today, parse_period,
-    period_schema, recorded_as_of_schema,
+    BusinessTime, Dated, Query, QueryError, as_of_schema, parse_period, period_schema,
+    recorded_as_of_schema,
 };
 
 /// `ltc query ar-aging [--as-of DATE] [--by-customer]`; on NATS
@@ -49,12 +49,8 @@ impl Query for ArAgingRequest {
         vec![Box::new(collections::Collections)]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
-        let date = date_or_today(as_of);
+    fn query(&self, conn: &Connection, as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
+        let date = as_of;
         let rows = if self.by_customer {
             collections::aging_by_customer(conn, date)?
         } else {
@@ -112,12 +108,8 @@ impl Query for CollectionsRequest {
         vec![Box::new(collections::Collections)]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
-        Ok(collections::collections_until(conn, self.period, self.by_customer, as_of)?)
+    fn query(&self, conn: &Connection, as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
+        Ok(collections::collections_until(conn, self.period, self.by_customer, Some(as_of))?)
     }
 
     fn render(&self, answer: &Self::Answer) -> String {
@@ -164,12 +156,8 @@ impl Query for DsoRequest {
         vec![Box::new(collections::Collections)]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
-        Ok(collections::dso(conn, date_or_today(as_of), self.days)?)
+    fn query(&self, conn: &Connection, as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
+        Ok(collections::dso(conn, as_of, self.days)?)
     }
 
     fn render(&self, answer: &Self::Answer) -> String {

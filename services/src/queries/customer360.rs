@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{BusinessTime, Query, QueryError, as_of_schema, date_or_today, recorded_as_of_schema};
+use super::{BusinessTime, Query, QueryError, as_of_schema, recorded_as_of_schema};
 
 /// `ltc query customer360 <ID> [--timeline 50] [--as-of DATE]`; on NATS
 /// `{"customer_id": "…", "timeline": 50, "as_of": "2026-03-31"}`.
@@ -60,11 +60,7 @@ impl Query for Customer360Request {
         vec![Box::new(customer360::Customer360Projection::default())]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
+    fn query(&self, conn: &Connection, as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
         self.query_split(conn, conn, as_of)
     }
 
@@ -72,11 +68,11 @@ impl Query for Customer360Request {
         &self,
         state: &Connection,
         facts: &Connection,
-        as_of: Option<NaiveDate>,
+        as_of: NaiveDate,
     ) -> Result<Self::Answer, QueryError> {
         let id = self.customer_id;
         let limit = self.timeline.min(customer360::TIMELINE_LIMIT_MAX);
-        let customer = customer360::customer_split(state, facts, id, date_or_today(as_of))?
+        let customer = customer360::customer_split(state, facts, id, as_of)?
             .ok_or(QueryError::UnknownCustomer(id))?;
         Ok(Customer360Answer { customer, timeline: customer360::timeline(state, id, limit)? })
     }
@@ -117,11 +113,7 @@ impl Query for CustomersRequest {
         vec![Box::new(customer360::Customer360Projection::default())]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
+    fn query(&self, conn: &Connection, as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
         self.query_split(conn, conn, as_of)
     }
 
@@ -129,13 +121,9 @@ impl Query for CustomersRequest {
         &self,
         state: &Connection,
         facts: &Connection,
-        as_of: Option<NaiveDate>,
+        as_of: NaiveDate,
     ) -> Result<Self::Answer, QueryError> {
-        Ok(match as_of {
-            Some(date) => customer360::list_split(state, facts, date)?,
-            // Today: open AR as recorded, which no dated fact can exceed.
-            None => customer360::list(state)?,
-        })
+        Ok(customer360::list_split(state, facts, as_of)?)
     }
 
     fn render(&self, answer: &Self::Answer) -> String {

@@ -40,11 +40,7 @@ impl Query for EventsRequest {
         vec![Box::new(EventCounts::default())]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        _as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
+    fn query(&self, conn: &Connection, _as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
         Ok(query_event_counts(conn)?)
     }
 

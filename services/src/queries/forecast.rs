@@ -69,25 +69,14 @@ impl Query for ForecastRequest {
         vec![Box::new(forecast::ForecastProjection::default())]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
+    fn query(&self, conn: &Connection, as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
         // `conn` already stands at the business date (a rebuild up to it, or the read models in
         // service for today), so the model reads its deals as they are, made on that day: an
         // open deal past its expected close counts on it, never in a period that is over.
-        let (mut forecast, simulation) = match as_of {
-            Some(day) => (
-                forecast::forecast_made_on(conn, &self.period, day)?,
-                forecast::simulate_made_on(conn, &self.period, self.runs, self.seed, day)?,
-            ),
-            None => (
-                forecast::forecast(conn, &self.period, None)?,
-                forecast::simulate(conn, &self.period, self.runs, self.seed)?,
-            ),
-        };
-        forecast.as_of = as_of;
+        let mut forecast = forecast::forecast_made_on(conn, &self.period, as_of)?;
+        let simulation =
+            forecast::simulate_made_on(conn, &self.period, self.runs, self.seed, as_of)?;
+        forecast.as_of = Some(as_of);
         Ok(ForecastAnswer { forecast, simulation })
     }
 
@@ -129,11 +118,7 @@ impl Query for WinProbabilitiesRequest {
         vec![Box::new(forecast::ForecastProjection::default())]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        _as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
+    fn query(&self, conn: &Connection, _as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
         Ok(forecast::win_probabilities(conn)?)
     }
 

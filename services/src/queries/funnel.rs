@@ -73,11 +73,7 @@ impl Query for FunnelRequest {
         vec![Box::new(funnel::Funnel::default())]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        _as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
+    fn query(&self, conn: &Connection, _as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
         Ok(funnel::funnel(conn, self.period, self.by, DateRange::ALL)?)
     }
 

@@ -61,11 +61,7 @@ impl Query for LeadsRequest {
         vec![Box::new(leads::Leads)]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        _as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
+    fn query(&self, conn: &Connection, _as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
         Ok(leads::leads(conn, self.by, DateRange::ALL)?)
     }
 

@@ -34,7 +34,7 @@ mod reps;
 mod source;
 mod stalled;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use ltc_projections::Projection;
 use rusqlite::Connection;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
@@ -83,13 +83,10 @@ pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'stat
     /// the answer is, and what an as-of rebuild builds.
     fn projections(&self) -> Vec<Box<dyn Projection>>;
 
-    /// The answer from the read models behind `conn`, for the business date `as_of` (today when
-    /// `None`; a model without dated facts gets its tables already as of then, and ignores it).
-    fn query(
-        &self,
-        conn: &Connection,
-        as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError>;
+    /// The answer from the read models behind `conn`, for the business date `as_of`: the one the
+    /// question names, else today ([`default_business_date`]). A model without dated facts gets
+    /// its tables already as of then, and names the date at most.
+    fn query(&self, conn: &Connection, as_of: NaiveDate) -> Result<Self::Answer, QueryError>;
 
     /// The answer of a [`BusinessTime::Split`] model from two states of its read model: `state`
     /// as it stood on the business date, `facts` as recorded later. Other models are never
@@ -98,7 +95,7 @@ pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'stat
         &self,
         state: &Connection,
         facts: &Connection,
-        as_of: Option<NaiveDate>,
+        as_of: NaiveDate,
     ) -> Result<Self::Answer, QueryError> {
         let _ = state;
         self.query(facts, as_of)
@@ -124,11 +121,6 @@ pub trait Query: Serialize + DeserializeOwned + JsonSchema + Send + Sync + 'stat
 pub struct Dated<T> {
     pub as_of: NaiveDate,
     pub rows: Vec<T>,
-}
-
-/// The date a dated-facts model answers for: `as_of`, else today (UTC).
-fn date_or_today(as_of: Option<NaiveDate>) -> NaiveDate {
-    as_of.unwrap_or_else(|| Utc::now().date_naive())
 }
 
 /// `YYYY-MM-DD`, strictly: a typed error names the field otherwise.

@@ -42,11 +42,7 @@ impl Query for RepsRequest {
         vec![Box::new(reps::Reps::default())]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        _as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
+    fn query(&self, conn: &Connection, _as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
         Ok(reps::rep_performance(conn, &self.period)?)
     }
 

@@ -206,7 +206,7 @@ pub fn answer_in_transaction<Q: Query>(
     conn: &Connection,
     state: Option<&Connection>,
     request: &Q,
-    as_of: Option<NaiveDate>,
+    as_of: NaiveDate,
 ) -> Result<Answered<Q::Answer>, QueryError> {
     let transaction = conn.unchecked_transaction()?;
     let mut freshness: Option<Freshness> = None;

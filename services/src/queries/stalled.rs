@@ -7,9 +7,7 @@ use rusqlite::Connection;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    BusinessTime, Dated, Query, QueryError, as_of_schema, date_or_today, recorded_as_of_schema,
-};
+use super::{BusinessTime, Dated, Query, QueryError, as_of_schema, recorded_as_of_schema};
 
 /// `ltc query stalled [--as-of DATE]`; on NATS `{"as_of": "2026-03-15"}` (today when absent).
 #[derive(Debug, Clone, clap::Args, Serialize, Deserialize, JsonSchema)]
@@ -42,12 +40,8 @@ impl Query for StalledRequest {
         vec![Box::new(stalled::Stalled::default())]
     }
 
-    fn query(
-        &self,
-        conn: &Connection,
-        as_of: Option<NaiveDate>,
-    ) -> Result<Self::Answer, QueryError> {
-        let date = date_or_today(as_of);
+    fn query(&self, conn: &Connection, as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
+        let date = as_of;
         Ok(Dated { as_of: date, rows: stalled::stalled(conn, date)? })
     }
 

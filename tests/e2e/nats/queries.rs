@@ -90,9 +90,9 @@ impl World {
         let answer = match plan.state.filter(|_| plan.state != plan.facts).map(rebuilt) {
             Some(state) => {
                 let state = state.reader().expect("a reader");
-                request.query_split(&state, &facts, Some(business_date))
+                request.query_split(&state, &facts, business_date)
             }
-            None => request.query(&facts, Some(business_date)),
+            None => request.query(&facts, business_date),
         };
         serde_json::to_value(answer.expect("answers")).expect("serialises")
     }
@@ -333,7 +333,7 @@ async fn as_of_a_past_day_rebuilds_the_models_the_query_reads_up_to_that_day() {
         as_of: None,
         recorded_as_of: None,
     };
-    let expected = request.query(&snapshot.reader().expect("a reader"), None).expect("answers");
+    let expected = request.query(&snapshot.reader().expect("a reader"), date).expect("answers");
     assert_eq!(reply["result"], serde_json::to_value(expected).unwrap());
     assert_eq!(reply["position"], json!(snapshot.upto()));
     let as_of: chrono::DateTime<chrono::Utc> =
