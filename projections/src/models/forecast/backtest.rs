@@ -3,7 +3,8 @@
 //! exactly what was recorded by then (no later event, no later close, no later training example
 //! leaks in). From it come two forecasts of the period the date falls in: the stage-weighted one
 //! (closed won + weighted pipeline, what a CRM shows) and the learned one (the P50 of
-//! [`super::simulate`]). Each is compared with what actually closed in the period according to
+//! [`super::simulate`], whose runs add new business learned from the rebuilt past to the
+//! pipeline). Each is compared with what actually closed in the period according to
 //! the whole log, and the absolute percentage errors are averaged per period (MAPE).
 //!
 //! Only a period the log has got past the end of is scored. Until then what closed in it is
@@ -60,6 +61,8 @@ pub struct BacktestPoint {
     /// the point is scored.
     pub period_over: bool,
     pub stage_weighted_minor: i64,
+    /// The learned forecast's expected new business (`new_business.rs`), part of its P10..P90.
+    pub new_business_minor: i64,
     pub p10_minor: i64,
     pub p50_minor: i64,
     pub p90_minor: i64,
@@ -144,6 +147,8 @@ pub fn backtest(
         let (stage_weighted, simulated, n_examples) = &mut forecasts;
         let mut currencies: BTreeSet<String> =
             stage_weighted.totals.iter().map(|row| row.currency.clone()).collect();
+        // A currency with new business and nothing in the pipeline is still forecast.
+        currencies.extend(simulated.rows.iter().map(|row| row.currency.clone()));
         currencies.extend(actuals.keys().filter(|(p, _)| *p == period).map(|(_, c)| c.clone()));
         for currency in currencies {
             let actual_minor =
@@ -154,6 +159,7 @@ pub fn backtest(
             let percentiles = simulated.rows.iter().find(|row| row.currency == currency);
             let (p10_minor, p50_minor, p90_minor) =
                 percentiles.map_or((0, 0, 0), |row| (row.p10_minor, row.p50_minor, row.p90_minor));
+            let new_business_minor = percentiles.map_or(0, |row| row.new_business_minor);
             let scored = |error: Option<u64>| error.filter(|_| period_over);
             points.push(BacktestPoint {
                 as_of,
@@ -163,6 +169,7 @@ pub fn backtest(
                 actual_minor,
                 period_over,
                 stage_weighted_minor,
+                new_business_minor,
                 p10_minor,
                 p50_minor,
                 p90_minor,

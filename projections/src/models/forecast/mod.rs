@@ -1,7 +1,8 @@
 //! Forecast: what a period will bring in. Per period (by close date): closed won, commit, best
 //! case, pipeline and weighted pipeline; each rep's quota, attainment and coverage; a learned win
-//! probability per open deal; a Monte-Carlo P10 / P50 / P90 of the period's revenue; and a
-//! backtest that forecasts from the log as it stood on past dates and compares with what closed.
+//! probability per open deal; a Monte-Carlo P10 / P50 / P90 of the period's revenue (the
+//! pipeline, plus new business learned from comparable past stretches); and a backtest that
+//! forecasts from the log as it stood on past dates and compares with what closed.
 //!
 //! - `schema.rs`: the tables. `apply.rs`: how deal, lead, customer and quota events change them;
 //!   `deals.rs` and `counts.rs`: what a batch holds in memory until its flush (the deals' rows
@@ -16,7 +17,9 @@
 //!   deal whose expected close has passed counts on the forecast's day, never in a period that
 //!   is over.
 //! - `query.rs`: [`forecast`], the period's figures as of a date. `simulate.rs`: [`simulate`].
-//!   `backtest.rs`: [`backtest`]. `render.rs`: each as a text table.
+//!   `new_business.rs`: what deals not yet in the pipeline will bring in, learned from the deals
+//!   opened and won within past windows as long as the days ahead, which each run of the
+//!   simulation draws one of. `backtest.rs`: [`backtest`]. `render.rs`: each as a text table.
 //!
 //! **As of a date, two ways, on purpose.** [`forecast`] answers "as of" at query time: every
 //! change to a deal's forecast fields is kept as a version stamped with the time the log recorded
@@ -37,6 +40,7 @@ mod counts;
 mod deals;
 mod decision;
 mod model;
+mod new_business;
 mod query;
 mod render;
 mod schema;
@@ -57,6 +61,7 @@ pub use backtest::{
     backtest,
 };
 pub use model::{WinProbabilities, WinProbability, win_probabilities};
+pub use new_business::{ANALOG_STEP_DAYS, ANALOG_WINDOWS_MAX, DayRange, NewBusinessBasis};
 pub use query::{Forecast, ForecastRow, QueryError, RepForecastRow, forecast, forecast_made_on};
 pub use render::{render_backtest, render_forecast, render_simulation, render_win_probabilities};
 pub use simulate::{Percentiles, SIMULATION_RUNS_MAX, Simulation, simulate, simulate_made_on};

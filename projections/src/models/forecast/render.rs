@@ -5,6 +5,7 @@
 
 use super::backtest::Backtest;
 use super::model::WinProbabilities;
+use super::new_business::NewBusinessBasis;
 use super::query::{Forecast, ForecastRow};
 use super::simulate::Simulation;
 use crate::models::amount_text::amount_text;
@@ -83,7 +84,8 @@ pub fn render_simulation(simulation: &Simulation) -> String {
         "Revenue {} over {} runs (seed {})\n",
         simulation.period, simulation.runs, simulation.seed
     );
-    let headers = ["currency", "closed won", "open", "expected", "P10", "P50", "P90"];
+    let headers =
+        ["currency", "closed won", "open", "new business", "expected", "P10", "P50", "P90"];
     let rows = simulation
         .rows
         .iter()
@@ -92,6 +94,7 @@ pub fn render_simulation(simulation: &Simulation) -> String {
                 row.currency.clone(),
                 amount_text(row.closed_won_minor),
                 row.n_open.to_string(),
+                amount_text(row.new_business_minor),
                 amount_text(row.expected_minor),
                 amount_text(row.p10_minor),
                 amount_text(row.p50_minor),
@@ -100,7 +103,32 @@ pub fn render_simulation(simulation: &Simulation) -> String {
         })
         .collect();
     text.push_str(&table(&headers, 1, rows));
+    text.push_str(&new_business_basis(&simulation.new_business));
     text
+}
+
+/// Where a simulation's new business comes from, or why there is none.
+fn new_business_basis(basis: &NewBusinessBasis) -> String {
+    let Some(ahead) = basis.days_ahead else {
+        return "New business: none, the period is over\n".to_owned();
+    };
+    let n_days = ahead.n_days();
+    match (basis.windows.first(), basis.windows.last()) {
+        (Some(newest), Some(oldest)) => format!(
+            "New business: deals opened and won within one of {} past {n_days}-day windows, \
+             drawn per run (newest {} to {}, oldest {} to {})\n",
+            basis.windows.len(),
+            newest.first,
+            newest.last,
+            oldest.first,
+            oldest.last
+        ),
+        _ => format!(
+            "New business: none, the history is shorter than the {n_days} days ahead \
+             ({} to {})\n",
+            ahead.first, ahead.last
+        ),
+    }
 }
 
 /// A backtest: each as-of date's forecasts and errors, which periods are not over (and so not
@@ -115,6 +143,7 @@ pub fn render_backtest(backtest: &Backtest) -> String {
         "actual",
         "stage-weighted",
         "error",
+        "new business",
         "P10",
         "P50",
         "P90",
@@ -133,6 +162,7 @@ pub fn render_backtest(backtest: &Backtest) -> String {
                 amount_text(point.actual_minor),
                 amount_text(point.stage_weighted_minor),
                 optional_percent(point.stage_weighted_error_bps),
+                amount_text(point.new_business_minor),
                 amount_text(point.p10_minor),
                 amount_text(point.p50_minor),
                 amount_text(point.p90_minor),

@@ -1,12 +1,14 @@
 //! [`simulate`]: a Monte-Carlo distribution of a period's revenue. Each run starts from what is
-//! already won in the period and lets every open deal whose close date falls in it be won with
-//! its learned probability, at its full amount; the runs' revenues, sorted, give P10, P50 and
-//! P90. An open deal's close date is its expected close, or the day the simulation is made on
-//! once that has passed (`clock.rs`): a period that is over holds only what was won in it.
+//! already won in the period, lets every open deal whose close date falls in it be won with its
+//! learned probability, at its full amount, and adds the new business of one analog window drawn
+//! uniformly: what deals not yet in the pipeline brought in over a comparable past stretch
+//! (`new_business.rs`). The runs' revenues, sorted, give P10, P50 and P90. An open deal's close
+//! date is its expected close, or the day the simulation is made on once that has passed
+//! (`clock.rs`): a period that is over holds only what was won in it.
 //!
 //! The caller supplies the seed, so the same read model and seed give the same percentiles.
-//! Draws are integers against basis points and sums are integer minor units: no float touches
-//! money.
+//! Draws are integers against basis points or window counts and sums are integer minor units: no
+//! float touches money.
 
 use std::collections::BTreeMap;
 
@@ -20,6 +22,7 @@ use serde::Serialize;
 use super::apply::WON;
 use super::clock::forecast_day;
 use super::model::{Window, score_open_deals};
+use super::new_business::{NewBusinessBasis, mean_minor, new_business};
 use super::query::{QueryError, weighted_minor};
 use crate::models::period::Period;
 
@@ -34,6 +37,8 @@ pub struct Simulation {
     pub period: String,
     pub runs: u32,
     pub seed: u64,
+    /// The days ahead and the analog windows the new business was learned from.
+    pub new_business: NewBusinessBasis,
     pub rows: Vec<Percentiles>,
 }
 
@@ -45,7 +50,11 @@ pub struct Percentiles {
     pub closed_won_minor: i64,
     /// Open deals expected to close in the period.
     pub n_open: u32,
-    /// Closed won + Σ amount × learned probability, each product rounded half away from zero.
+    /// Deals not yet in the pipeline expected to be opened and won in the days ahead: the mean
+    /// new business of the analog windows, rounded half away from zero; 0 without a window.
+    pub new_business_minor: i64,
+    /// Closed won + Σ amount × learned probability (each product rounded half away from zero)
+    /// + new business.
     pub expected_minor: i64,
     pub p10_minor: i64,
     pub p50_minor: i64,
@@ -106,12 +115,22 @@ fn simulate_on(
             .open
             .push((deal.amount_minor, deal.win_probability_bps));
     }
+    let new_business = new_business(conn, first, last, day)?;
+    for (currency, amounts) in new_business.by_currency {
+        books.entry(currency).or_default().new_business = amounts;
+    }
     let mut rng = StdRng::seed_from_u64(seed);
     let rows = books
         .into_iter()
         .map(|(currency, book)| book.simulate(currency, runs, &mut rng))
         .collect::<Result<_, _>>()?;
-    Ok(Simulation { period: period_key.to_owned(), runs, seed, rows })
+    Ok(Simulation {
+        period: period_key.to_owned(),
+        runs,
+        seed,
+        new_business: new_business.basis,
+        rows,
+    })
 }
 
 /// One currency's deals in the period.
@@ -120,6 +139,8 @@ struct Book {
     closed_won_minor: i64,
     /// (amount in minor units, learned win probability in bps), in a fixed order.
     open: Vec<(i64, u32)>,
+    /// The new business of each analog window; empty when there is none to draw.
+    new_business: Vec<i64>,
 }
 
 impl Book {
@@ -130,7 +151,9 @@ impl Book {
         rng: &mut StdRng,
     ) -> Result<Percentiles, QueryError> {
         let overflow = || QueryError::Overflow { currency: currency.clone() };
-        let mut expected_minor = self.closed_won_minor;
+        let new_business_minor = mean_minor(&self.new_business);
+        let mut expected_minor =
+            self.closed_won_minor.checked_add(new_business_minor).ok_or_else(overflow)?;
         for &(amount_minor, bps) in &self.open {
             let weighted = weighted_minor(&currency, amount_minor, bps)?;
             expected_minor = expected_minor.checked_add(weighted).ok_or_else(overflow)?;
@@ -143,12 +166,20 @@ impl Book {
                     revenue = revenue.checked_add(amount_minor).ok_or_else(overflow)?;
                 }
             }
+            // Drawn after the pipeline, and only when there is something to draw, so a book
+            // without new business spends the generator as it did before there was any.
+            if !self.new_business.is_empty() {
+                let window_idx = rng.random_range(0..self.new_business.len());
+                revenue =
+                    revenue.checked_add(self.new_business[window_idx]).ok_or_else(overflow)?;
+            }
             revenues.push(revenue);
         }
         revenues.sort_unstable();
         Ok(Percentiles {
             closed_won_minor: self.closed_won_minor,
             n_open: u32::try_from(self.open.len()).unwrap_or(u32::MAX),
+            new_business_minor,
             expected_minor,
             p10_minor: nearest_rank(&revenues, 10),
             p50_minor: nearest_rank(&revenues, 50),

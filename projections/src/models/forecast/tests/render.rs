@@ -6,6 +6,7 @@ use expect_test::expect;
 use super::backtest::{request, two_months};
 use super::figures::quarter;
 use super::model::two_closed_two_open;
+use super::new_business::to_february_28;
 use crate::models::forecast::{
     backtest, forecast, render_backtest, render_forecast, render_simulation,
     render_win_probabilities, simulate, win_probabilities,
@@ -63,10 +64,24 @@ fn a_simulation_renders_its_percentiles() {
     let simulation = simulate(&book.project(), "2026-03", 1_000, 3).unwrap();
     expect![[r#"
         Revenue 2026-03 over 1000 runs (seed 3)
-        currency  closed won  open   expected        P10        P50        P90
-        EUR             0.00     2  29,659.20  30,000.00  30,000.00  30,000.00
+        currency  closed won  open  new business   expected        P10        P50        P90
+        EUR             0.00     2          0.00  29,659.20  30,000.00  30,000.00  30,000.00
+        New business: none, the history is shorter than the 31 days ahead (2026-03-01 to 2026-03-31)
     "#]]
     .assert_eq(&render_simulation(&simulation));
+}
+
+#[test]
+fn a_simulation_with_new_business_renders_its_mean_and_windows() {
+    let book = to_february_28();
+    let simulation = simulate(&book.project(), "2026-03", 1_000, 3).unwrap();
+    expect![[r#"
+        Revenue 2026-03 over 1000 runs (seed 3)
+        currency  closed won  open  new business   expected        P10        P50        P90
+        EUR             0.00     0     22,500.00  22,500.00  20,000.00  20,000.00  30,000.00
+        USD             0.00     0      2,500.00   2,500.00       0.00       0.00   5,000.00
+        New business: deals opened and won within one of 4 past 31-day windows, drawn per run (newest 2026-01-29 to 2026-02-28, oldest 2026-01-08 to 2026-02-07)
+    "#]].assert_eq(&render_simulation(&simulation));
 }
 
 #[test]
@@ -78,12 +93,12 @@ fn a_backtest_renders_each_date_and_the_mape_per_period() {
     let result = backtest(&book.store, &book.read_models, &request).unwrap();
     expect![[r#"
         Backtest (500 runs per date, seed 11)
-        as of       period   currency  examples     actual  stage-weighted    error        P10        P50        P90    error  in band
-        2026-01-10  2026-01  EUR              0  10,000.00        1,500.00  85.00 %       0.00   5,000.00  15,000.00  50.00 %      yes
-        2026-01-20  2026-01  EUR              2  10,000.00       10,000.00   0.00 %  10,000.00  10,000.00  10,000.00   0.00 %      yes
-        2026-02-01  2026-02  EUR              2  50,000.00        7,000.00  86.00 %       0.00  30,000.00  38,000.00  40.00 %       no
-        2026-02-15  2026-02  EUR              3  50,000.00       36,000.00  28.00 %  50,000.00  50,000.00  58,000.00   0.00 %      yes
-        2026-03-02  2026-03  EUR              4       0.00        4,000.00        -       0.00       0.00   8,000.00        -        -
+        as of       period   currency  examples     actual  stage-weighted    error  new business        P10        P50        P90    error  in band
+        2026-01-10  2026-01  EUR              0  10,000.00        1,500.00  85.00 %          0.00       0.00   5,000.00  15,000.00  50.00 %      yes
+        2026-01-20  2026-01  EUR              2  10,000.00       10,000.00   0.00 %          0.00  10,000.00  10,000.00  10,000.00   0.00 %      yes
+        2026-02-01  2026-02  EUR              2  50,000.00        7,000.00  86.00 %          0.00       0.00  30,000.00  38,000.00  40.00 %       no
+        2026-02-15  2026-02  EUR              3  50,000.00       36,000.00  28.00 %          0.00  50,000.00  50,000.00  58,000.00   0.00 %      yes
+        2026-03-02  2026-03  EUR              4       0.00        4,000.00        -     10,000.00       0.00  10,000.00  28,000.00        -        -
         Not over by the log's last day, 2026-03-02, so not scored (actual so far): 2026-03
         MAPE per period, over the scored dates
         period   currency  dates  scored  stage-weighted  learned P50  in band

@@ -1,5 +1,5 @@
 //! The Monte-Carlo simulation: the same seed gives the same answer, percentiles lie between
-//! what is won and everything, and a period of near-certain deals has them in every percentile.
+//! what is won and everything (new business included), and a period of near-certain deals has them in every percentile.
 
 use super::support::{ALICE, Book, day, eur};
 use crate::models::forecast::{QueryError, SIMULATION_RUNS_MAX, simulate};
@@ -60,12 +60,15 @@ fn percentiles_lie_between_what_is_won_and_winning_everything() {
     let conn = book.project();
     for seed in 0..5 {
         let row = simulate(&conn, "2026-Q1", 500, seed).unwrap().rows.remove(0);
-        let everything =
-            1_000_000 + 3_000_000 + 400_000 + (6..12).map(|n| 100_000 * n).sum::<i64>();
+        let open = 3_000_000 + 400_000 + (6..12).map(|n| 100_000 * n).sum::<i64>();
+        // New business: deal 1, opened on Jan 5 and won on Jan 10, is in the oldest of the
+        // five 29-day windows (Jan 5 to Feb 2) and in no other.
+        let new_business_max = 2_000_000;
         assert_eq!(row.closed_won_minor, 1_000_000 + 2_000_000, "deals 5 and 1");
+        assert_eq!(row.new_business_minor, 2_000_000 / 5);
         let ordered = [row.closed_won_minor, row.p10_minor, row.p50_minor, row.p90_minor];
         assert!(ordered.windows(2).all(|pair| pair[0] <= pair[1]), "{row:?}");
-        assert!(row.p90_minor <= 2_000_000 + everything, "{row:?}");
+        assert!(row.p90_minor <= row.closed_won_minor + open + new_business_max, "{row:?}");
     }
 }
 
