@@ -118,8 +118,8 @@ impl Query for WinProbabilitiesRequest {
         vec![Box::new(forecast::ForecastProjection::default())]
     }
 
-    fn query(&self, conn: &Connection, _as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
-        Ok(forecast::win_probabilities(conn)?)
+    fn query(&self, conn: &Connection, as_of: NaiveDate) -> Result<Self::Answer, QueryError> {
+        Ok(forecast::win_probabilities_on(conn, as_of)?)
     }
 
     fn render(&self, answer: &Self::Answer) -> String {

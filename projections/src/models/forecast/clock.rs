@@ -1,7 +1,8 @@
 //! The forecast's clock: the latest business time (`occurred_at`) of any event it has applied,
 //! kept in `forecast_clock`. It is the read model's "now": recency is measured to it, and a
-//! forecast asked for without a date is made on its day. No wall clock is read, so the same read
-//! model gives the same answer whenever it is asked.
+//! forecast asked for without a date is made on its day. The read model reads no wall clock, so
+//! it gives the same answer whenever it is asked; a caller with a business date of its own (the
+//! query service's today) names that day instead (`forecast_made_on`, `win_probabilities_on`).
 //!
 //! The day a forecast is made on decides where an overdue open deal goes. A deal expected to
 //! close on a day that is already over can still close, but not in the past: a forecast made on

@@ -60,7 +60,7 @@ pub use backtest::{
     BACKTEST_DATES_MAX, Backtest, BacktestError, BacktestPeriod, BacktestPoint, BacktestRequest,
     backtest,
 };
-pub use model::{WinProbabilities, WinProbability, win_probabilities};
+pub use model::{WinProbabilities, WinProbability, win_probabilities, win_probabilities_on};
 pub use new_business::{ANALOG_STEP_DAYS, ANALOG_WINDOWS_MAX, DayRange, NewBusinessBasis};
 pub use query::{Forecast, ForecastRow, QueryError, RepForecastRow, forecast, forecast_made_on};
 pub use render::{render_backtest, render_forecast, render_simulation, render_win_probabilities};

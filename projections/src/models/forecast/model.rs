@@ -24,7 +24,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -104,39 +104,57 @@ pub struct WinProbability {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[derive(JsonSchema)]
 pub struct WinProbabilities {
-    /// The day of the read model's clock (the latest business time it has seen): an undecided
-    /// deal's recency is measured to it.
+    /// The day the deals are scored on: the one asked for, else the day of the read model's
+    /// clock (the latest business time it has seen). An undecided deal's recency runs to it.
     pub as_of: Option<NaiveDate>,
     pub n_won_examples: u64,
     pub n_lost_examples: u64,
     pub deals: Vec<WinProbability>,
 }
 
-/// Every open deal with its learned win probability, by expected close.
+/// Every open deal with its learned win probability, by expected close, as of the read model's
+/// clock.
 pub fn win_probabilities(conn: &Connection) -> Result<WinProbabilities, QueryError> {
-    score_open_deals(conn, None)
+    score_open_deals(conn, Window { period: None, day: None })
 }
 
-/// The open deals a forecast puts in a period: those whose close date falls from `first` to
-/// `last` in a forecast made on `day` (`clock.rs`).
+/// [`win_probabilities`] on `day` (a service's business date): an undecided deal's idle days run
+/// to the end of `day` when that is after the clock, as they would for a forecast made on it.
+pub fn win_probabilities_on(
+    conn: &Connection,
+    day: NaiveDate,
+) -> Result<WinProbabilities, QueryError> {
+    score_open_deals(conn, Window { period: None, day: Some(day) })
+}
+
+/// The open deals a forecast looks at: those whose close date falls in `period` (its first and
+/// last days; every open deal when `None`) in a forecast made on `day` (the clock's day when
+/// `None`, `clock.rs`).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Window {
-    pub first: NaiveDate,
-    pub last: NaiveDate,
+    pub period: Option<(NaiveDate, NaiveDate)>,
     pub day: Option<NaiveDate>,
 }
 
-/// The open deals in `window` (all when `None`), scored.
+/// The open deals in `window`, scored.
 pub(super) fn score_open_deals(
     conn: &Connection,
-    window: Option<Window>,
+    window: Window,
 ) -> Result<WinProbabilities, QueryError> {
     let model = Model::load(conn)?;
-    let now = latest_at(conn)?;
-    let (first, last, day) = window.map_or_else(
-        || (String::new(), "9999-12-31".to_owned(), String::new()),
-        |window| (window.first.to_string(), window.last.to_string(), day_key(window.day)),
+    let clock = latest_at(conn)?;
+    // Idle days run to the forecast's day: the clock's time, or the end of a later day it is
+    // made on (a quiet day after the last event still ages every undecided deal).
+    let now = match (clock, window.day) {
+        (Some(clock), Some(day)) => Some(clock.max(end_of_day(day))),
+        (None, Some(day)) => Some(end_of_day(day)),
+        (clock, None) => clock,
+    };
+    let (first, last) = window.period.map_or_else(
+        || (String::new(), "9999-12-31".to_owned()),
+        |(first, last)| (first.to_string(), last.to_string()),
     );
+    let day = day_key(window.day);
     // A decided deal is scored at its stage and amount just before its decision, as its
     // example will be (the newest version before it), and with its idle days then.
     let mut statement = conn.prepare(
@@ -197,7 +215,7 @@ pub(super) fn score_open_deals(
         });
     }
     Ok(WinProbabilities {
-        as_of: now.map(|now| now.date_naive()),
+        as_of: window.day.or(clock.map(|clock| clock.date_naive())),
         n_won_examples: model.n_won,
         n_lost_examples: model.n_lost,
         deals,
@@ -490,4 +508,9 @@ impl Model {
 /// A probability in basis points, rounded to the nearest.
 pub(super) fn to_bps(probability: f64) -> u32 {
     (probability.clamp(0.0, 1.0) * 10_000.0).round() as u32
+}
+
+/// The last microsecond of `day` (UTC): a forecast made on a day knows all of it.
+fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(day.and_time(NaiveTime::MIN)).and_utc()
 }

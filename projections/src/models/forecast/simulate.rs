@@ -107,8 +107,8 @@ fn simulate_on(
     while let Some(row) = rows.next()? {
         books.entry(row.get(0)?).or_default().closed_won_minor = row.get(1)?;
     }
-    let window = Window { first, last, day };
-    for deal in score_open_deals(conn, Some(window))?.deals {
+    let window = Window { period: Some((first, last)), day };
+    for deal in score_open_deals(conn, window)?.deals {
         books
             .entry(deal.currency)
             .or_default()

@@ -7,7 +7,7 @@ use rusqlite::Connection;
 
 use super::model::{counts, every_row};
 use super::support::{ALICE, Book, day, deal_id, eur};
-use crate::models::forecast::{WinProbability, win_probabilities};
+use crate::models::forecast::{WinProbability, win_probabilities, win_probabilities_on};
 
 /// Eight deals alike in all but how they end (customer 1, EUR 5,000, expected Apr 30): deals 1–7
 /// move to proposal on Jan 10. Two days later deals 1–3 have a quote accepted and deals 4–6 are
@@ -168,4 +168,23 @@ fn decisions_and_examples_are_the_same_whatever_the_batches_and_in_a_rebuild() {
     let conn = book.rebuilt(2);
     assert!(example(&conn, 1).starts_with("lost|"), "{}", example(&conn, 1));
     assert!(example(&conn, 1).ends_with("|0-7d|quote_accepted"), "{}", example(&conn, 1));
+}
+
+#[test]
+fn on_a_day_after_the_clocks_an_undecided_deal_has_been_idle_until_that_day_ends() {
+    let book = paid_long_after();
+    let conn = book.project();
+    // Deal 8 was last worked on Mar 18; the clock stands at the wins of Mar 20.
+    let fresh = scored(&conn, 8);
+    assert_eq!(fresh.features.recency, "0-7d");
+    let may = day(2026, 5, 1);
+    let later = win_probabilities_on(&conn, may).unwrap();
+    assert_eq!(later.as_of, Some(may));
+    let id = deal_id(8).to_string();
+    let deal = later.deals.iter().find(|deal| deal.opportunity_id == id).unwrap();
+    assert_eq!(deal.features.recency, "31-90d", "Mar 18 to the end of May 1: 44 days");
+    // A day before the clock's does not turn it back: a read model knows what it has read.
+    let march = win_probabilities_on(&conn, day(2026, 3, 1)).unwrap();
+    let deal = march.deals.iter().find(|deal| deal.opportunity_id == id).unwrap();
+    assert_eq!(deal.features.recency, "0-7d");
 }
