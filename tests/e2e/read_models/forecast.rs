@@ -16,7 +16,7 @@ use ltc_domain::quota::QuotaEvent;
 use ltc_eventstore::{EventStore, ManualClock, Position, RecordedEvent, StoreOptions, codec};
 use ltc_projections::models::forecast::{
     BacktestRequest, ForecastProjection, ForecastRow, backtest, forecast, forecast_made_on,
-    win_probabilities,
+    render_backtest, win_probabilities,
 };
 use ltc_projections::models::period::Period;
 use ltc_projections::{HistoryFeed, Projector, ProjectorOptions, ReadModels};
@@ -266,15 +266,30 @@ fn the_backtest_knows_by_each_day_only_what_was_closed_by_then_and_compares_with
         assert_eq!(point.actual_minor, actual, "{} as of {}", point.period, point.as_of);
     }
     // A date whose period has no deal, then or ever, has nothing to forecast and no point.
-    let with_deals: Vec<NaiveDate> = as_of
-        .into_iter()
-        .filter(|day| {
+    let (with_deals, without): (Vec<NaiveDate>, Vec<NaiveDate>) =
+        as_of.into_iter().partition(|day| {
             let period = Period::Month.key(*day);
             let then = deals_before(&history.events, end_of(*day));
             !truth(&then, &period, *day).is_empty() || !truth(&all, &period, *day).is_empty()
-        })
-        .collect();
+        });
     let mut dates: Vec<NaiveDate> = result.points.iter().map(|point| point.as_of).collect();
     dates.dedup();
     assert_eq!(dates, with_deals);
+    // ... and is named, so a backtest of such days says why it shows nothing.
+    assert_eq!(result.dates_without_deals, without);
+}
+
+#[test]
+fn a_backtest_of_a_day_before_the_log_began_says_it_had_nothing_to_forecast() {
+    let history = history();
+    let before = NaiveDate::from_ymd_opt(1999, 1, 1).unwrap();
+    let request = BacktestRequest { as_of: vec![before], period: Period::Month, runs: 50, seed: 5 };
+    let result = backtest(&history.store, &history.read_models, &request).unwrap();
+    assert!(result.points.is_empty());
+    assert_eq!(result.dates_without_deals, [before]);
+    assert!(
+        render_backtest(&result).contains("Nothing to forecast"),
+        "{}",
+        render_backtest(&result)
+    );
 }

@@ -97,6 +97,9 @@ pub struct Backtest {
     pub log_ends_on: Option<NaiveDate>,
     pub points: Vec<BacktestPoint>,
     pub periods: Vec<BacktestPeriod>,
+    /// The as-of dates that gave no point: nothing was won, open or learned in their period
+    /// then, nor won in it later (a day before the log starts, or far past its end).
+    pub dates_without_deals: Vec<NaiveDate>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -132,8 +135,10 @@ pub fn backtest(
         }
         Ok((actuals, latest_at(conn)?.map(|at| at.date_naive())))
     })?;
-    let mut points = Vec::new();
+    let mut points: Vec<BacktestPoint> = Vec::new();
+    let mut dates_without_deals = Vec::new();
     for as_of in dates {
+        let points_before = points.len();
         let period = request.period.key(as_of);
         let period_over = is_over(&period, log_ends_on)?;
         let target = RebuildTarget::RecordedAt(end_of(as_of));
@@ -178,9 +183,19 @@ pub fn backtest(
                 in_band: period_over.then(|| (p10_minor..=p90_minor).contains(&actual_minor)),
             });
         }
+        if points.len() == points_before {
+            dates_without_deals.push(as_of);
+        }
     }
     let periods = summarise(&points);
-    Ok(Backtest { runs: request.runs, seed: request.seed, log_ends_on, points, periods })
+    Ok(Backtest {
+        runs: request.runs,
+        seed: request.seed,
+        log_ends_on,
+        points,
+        periods,
+        dates_without_deals,
+    })
 }
 
 /// Whether a log whose latest business day is `log_ends_on` has got past `period_key`'s last

@@ -191,6 +191,15 @@ pub fn render_backtest(backtest: &Backtest) -> String {
             not_over.join(", ")
         ));
     }
+    if !backtest.dates_without_deals.is_empty() {
+        let dates: Vec<String> =
+            backtest.dates_without_deals.iter().map(ToString::to_string).collect();
+        text.push_str(&format!(
+            "Nothing to forecast (no deal won, open or learned in the period then, none won in it \
+             later): {}\n",
+            dates.join(", ")
+        ));
+    }
     text.push_str("MAPE per period, over the scored dates\n");
     let headers =
         ["period", "currency", "dates", "scored", "stage-weighted", "learned P50", "in band"];
