@@ -24,8 +24,9 @@ use super::Pending;
 use super::counts::PendingCounts;
 use super::deals::{Forecasted, Version};
 use super::decision::{DecidedBy, Decision};
-use super::model::{self, Outcome};
+use super::model::Outcome;
 use super::schema::timestamp;
+use super::training;
 use crate::ProjectionError;
 use crate::models::decode::decode;
 
@@ -137,7 +138,7 @@ pub(super) fn opportunity(
             enter_open_stage(deal, to.0.clone(), probability.0, *forecast_category, *at);
             deal.decision = None;
             record_version(deal, event);
-            model::untrain(tx, counts, deal)
+            training::untrain(tx, counts, deal)
         }
         OpportunityEvent::AmountChanged { to, .. } => {
             let deal = deals.existing(tx, event.stream.id, id)?;
@@ -340,7 +341,7 @@ fn close(
     deal.now.closed_on = Some(closing.at.date_naive());
     deal.last_activity_at = activity_time(closing.at);
     record_version(deal, event);
-    model::train(tx, counts, deal, outcome, decision, decided_by)
+    training::train(tx, counts, deal, outcome, decision, decided_by)
 }
 
 /// Appends the deal as it now stands to its versions, stamped with `event`: kept with the deal

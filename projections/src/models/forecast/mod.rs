@@ -10,6 +10,7 @@
 //!   rebuild keeps until they close; the win model's count changes).
 //! - `model.rs`: the naive-Bayes win model: its counts are tables kept by `apply` and the flush
 //!   (so they rebuild like everything else); probabilities are computed from them at query time.
+//!   `training.rs`: a closed deal counted as one example, and a reopened one taken back out.
 //!   `decision.rs`: when a deal's outcome became known in sales terms (a quote accepted, else
 //!   its close), the moment each training example describes the deal at, so nothing about how a
 //!   close was recorded leaks into the model.
@@ -47,6 +48,7 @@ mod schema;
 mod simulate;
 #[cfg(test)]
 mod tests;
+mod training;
 
 use ltc_eventstore::RecordedEvent;
 use rusqlite::Transaction;

@@ -5,8 +5,9 @@
 //! The model is its counts: per feature value, how many won and how many lost deals had it
 //! (`forecast_model_counts`), and per closed deal the values it was counted with, one row per
 //! example (`forecast_model_examples`), so that reopening a deal takes exactly those counts
-//! back. `apply` keeps both (the counts' changes summed per batch, `counts.rs`), so the model
-//! rebuilds from the log like any other read model. Probabilities are computed from the counts at
+//! back. `apply` keeps both through `training.rs` (the counts' changes summed per batch,
+//! `counts.rs`), so the model rebuilds from the log like any other read model. This file scores
+//! open deals from the counts. Probabilities are computed from the counts at
 //! query time, with Laplace smoothing; they are floats, which is fine for a probability and never
 //! done for money.
 //!
@@ -22,19 +23,17 @@
 //! already decided, whose order is not yet paid), or at the clock's time (an undecided open
 //! deal, `clock.rs`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, params};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::apply::{Deal, OPEN};
+use super::apply::OPEN;
 use super::clock::{day_key, latest_at};
-use super::counts::PendingCounts;
-use super::decision::{DecidedBy, Decision};
+use super::decision::DecidedBy;
 use super::query::{QueryError, parse_day, parse_time};
-use crate::ProjectionError;
 
 /// How a closed deal ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,11 +43,11 @@ pub(super) enum Outcome {
 }
 
 /// The feature under which the class totals are counted, with value [`CLASS_VALUE`].
-const CLASS_FEATURE: &str = "outcome";
-const CLASS_VALUE: &str = "all";
+pub(super) const CLASS_FEATURE: &str = "outcome";
+pub(super) const CLASS_VALUE: &str = "all";
 /// The counts of examples per way they were decided (`decision.rs`): not a feature the naive
 /// Bayes product reads, but the rate a deal already decided by an accepted quote is scored at.
-const DECIDED_BY_FEATURE: &str = "decided_by";
+pub(super) const DECIDED_BY_FEATURE: &str = "decided_by";
 /// The channel of a deal that did not come from a lead.
 pub const NO_CHANNEL: &str = "direct";
 /// The industry and region of a deal whose customer the model has not seen.
@@ -70,7 +69,7 @@ pub struct Features {
 
 impl Features {
     /// Each single-valued feature with its value.
-    fn categorical(&self) -> [(&'static str, &str); 5] {
+    pub(super) fn categorical(&self) -> [(&'static str, &str); 5] {
         [
             ("channel", &self.channel),
             ("industry", &self.industry),
@@ -220,191 +219,6 @@ pub(super) fn score_open_deals(
         n_lost_examples: model.n_lost,
         deals,
     })
-}
-
-/// Adds a deal that has just closed to the counts, as it stood just before `decision`.
-pub(super) fn train(
-    tx: &Transaction<'_>,
-    counts: &mut PendingCounts,
-    deal: &mut Deal,
-    outcome: Outcome,
-    decision: Decision,
-    decided_by: DecidedBy,
-) -> Result<(), ProjectionError> {
-    // A deal is one example at most; the domain reopens a deal before it can close it again.
-    untrain(tx, counts, deal)?;
-    deal.is_example = Some(true);
-    let undecided = as_it_stood(tx, deal, decision.position)?;
-    let (channel, industry, region) = tx
-        .prepare_cached(
-            "SELECT coalesce((SELECT channel FROM forecast_deal_channels \
-             WHERE opportunity_id = ?1), ?3), \
-             coalesce((SELECT industry FROM forecast_customers WHERE customer_id = ?2), ?4), \
-             coalesce((SELECT region FROM forecast_customers WHERE customer_id = ?2), ?4)",
-        )?
-        .query_row(
-            params![
-                deal.opportunity_id.to_string(),
-                deal.customer_id.to_string(),
-                NO_CHANNEL,
-                UNKNOWN
-            ],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )?;
-    let features = Features {
-        stages: undecided.stages,
-        channel,
-        industry,
-        region,
-        amount_band: amount_band(deal.currency.code(), undecided.amount_minor),
-        recency: recency_band(decision.idle_days),
-    };
-    let outcome = match outcome {
-        Outcome::Won => "won",
-        Outcome::Lost => "lost",
-    };
-    let stages = serde_json::to_string(&features.stages)
-        .map_err(|error| ProjectionError::Unexpected(format!("stages as JSON: {error}")))?;
-    tx.prepare_cached(
-        "INSERT INTO forecast_model_examples (opportunity_id, outcome, stages, channel, \
-         industry, region, amount_band, recency, decided_by) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        deal.opportunity_id.to_string(),
-        outcome,
-        stages,
-        features.channel,
-        features.industry,
-        features.region,
-        features.amount_band,
-        features.recency,
-        decided_by.as_str(),
-    ])?;
-    count(counts, &features, decided_by.as_str(), outcome, 1);
-    Ok(())
-}
-
-/// A deal as it stood just before the event at a log position: what its example is made of.
-struct AsItStood {
-    /// Every open stage it had reached, sorted.
-    stages: Vec<String>,
-    amount_minor: i64,
-}
-
-/// The deal as its versions before `position` leave it: those it holds, and, unless it holds
-/// them all, those the table holds (all older than the ones it holds).
-fn as_it_stood(
-    tx: &Transaction<'_>,
-    deal: &Deal,
-    position: i64,
-) -> Result<AsItStood, ProjectionError> {
-    let held: Vec<_> = deal
-        .versions
-        .iter()
-        .filter(|version| version.position < position)
-        .map(|version| &version.forecasted)
-        .collect();
-    let mut stages: BTreeSet<String> =
-        held.iter().filter(|then| then.status == OPEN).map(|then| then.stage.clone()).collect();
-    let mut amount_minor = held.last().map(|then| then.amount_minor);
-    if !deal.versions_complete {
-        let opportunity_id = deal.opportunity_id.to_string();
-        let mut written = tx.prepare_cached(
-            "SELECT DISTINCT stage FROM forecast_deal_history \
-             WHERE opportunity_id = ?1 AND status = ?2 AND position < ?3",
-        )?;
-        let mut rows = written.query(params![opportunity_id, OPEN, position])?;
-        while let Some(row) = rows.next()? {
-            stages.insert(row.get::<_, String>(0)?);
-        }
-        if amount_minor.is_none() {
-            amount_minor = tx
-                .prepare_cached(
-                    "SELECT amount_minor FROM forecast_deal_history \
-                     WHERE opportunity_id = ?1 AND position < ?2 \
-                     ORDER BY position DESC LIMIT 1",
-                )?
-                .query_row(params![opportunity_id, position], |row| row.get(0))
-                .optional()?;
-        }
-    }
-    // Its opening made a version, and a deal is decided by a later event.
-    let amount_minor = amount_minor.ok_or_else(|| {
-        ProjectionError::Unexpected(format!(
-            "deal {} has no version before position {position}",
-            deal.opportunity_id
-        ))
-    })?;
-    Ok(AsItStood { stages: stages.into_iter().collect(), amount_minor })
-}
-
-/// Takes a reopened deal's example back out of the counts (`train` asks first too). A deal
-/// known not to be an example costs nothing (a rebuild's common case: the deal opened in
-/// memory); one read back from its row costs one index probe (a live runner's).
-pub(super) fn untrain(
-    tx: &Transaction<'_>,
-    counts: &mut PendingCounts,
-    deal: &mut Deal,
-) -> Result<(), ProjectionError> {
-    let was_example = deal.is_example.replace(false);
-    if was_example == Some(false) {
-        return Ok(());
-    }
-    let opportunity_id = deal.opportunity_id.to_string();
-    let opportunity_id = opportunity_id.as_str();
-    let example = tx
-        .prepare_cached(
-            "SELECT outcome, stages, channel, industry, region, amount_band, recency, \
-             decided_by FROM forecast_model_examples WHERE opportunity_id = ?1",
-        )?
-        .query_row([opportunity_id], |row| {
-            let outcome: String = row.get(0)?;
-            let stages: String = row.get(1)?;
-            let features = Features {
-                stages: Vec::new(),
-                channel: row.get(2)?,
-                industry: row.get(3)?,
-                region: row.get(4)?,
-                amount_band: row.get(5)?,
-                recency: row.get(6)?,
-            };
-            let decided_by: String = row.get(7)?;
-            Ok((outcome, stages, features, decided_by))
-        })
-        .optional()?;
-    let Some((outcome, stages, mut features, decided_by)) = example else { return Ok(()) };
-    features.stages = serde_json::from_str(&stages)
-        .map_err(|error| ProjectionError::Unexpected(format!("stages {stages:?}: {error}")))?;
-    count(counts, &features, &decided_by, &outcome, -1);
-    tx.prepare_cached("DELETE FROM forecast_model_examples WHERE opportunity_id = ?1")?
-        .execute([opportunity_id])?;
-    Ok(())
-}
-
-/// Adds `step` (1 or -1) to the batch's changes to the count of each feature value of one
-/// example with `outcome`, and to the count of examples decided the way it was
-/// ([`DECIDED_BY_FEATURE`]).
-fn count(
-    counts: &mut PendingCounts,
-    features: &Features,
-    decided_by: &str,
-    outcome: &str,
-    step: i64,
-) {
-    let step = match outcome {
-        "won" => (step, 0),
-        "lost" => (0, step),
-        _ => (0, 0),
-    };
-    counts.add(CLASS_FEATURE, CLASS_VALUE, step);
-    counts.add(DECIDED_BY_FEATURE, decided_by, step);
-    for stage in &features.stages {
-        counts.add("stage", stage, step);
-    }
-    for (feature, value) in features.categorical() {
-        counts.add(feature, value, step);
-    }
 }
 
 /// The band of an amount, per currency: thresholds at 1,000,000, 5,000,000 and 25,000,000
