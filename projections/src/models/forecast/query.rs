@@ -23,6 +23,7 @@ use serde::Serialize;
 
 use super::apply::{OPEN, WON};
 use super::clock::{day_key, forecast_day};
+use crate::models::funnel::shared::share_bps;
 use crate::models::period::Period;
 
 /// Why a forecast query could not answer.
@@ -237,9 +238,9 @@ impl Figures {
         let mut row = self.row;
         row.currency = currency;
         if let Some(quota_minor) = row.quota_minor {
-            row.attainment_bps = ratio_bps(row.closed_won_minor, quota_minor);
+            row.attainment_bps = share_bps(row.closed_won_minor, quota_minor);
             row.coverage_bps =
-                ratio_bps(row.pipeline_minor, quota_minor.saturating_sub(row.closed_won_minor));
+                share_bps(row.pipeline_minor, quota_minor.saturating_sub(row.closed_won_minor));
         }
         row
     }
@@ -257,15 +258,6 @@ pub(super) fn weighted_minor(
         .times_bps(Bps(probability_bps))
         .map(|money| money.amount_minor)
         .map_err(|_| QueryError::Overflow { currency: currency.to_owned() })
-}
-
-/// `part ÷ whole` in basis points, rounded half up; `None` unless `whole` is positive.
-fn ratio_bps(part: i64, whole: i64) -> Option<u64> {
-    if whole <= 0 || part < 0 {
-        return None;
-    }
-    let (part, whole) = (i128::from(part), i128::from(whole));
-    u64::try_from((part * 20_000 + whole) / (2 * whole)).ok()
 }
 
 /// The first stored time after the end of `as_of` (UTC), or a key above every stored time.
@@ -289,15 +281,6 @@ pub(super) fn parse_time(text: &str) -> Result<DateTime<Utc>, QueryError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ratios_round_half_up_and_need_a_positive_whole() {
-        assert_eq!(ratio_bps(1, 3), Some(3_333));
-        assert_eq!(ratio_bps(2, 3), Some(6_667));
-        assert_eq!(ratio_bps(3, 2), Some(15_000));
-        assert_eq!(ratio_bps(5, 0), None);
-        assert_eq!(ratio_bps(5, -1), None);
-    }
 
     #[test]
     fn the_cut_of_a_day_is_the_start_of_the_next_and_sorts_after_the_whole_day() {

@@ -66,6 +66,17 @@ pub fn ratio_bps(numerator: u64, denominator: u64) -> Option<u32> {
     Some(u32::try_from(rounded).unwrap_or(u32::MAX))
 }
 
+/// `part ÷ whole` in basis points, rounded half up, for amounts (attainment, coverage); `None`
+/// unless `whole` is positive and `part` is not negative. The forecast's and the reps' model
+/// share it, so one quota's attainment reads the same in both.
+pub fn share_bps(part: i64, whole: i64) -> Option<u64> {
+    if whole <= 0 || part < 0 {
+        return None;
+    }
+    let (part, whole) = (i128::from(part), i128::from(whole));
+    u64::try_from((part * 20_000 + whole) / (2 * whole)).ok()
+}
+
 /// `numerator ÷ denominator` rounded half away from zero; `None` when the denominator is 0.
 pub fn divide_rounded(numerator: i128, denominator: i128) -> Option<i64> {
     if denominator == 0 {
@@ -163,6 +174,15 @@ pub fn table(headers: &[(&str, Align)], rows: &[Vec<String>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shares_round_half_up_and_need_a_positive_whole_and_a_part_not_below_zero() {
+        assert_eq!(share_bps(1, 3), Some(3_333));
+        assert_eq!(share_bps(2, 3), Some(6_667));
+        assert_eq!(share_bps(3, 2), Some(15_000));
+        assert_eq!(share_bps(5, 0), None);
+        assert_eq!(share_bps(5, -1), None);
+    }
 
     #[test]
     fn ratios_round_half_up_once_and_an_empty_denominator_gives_none() {

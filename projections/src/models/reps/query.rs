@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::QueryError;
 use crate::models::amount_text::amount_text;
 use crate::models::collections::table::{Table, percent};
-use crate::models::funnel::shared::divide_rounded;
+use crate::models::funnel::shared::share_bps;
 use crate::models::period::Period;
 
 /// One rep's period: their work, and per currency their target and wins.
@@ -210,8 +210,5 @@ fn rep_money(
 /// the same quota, so the two never show the same rep a hundredth of a per cent apart; none for
 /// a target that is not positive.
 pub(super) fn attainment_bps(won_minor: i64, target_minor: i64) -> Option<i64> {
-    if target_minor <= 0 {
-        return None;
-    }
-    divide_rounded(i128::from(won_minor) * 10_000, i128::from(target_minor))
+    share_bps(won_minor, target_minor).map(|bps| i64::try_from(bps).unwrap_or(i64::MAX))
 }
