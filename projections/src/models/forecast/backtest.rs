@@ -17,13 +17,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::NaiveDate;
 use ltc_eventstore::EventStore;
 use rusqlite::Connection;
 use serde::Serialize;
 
 use super::ForecastProjection;
-use super::clock::latest_at;
+use super::clock::{end_of, latest_at};
 use super::model::win_probabilities;
 use super::query::{QueryError, forecast, forecast_made_on};
 use super::simulate::simulate_made_on;
@@ -206,12 +206,6 @@ fn is_over(period_key: &str, log_ends_on: Option<NaiveDate>) -> Result<bool, Que
     Ok(log_ends_on.is_some_and(|log_end| last < log_end))
 }
 
-/// The last instant of `day` (UTC) the store can record.
-fn end_of(day: NaiveDate) -> DateTime<Utc> {
-    let start = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
-    start + TimeDelta::days(1) - TimeDelta::microseconds(1)
-}
-
 /// Rebuilds the forecast alone up to `target` into a scratch generation, reads it with `read`,
 /// and removes the generation whatever `read` answers.
 fn with_rebuild<T>(
@@ -303,12 +297,6 @@ mod tests {
         assert!(!is_over("2026-Q4", day(10, 2)).unwrap());
         assert!(is_over("2026-02", day(3, 2)).unwrap());
         assert!(!is_over("2026-02", None).unwrap(), "an empty log reaches no day");
-    }
-
-    #[test]
-    fn the_end_of_a_day_is_its_last_microsecond() {
-        let day = NaiveDate::from_ymd_opt(2026, 2, 28).unwrap();
-        assert_eq!(end_of(day).to_rfc3339(), "2026-02-28T23:59:59.999999+00:00");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 //! pipeline to periods that were over (a past quarter's P50 above what actually closed in it)
 //! and was missing from the period it can still land in.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use super::query::{QueryError, parse_time};
@@ -73,9 +73,22 @@ pub(super) fn day_key(day: Option<NaiveDate>) -> String {
     day.map(|day| day.to_string()).unwrap_or_default()
 }
 
+/// The last instant of `day` (UTC) the store can record: a rebuild up to a day, and a forecast
+/// made on it, know all of it.
+pub(super) fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    let start = day.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
+    start + TimeDelta::days(1) - TimeDelta::microseconds(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_end_of_a_day_is_its_last_microsecond() {
+        let day = NaiveDate::from_ymd_opt(2026, 2, 28).unwrap();
+        assert_eq!(end_of(day).to_rfc3339(), "2026-02-28T23:59:59.999999+00:00");
+    }
 
     #[test]
     fn a_day_key_compares_as_text_like_the_stored_dates_and_no_day_is_below_them_all() {

@@ -25,13 +25,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::NaiveDate;
 use rusqlite::{Connection, params};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::apply::OPEN;
-use super::clock::{day_key, latest_at};
+use super::clock::{day_key, end_of, latest_at};
 use super::decision::DecidedBy;
 use super::query::{QueryError, parse_day, parse_time};
 
@@ -145,8 +145,8 @@ pub(super) fn score_open_deals(
     // Idle days run to the forecast's day: the clock's time, or the end of a later day it is
     // made on (a quiet day after the last event still ages every undecided deal).
     let now = match (clock, window.day) {
-        (Some(clock), Some(day)) => Some(clock.max(end_of_day(day))),
-        (None, Some(day)) => Some(end_of_day(day)),
+        (Some(clock), Some(day)) => Some(clock.max(end_of(day))),
+        (None, Some(day)) => Some(end_of(day)),
         (clock, None) => clock,
     };
     let (first, last) = window.period.map_or_else(
@@ -322,9 +322,4 @@ impl Model {
 /// A probability in basis points, rounded to the nearest.
 pub(super) fn to_bps(probability: f64) -> u32 {
     (probability.clamp(0.0, 1.0) * 10_000.0).round() as u32
-}
-
-/// The last microsecond of `day` (UTC): a forecast made on a day knows all of it.
-fn end_of_day(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_micro_opt(23, 59, 59, 999_999).unwrap_or(day.and_time(NaiveTime::MIN)).and_utc()
 }
